@@ -1,0 +1,59 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "klappt",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "klappt", targets: ["klappt"]),
+        .library(name: "KlapptKit", targets: ["KlapptKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "KlapptFormats",
+            dependencies: ["CLibXML2"]
+        ),
+        .target(
+            name: "KlapptKit",
+            dependencies: [
+                "KlapptFormats",
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "klappt",
+            dependencies: [
+                "KlapptKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "KlapptTestSupport",
+            dependencies: ["KlapptKit", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support"
+        ),
+        .testTarget(name: "KlapptFormatsTests", dependencies: ["KlapptFormats"]),
+        .testTarget(name: "KlapptKitTests", dependencies: ["KlapptKit", "KlapptTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KlapptKit", "KlapptTestSupport"]),
+    ]
+)

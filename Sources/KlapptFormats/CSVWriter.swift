@@ -1,0 +1,40 @@
+import Foundation
+
+/// Writes delimiter-separated text the way German spreadsheet software reads it: UTF-8 with a
+/// byte-order mark, `;`, CRLF, and quoting only where needed.
+///
+/// Every cell is made safe against formula injection (OWASP "CSV injection"): a value that starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe, so a spreadsheet
+/// shows it as text instead of evaluating it.
+public struct CSVWriter: Sendable {
+    public var delimiter: Character
+    public private(set) var text: String
+
+    public init(delimiter: Character = ";", byteOrderMark: Bool = true) {
+        self.delimiter = delimiter
+        self.text = byteOrderMark ? "\u{FEFF}" : ""
+    }
+
+    public mutating func writeRow(_ cells: [String]) {
+        var first = true
+        for cell in cells {
+            if !first { text.append(delimiter) }
+            first = false
+            text += Self.escape(cell, delimiter: delimiter)
+        }
+        text += "\r\n"
+    }
+
+    /// The cell as written: neutralised against formulas, then quoted when it holds the delimiter,
+    /// a quote or a line break.
+    public static func escape(_ value: String, delimiter: Character = ";") -> String {
+        var cell = value
+        if let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
+            cell = "'" + cell
+        }
+        if cell.contains(delimiter) || cell.contains("\"") || cell.contains("\n") || cell.contains("\r") {
+            return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return cell
+    }
+}

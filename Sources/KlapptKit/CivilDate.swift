@@ -1,0 +1,118 @@
+/// A calendar date without time or zone: birth dates, status dates and reference dates are days,
+/// and treating them as instants would let a time zone move a birthday.
+public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    /// nil unless the three numbers name a real day of the proleptic Gregorian calendar.
+    public init?(year: Int, month: Int, day: Int) {
+        guard year >= 1, year <= 9999, month >= 1, month <= 12, day >= 1,
+              day <= CivilDate.daysInMonth(year: year, month: month) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return isLeapYear(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public static func isLeapYear(_ year: Int) -> Bool {
+        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    }
+
+    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// `YYYY-MM-DD`.
+    public var iso: String {
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    public var description: String { iso }
+
+    /// Completed years of life on `date` (SPEC 4.2). Someone born on 29 February completes a year
+    /// on 1 March in common years, as § 188 BGB counts.
+    public func age(on date: CivilDate) -> Int {
+        var years = date.year - year
+        if (date.month, date.day) < (month, day) { years -= 1 }
+        return years
+    }
+}
+
+/// The one declared format of a date field (SPEC 2.1), written with German or ICU letters:
+/// `TT.MM.JJJJ` = `dd.MM.yyyy`, `JJJJ-MM-TT` = `yyyy-MM-dd`. Parsing is strict: every digit the
+/// pattern asks for, the separators exactly, nothing more.
+public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
+    enum Token: Equatable { case day, month, year, literal(UInt8) }
+
+    let tokens: [Token]
+    public let pattern: String
+
+    public init?(_ pattern: String) {
+        var tokens: [Token] = []
+        let bytes = Array(pattern.utf8)
+        var index = 0
+        var seen = Set<String>()
+        func run(_ byte: UInt8) -> Int {
+            var length = 0
+            while index + length < bytes.count, bytes[index + length] == byte { length += 1 }
+            return length
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            let length = run(byte)
+            switch (byte, length) {
+            case (UInt8(ascii: "T"), 2), (UInt8(ascii: "d"), 2):
+                tokens.append(.day); seen.insert("d")
+            case (UInt8(ascii: "M"), 2):
+                tokens.append(.month); seen.insert("m")
+            case (UInt8(ascii: "J"), 4), (UInt8(ascii: "y"), 4):
+                tokens.append(.year); seen.insert("y")
+            case _ where !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) && !(UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte):
+                for _ in 0..<length { tokens.append(.literal(byte)) }
+            default:
+                return nil
+            }
+            index += length
+        }
+        guard seen == ["d", "m", "y"] else { return nil }
+        self.tokens = tokens
+        self.pattern = pattern
+    }
+
+    public var description: String { pattern }
+
+    public func parse(_ text: String) -> CivilDate? {
+        var day = 0, month = 0, year = 0
+        var utf8 = text.utf8.makeIterator()
+        func digits(_ count: Int) -> Int? {
+            var value = 0
+            for _ in 0..<count {
+                guard let byte = utf8.next(), byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        for token in tokens {
+            switch token {
+            case .day: guard let value = digits(2) else { return nil }; day = value
+            case .month: guard let value = digits(2) else { return nil }; month = value
+            case .year: guard let value = digits(4) else { return nil }; year = value
+            case .literal(let expected): guard utf8.next() == expected else { return nil }
+            }
+        }
+        guard utf8.next() == nil else { return nil }
+        return CivilDate(year: year, month: month, day: day)
+    }
+}

@@ -1,0 +1,97 @@
+import KlapptFormats
+
+/// The code lists of a pipeline, loaded from their data files (SPEC 3: code lists are data, not
+/// Swift literals) and checked against the values the domain knows.
+public struct CodeLists: Sendable {
+    /// DESTATIS key (3 digits) -> ISO 3166-1 alpha-3, or `unbekannt` for 997, 998, 999.
+    public var nationalities: [String: String]
+    /// Normalised residence text (see `normaliseResidenceText`) -> group.
+    public var residenceTexts: [String: ResidenceGroup]
+    /// Postcode -> AGS of a district municipality.
+    public var postcodes: [String: String]
+    /// The district's municipalities in AGS order: the `gemeinde` categories.
+    public var municipalities: [(ags: String, name: String)]
+    /// ASD course code -> activity (SPEC 2.3).
+    public var courses: [String: Activity]
+    /// Job-centre status (upper case) -> activity (SPEC 4.3).
+    public var jobcenterStatus: [String: Activity]
+    /// Vocational-college status -> whether a record with it can be current (SPEC 4.3: 2 and 3)
+    /// and what kind of leaving it records (SPEC 4.4: 8 Abschluss, 9 Abgang).
+    public var collegeStatus: [String: CollegeStatus]
+    /// Lower-cased sex value of any source -> sex.
+    public var sexes: [String: Sex]
+
+    public init(
+        nationalities: String, residence: String, postcodes: String, courses: String,
+        jobcenterStatus: String, collegeStatus: String, sexes: String
+    ) throws(PipelineError) {
+        let nat = try CodeList(path: nationalities)
+        try nat.require("schluessel", "iso3")
+        self.nationalities = try nat.map(key: "schluessel") { row, _ in row["iso3"]! }
+
+        let res = try CodeList(path: residence)
+        try res.require("text", "gruppe")
+        self.residenceTexts = try res.map(key: "text", normalise: CodeLists.normaliseResidenceText) { (row, line) throws(PipelineError) in
+            guard let group = ResidenceGroup(rawValue: row["gruppe"]!) else {
+                throw PipelineError(file: residence, line: line, message: "Unbekannte Aufenthaltsgruppe „\(row["gruppe"]!)“.")
+            }
+            return group
+        }
+
+        let plz = try CodeList(path: postcodes)
+        try plz.require("plz", "ags", "gemeinde")
+        self.postcodes = try plz.map(key: "plz") { row, _ in row["ags"]! }
+        var seen: [String: String] = [:]
+        for row in plz.rows { seen[row["ags"]!] = seen[row["ags"]!] ?? row["gemeinde"]! }
+        self.municipalities = seen.sorted { $0.key < $1.key }.map { (ags: $0.key, name: $0.value) }
+
+        func activities(_ path: String, key: String) throws(PipelineError) -> [String: Activity] {
+            let list = try CodeList(path: path)
+            try list.require(key, "aktivitaet")
+            return try list.map(key: key, normalise: { $0.uppercased() }) { (row, line) throws(PipelineError) in
+                guard let activity = Activity(rawValue: row["aktivitaet"]!) else {
+                    throw PipelineError(file: path, line: line, message: "Unbekannte Aktivität „\(row["aktivitaet"]!)“.")
+                }
+                return activity
+            }
+        }
+        self.courses = try activities(courses, key: "gliederung")
+        self.jobcenterStatus = try activities(jobcenterStatus, key: "status")
+
+        let status = try CodeList(path: collegeStatus)
+        try status.require("status", "aktuell", "austritt")
+        self.collegeStatus = try status.map(key: "status") { (row, line) throws(PipelineError) in
+            let current: Bool
+            switch row["aktuell"]! {
+            case "ja": current = true
+            case "nein": current = false
+            default: throw PipelineError(file: collegeStatus, line: line, message: "Spalte „aktuell“ muss „ja“ oder „nein“ sein.")
+            }
+            let leavingText = row["austritt"]!
+            let leaving = Leaving(rawValue: leavingText)
+            if !leavingText.isEmpty && leaving == nil {
+                throw PipelineError(file: collegeStatus, line: line, message: "Spalte „austritt“ muss leer, „abschluss“ oder „abgang“ sein.")
+            }
+            return CollegeStatus(current: current, leaving: leaving)
+        }
+
+        let sex = try CodeList(path: sexes)
+        try sex.require("wert", "geschlecht")
+        self.sexes = try sex.map(key: "wert", normalise: { $0.lowercased() }) { (row, line) throws(PipelineError) in
+            guard let value = Sex(rawValue: row["geschlecht"]!) else {
+                throw PipelineError(file: sexes, line: line, message: "Unbekanntes Geschlecht „\(row["geschlecht"]!)“.")
+            }
+            return value
+        }
+    }
+
+    public struct CollegeStatus: Sendable {
+        public var current: Bool
+        public var leaving: Leaving?
+    }
+
+    /// SPEC 3.2: case-insensitive after trimming and collapsing white space.
+    public static func normaliseResidenceText(_ text: String) -> String {
+        text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+}

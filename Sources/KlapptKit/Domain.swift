@@ -1,0 +1,56 @@
+/// Sex as the statistics publish it (SPEC 3.1): `x` is "not stated".
+public enum Sex: String, CaseIterable, Sendable, Codable {
+    case m, w, d, x
+}
+
+/// Residence groups (SPEC 3.2). The first five are the refugee context of the programme.
+public enum ResidenceGroup: String, CaseIterable, Sendable, Codable {
+    case gestattung, duldung, schutz, ukraine, chancen, andere, unbekannt
+}
+
+/// What a person does on the reference date (SPEC 4.3). The order of the cases is the priority:
+/// a person with records of several activities counts under the first.
+public enum Activity: String, CaseIterable, Sendable, Codable, Comparable {
+    case ausbildung, beschaeftigung, schule, massnahme, arbeitsuchend, sonstige
+
+    public static func < (lhs: Activity, rhs: Activity) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The flows of a quarter (SPEC 4.4), one bit each.
+public struct Flows: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let trainingEntry = Flows(rawValue: 1)
+    public static let qualification = Flows(rawValue: 2)
+    public static let dropout = Flows(rawValue: 4)
+}
+
+/// Where a person lives, from the postcode (SPEC 3.3).
+public enum Municipality: Hashable, Sendable {
+    /// A municipality of the district, by its AGS.
+    case district(String)
+    /// Postcode empty.
+    case unknown
+    /// Any other postcode.
+    case outside
+
+    /// The category label of the `gemeinde` dimension; nil outside the district.
+    public var category: String? {
+        switch self {
+        case .district(let ags): return ags
+        case .unknown: return "unbekannt"
+        case .outside: return nil
+        }
+    }
+}
+
+/// The two semantics klappt knows for a source (SPEC 2.2, 2.3). Which file layout carries them is
+/// the pipeline file's business.
+public enum SourceRole: String, Sendable, Codable, CaseIterable {
+    case jobcenter, berufskolleg
+
+    /// Job-centre records come first when a person's attributes are chosen (SPEC 4.2).
+    var precedence: Int { self == .jobcenter ? 0 : 1 }
+}

@@ -1,0 +1,95 @@
+/// The indicators of SPEC 5: the stock, the stock by activity (adding up to it) and the flows.
+public enum Indicator: String, CaseIterable, Sendable {
+    case personen, ausbildung, beschaeftigung, schule, massnahme, arbeitsuchend, sonstige
+    case eintrittAusbildung = "eintritt_ausbildung"
+    case abschluss, abbruch
+
+    /// The six activity columns that add up to `personen`.
+    public static let activities: [Indicator] = [.ausbildung, .beschaeftigung, .schule, .massnahme, .arbeitsuchend, .sonstige]
+}
+
+/// A dimension of the published table with all its categories, always listed (SPEC 5).
+public struct Dimension: Sendable, Equatable {
+    public var name: String
+    public var categories: [String]
+    /// The category of a person; nil when the person falls outside every category.
+    public var categoryOf: @Sendable (PersonFacts) -> String?
+
+    public static func == (lhs: Dimension, rhs: Dimension) -> Bool { lhs.name == rhs.name && lhs.categories == rhs.categories }
+
+    /// The dimensions of SPEC 5 for a pipeline.
+    public static func standard(for pipeline: Pipeline) -> [Dimension] {
+        [
+            Dimension(name: "insgesamt", categories: ["insgesamt"]) { _ in "insgesamt" },
+            Dimension(name: "gemeinde", categories: pipeline.codeLists.municipalities.map(\.ags) + ["unbekannt"]) { $0.municipality.category },
+            Dimension(name: "geschlecht", categories: Sex.allCases.map(\.rawValue)) { $0.sex.rawValue },
+            Dimension(name: "altersgruppe", categories: pipeline.targetGroup.ageGroups.map(\.label)) { $0.ageGroup },
+            Dimension(name: "aufenthalt", categories: pipeline.targetGroup.residenceGroups.map(\.rawValue)) { $0.residence.rawValue },
+            Dimension(name: "staatsangehoerigkeit", categories: pipeline.nationalityBreakdown + ["sonstige", "unbekannt"]) { $0.nationality },
+        ]
+    }
+}
+
+/// One cell of the indicator table.
+public struct CellID: Hashable, Sendable, Comparable {
+    public var indicator: Indicator
+    public var dimension: String
+    public var category: String
+
+    public static func < (lhs: CellID, rhs: CellID) -> Bool {
+        (Indicator.allCases.firstIndex(of: lhs.indicator)!, lhs.dimension, lhs.category)
+            < (Indicator.allCases.firstIndex(of: rhs.indicator)!, rhs.dimension, rhs.category)
+    }
+}
+
+/// Exact counts of every indicator by every dimension and category (SPEC 5).
+public struct IndicatorTable: Sendable {
+    public var dimensions: [Dimension]
+    /// Row order of publication: indicator, then dimension in table order, then category.
+    public private(set) var cells: [CellID]
+    public private(set) var values: [CellID: Int]
+
+    public init(dimensions: [Dimension]) {
+        self.dimensions = dimensions
+        var cells: [CellID] = []
+        for indicator in Indicator.allCases {
+            for dimension in dimensions {
+                for category in dimension.categories { cells.append(CellID(indicator: indicator, dimension: dimension.name, category: category)) }
+            }
+        }
+        self.cells = cells
+        self.values = Dictionary(uniqueKeysWithValues: cells.map { ($0, 0) })
+    }
+
+    public subscript(indicator: Indicator, dimension: String, category: String) -> Int {
+        values[CellID(indicator: indicator, dimension: dimension, category: category)] ?? 0
+    }
+
+    /// Sets one cell (tests and hand-built tables).
+    public mutating func set(_ cell: CellID, _ value: Int) {
+        precondition(values[cell] != nil, "unknown cell \(cell)")
+        values[cell] = value
+    }
+
+    /// Counts the target-group persons: the stock (with an activity), and each flow (SPEC 4.3, 4.4).
+    public static func aggregate(_ persons: [PersonFacts], dimensions: [Dimension]) -> IndicatorTable {
+        var table = IndicatorTable(dimensions: dimensions)
+        for person in persons where person.inTargetGroup {
+            var indicators: [Indicator] = []
+            if let activity = person.activity {
+                indicators.append(.personen)
+                indicators.append(Indicator(rawValue: activity.rawValue)!)
+            }
+            if person.flows.contains(.trainingEntry) { indicators.append(.eintrittAusbildung) }
+            if person.flows.contains(.qualification) { indicators.append(.abschluss) }
+            if person.flows.contains(.dropout) { indicators.append(.abbruch) }
+            for dimension in dimensions {
+                guard let category = dimension.categoryOf(person) else { continue }
+                for indicator in indicators {
+                    table.values[CellID(indicator: indicator, dimension: dimension.name, category: category), default: 0] += 1
+                }
+            }
+        }
+        return table
+    }
+}

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// The secret key file (SPEC 4.1): 64 hex characters, surrounding white space ignored, readable by
+/// its owner only.
+public enum KeyFile {
+    /// Reads and checks the key; refuses a file that group or others may read (exit 77).
+    public static func load(path: String) throws(KlapptError) -> [UInt8] {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw .inputMissing("Schlüsseldatei „\(path)“ nicht gefunden.")
+        }
+        if info.st_mode & 0o077 != 0 {
+            throw .keyUnsafe("„\(path)“ ist für Gruppe oder andere lesbar (Rechte \(String(info.st_mode & 0o777, radix: 8))). Bitte „chmod 600 \(path)“ ausführen.")
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .keyUnsafe("„\(path)“ ist nicht lesbar.")
+        }
+        let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard hex.utf8.count == 64, let bytes = decodeHex(hex) else {
+            throw .keyUnsafe("„\(path)“ enthält keinen Schlüssel aus 64 Hex-Zeichen (256 Bit).")
+        }
+        return bytes
+    }
+
+    /// Makes a new random key file with mode 0600; refuses to overwrite an existing one.
+    public static func create(path: String) throws(KlapptError) {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let hex = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .outputNotWritable("Ordner „\(directory)“ für die Schlüsseldatei kann nicht angelegt werden.")
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST { throw .usage("„\(path)“ existiert bereits; ein vorhandener Schlüssel wird nie überschrieben.") }
+            throw .outputNotWritable("Schlüsseldatei „\(path)“ kann nicht angelegt werden (\(String(cString: strerror(errno)))).")
+        }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        let written = hex.utf8.withContiguousStorageIfAvailable { Glibc.write(fd, $0.baseAddress, $0.count) } ?? -1
+        guard written == hex.utf8.count, fsync(fd) == 0 else {
+            throw .outputNotWritable("Schlüsseldatei „\(path)“ konnte nicht geschrieben werden.")
+        }
+    }
+
+    static func decodeHex(_ hex: String) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var high: UInt8?
+        for c in hex.utf8 {
+            let value: UInt8
+            switch c {
+            case 0x30...0x39: value = c - 0x30
+            case 0x61...0x66: value = c - 0x61 + 10
+            case 0x41...0x46: value = c - 0x41 + 10
+            default: return nil
+            }
+            if let h = high { bytes.append(h << 4 | value); high = nil } else { high = value }
+        }
+        return high == nil ? bytes : nil
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Name folding for linkage (SPEC 4.1): the same name written with or without diacritics, in
+/// capitals or with hyphens folds to the same words.
+public enum NameFolding {
+    /// Letters that Unicode decomposition does not reduce to a base letter.
+    static let specialLetters: [Character: String] = [
+        "ß": "ss", "ẞ": "ss", "ı": "i", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae",
+        "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d",
+    ]
+
+    /// Leading particles dropped from family names while more than one word remains.
+    static let particles: Set<String> = ["al", "el", "ul", "abu", "bin", "ibn", "von", "van", "de"]
+
+    /// The words of a name: special letters mapped, NFKD, combining marks dropped, lower case,
+    /// everything outside a-z a separator.
+    public static func words(_ name: String) -> [String] {
+        var mapped = ""
+        mapped.reserveCapacity(name.utf8.count)
+        for character in name {
+            if let replacement = specialLetters[character] { mapped += replacement } else { mapped.append(character) }
+        }
+        var words: [String] = []
+        var current = ""
+        for scalar in mapped.decomposedStringWithCompatibilityMapping.unicodeScalars {
+            if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .enclosingMark
+                || scalar.properties.generalCategory == .spacingMark {
+                continue
+            }
+            var lowered = scalar.value
+            if lowered >= 0x41 && lowered <= 0x5A { lowered += 0x20 }
+            if lowered >= 0x61 && lowered <= 0x7A {
+                current.unicodeScalars.append(Unicode.Scalar(lowered)!)
+            } else if !current.isEmpty {
+                words.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    /// The given-name token: the first word; nil when the name has no letter a-z after folding.
+    public static func givenNameToken(_ name: String) -> String? {
+        words(name).first
+    }
+
+    /// The family-name token: the words joined after dropping leading particles; nil when empty.
+    public static func familyNameToken(_ name: String) -> String? {
+        var parts = words(name)
+        while parts.count > 1, particles.contains(parts[0]) { parts.removeFirst() }
+        return parts.isEmpty ? nil : parts.joined()
+    }
+}

@@ -1,0 +1,75 @@
+/// The one place where sources meet (SPEC 4.1, 4.2): collects pseudonymised records, keeps one row
+/// per customer number or student id, and groups the rest into persons by pseudonym.
+public struct PersonIndex: Sendable {
+    private var records: [PseudoRecord] = []
+    /// Record key -> index in `records` of the row that currently wins.
+    private var winners: [String: Int] = [:]
+
+    public init() {}
+
+    public mutating func add(_ batch: [PseudoRecord]) {
+        for record in batch { add(record) }
+    }
+
+    /// SPEC 4.1: of several rows with the same id in a source, the row from the newest file (by
+    /// `Stand`) wins, then the last in file order. Files are added in path order, so "later" means a
+    /// higher (file, row) position.
+    public mutating func add(_ record: PseudoRecord) {
+        records.append(record)
+        guard let key = record.recordKey else { return }
+        let scopedKey = "\(record.origin.sourceIndex)|\(key)"
+        if let previous = winners[scopedKey] {
+            if PersonIndex.isNewer(record, than: records[previous]) {
+                winners[scopedKey] = records.count - 1
+                records[previous].recordKey = PersonIndex.supersededMark
+            } else {
+                records[records.count - 1].recordKey = PersonIndex.supersededMark
+            }
+        } else {
+            winners[scopedKey] = records.count - 1
+        }
+    }
+
+    static let supersededMark = "\u{0}superseded"
+
+    static func isNewer(_ a: PseudoRecord, than b: PseudoRecord) -> Bool {
+        switch (a.asOf, b.asOf) {
+        case let (x?, y?) where x != y: return x > y
+        case (_?, nil): return true
+        case (nil, _?): return false
+        default: return (a.origin.fileIndex, a.origin.order) > (b.origin.fileIndex, b.origin.order)
+        }
+    }
+
+    /// Rows that lost to a newer row of the same id, by (source index, file index) of the losing row.
+    public func supersededCounts() -> [Int: [Int: Int]] {
+        var counts: [Int: [Int: Int]] = [:]
+        for record in records where record.recordKey == PersonIndex.supersededMark {
+            counts[record.origin.sourceIndex, default: [:]][record.origin.fileIndex, default: 0] += 1
+        }
+        return counts
+    }
+
+    /// The persons, each with its surviving records ordered as SPEC 4.2 reads them: job-centre
+    /// records first (file order), then college records (files in path order, records in file order).
+    /// Persons are sorted by pseudonym, so the result does not depend on input order.
+    public func persons() -> [Person] {
+        var groups: [String: [PseudoRecord]] = [:]
+        for record in records where record.recordKey != PersonIndex.supersededMark {
+            groups[record.person, default: []].append(record)
+        }
+        return groups.keys.sorted().map { pseudonym in
+            let ordered = groups[pseudonym]!.sorted {
+                ($0.role.precedence, $0.origin.sourceIndex, $0.origin.fileIndex, $0.origin.order)
+                    < ($1.role.precedence, $1.origin.sourceIndex, $1.origin.fileIndex, $1.origin.order)
+            }
+            return Person(pseudonym: pseudonym, records: ordered)
+        }
+    }
+}
+
+/// A linked person: a pseudonym and its records in SPEC 4.2 order.
+public struct Person: Sendable {
+    public var pseudonym: String
+    public var records: [PseudoRecord]
+}

@@ -1,0 +1,313 @@
+import Foundation
+import Yams
+
+/// The canonical fields a source maps its export's fields to (SPEC 3.1).
+public enum CanonicalField: String, CaseIterable, Sendable {
+    case recordID = "record_id"
+    case familyName = "family_name"
+    case givenName = "given_name"
+    case birthDate = "birth_date"
+    case sex
+    case nationality
+    case residence
+    case postcode
+    case status
+    case statusSince = "status_since"
+    case course
+    case entryDate = "entry_date"
+    case exitDate = "exit_date"
+    case asOf = "as_of"
+
+    /// Fields a source of this role must map.
+    static func required(for role: SourceRole) -> Set<CanonicalField> {
+        switch role {
+        case .jobcenter: return [.recordID, .familyName, .givenName, .birthDate, .status]
+        case .berufskolleg: return [.recordID, .familyName, .givenName, .birthDate, .status, .course, .entryDate]
+        }
+    }
+
+    /// Fields with a date (validated by the source's date format).
+    var isDate: Bool { [.birthDate, .statusSince, .entryDate, .exitDate, .asOf].contains(self) }
+}
+
+/// One source of a pipeline: where its files are, how to read them, which field is which.
+public struct SourceSpec: Sendable {
+    public enum Format: Sendable {
+        case csv(CSVReaderOptions)
+        case xml(recordElement: String)
+    }
+
+    public var id: String
+    public var role: SourceRole
+    public var glob: String
+    public var format: Format
+    public var dateFormat: DateFormat
+    /// Canonical field -> the export's field name (CSV column, XML child element, `@attr` of the
+    /// record, `/@attr` of the document element).
+    public var fields: [CanonicalField: String]
+    /// Mapped fields that may be absent (XML) without rejecting the record.
+    public var optional: Set<CanonicalField>
+}
+
+/// CSV options of a pipeline file.
+public struct CSVReaderOptions: Sendable {
+    public var delimiter: UInt8 = UInt8(ascii: ";")
+    public var quote: UInt8 = UInt8(ascii: "\"")
+    public var encoding: String = "auto"
+}
+
+/// A row of the `altersgruppe` dimension: `18-20` and the like.
+public struct AgeGroup: Sendable, Hashable {
+    public var label: String
+    public var lower: Int
+    public var upper: Int
+
+    public init?(_ label: String) {
+        let parts = label.split(separator: "-")
+        guard parts.count == 2, let lower = Int(parts[0]), let upper = Int(parts[1]), lower <= upper else { return nil }
+        self.label = label
+        self.lower = lower
+        self.upper = upper
+    }
+}
+
+/// Target-group rules (SPEC 4.2), all settings of the pipeline file.
+public struct TargetGroupRules: Sendable {
+    public var minAge: Int
+    public var maxAge: Int
+    public var residenceGroups: [ResidenceGroup]
+    public var ageGroups: [AgeGroup]
+}
+
+/// A checked pipeline file: every path resolved, every code list loaded, every mapping verified.
+public struct Pipeline: Sendable {
+    public var file: String
+    public var name: String
+    public var outputDirectory: String
+    public var keyFile: String?
+    public var maxRejectShare: Double
+    public var minCell: Int
+    public var targetGroup: TargetGroupRules
+    public var nationalityBreakdown: [String]
+    public var codeLists: CodeLists
+    public var sources: [SourceSpec]
+
+    /// Loads and checks the pipeline at `path`. Relative paths inside it are relative to its folder.
+    public static func load(path: String) throws(KlapptError) -> Pipeline {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .usage("Pipeline-Datei „\(path)“ nicht gefunden oder nicht lesbar.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .pipeline(PipelineError(file: path, message: "Die Datei ist nicht in UTF-8 kodiert."))
+        }
+        do {
+            return try parse(text, file: path)
+        } catch {
+            throw .pipeline(error)
+        }
+    }
+
+    static func parse(_ text: String, file: String) throws(PipelineError) -> Pipeline {
+        let node: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text) else { throw PipelineError(file: file, message: "Die Datei ist leer.") }
+            node = composed
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(file: file, message: "Kein gültiges YAML: \(error)")
+        }
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
+        }
+        let root = try YAMLWalker(file: file, node: node).mapping(allowed: [
+            "name", "output_dir", "key_file", "max_reject_share", "target_group", "disclosure", "codelists",
+            "nationality_breakdown", "sources",
+        ])
+        func required(_ key: String, in map: [String: YAMLWalker], at walker: YAMLWalker? = nil) throws(PipelineError) -> YAMLWalker {
+            guard let value = map[key] else {
+                throw PipelineError(file: file, line: walker?.line, message: "Pflichtangabe „\(walker.map { $0.path + "." } ?? "")\(key)“ fehlt.")
+            }
+            return value
+        }
+
+        let name = try root["name"]?.string() ?? "klappt"
+        let outputDirectory = resolve(try root["output_dir"]?.string() ?? "output")
+        let keyFile = try root["key_file"].map { (walker) throws(PipelineError) in resolve(try walker.string()) }
+        let maxRejectShare = try root["max_reject_share"]?.double() ?? 0.05
+        guard (0...1).contains(maxRejectShare) else { throw root["max_reject_share"]!.fail("Wert muss zwischen 0 und 1 liegen.") }
+
+        var minCell = 3
+        if let disclosure = root["disclosure"] {
+            let map = try disclosure.mapping(allowed: ["min_cell"])
+            if let value = map["min_cell"] {
+                minCell = try value.int()
+                guard minCell >= 1 else { throw value.fail("min_cell muss mindestens 1 sein.") }
+            }
+        }
+
+        let targetWalker = try required("target_group", in: root)
+        let target = try targetWalker.mapping(allowed: ["min_age", "max_age", "residence_groups", "age_groups"])
+        let minAge = try required("min_age", in: target, at: targetWalker).int()
+        let maxAge = try required("max_age", in: target, at: targetWalker).int()
+        guard minAge <= maxAge else { throw targetWalker.fail("min_age ist größer als max_age.") }
+        let residenceWalker = try required("residence_groups", in: target, at: targetWalker)
+        var residenceGroups: [ResidenceGroup] = []
+        for text in try residenceWalker.strings() {
+            guard let group = ResidenceGroup(rawValue: text), group != .andere, group != .unbekannt else {
+                throw residenceWalker.fail("„\(text)“ ist keine Aufenthaltsgruppe des Fluchtkontexts (gestattung, duldung, schutz, ukraine, chancen).")
+            }
+            residenceGroups.append(group)
+        }
+        let ageWalker = try required("age_groups", in: target, at: targetWalker)
+        var ageGroups: [AgeGroup] = []
+        for label in try ageWalker.strings() {
+            guard let group = AgeGroup(label) else { throw ageWalker.fail("„\(label)“ ist keine Altersgruppe der Form 18-20.") }
+            ageGroups.append(group)
+        }
+        // Every age of the target group must fall into exactly one age group.
+        for age in minAge...maxAge where ageGroups.filter({ $0.lower <= age && age <= $0.upper }).count != 1 {
+            throw ageWalker.fail("Das Alter \(age) liegt in keiner oder in mehreren Altersgruppen.")
+        }
+
+        let listsWalker = try required("codelists", in: root)
+        let keys = ["nationalitaeten", "aufenthalt", "plz", "gliederung", "jobcenter_status", "schueler_status", "geschlecht"]
+        let lists = try listsWalker.mapping(allowed: Set(keys))
+        var listPaths: [String: String] = [:]
+        for key in keys { listPaths[key] = resolve(try required(key, in: lists, at: listsWalker).string()) }
+        let codeLists = try CodeLists(
+            nationalities: listPaths["nationalitaeten"]!, residence: listPaths["aufenthalt"]!,
+            postcodes: listPaths["plz"]!, courses: listPaths["gliederung"]!,
+            jobcenterStatus: listPaths["jobcenter_status"]!, collegeStatus: listPaths["schueler_status"]!,
+            sexes: listPaths["geschlecht"]!)
+
+        let breakdownWalker = try required("nationality_breakdown", in: root)
+        let breakdown = try breakdownWalker.strings()
+        let knownISO = Set(codeLists.nationalities.values)
+        for iso in breakdown where !knownISO.contains(iso) || iso == "unbekannt" {
+            throw breakdownWalker.fail("„\(iso)“ ist kein ISO-Code der Nationalitäten-Codeliste.")
+        }
+
+        var sources: [SourceSpec] = []
+        let sourcesWalker = try required("sources", in: root)
+        for walker in try sourcesWalker.sequence() {
+            let spec = try parseSource(walker, file: file, resolve: resolve)
+            if sources.contains(where: { $0.id == spec.id }) { throw walker.fail("Quelle „\(spec.id)“ ist doppelt.") }
+            sources.append(spec)
+        }
+        guard !sources.isEmpty else { throw sourcesWalker.fail("Mindestens eine Quelle ist nötig.") }
+
+        return Pipeline(
+            file: file, name: name, outputDirectory: outputDirectory, keyFile: keyFile,
+            maxRejectShare: maxRejectShare, minCell: minCell,
+            targetGroup: TargetGroupRules(minAge: minAge, maxAge: maxAge, residenceGroups: residenceGroups, ageGroups: ageGroups),
+            nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources)
+    }
+
+    private static func parseSource(_ walker: YAMLWalker, file: String, resolve: (String) -> String) throws(PipelineError) -> SourceSpec {
+        let map = try walker.mapping(allowed: ["id", "role", "path", "format", "csv", "xml", "date_format", "fields", "optional"])
+        func need(_ key: String) throws(PipelineError) -> YAMLWalker {
+            guard let value = map[key] else { throw walker.fail("Pflichtangabe „\(key)“ fehlt.") }
+            return value
+        }
+        let id = try need("id").string()
+        guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+            throw walker.fail("Quellen-ID „\(id)“: nur Buchstaben, Ziffern, _ und -.")
+        }
+        let roleText = try need("role").string()
+        guard let role = SourceRole(rawValue: roleText) else {
+            throw map["role"]!.fail("Unbekannte Rolle „\(roleText)“ (jobcenter oder berufskolleg).")
+        }
+        let glob = resolve(try need("path").string())
+        let formatText = try need("format").string()
+        let format: SourceSpec.Format
+        switch formatText {
+        case "csv":
+            var options = CSVReaderOptions()
+            if let csv = map["csv"] {
+                let csvMap = try csv.mapping(allowed: ["delimiter", "quote", "encoding"])
+                func byte(_ key: String) throws(PipelineError) -> UInt8? {
+                    guard let walker = csvMap[key] else { return nil }
+                    let text = try walker.string()
+                    let resolved = text == "\\t" || text == "tab" ? "\t" : text
+                    guard resolved.utf8.count == 1, let value = resolved.utf8.first else { throw walker.fail("Genau ein ASCII-Zeichen erwartet.") }
+                    return value
+                }
+                options.delimiter = try byte("delimiter") ?? options.delimiter
+                options.quote = try byte("quote") ?? options.quote
+                if let encoding = csvMap["encoding"] {
+                    let text = try encoding.string()
+                    guard text == "auto" || TextEncodingName.isKnown(text) else {
+                        throw encoding.fail("Unbekannte Kodierung „\(text)“ (auto, utf-8, windows-1252).")
+                    }
+                    options.encoding = text
+                }
+            }
+            format = .csv(options)
+        case "xml":
+            let xml = try need("xml").mapping(allowed: ["record"])
+            guard let record = xml["record"] else { throw walker.fail("xml.record (Name des Datensatz-Elements) fehlt.") }
+            format = .xml(recordElement: try record.string())
+        default:
+            throw map["format"]!.fail("Unbekanntes Format „\(formatText)“ (csv oder xml).")
+        }
+        let dateText = try need("date_format").string()
+        guard let dateFormat = DateFormat(dateText) else {
+            throw map["date_format"]!.fail("Datumsformat „\(dateText)“ nicht verständlich (z. B. TT.MM.JJJJ oder JJJJ-MM-TT).")
+        }
+        var fields: [CanonicalField: String] = [:]
+        let fieldsWalker = try need("fields")
+        for (key, value, line) in try fieldsWalker.stringMapping() {
+            guard let field = CanonicalField(rawValue: key) else {
+                throw PipelineError(file: file, line: line, message: "Unbekanntes Feld „\(key)“. Erlaubt: \(CanonicalField.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            fields[field] = value
+        }
+        for field in CanonicalField.required(for: role) where fields[field] == nil {
+            throw fieldsWalker.fail("Die Rolle \(role.rawValue) braucht das Feld „\(field.rawValue)“.")
+        }
+        if case .csv = format {
+            for (field, name) in fields where name.hasPrefix("@") || name.hasPrefix("/@") {
+                throw fieldsWalker.fail("Feld „\(field.rawValue)“: Attribute (\(name)) gibt es nur in XML-Quellen.")
+            }
+        }
+        var optional: Set<CanonicalField> = []
+        if let optionalWalker = map["optional"] {
+            for key in try optionalWalker.strings() {
+                guard let field = CanonicalField(rawValue: key), fields[field] != nil else {
+                    throw optionalWalker.fail("„\(key)“ ist kein zugeordnetes Feld dieser Quelle.")
+                }
+                guard !CanonicalField.required(for: role).contains(field) else {
+                    throw optionalWalker.fail("„\(key)“ ist für die Rolle \(role.rawValue) unverzichtbar.")
+                }
+                optional.insert(field)
+            }
+        }
+        return SourceSpec(id: id, role: role, glob: glob, format: format, dateFormat: dateFormat, fields: fields, optional: optional)
+    }
+
+    /// A copy with the CLI's overrides applied (SPEC 8).
+    public func overriding(sources overrides: [String: String], outputDirectory: String?) throws(KlapptError) -> Pipeline {
+        var copy = self
+        for (id, glob) in overrides {
+            guard let index = copy.sources.firstIndex(where: { $0.id == id }) else {
+                throw .usage("--source \(id)=…: die Pipeline kennt keine Quelle „\(id)“ (bekannt: \(sources.map(\.id).joined(separator: ", "))).")
+            }
+            copy.sources[index].glob = Pipeline.absolute(glob)
+        }
+        if let outputDirectory { copy.outputDirectory = Pipeline.absolute(outputDirectory) }
+        return copy
+    }
+
+    /// A path relative to the working directory made absolute.
+    public static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+import KlapptFormats
+
+enum TextEncodingName {
+    static func isKnown(_ name: String) -> Bool { TextEncoding(name: name) != nil }
+}

@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+import KlapptFormats
+import Logging
+
+/// The quarterly run, end to end (SPEC 2-7): reads every source, validates, pseudonymises and links,
+/// classifies, aggregates, protects and writes the outputs. I/O happens here and in the sinks; the
+/// rules live in the stages it drives.
+public struct QuarterlyRun {
+    public static let version = "1.0.0"
+
+    public enum Mode: String, Sendable {
+        /// Everything, all outputs.
+        case run
+        /// Read and check the inputs; write only the run report (SPEC 8 `klappt validate`).
+        case validate
+    }
+
+    public var pipeline: Pipeline
+    public var period: Period
+    public var mode: Mode
+    public var logger: Logger
+    /// Called with (file, rows so far) while reading, for progress on a terminal.
+    public var progress: (@Sendable (String, Int) -> Void)?
+
+    public init(pipeline: Pipeline, period: Period, mode: Mode = .run, logger: Logger) {
+        self.pipeline = pipeline
+        self.period = period
+        self.mode = mode
+        self.logger = logger
+    }
+
+    /// The output paths of a period.
+    public struct Outputs: Sendable {
+        public var table: String
+        public var store: String
+        public var report: String
+        public var quarantine: String
+    }
+
+    public var outputs: Outputs {
+        let dir = pipeline.outputDirectory
+        return Outputs(table: "\(dir)/indikatoren_\(period).csv", store: "\(dir)/klappt.sqlite",
+                       report: "\(dir)/lauf_\(period).json", quarantine: Quarantine(outputDirectory: dir, period: period).directory)
+    }
+
+    /// Runs the pipeline with `key` (nil in validate mode: an ephemeral key links within the run).
+    public func execute(key: [UInt8]?) throws(KlapptError) -> RunOutcome {
+        let started = QuarterlyRun.timestamp()
+        let files = try resolveInputs()
+        try prepareOutputDirectory()
+        let lock = try RunLock(directory: pipeline.outputDirectory)
+        defer { withExtendedLifetime(lock) {} }
+
+        let keyBytes = key ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let pseudonymizer = Pseudonymizer(keyBytes: keyBytes)
+        let quarantine = Quarantine(outputDirectory: pipeline.outputDirectory, period: period)
+        var index = PersonIndex()
+        var accounts: [FileAccount] = []
+        var accountOrigins: [(source: Int, file: Int)] = []
+        var storedRejections: [StoredRejection] = []
+        var quarantineFiles: [String] = []
+        var warnings: [String: [String: Int]] = [:]
+        var failure: KlapptError?
+
+        for (sourceIndex, source) in pipeline.sources.enumerated() {
+            var chain = RecordValidation(source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown)
+                .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id))
+            for (fileIndex, path) in files[sourceIndex].enumerated() {
+                logger.info("Lese Datei", metadata: ["quelle": "\(source.id)", "datei": "\(path)"])
+                let reader = try SourceFileReader(spec: source, path: path, sourceIndex: sourceIndex, fileIndex: fileIndex)
+                var context = StageContext(logger: logger)
+                var quarantined: [(line: Int, reason: ReasonCode, field: String?, cells: [String])] = []
+                var reasons: [String: Int] = [:]
+                while let batch = try reader.nextBatch() {
+                    let records: [PseudoRecord]
+                    do { records = try chain.process(batch, in: &context) } catch { throw .internalError("\(error)") }
+                    index.add(records)
+                    if !context.rejections.isEmpty {
+                        let cellsByOrder = Dictionary(uniqueKeysWithValues: batch.map { ($0.origin.order, $0.cells) })
+                        for rejection in context.rejections {
+                            reasons[rejection.reason.rawValue, default: 0] += 1
+                            quarantined.append((rejection.origin.line, rejection.reason, rejection.field, cellsByOrder[rejection.origin.order] ?? []))
+                            storedRejections.append(StoredRejection(source: source.id, file: path, line: rejection.origin.line, reason: rejection.reason, field: rejection.field))
+                        }
+                        context.rejections.removeAll(keepingCapacity: true)
+                    }
+                    progress?(path, reader.rowsRead)
+                }
+                for (kind, values) in context.warnings {
+                    for (value, count) in values { warnings[kind, default: [:]][value, default: 0] += count }
+                }
+                let rejected = quarantined.count
+                let account = FileAccount(
+                    source: source.id, file: path, sha256: try QuarterlyRun.sha256(of: path), rowsRead: reader.rowsRead,
+                    accepted: reader.rowsRead - reader.duplicates - rejected, rejected: rejected,
+                    duplicates: reader.duplicates, reasons: reasons, superseded: 0)
+                accounts.append(account)
+                accountOrigins.append((sourceIndex, fileIndex))
+                if let written = try quarantine.write(source: source.id, inputPath: path, columns: reader.quarantineColumns, rows: quarantined) {
+                    quarantineFiles.append(written)
+                }
+                let share = account.rowsRead == 0 ? 0 : Double(rejected) / Double(account.rowsRead)
+                if share > pipeline.maxRejectShare, failure == nil {
+                    failure = .inputData("„\(path)“: \(rejected) von \(account.rowsRead) Zeilen abgewiesen (\(QuarterlyRun.percent(share)), erlaubt sind höchstens \(QuarterlyRun.percent(pipeline.maxRejectShare))). Häufigster Grund: \(reasons.max { $0.value < $1.value }.map { "\($0.key) (\($0.value))" } ?? "-"). Die abgewiesenen Zeilen stehen in „\(quarantine.directory)“. Keine Ausgabe des Zeitraums wurde geschrieben.")
+                }
+            }
+        }
+        if let failure { throw failure }
+        let superseded = index.supersededCounts()
+        for (position, origin) in accountOrigins.enumerated() {
+            accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
+        }
+
+        let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
+        let persons = index.persons().map(classification.facts(for:))
+        var outcome = RunOutcome(
+            period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
+            personsBySource: QuarterlyRun.personsBySource(persons, sources: pipeline.sources.map(\.id)),
+            linkedPersons: persons.filter { $0.sourceIDs.count > 1 }.count,
+            filter: QuarterlyRun.funnel(persons), warnings: warnings, rejections: storedRejections,
+            quarantineFiles: quarantineFiles, persons: persons, table: nil)
+
+        let finished: String
+        switch mode {
+        case .validate:
+            finished = QuarterlyRun.timestamp()
+            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
+            try AtomicFile.write(report.json(), to: outputs.report)
+        case .run:
+            let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline))
+            do {
+                outcome.table = try DisclosureControl(minCell: pipeline.minCell).protect(table)
+            } catch {
+                throw .internalError("Geheimhaltung: \(error)")
+            }
+            finished = QuarterlyRun.timestamp()
+            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
+            // The store first: if it cannot be written, the published files stay as they were.
+            try Store(path: outputs.store).record(outcome, finishedAt: finished, version: QuarterlyRun.version)
+            try AtomicFile.write(PublishedTable.csv(outcome.table!, period: period), to: outputs.table)
+            try AtomicFile.write(report.json(), to: outputs.report)
+        }
+        return outcome
+    }
+
+    // MARK: - Inputs
+
+    /// Each source's files in path order; a source without files is "input missing" (66).
+    public func resolveInputs() throws(KlapptError) -> [[String]] {
+        var result: [[String]] = []
+        for source in pipeline.sources {
+            let files = QuarterlyRun.glob(source.glob)
+            guard !files.isEmpty else {
+                throw .inputMissing("Keine Dateien für Quelle „\(source.id)“ unter „\(source.glob)“.")
+            }
+            for file in files where access(file, R_OK) != 0 {
+                throw .inputMissing("„\(file)“ ist nicht lesbar.")
+            }
+            result.append(files)
+        }
+        return result
+    }
+
+    static func glob(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
+        var paths: [String] = []
+        for index in 0..<Int(result.gl_pathc) {
+            if let path = result.gl_pathv[index] {
+                let text = String(cString: path)
+                var info = stat()
+                if stat(text, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { paths.append(text) }
+            }
+        }
+        return paths.sorted()
+    }
+
+    private func prepareOutputDirectory() throws(KlapptError) {
+        let directory = pipeline.outputDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .outputNotWritable("Ausgabeverzeichnis „\(directory)“ kann nicht angelegt werden.")
+        }
+        guard access(directory, W_OK) == 0 else { throw .outputNotWritable("Ausgabeverzeichnis „\(directory)“ ist nicht beschreibbar.") }
+    }
+
+    // MARK: - Figures for the report
+
+    static func personsBySource(_ persons: [PersonFacts], sources: [String]) -> [String: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: sources.map { ($0, 0) })
+        for person in persons { for id in person.sourceIDs { counts[id, default: 0] += 1 } }
+        return counts
+    }
+
+    static func funnel(_ persons: [PersonFacts]) -> TargetGroupCounts {
+        var counts = TargetGroupCounts(persons: persons.count, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
+        for person in persons where person.ageInRange {
+            counts.ageInRange += 1
+            guard person.refugeeContext else { continue }
+            counts.refugeeResidence += 1
+            guard person.inDistrict else { continue }
+            counts.inDistrictOrUnknown += 1
+            counts.targetGroup += 1
+            if person.activity != nil { counts.withCurrentRecord += 1 }
+        }
+        return counts
+    }
+
+    public static func sha256(of path: String) throws(KlapptError) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .inputMissing("„\(path)“ ist nicht lesbar.") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while true {
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch { throw .inputMissing("„\(path)“: \(error)") }
+            if chunk.isEmpty { break }
+            hasher.update(data: chunk)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func timestamp() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+
+    static func percent(_ share: Double) -> String {
+        String(format: "%.1f %%", share * 100).replacingOccurrences(of: ".", with: ",")
+    }
+}

@@ -1,0 +1,107 @@
+import KlapptFormats
+
+/// A reason a row is rejected (SPEC 2.1). The raw value is the code in reports and the store.
+public enum ReasonCode: String, Sendable, CaseIterable, Codable {
+    case birthDateInvalid = "geburtsdatum_ungueltig"
+    case nameMissing = "name_fehlt"
+    case statusUnknown = "status_unbekannt"
+    case courseUnknown = "gliederung_unbekannt"
+    case dateInvalid = "datum_ungueltig"
+    case fieldMissing = "feld_fehlt"
+    /// A CSV row with more or fewer fields than the header (the row's structure is broken).
+    case wrongFieldCount = "spaltenzahl_falsch"
+
+    public var germanText: String {
+        switch self {
+        case .birthDateInvalid: return "Geburtsdatum fehlt oder ist kein gültiges Datum"
+        case .nameMissing: return "Vor- oder Nachname fehlt"
+        case .statusUnknown: return "Status nicht in der Codeliste"
+        case .courseUnknown: return "Gliederung nicht im ASD-Katalog"
+        case .dateInvalid: return "Datumsfeld ist kein gültiges Datum"
+        case .fieldMissing: return "Pflichtfeld fehlt im Datensatz"
+        case .wrongFieldCount: return "Zeile hat nicht so viele Felder wie die Kopfzeile"
+        }
+    }
+}
+
+/// Where a row came from: enough to find it again, nothing of its content.
+public struct RowOrigin: Sendable, Hashable {
+    public var sourceIndex: Int
+    public var fileIndex: Int
+    /// 0-based position of the row among the file's rows.
+    public var order: Int
+    public var line: Int
+}
+
+/// A row as read, its values already keyed by canonical field (the mapping of the pipeline file
+/// applied). Still personal data: it lives only inside the validation stage.
+public struct RawRow: Sendable {
+    public var origin: RowOrigin
+    /// Present fields with their untrimmed text; an absent XML element has no entry.
+    public var values: [CanonicalField: String]
+    /// The first mapped, required field the record lacks (XML), if any.
+    public var missingField: String?
+    /// A structural defect found while mapping (wrong field count).
+    public var structuralDefect: ReasonCode?
+    /// The row's cells as read, for the quarantine file only.
+    public var cells: [String]
+}
+
+/// A rejected row (SPEC 2.1): a value, never thrown. No raw content, only where and why.
+public struct Rejection: Error, Sendable {
+    public var origin: RowOrigin
+    public var reason: ReasonCode
+    public var field: String?
+}
+
+/// A validated and normalised record. Still personal data (tokens, birth date, record id): it
+/// exists only between validation and pseudonymisation.
+public struct CleanRecord: Sendable {
+    public var origin: RowOrigin
+    public var role: SourceRole
+    public var recordID: String
+    public var givenToken: String
+    public var familyToken: String
+    public var birthDate: CivilDate
+    public var sex: Sex
+    /// Breakdown category: one of the pipeline's ISO codes, `sonstige` or `unbekannt`.
+    public var nationality: String
+    public var municipality: Municipality
+    public var residence: ResidenceGroup
+    public var status: String
+    public var activity: Activity
+    /// Job centre: `Status_seit`. College: unused.
+    public var statusSince: CivilDate?
+    public var entryDate: CivilDate?
+    public var exitDate: CivilDate?
+    public var asOf: CivilDate?
+    /// College: whether the status may be current (2, 3); job centre: always true.
+    public var statusCanBeCurrent: Bool
+    /// College: the kind of leaving the status means, if any.
+    public var leaving: Leaving?
+}
+
+/// What a college status says about leaving (from the status code list).
+public enum Leaving: String, Sendable {
+    case qualification = "abschluss"
+    case dropout = "abgang"
+}
+
+/// A record after pseudonymisation: the privacy boundary (ARCHITECTURE). It has no field that could
+/// hold a name, a birth date or a source id: age on the reference date replaces the birth date, a
+/// keyed digest the record id.
+public struct PseudoRecord: Sendable {
+    public var person: String
+    public var recordKey: String?
+    public var role: SourceRole
+    public var origin: RowOrigin
+    public var asOf: CivilDate?
+    public var sex: Sex
+    public var age: Int
+    public var nationality: String
+    public var municipality: Municipality
+    public var residence: ResidenceGroup
+    /// The activity when the record is current on the reference date (SPEC 4.3), else nil.
+    public var currentActivity: Activity?
+    public var flows: Flows
+}

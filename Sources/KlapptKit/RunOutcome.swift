@@ -1,0 +1,73 @@
+/// Accounting of one input file (SPEC 2.1, 7): `rows_read = accepted + rejected + duplicates`.
+public struct FileAccount: Sendable, Codable, Equatable {
+    public var source: String
+    public var file: String
+    public var sha256: String
+    public var rowsRead: Int
+    public var accepted: Int
+    public var rejected: Int
+    public var duplicates: Int
+    /// Reason code -> rows.
+    public var reasons: [String: Int]
+    /// Accepted rows replaced by a newer row of the same customer number or student id (SPEC 4.1).
+    public var superseded: Int
+
+    enum CodingKeys: String, CodingKey {
+        case source, file, sha256, accepted, rejected, duplicates, reasons, superseded
+        case rowsRead = "rows_read"
+    }
+}
+
+/// The funnel from linked persons to the target group (SPEC 4.2), for the run report.
+public struct TargetGroupCounts: Sendable, Codable, Equatable {
+    public var persons: Int
+    public var ageInRange: Int
+    public var refugeeResidence: Int
+    public var inDistrictOrUnknown: Int
+    public var targetGroup: Int
+    public var withCurrentRecord: Int
+
+    public init(persons: Int, ageInRange: Int, refugeeResidence: Int, inDistrictOrUnknown: Int, targetGroup: Int, withCurrentRecord: Int) {
+        self.persons = persons
+        self.ageInRange = ageInRange
+        self.refugeeResidence = refugeeResidence
+        self.inDistrictOrUnknown = inDistrictOrUnknown
+        self.targetGroup = targetGroup
+        self.withCurrentRecord = withCurrentRecord
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case persons
+        case ageInRange = "age_in_range"
+        case refugeeResidence = "and_refugee_residence"
+        case inDistrictOrUnknown = "and_in_district_or_unknown"
+        case targetGroup = "target_group"
+        case withCurrentRecord = "stock_with_current_record"
+    }
+}
+
+/// A rejected row as it is stored: where and why, no content (SPEC 7).
+public struct StoredRejection: Sendable, Equatable {
+    public var source: String
+    public var file: String
+    public var line: Int
+    public var reason: ReasonCode
+    public var field: String?
+}
+
+/// Everything a run found, before it is written anywhere.
+public struct RunOutcome: Sendable {
+    public var period: Period
+    public var pipelineName: String
+    public var startedAt: String
+    public var files: [FileAccount]
+    public var personsBySource: [String: Int]
+    public var linkedPersons: Int
+    public var filter: TargetGroupCounts
+    /// Warning kind -> value -> count.
+    public var warnings: [String: [String: Int]]
+    public var rejections: [StoredRejection]
+    public var quarantineFiles: [String]
+    public var persons: [PersonFacts]
+    public var table: ProtectedTable?
+}

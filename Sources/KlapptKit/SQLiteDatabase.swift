@@ -1,0 +1,98 @@
+import CSQLite
+
+/// A thin wrapper over the sqlite3 C API: what the store needs and nothing more (open, execute,
+/// prepared statements with bound values, transactions).
+final class SQLiteDatabase {
+    struct Failure: Error, CustomStringConvertible {
+        var code: Int32
+        var message: String
+        var description: String { "SQLite-Fehler \(code): \(message)" }
+    }
+
+    private var handle: OpaquePointer?
+
+    init(path: String) throws(Failure) {
+        let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        guard status == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "kann nicht geöffnet werden"
+            sqlite3_close(handle)
+            throw Failure(code: status, message: message)
+        }
+        sqlite3_busy_timeout(handle, 5000)
+    }
+
+    deinit { sqlite3_close(handle) }
+
+    func execute(_ sql: String) throws(Failure) {
+        var error: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &error)
+        guard status == SQLITE_OK else {
+            let message = error.map { String(cString: $0) } ?? ""
+            sqlite3_free(error)
+            throw Failure(code: status, message: message)
+        }
+    }
+
+    enum Value {
+        case int(Int)
+        case text(String)
+        case real(Double)
+        case null
+    }
+
+    /// Runs `sql` once for each row of `rows` with a single prepared statement.
+    func run(_ sql: String, rows: [[Value]]) throws(Failure) {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw lastError() }
+        defer { sqlite3_finalize(statement) }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for row in rows {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+            for (index, value) in row.enumerated() {
+                let position = Int32(index + 1)
+                switch value {
+                case .int(let v): sqlite3_bind_int64(statement, position, Int64(v))
+                case .text(let v): sqlite3_bind_text(statement, position, v, -1, transient)
+                case .real(let v): sqlite3_bind_double(statement, position, v)
+                case .null: sqlite3_bind_null(statement, position)
+                }
+            }
+            guard sqlite3_step(statement) == SQLITE_DONE else { throw lastError() }
+        }
+    }
+
+    /// The rows of a query, each column as text (nil for NULL).
+    func query(_ sql: String, _ arguments: [Value] = []) throws(Failure) -> [[String?]] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw lastError() }
+        defer { sqlite3_finalize(statement) }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (index, value) in arguments.enumerated() {
+            let position = Int32(index + 1)
+            switch value {
+            case .int(let v): sqlite3_bind_int64(statement, position, Int64(v))
+            case .text(let v): sqlite3_bind_text(statement, position, v, -1, transient)
+            case .real(let v): sqlite3_bind_double(statement, position, v)
+            case .null: sqlite3_bind_null(statement, position)
+            }
+        }
+        var rows: [[String?]] = []
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw lastError() }
+            let count = sqlite3_column_count(statement)
+            rows.append((0..<count).map { column in
+                sqlite3_column_text(statement, column).map { String(cString: $0) }
+            })
+        }
+        return rows
+    }
+
+    var lastInsertID: Int { Int(sqlite3_last_insert_rowid(handle)) }
+
+    private func lastError() -> Failure {
+        Failure(code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
+    }
+}

@@ -1,0 +1,278 @@
+import Foundation
+import KlapptFormats
+
+extension SampleGenerator {
+    /// A rendered row and how a correct reader must count it.
+    enum Line {
+        case valid(String)
+        case junk(String, reason: String)
+    }
+
+    // MARK: - Job centre (SPEC 2.2)
+
+    static let jobcenterColumns = ["Kundennummer", "Nachname", "Vorname", "Geburtsdatum", "Geschlecht", "Staatsangehoerigkeit",
+                                   "Aufenthaltsstatus", "PLZ", "Wohnort", "Status", "Status_seit", "Massnahme", "Bemerkung", "Stand"]
+
+    func writeJobcenter(_ people: [TruePerson], directory: String, random: inout SeededRandom) throws -> [Expectation.File] {
+        let reference = period.referenceDate
+        let laterStand = shift(reference, years: 0, days: 5)
+        // Rows of one customer number stay in order (a correction follows the row it corrects);
+        // the groups are shuffled.
+        var main: [[Line]] = []
+        var later: [Line] = []
+        for person in people {
+            for state in person.jobcenter {
+                let row = { (r: inout SeededRandom, s: JobcenterState, stand: CivilDate) in self.jobcenterRow(person, s, stand: stand, &r) }
+                switch random.weighted([("plain", 94), ("laterDelivery", 4), ("correctedInFile", 2)]) {
+                case "laterDelivery":
+                    // An outdated row in the main export, the true one in a later delivery (newer Stand wins).
+                    main.append([.valid(row(&random, outdated(state, &random), reference))])
+                    later.append(.valid(row(&random, state, laterStand)))
+                case "correctedInFile":
+                    // The same customer number twice in one file: the later row wins.
+                    main.append([.valid(row(&random, outdated(state, &random), reference)), .valid(row(&random, state, reference))])
+                default:
+                    main.append([.valid(row(&random, state, reference))])
+                }
+            }
+        }
+        let reasons = ["geburtsdatum_ungueltig", "name_fehlt", "status_unbekannt", "datum_ungueltig"]
+        for index in 0..<(main.count / 50) {
+            main.append([.junk(jobcenterJunk(index, reason: reasons[index % reasons.count], &random), reason: reasons[index % reasons.count])])
+        }
+        main.shuffle(using: &random)
+        let mainLines = main.flatMap { $0 }
+        let mainName = "jobcenter/jobcenter_kreis_unna_\(reference.iso).csv"
+        let laterName = "jobcenter/jobcenter_kreis_unna_\(laterStand.iso)_nachlieferung.csv"
+        var files = [try writeCSV(mainLines, header: Self.jobcenterColumns, to: "\(directory)/\(mainName)", name: mainName, utf8: false, &random)]
+        if !later.isEmpty {
+            // The later delivery comes as UTF-8 with BOM and another column order: fields are found by name.
+            let order = [13, 0, 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+            let reordered = later.map { line -> Line in
+                guard case .valid(let text) = line else { return line }
+                let cells = SampleGenerator.splitRenderedRow(text)
+                return .valid(order.map { SampleGenerator.csvCell(cells[$0]) }.joined(separator: ";"))
+            }
+            files.append(try writeCSV(reordered, header: order.map { Self.jobcenterColumns[$0] }, to: "\(directory)/\(laterName)", name: laterName, utf8: true, &random))
+        }
+        return files
+    }
+
+    func outdated(_ state: JobcenterState, _ random: inout SeededRandom) -> JobcenterState {
+        var old = state
+        old.status = random.pick(["ALO", "ASU", "SON", "MAS", "AUS"].filter { $0 != state.status })
+        old.since = shift(period.firstDay, years: -1, days: -Int.random(in: 0...200, using: &random))
+        old.measure = old.status == "MAS" ? "Integrationskurs" : ""
+        return old
+    }
+
+    func jobcenterRow(_ person: TruePerson, _ state: JobcenterState, stand: CivilDate, _ random: inout SeededRandom) -> String {
+        let given = random.pick(SampleVocabulary.givenNames[person.given])
+        let family = random.pick(SampleVocabulary.familyNames[person.family].filter { Windows1252.encode($0) != nil })
+        let sex: String
+        switch person.sex {
+        case "m": sex = random.pick(["M", "M", "m", "männlich"])
+        case "w": sex = random.pick(["W", "W", "w", "weiblich"])
+        case "d": sex = random.pick(["D", "divers"])
+        default: sex = ""
+        }
+        let status = random.chance(0.1) ? state.status.lowercased() : state.status
+        let cells = [state.customer, family, given, german(person.birth), sex, person.nationality.key, person.jobcenterResidence.text,
+                     person.postcode, person.place, status, german(state.since), state.measure, random.pick(SampleVocabulary.remarks), german(stand)]
+        return cells.map(SampleGenerator.csvCell).joined(separator: ";")
+    }
+
+    func jobcenterJunk(_ index: Int, reason: String, _ random: inout SeededRandom) -> String {
+        let reference = period.referenceDate
+        var cells = ["999D\(100_000 + index)", "Fehler", "Zeile", german(shift(reference, years: -22, days: -index)), "W", "475", "Duldung",
+                     "59423", "Unna", "ALO", german(shift(period.firstDay, years: 0, days: -30)), "", "", german(reference)]
+        switch reason {
+        case "geburtsdatum_ungueltig": cells[3] = random.pick(["31.02.2001", "2001-03-17", "", "1.3.2001"])
+        case "name_fehlt": if index % 2 == 0 { cells[2] = "" } else { cells[1] = "   " }
+        case "status_unbekannt": cells[9] = random.pick(["XYZ", "ALG", "?"])
+        default: cells[10] = random.pick(["2026-07-01", "32.07.2026", "00.00.0000"])
+        }
+        return cells.map(SampleGenerator.csvCell).joined(separator: ";")
+    }
+
+    func german(_ date: CivilDate) -> String {
+        let iso = date.iso
+        return "\(iso.dropFirst(8))." + "\(iso.dropFirst(5).prefix(2))." + "\(iso.prefix(4))"
+    }
+
+    static func csvCell(_ value: String) -> String {
+        if value.contains(";") || value.contains("\"") || value.contains("\n") || value.contains("\r") {
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return value
+    }
+
+    /// Splits a row this generator rendered (quotes only as `csvCell` writes them).
+    static func splitRenderedRow(_ row: String) -> [String] {
+        var cells: [String] = []
+        var current = ""
+        var quoted = false
+        var iterator = Array(row.unicodeScalars).makeIterator()
+        var pending: Unicode.Scalar? = nil
+        while let scalar = pending ?? iterator.next() {
+            pending = nil
+            if quoted {
+                if scalar == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" { current.unicodeScalars.append("\"") } else { quoted = false; pending = next }
+                    } else { quoted = false }
+                } else { current.unicodeScalars.append(scalar) }
+            } else if scalar == "\"" && current.isEmpty {
+                quoted = true
+            } else if scalar == ";" {
+                cells.append(current)
+                current = ""
+            } else {
+                current.unicodeScalars.append(scalar)
+            }
+        }
+        cells.append(current)
+        return cells
+    }
+
+    /// Writes rows with exact duplicates of some valid rows placed later in the file.
+    func writeCSV(_ lines: [Line], header: [String], to path: String, name: String, utf8: Bool, _ random: inout SeededRandom) throws -> Expectation.File {
+        var rows: [String] = []
+        var duplicates = 0
+        var reasons: [String: Int] = [:]
+        var pendingCopies: [(at: Int, text: String)] = []
+        for (index, line) in lines.enumerated() {
+            switch line {
+            case .valid(let text):
+                rows.append(text)
+                if random.chance(0.02) {
+                    pendingCopies.append((Int.random(in: index...lines.count, using: &random), text))
+                    duplicates += 1
+                }
+            case .junk(let text, let reason):
+                rows.append(text)
+                reasons[reason, default: 0] += 1
+            }
+            for copy in pendingCopies where copy.at == index { rows.append(copy.text) }
+            pendingCopies.removeAll { $0.at == index }
+        }
+        rows += pendingCopies.map(\.text)
+        var text = header.joined(separator: ";") + "\r\n"
+        for row in rows { text += row + "\r\n" }
+        let bytes: [UInt8] = utf8 ? [0xEF, 0xBB, 0xBF] + Array(text.utf8) : Windows1252.encode(text)!
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let rejected = reasons.values.reduce(0, +)
+        return Expectation.File(file: name, rowsRead: rows.count, accepted: rows.count - rejected - duplicates,
+                                rejected: rejected, duplicates: duplicates, reasons: reasons)
+    }
+
+    // MARK: - Vocational colleges (SPEC 2.3)
+
+    func writeColleges(_ people: [TruePerson], directory: String, random: inout SeededRandom) throws -> [Expectation.File] {
+        let reference = period.referenceDate
+        var files: [Expectation.File] = []
+        for (school, info) in SampleVocabulary.schools.enumerated() {
+            var lines: [Line] = []
+            for person in people {
+                for record in person.college where record.school == school {
+                    lines.append(.valid(collegeRecord(person, record, school: school, &random)))
+                }
+            }
+            let reasons = ["geburtsdatum_ungueltig", "name_fehlt", "status_unbekannt", "gliederung_unbekannt", "datum_ungueltig", "feld_fehlt"]
+            for index in 0..<(lines.count / 40) {
+                let reason = reasons[(index + school) % reasons.count]
+                lines.append(.junk(collegeJunk(index, school: school, reason: reason, &random), reason: reason))
+            }
+            lines.shuffle(using: &random)
+            var records: [String] = []
+            var duplicates = 0
+            var reasonCounts: [String: Int] = [:]
+            for line in lines {
+                switch line {
+                case .valid(let text):
+                    records.append(text)
+                    if random.chance(0.02) { records.append(text); duplicates += 1 }
+                case .junk(let text, let reason):
+                    records.append(text)
+                    reasonCounts[reason, default: 0] += 1
+                }
+            }
+            let prefix = school == 1 ? "bk:" : ""
+            let namespace = school == 1 ? "xmlns:bk=\"urn:klappt:berufskolleg:1\"" : "xmlns=\"urn:klappt:berufskolleg:1\""
+            var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<?svws export=\"1.4\"?>\n<!-- Export aus SchILD-NRW, synthetische Testdaten -->\n"
+            xml += "<\(prefix)Schuelerdaten \(namespace) Schulnummer=\"\(info.number)\" Schule=\"\(info.name)\" Stand=\"\(reference.iso)\">\n"
+            for record in records { xml += record.replacingOccurrences(of: "<§", with: "<\(prefix)").replacingOccurrences(of: "</§", with: "</\(prefix)") }
+            xml += "</\(prefix)Schuelerdaten>\n"
+            let name = "berufskolleg/bk_\(info.number)_\(reference.iso).xml"
+            try Data(xml.utf8).write(to: URL(fileURLWithPath: "\(directory)/\(name)"))
+            let rejected = reasonCounts.values.reduce(0, +)
+            files.append(Expectation.File(file: name, rowsRead: records.count, accepted: records.count - rejected - duplicates,
+                                          rejected: rejected, duplicates: duplicates, reasons: reasonCounts))
+        }
+        return files
+    }
+
+    /// Text of a name element: plain, as CDATA, or with character references.
+    func xmlText(_ value: String, _ random: inout SeededRandom) -> String {
+        let escaped = value.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        switch random.weighted([("plain", 80), ("cdata", 10), ("references", 10)]) {
+        case "cdata": return "<![CDATA[\(value)]]>"
+        case "references":
+            return escaped.unicodeScalars.map { $0.value > 0x7F ? "&#x\(String($0.value, radix: 16, uppercase: true));" : String($0) }.joined()
+        default: return escaped
+        }
+    }
+
+    func collegeRecord(_ person: TruePerson, _ record: CollegeRecord, school: Int, _ random: inout SeededRandom) -> String {
+        var given = random.pick(SampleVocabulary.givenNames[person.given])
+        var family = random.pick(SampleVocabulary.familyNames[person.family])
+        // Swapped name fields (SPEC 4.1 sorts the codes, so they still link); only for one-word names,
+        // where the given-name token (first word) is the whole name.
+        if random.chance(0.15), !family.contains(" "), !family.contains("-") { swap(&given, &family) }
+        let sex = ["m": "3", "w": "4", "d": "5", "x": "6"][person.sex]!
+        let close = school == 2
+        var lines = ["  <§Schueler Id=\"\(record.id)\">"]
+        lines.append("    <§Name>\(xmlText(family, &random))</§Name>")
+        lines.append("    <§Vorname>\(xmlText(given, &random))</§Vorname>")
+        if random.chance(0.05) { lines.append("    <!-- geprüft -->") }
+        lines.append("    <§Geburtsdatum>\(person.birth.iso)</§Geburtsdatum>")
+        lines.append("    <§Geschlecht>\(sex)</§Geschlecht>")
+        lines.append("    <§StaatKrz>\(person.nationality.key)</§StaatKrz>")
+        lines.append("    <§PLZ>\(person.postcode)</§PLZ>")
+        lines.append("    <§Status>\(record.status)</§Status>")
+        lines.append("    <§Gliederung>\(record.course)</§Gliederung>")
+        lines.append(element("Aufnahmedatum", record.entry?.iso ?? "", selfClosing: close))
+        lines.append(element("Entlassdatum", record.exit?.iso ?? "", selfClosing: close))
+        let qualification = record.qualification ? (SampleVocabulary.trainingCourses.contains(record.course) ? "BAB" : "BK") : ""
+        lines.append(element("Abschluss", qualification, selfClosing: close))
+        if let residence = person.collegeResidence, !residence.text.isEmpty {
+            lines.append("    <§Aufenthaltsstatus>\(xmlText(residence.text, &random))</§Aufenthaltsstatus>")
+        }
+        lines.append("  </§Schueler>")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func element(_ name: String, _ value: String, selfClosing: Bool) -> String {
+        value.isEmpty && selfClosing ? "    <§\(name)/>" : "    <§\(name)>\(value)</§\(name)>"
+    }
+
+    func collegeJunk(_ index: Int, school: Int, reason: String, _ random: inout SeededRandom) -> String {
+        var fields: [(String, String)] = [
+            ("Name", "Fehler"), ("Vorname", "Datensatz"), ("Geburtsdatum", shift(period.referenceDate, years: -20, days: -index).iso),
+            ("Geschlecht", "4"), ("StaatKrz", "423"), ("PLZ", "59174"), ("Status", "2"), ("Gliederung", "A12"),
+            ("Aufnahmedatum", "2025-08-20"), ("Entlassdatum", ""), ("Abschluss", ""),
+        ]
+        switch reason {
+        case "geburtsdatum_ungueltig": fields[2].1 = random.pick(["17.03.2004", "2004-02-30", ""])
+        case "name_fehlt": fields[1].1 = "محمد"
+        case "status_unbekannt": fields[6].1 = random.pick(["7", "A", "99"])
+        case "gliederung_unbekannt": fields[7].1 = random.pick(["Z99", "", "X01"])
+        case "datum_ungueltig": fields[8].1 = random.pick(["2025-13-01", "20.08.2025", "2025-02-29"])
+        default: fields.remove(at: 2)  // feld_fehlt: no Geburtsdatum element
+        }
+        var lines = ["  <§Schueler Id=\"X\(school)\(1000 + index)\">"]
+        for (name, value) in fields { lines.append("    <§\(name)>\(value)</§\(name)>") }
+        lines.append("  </§Schueler>")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

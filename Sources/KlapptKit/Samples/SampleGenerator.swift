@@ -1,0 +1,360 @@
+import Foundation
+import KlapptFormats
+
+/// Writes realistic synthetic exports in the reference layouts (SPEC 2.2, 2.3) together with the
+/// figures a correct pipeline must compute from them (`erwartet_<period>.json`).
+///
+/// The generator first decides what is true of each person (age, residence group, what they do on
+/// the reference date, which flows they had) and then renders records that say so, with the mess
+/// of real exports: Windows-1252 and UTF-8 with BOM, quoted `;`, quotes and line breaks in
+/// `Bemerkung`, exact duplicate rows, rows that must be rejected, unknown residence texts, name
+/// variants and swapped name fields across sources, a later delivery that supersedes rows, CDATA,
+/// character references, comments and namespace prefixes in XML, birthdays right on the age bounds.
+/// Its expectations come from that truth, not from the pipeline's code.
+public struct SampleGenerator {
+    public var persons: Int
+    public var seed: UInt64
+    public var period: Period
+
+    public init(persons: Int = 400, seed: UInt64 = 1, period: Period) {
+        self.persons = persons
+        self.seed = seed
+        self.period = period
+    }
+
+    /// What a run on the generated files must report.
+    public struct Expectation: Codable, Sendable {
+        public struct File: Codable, Sendable, Equatable {
+            public var file: String
+            public var rowsRead: Int
+            public var accepted: Int
+            public var rejected: Int
+            public var duplicates: Int
+            public var reasons: [String: Int]
+
+            enum CodingKeys: String, CodingKey {
+                case file, accepted, rejected, duplicates, reasons
+                case rowsRead = "rows_read"
+            }
+        }
+
+        public var zeitraum: String
+        public var files: [File]
+        public var persons: Int
+        public var targetGroup: Int
+        /// `indikator|dimension|auspraegung` -> exact count.
+        public var figures: [String: Int]
+
+        enum CodingKeys: String, CodingKey {
+            case zeitraum, files, persons, figures
+            case targetGroup = "target_group"
+        }
+    }
+
+    // MARK: - The truth
+
+    struct JobcenterState {
+        var customer: String
+        var status: String
+        var since: CivilDate
+        var measure: String
+    }
+
+    struct CollegeRecord {
+        var school: Int
+        var id: String
+        var course: String
+        var status: String
+        var entry: CivilDate?
+        var exit: CivilDate?
+        var current: Bool
+        var entryFlow: Bool
+        var qualification: Bool
+        var dropout: Bool
+    }
+
+    struct TruePerson {
+        var given: Int
+        var family: Int
+        var birth: CivilDate
+        var sex: String
+        var nationality: (key: String, category: String)
+        var postcode: String
+        var place: String
+        var ags: String?
+        var outside: Bool
+        var jobcenterResidence: (text: String, group: String?)
+        var collegeResidence: (text: String, group: String?)?
+        /// Job-centre rows that count, in file order; the last of each customer number wins.
+        var jobcenter: [JobcenterState] = []
+        var college: [CollegeRecord] = []
+    }
+
+    // MARK: - Writing
+
+    /// Generates the exports under `directory` (`jobcenter/`, `berufskolleg/`) and the expectation.
+    @discardableResult
+    public func write(to directory: String) throws -> Expectation {
+        var random = SeededRandom(seed: seed)
+        let reference = period.referenceDate
+        let people = makePeople(&random)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: "\(directory)/jobcenter", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: "\(directory)/berufskolleg", withIntermediateDirectories: true)
+
+        var files: [Expectation.File] = []
+        files += try writeJobcenter(people, directory: directory, random: &random)
+        files += try writeColleges(people, directory: directory, random: &random)
+
+        let expectation = Expectation(
+            zeitraum: period.description, files: files, persons: people.count,
+            targetGroup: people.filter { isTargetGroup($0, reference: reference) }.count,
+            figures: figures(people, reference: reference))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(expectation).write(to: URL(fileURLWithPath: "\(directory)/erwartet_\(period).json"))
+        return expectation
+    }
+
+    // MARK: - People
+
+    func makePeople(_ random: inout SeededRandom) -> [TruePerson] {
+        let reference = period.referenceDate
+        var used = Set<String>()
+        var people: [TruePerson] = []
+        var customer = 100_000
+        var student = 42_000_000
+        for index in 0..<persons {
+            var person: TruePerson
+            repeat {
+                let given = Int.random(in: 0..<SampleVocabulary.givenNames.count, using: &random)
+                let family = Int.random(in: 0..<SampleVocabulary.familyNames.count, using: &random)
+                var birth: CivilDate
+                switch index {
+                // Birthdays right on the age bounds (SPEC 4.2): 18 today, 18 tomorrow, 27 today, 27 tomorrow.
+                case 0: birth = shift(reference, years: -18, days: 0)
+                case 1: birth = shift(reference, years: -18, days: 1)
+                case 2: birth = shift(reference, years: -27, days: 0)
+                case 3: birth = shift(reference, years: -27, days: 1)
+                default:
+                    let age = random.weighted([(Int.random(in: 18...26, using: &random), 85), (Int.random(in: 15...17, using: &random), 7), (Int.random(in: 27...31, using: &random), 8)])
+                    birth = shift(reference, years: -age, days: -Int.random(in: 0..<365, using: &random))
+                }
+                person = TruePerson(
+                    given: given, family: family, birth: birth,
+                    sex: random.weighted([("m", 60), ("w", 36), ("d", 2), ("x", 2)]),
+                    nationality: random.weighted(SampleVocabulary.nationalities),
+                    postcode: "", place: "", ags: nil, outside: false,
+                    jobcenterResidence: ("", nil), collegeResidence: nil)
+            } while !used.insert("\(person.family)|\(person.birth.iso)").inserted
+            // Where they live: mostly in the district, some outside, some unknown.
+            switch random.weighted([("in", 88), ("out", 8), ("empty", 4)]) {
+            case "in":
+                let municipality = random.pick(SampleVocabulary.municipalities)
+                person.postcode = random.pick(municipality.postcodes)
+                person.place = municipality.name
+                person.ags = municipality.ags
+            case "out":
+                let (postcode, place) = random.pick(SampleVocabulary.outsidePostcodes)
+                person.postcode = postcode
+                person.place = place
+                person.outside = true
+            default:
+                break
+            }
+            person.jobcenterResidence = residenceText(&random)
+            let membership = random.weighted([("jc", 55), ("bk", 25), ("both", 20)])
+            if membership != "bk" {
+                customer += Int.random(in: 1...40, using: &random)
+                person.jobcenter.append(jobcenterState(customer: "123D\(customer)", &random))
+                if random.chance(0.02) {
+                    // Registered twice under another customer number: both rows count.
+                    customer += 7
+                    person.jobcenter.append(jobcenterState(customer: "123D\(customer)", &random))
+                }
+            }
+            if membership != "jc" {
+                // Schools rarely keep the residence status.
+                if membership == "bk" ? random.chance(0.75) : random.chance(0.2) {
+                    person.collegeResidence = residenceText(&random)
+                }
+                let count = random.chance(0.2) ? 2 : 1
+                for _ in 0..<count {
+                    student += Int.random(in: 1...30, using: &random)
+                    person.college.append(collegeRecord(id: "S\(student)", &random))
+                }
+            }
+            people.append(person)
+        }
+        return people
+    }
+
+    func residenceText(_ random: inout SeededRandom) -> (text: String, group: String?) {
+        switch random.weighted([("known", 90), ("unknown", 5), ("empty", 5)]) {
+        case "known":
+            let entry = random.pick(SampleVocabulary.residenceTexts)
+            return (entry.text, entry.group)
+        case "unknown":
+            return (random.pick(SampleVocabulary.unknownResidenceTexts), nil)
+        default:
+            return ("", nil)
+        }
+    }
+
+    func jobcenterState(customer: String, _ random: inout SeededRandom) -> JobcenterState {
+        let status = random.weighted([("ALO", 25), ("ASU", 15), ("MAS", 20), ("AUS", 12), ("SVB", 10), ("GFB", 8), ("SON", 10)])
+        let since: CivilDate
+        if random.chance(0.3) {
+            since = day(in: period, &random)
+        } else {
+            since = shift(period.firstDay, years: 0, days: -Int.random(in: 1...700, using: &random))
+        }
+        return JobcenterState(customer: customer, status: status, since: since, measure: status == "MAS" ? random.pick(SampleVocabulary.measures) : "")
+    }
+
+    func collegeRecord(id: String, _ random: inout SeededRandom) -> CollegeRecord {
+        let training = random.chance(0.45)
+        let course = training ? random.pick(SampleVocabulary.trainingCourses) : random.pick(SampleVocabulary.schoolCourses)
+        let earlier = { (r: inout SeededRandom) in shift(self.period.firstDay, years: 0, days: -Int.random(in: 1...900, using: &r)) }
+        var record = CollegeRecord(school: Int.random(in: 0..<SampleVocabulary.schools.count, using: &random), id: id, course: course,
+                                   status: "2", entry: nil, exit: nil, current: false, entryFlow: false, qualification: false, dropout: false)
+        let reference = period.referenceDate
+        switch random.weighted([("current", 52), ("currentLeavingLater", 6), ("enteredNow", 10), ("future", 4), ("qualified", 8),
+                                ("droppedOut", 8), ("leftEarlier", 5), ("waiting", 3), ("leftOnReferenceDay", 4)]) {
+        case "current":
+            record.status = random.pick(["2", "2", "2", "3"])
+            record.entry = earlier(&random)
+            record.current = true
+        case "currentLeavingLater":
+            record.status = "2"
+            record.entry = earlier(&random)
+            record.exit = shift(reference, years: 0, days: Int.random(in: 1...300, using: &random))
+            record.current = true
+        case "enteredNow":
+            record.status = "2"
+            record.entry = day(in: period, &random)
+            record.current = true
+            record.entryFlow = training
+        case "future":
+            record.status = "2"
+            record.entry = shift(reference, years: 0, days: Int.random(in: 1...60, using: &random))
+        case "qualified":
+            record.status = "8"
+            record.entry = earlier(&random)
+            record.exit = day(in: period, &random)
+            record.qualification = true
+        case "droppedOut":
+            record.status = "9"
+            record.entry = earlier(&random)
+            record.exit = day(in: period, &random)
+            record.dropout = training
+        case "leftEarlier":
+            record.status = random.pick(["8", "9", "10"])
+            record.entry = shift(period.firstDay, years: -2, days: 0)
+            record.exit = shift(period.firstDay, years: 0, days: -Int.random(in: 1...300, using: &random))
+        case "waiting":
+            record.status = random.pick(["0", "1"])
+            record.entry = random.chance(0.5) ? shift(reference, years: 0, days: Int.random(in: 20...200, using: &random)) : nil
+        default:  // leaves on the reference day: no longer current (SPEC 4.3: Entlassdatum after it)
+            record.status = "2"
+            record.entry = earlier(&random)
+            record.exit = reference
+        }
+        return record
+    }
+
+    // MARK: - Ground truth (SPEC 4.2-5, from the truth, not from the rendered records)
+
+    func age(_ birth: CivilDate, on reference: CivilDate) -> Int {
+        let hadBirthday = reference.month > birth.month || (reference.month == birth.month && reference.day >= birth.day)
+        return reference.year - birth.year - (hadBirthday ? 0 : 1)
+    }
+
+    func residenceGroup(_ person: TruePerson) -> String {
+        if !person.jobcenter.isEmpty, let group = person.jobcenterResidence.group { return group }
+        if !person.college.isEmpty, let group = person.collegeResidence?.group { return group }
+        return "unbekannt"
+    }
+
+    func isTargetGroup(_ person: TruePerson, reference: CivilDate) -> Bool {
+        let years = age(person.birth, on: reference)
+        return years >= 18 && years <= 26 && SampleVocabulary.refugeeGroups.contains(residenceGroup(person)) && !person.outside
+    }
+
+    func activity(_ person: TruePerson) -> String? {
+        var activities: [String] = []
+        // Per customer number, the last row counts (later rows correct earlier ones).
+        var latest: [String: JobcenterState] = [:]
+        for state in person.jobcenter { latest[state.customer] = state }
+        for state in latest.values {
+            switch state.status {
+            case "AUS": activities.append("ausbildung")
+            case "SVB": activities.append("beschaeftigung")
+            case "MAS": activities.append("massnahme")
+            case "ALO", "ASU": activities.append("arbeitsuchend")
+            default: activities.append("sonstige")
+            }
+        }
+        for record in person.college where record.current {
+            activities.append(SampleVocabulary.trainingCourses.contains(record.course) ? "ausbildung" : "schule")
+        }
+        let priority = ["ausbildung", "beschaeftigung", "schule", "massnahme", "arbeitsuchend", "sonstige"]
+        return priority.first(where: activities.contains)
+    }
+
+    func figures(_ people: [TruePerson], reference: CivilDate) -> [String: Int] {
+        let dimensions: [(String, [String])] = [
+            ("insgesamt", ["insgesamt"]),
+            ("gemeinde", SampleVocabulary.municipalities.map(\.ags) + ["unbekannt"]),
+            ("geschlecht", ["m", "w", "d", "x"]),
+            ("altersgruppe", ["18-20", "21-23", "24-26"]),
+            ("aufenthalt", SampleVocabulary.refugeeGroups),
+            ("staatsangehoerigkeit", ["AFG", "ERI", "IRN", "IRQ", "NGA", "PAK", "SOM", "SYR", "UKR", "TUR", "sonstige", "unbekannt"]),
+        ]
+        let indicators = ["personen", "ausbildung", "beschaeftigung", "schule", "massnahme", "arbeitsuchend", "sonstige",
+                          "eintritt_ausbildung", "abschluss", "abbruch"]
+        var result: [String: Int] = [:]
+        for indicator in indicators { for (dimension, categories) in dimensions { for category in categories { result["\(indicator)|\(dimension)|\(category)"] = 0 } } }
+        for person in people where isTargetGroup(person, reference: reference) {
+            var counted: [String] = []
+            if let activity = activity(person) { counted += ["personen", activity] }
+            let latest = Dictionary(person.jobcenter.map { ($0.customer, $0) }, uniquingKeysWith: { $1 }).values
+            if latest.contains(where: { $0.status == "AUS" && period.contains($0.since) }) || person.college.contains(where: \.entryFlow) {
+                counted.append("eintritt_ausbildung")
+            }
+            if person.college.contains(where: \.qualification) { counted.append("abschluss") }
+            if person.college.contains(where: \.dropout) { counted.append("abbruch") }
+            let years = age(person.birth, on: reference)
+            let categories = [
+                ("insgesamt", "insgesamt"), ("gemeinde", person.ags ?? "unbekannt"), ("geschlecht", person.sex),
+                ("altersgruppe", years <= 20 ? "18-20" : years <= 23 ? "21-23" : "24-26"),
+                ("aufenthalt", residenceGroup(person)), ("staatsangehoerigkeit", person.nationality.category),
+            ]
+            for indicator in counted { for (dimension, category) in categories { result["\(indicator)|\(dimension)|\(category)", default: 0] += 1 } }
+        }
+        return result
+    }
+
+    // MARK: - Dates
+
+    func shift(_ date: CivilDate, years: Int, days: Int) -> CivilDate {
+        var components = DateComponents()
+        components.year = date.year + years
+        components.month = date.month
+        components.day = min(date.day, CivilDate.daysInMonth(year: date.year + years, month: date.month))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let base = calendar.date(from: components)!
+        let moved = calendar.date(byAdding: .day, value: days, to: base)!
+        let parts = calendar.dateComponents([.year, .month, .day], from: moved)
+        return CivilDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+    }
+
+    func day(in period: Period, _ random: inout SeededRandom) -> CivilDate {
+        let first = period.firstDay
+        let length = 92
+        var date = shift(first, years: 0, days: Int.random(in: 0..<length, using: &random))
+        if date > period.referenceDate { date = period.referenceDate }
+        return date
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// The internal SQLite store (SPEC 7), kept across periods. A run appends itself and its inputs to
+/// the ledger (`runs`, `inputs`) and replaces its period's `rejects`, `persons` and `indikatoren` in
+/// one transaction, so the store never holds a half-written or doubled period.
+///
+/// Nothing personal is ever stored: rejects keep file, line and reason, persons their pseudonym and
+/// categories. WAL mode lets a reader look at the store while a run writes.
+public final class Store {
+    public static let schema = """
+        CREATE TABLE IF NOT EXISTS runs(
+            id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT NOT NULL, gestartet TEXT NOT NULL,
+            beendet TEXT NOT NULL, pipeline TEXT NOT NULL, version TEXT NOT NULL,
+            personen INTEGER NOT NULL, zielgruppe INTEGER NOT NULL, bestand INTEGER NOT NULL,
+            gesperrte_zellen INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS inputs(
+            run_id INTEGER NOT NULL REFERENCES runs(id), zeitraum TEXT NOT NULL, quelle TEXT NOT NULL,
+            datei TEXT NOT NULL, sha256 TEXT NOT NULL, zeilen_gelesen INTEGER NOT NULL,
+            angenommen INTEGER NOT NULL, abgelehnt INTEGER NOT NULL, duplikate INTEGER NOT NULL,
+            gruende TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS rejects(
+            zeitraum TEXT NOT NULL, run_id INTEGER NOT NULL REFERENCES runs(id), quelle TEXT NOT NULL,
+            datei TEXT NOT NULL, zeile INTEGER NOT NULL, grund TEXT NOT NULL, feld TEXT);
+        CREATE TABLE IF NOT EXISTS persons(
+            zeitraum TEXT NOT NULL, pseudonym TEXT NOT NULL, geschlecht TEXT NOT NULL,
+            altersgruppe TEXT NOT NULL, gemeinde TEXT NOT NULL, aufenthalt TEXT NOT NULL,
+            staatsangehoerigkeit TEXT NOT NULL, aktivitaet TEXT, quellen TEXT NOT NULL,
+            PRIMARY KEY(zeitraum, pseudonym));
+        CREATE TABLE IF NOT EXISTS indikatoren(
+            zeitraum TEXT NOT NULL, indikator TEXT NOT NULL, dimension TEXT NOT NULL,
+            auspraegung TEXT NOT NULL, wert INTEGER NOT NULL, gesperrt INTEGER NOT NULL,
+            PRIMARY KEY(zeitraum, indikator, dimension, auspraegung));
+        CREATE INDEX IF NOT EXISTS rejects_zeitraum ON rejects(zeitraum);
+        """
+
+    private let database: SQLiteDatabase
+    public let path: String
+
+    public init(path: String) throws(KlapptError) {
+        self.path = path
+        do {
+            database = try SQLiteDatabase(path: path)
+            try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+            try database.execute(Store.schema)
+        } catch {
+            throw .outputNotWritable("Speicher „\(path)“: \(error)")
+        }
+    }
+
+    /// Writes a finished run: ledger entries appended, the period replaced, all in one transaction.
+    public func record(_ outcome: RunOutcome, finishedAt: String, version: String) throws(KlapptError) {
+        guard let protected = outcome.table else { throw .internalError("Speichern ohne Tabelle") }
+        let period = outcome.period.description
+        do {
+            try database.execute("BEGIN IMMEDIATE")
+            do {
+                try database.run(
+                    "INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen) VALUES (?,?,?,?,?,?,?,?,?)",
+                    rows: [[.text(period), .text(outcome.startedAt), .text(finishedAt), .text(outcome.pipelineName), .text(version),
+                            .int(outcome.filter.persons), .int(outcome.filter.targetGroup), .int(outcome.filter.withCurrentRecord),
+                            .int(protected.suppressed.count)]])
+                let runID = database.lastInsertID
+                try database.run(
+                    "INSERT INTO inputs VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    rows: outcome.files.map { file in
+                        [.int(runID), .text(period), .text(file.source), .text(file.file), .text(file.sha256), .int(file.rowsRead),
+                         .int(file.accepted), .int(file.rejected), .int(file.duplicates), .text(Store.json(file.reasons))]
+                    })
+                for table in ["rejects", "persons", "indikatoren"] {
+                    try database.run("DELETE FROM \(table) WHERE zeitraum = ?", rows: [[.text(period)]])
+                }
+                try database.run(
+                    "INSERT INTO rejects VALUES (?,?,?,?,?,?,?)",
+                    rows: outcome.rejections.map { r in
+                        [.text(period), .int(runID), .text(r.source), .text(r.file), .int(r.line), .text(r.reason.rawValue), r.field.map { .text($0) } ?? .null]
+                    })
+                try database.run(
+                    "INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?)",
+                    rows: outcome.persons.filter(\.inTargetGroup).map { p in
+                        [.text(period), .text(p.pseudonym), .text(p.sex.rawValue), .text(p.ageGroup ?? ""),
+                         .text(p.municipality.category ?? ""), .text(p.residence.rawValue), .text(p.nationality),
+                         p.activity.map { .text($0.rawValue) } ?? .null, .text(p.sourceIDs.joined(separator: ","))]
+                    })
+                try database.run(
+                    "INSERT INTO indikatoren VALUES (?,?,?,?,?,?)",
+                    rows: protected.table.cells.map { cell in
+                        [.text(period), .text(cell.indicator.rawValue), .text(cell.dimension), .text(cell.category),
+                         .int(protected.table.values[cell] ?? 0), .int(protected.suppressed.contains(cell) ? 1 : 0)]
+                    })
+                try database.execute("COMMIT")
+            } catch {
+                try? database.execute("ROLLBACK")
+                throw error
+            }
+        } catch {
+            throw .outputNotWritable("Speicher „\(path)“: \(error)")
+        }
+    }
+
+    /// Rows of a query, for tests and `klappt status`.
+    public func query(_ sql: String) throws(KlapptError) -> [[String?]] {
+        do { return try database.query(sql) } catch { throw .internalError("\(error)") }
+    }
+
+    static func json(_ reasons: [String: Int]) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: reasons, options: [.sortedKeys])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

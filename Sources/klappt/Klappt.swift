@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import KlapptKit
+import Logging
+
+/// The `klappt` command: quarterly figures for "Gemeinsam klappt's" from job-centre and
+/// Berufskolleg exports. Thin by design: options are parsed here, the work is done in KlapptKit,
+/// and every `KlapptError` becomes its exit code in one place (`Klappt.fail`).
+@main
+struct Klappt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "klappt",
+        abstract: "Quartalszahlen für „Gemeinsam klappt's“ aus Jobcenter- und Berufskolleg-Exporten.",
+        discussion: """
+            Exit-Codes: 0 fertig, 64 Aufruf- oder Pipeline-Fehler, 65 Eingabedaten fehlerhaft, 66 Eingabe fehlt, \
+            70 interner Fehler, 73 Ausgabe nicht schreibbar, 75 anderer Lauf aktiv, 77 Schlüsseldatei unsicher.
+            """,
+        version: QuarterlyRun.version,
+        subcommands: [Run.self, Validate.self, Keygen.self, Samples.self])
+
+    /// Prints the error in German and exits with its code (SPEC 8).
+    static func fail(_ error: Error) -> ExitCode {
+        if let error = error as? KlapptError {
+            FileHandle.standardError.write(Data("klappt: \(error)\n".utf8))
+            return ExitCode(error.exitCode)
+        }
+        FileHandle.standardError.write(Data("klappt: Interner Fehler: \(error)\n".utf8))
+        return ExitCode(70)
+    }
+
+    static func makeLogger(verbose: Bool) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .info : .warning
+            return handler
+        }
+        return Logger(label: "klappt")
+    }
+}
+
+/// Options shared by `run` and `validate`.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Pipeline-Datei (YAML), z. B. pipelines/quartal.yaml.")
+    var pipeline: String
+
+    @Option(help: "Berichtsquartal JJJJ-Qn (Standard: das letzte abgeschlossene Quartal).")
+    var period: String?
+
+    @Option(name: .customLong("source"), help: ArgumentHelp("Ersetzt den Pfad einer Quelle: ID=GLOB, z. B. 'jobcenter=daten/*.csv'.", valueName: "ID=GLOB"))
+    var sources: [String] = []
+
+    @Option(name: .customLong("output-dir"), help: "Ausgabeverzeichnis (wird angelegt, wenn es fehlt).")
+    var outputDirectory: String?
+
+    @Flag(name: .shortAndLong, help: "Ausführliche Protokollzeilen auf stderr.")
+    var verbose = false
+
+    func validate() throws {
+        if let period, Period(period) == nil {
+            throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.")
+        }
+        for source in sources where !source.contains("=") {
+            throw ValidationError("--source „\(source)“ hat nicht die Form ID=GLOB.")
+        }
+    }
+
+    func resolvedPeriod() -> Period {
+        period.flatMap(Period.init) ?? Period.lastCompleted(before: Period.today())
+    }
+
+    func loadPipeline() throws(KlapptError) -> Pipeline {
+        var overrides: [String: String] = [:]
+        for source in sources {
+            let parts = source.split(separator: "=", maxSplits: 1)
+            overrides[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return try Pipeline.load(path: pipeline).overriding(sources: overrides, outputDirectory: outputDirectory)
+    }
+}

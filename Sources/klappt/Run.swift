@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import KlapptKit
+
+extension Klappt {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verarbeitet ein Quartal: Indikatortabelle, SQLite-Speicher und Laufbericht.",
+            discussion: """
+                Schreibt nach OUTPUT: indikatoren_<Quartal>.csv (veröffentlichbar), klappt.sqlite (intern), \
+                lauf_<Quartal>.json (Laufbericht) und abgewiesene Zeilen nach quarantaene/<Quartal>/ (personenbezogen, 0600).
+                Der Schlüssel kommt aus --key-file, sonst KLAPPT_KEY_FILE, sonst der Pipeline-Datei.
+                """)
+
+        @OptionGroup var input: InputOptions
+
+        @Option(name: .customLong("key-file"), help: "Schlüsseldatei (64 Hex-Zeichen, Rechte 0600).")
+        var keyFile: String?
+
+        func run() throws {
+            let logger = Klappt.makeLogger(verbose: input.verbose)
+            do {
+                let pipeline = try input.loadPipeline()
+                let period = input.resolvedPeriod()
+                var key = try KeySource.resolve(option: keyFile, pipeline: pipeline)
+                let bytes = try key.load()
+                let run = QuarterlyRun(pipeline: pipeline, period: period, mode: .run, logger: logger)
+                let outcome = try run.execute(key: bytes)
+                print(Summary.text(outcome, outputs: run.outputs, mode: .run, keyNote: key.createdNote))
+            } catch {
+                throw Klappt.fail(error)
+            }
+        }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Liest und prüft die Eingaben; schreibt nur den Laufbericht.",
+            discussion: "Braucht keinen Schlüssel: Personen werden mit einem flüchtigen Schlüssel nur innerhalb dieses Laufs verknüpft.")
+
+        @OptionGroup var input: InputOptions
+
+        func run() throws {
+            let logger = Klappt.makeLogger(verbose: input.verbose)
+            do {
+                let pipeline = try input.loadPipeline()
+                let run = QuarterlyRun(pipeline: pipeline, period: input.resolvedPeriod(), mode: .validate, logger: logger)
+                let outcome = try run.execute(key: nil)
+                print(Summary.text(outcome, outputs: run.outputs, mode: .validate, keyNote: nil))
+            } catch {
+                throw Klappt.fail(error)
+            }
+        }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Erzeugt eine neue Schlüsseldatei (256 Bit, Rechte 0600).")
+
+        @Argument(help: "Pfad der neuen Schlüsseldatei; eine vorhandene wird nie überschrieben.")
+        var file: String
+
+        func run() throws {
+            do {
+                try KeyFile.create(path: file)
+                print("Schlüssel geschrieben: \(file) (Rechte 0600). Sicher aufbewahren: ohne ihn lassen sich Pseudonyme späterer Quartale nicht mehr verknüpfen.")
+            } catch {
+                throw Klappt.fail(error)
+            }
+        }
+    }
+
+    struct Samples: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erzeugt synthetische Exporte in den Referenzformaten (mit Sollwerten in erwartet_<Quartal>.json).")
+
+        @Option(help: "Zielordner.")
+        var out: String
+
+        @Option(help: "Anzahl synthetischer Personen.")
+        var persons: Int = 400
+
+        @Option(help: "Startwert des Zufallsgenerators (gleicher Wert, gleiche Dateien).")
+        var seed: UInt64 = 1
+
+        @Option(help: "Berichtsquartal JJJJ-Qn, auf dessen Stichtag die Daten passen (Standard: letztes abgeschlossenes).")
+        var period: String?
+
+        func validate() throws {
+            guard persons >= 1 else { throw ValidationError("--persons muss mindestens 1 sein.") }
+            if let period, Period(period) == nil { throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.") }
+        }
+
+        func run() throws {
+            let quarter = period.flatMap(Period.init) ?? Period.lastCompleted(before: Period.today())
+            do {
+                let expectation = try SampleGenerator(persons: persons, seed: seed, period: quarter).write(to: out)
+                print("Synthetische Exporte für \(quarter) geschrieben nach \(out):")
+                for file in expectation.files { print("  \(file.file): \(file.rowsRead) Zeilen") }
+                print("Sollwerte: \(out)/erwartet_\(quarter).json (\(expectation.persons) Personen, davon \(expectation.targetGroup) in der Zielgruppe)")
+            } catch let error as KlapptError {
+                throw Klappt.fail(error)
+            } catch {
+                throw Klappt.fail(KlapptError.outputNotWritable("\(out): \(error)"))
+            }
+        }
+    }
+}

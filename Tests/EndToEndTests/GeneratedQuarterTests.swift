@@ -1,0 +1,142 @@
+import Foundation
+import KlapptKit
+import KlapptTestSupport
+import Testing
+
+/// Runs the pipeline on exports made by `klappt samples` and compares with the generator's own
+/// ground truth (`erwartet_<period>.json`), which it derives from the people it invented, not from
+/// the pipeline's code.
+@Suite struct GeneratedQuarterTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var persons: Int
+        var seed: UInt64
+        var period: String
+        var description: String { "\(persons) Personen, Seed \(seed), \(period)" }
+    }
+
+    static let cases = [Case(persons: 300, seed: 1, period: "2026-Q3"), Case(persons: 1200, seed: 42, period: "2024-Q1"), Case(persons: 700, seed: 7, period: "2025-Q4")]
+
+    func generate(_ c: Case) throws -> (directory: String, expectation: SampleGenerator.Expectation) {
+        let directory = makeTemporaryDirectory("klappt-gen")
+        let expectation = try SampleGenerator(persons: c.persons, seed: c.seed, period: Period(c.period)!).write(to: "\(directory)/in")
+        return (directory, expectation)
+    }
+
+    @Test(arguments: cases)
+    func figuresAndAccountingMatchTheGroundTruth(_ c: Case) throws {
+        let (directory, expectation) = try generate(c)
+        let outcome = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: "\(directory)/out", period: c.period)
+        let table = try #require(outcome.table?.table)
+        var mismatches: [String] = []
+        for cell in table.cells {
+            let key = "\(cell.indicator.rawValue)|\(cell.dimension)|\(cell.category)"
+            if expectation.figures[key] != table.values[cell] { mismatches.append("\(key): erwartet \(expectation.figures[key] ?? -1), berechnet \(table.values[cell] ?? -1)") }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+        #expect(table.cells.count == expectation.figures.count)
+        #expect(outcome.filter.persons == expectation.persons)
+        #expect(outcome.filter.targetGroup == expectation.targetGroup)
+        for file in expectation.files {
+            let account = try #require(outcome.files.first { $0.file.hasSuffix(file.file) })
+            let counted: [Int] = [account.rowsRead, account.accepted, account.rejected, account.duplicates]
+            let expected: [Int] = [file.rowsRead, file.accepted, file.rejected, file.duplicates]
+            #expect(counted == expected, "\(file.file)")
+            #expect(account.reasons == file.reasons, "\(file.file)")
+            #expect(account.rowsRead == account.accepted + account.rejected + account.duplicates)
+        }
+    }
+
+    @Test func publishedEqualsStoreUnlessSuppressedAndEverySmallCellIsSuppressed() throws {
+        let (directory, _) = try generate(Self.cases[0])
+        let output = "\(directory)/out"
+        _ = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: output)
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        var stored: [String: (Int, Bool)] = [:]
+        for row in try store.query("SELECT indikator, dimension, auspraegung, wert, gesperrt FROM indikatoren WHERE zeitraum = '2026-Q3'") {
+            stored["\(row[0]!);\(row[1]!);\(row[2]!)"] = (Int(row[3]!)!, row[4] == "1")
+        }
+        let text = try String(contentsOfFile: "\(output)/indikatoren_2026-Q3.csv", encoding: .utf8)
+        let rows = text.dropFirst().components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        #expect(rows.count == stored.count)
+        var suppressed = 0
+        for row in rows {
+            let cells = row.components(separatedBy: ";")
+            let (value, locked) = try #require(stored["\(cells[1]);\(cells[2]);\(cells[3])"])
+            if cells[4] == "*" {
+                suppressed += 1
+                #expect(locked)
+            } else {
+                #expect(!locked)
+                #expect(Int(cells[4]) == value)
+            }
+            if value == 1 || value == 2 { #expect(cells[4] == "*") }
+        }
+        #expect(suppressed > 0)
+    }
+
+    @Test func noPersonalDataOutsideTheQuarantine() throws {
+        let (directory, _) = try generate(Self.cases[0])
+        let output = "\(directory)/out"
+        _ = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: output)
+        // What must never leave the quarantine: names, birth dates (both layouts), customer numbers, student ids.
+        let jobcenter = try String(contentsOfFile: filesBelow("\(directory)/in/jobcenter").first { $0.hasSuffix("30.csv") }!, encoding: .isoLatin1)
+        var secrets = Set<String>()
+        for line in jobcenter.components(separatedBy: "\r\n").dropFirst() {
+            let cells = line.components(separatedBy: ";")
+            guard cells.count >= 4, cells[0].hasPrefix("123D") else { continue }
+            secrets.formUnion([cells[0], cells[1], cells[2], cells[3]])
+            let date = cells[3].components(separatedBy: ".")
+            if date.count == 3 { secrets.insert("\(date[2])-\(date[1])-\(date[0])") }
+        }
+        let college = try String(contentsOfFile: filesBelow("\(directory)/in/berufskolleg")[0], encoding: .utf8)
+        for match in college.components(separatedBy: "Id=\"").dropFirst() { secrets.insert(String(match.prefix { $0 != "\"" })) }
+        #expect(secrets.count > 100)
+        let outputs = filesBelow(output).filter { !$0.contains("/quarantaene/") }
+        #expect(outputs.contains { $0.hasSuffix("klappt.sqlite") })
+        for file in outputs where !file.hasSuffix("klappt.sqlite") || true {
+            let bytes = try #require(FileManager.default.contents(atPath: file))
+            let text = String(decoding: bytes, as: UTF8.self)
+            let leaked = secrets.filter { $0.count >= 4 && text.contains($0) }
+            #expect(leaked.isEmpty, "\(file) enthält \(leaked.prefix(5))")
+        }
+        // The quarantine is private.
+        for file in filesBelow(output) where file.contains("/quarantaene/") {
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
+        let quarantineDirectory = try FileManager.default.attributesOfItem(atPath: "\(output)/quarantaene")[.posixPermissions] as? Int
+        #expect(quarantineDirectory == 0o700)
+    }
+
+    @Test func rerunIsByteIdenticalAndNeverDoublesTheStore() throws {
+        let (directory, _) = try generate(Self.cases[0])
+        let output = "\(directory)/out"
+        func run() throws { _ = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: output) }
+        try run()
+        let first = FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv")
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        let counts = { () throws -> [String] in
+            try ["indikatoren", "persons", "rejects"].map { try store.query("SELECT COUNT(*) FROM \($0) WHERE zeitraum = '2026-Q3'")[0][0]! }
+        }
+        let before = try counts()
+        try run()
+        #expect(FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv") == first)
+        #expect(try counts() == before)
+        #expect(try store.query("SELECT COUNT(*) FROM runs")[0][0] == "2")
+        #expect(try store.query("PRAGMA integrity_check")[0][0] == "ok")
+    }
+}
+
+/// The committed samples and their committed expectation agree with the pipeline.
+@Suite struct CommittedSamplesTests {
+    @Test func samplesGiveTheirExpectedFigures() throws {
+        let data = try #require(FileManager.default.contents(atPath: "\(repositoryRoot)/samples/erwartet_2026-Q3.json"))
+        let expectation = try JSONDecoder().decode(SampleGenerator.Expectation.self, from: data)
+        let output = makeTemporaryDirectory("klappt-samples-run")
+        let outcome = try runPipeline(jobcenter: "\(repositoryRoot)/samples/jobcenter/*.csv", berufskolleg: "\(repositoryRoot)/samples/berufskolleg/*.xml", output: output)
+        let table = try #require(outcome.table?.table)
+        for cell in table.cells {
+            #expect(expectation.figures["\(cell.indicator.rawValue)|\(cell.dimension)|\(cell.category)"] == table.values[cell], "\(cell)")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+@testable import KlapptFormats
+
+func readRecords(_ xml: String, record: String = "Schueler") throws -> (records: [XMLRecord], root: [String: String]) {
+    let path = temporaryFile(Array(xml.utf8), name: "export.xml")
+    let reader = try XMLRecordReader(path: path, recordElement: record)
+    var records: [XMLRecord] = []
+    while let next = try reader.next() { records.append(next) }
+    return (records, reader.rootAttributes)
+}
+
+@Suite struct XMLRecordReaderTests {
+    @Test func matchesByLocalNameWithTextCDATAAndReferences() throws {
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <?svws export="1"?>
+            <bk:Schuelerdaten xmlns:bk="urn:x" Stand="2026-09-30">
+              <!-- Kommentar -->
+              <bk:Schueler Id="S1">
+                <bk:Name><![CDATA[Al-Hassan & Co]]></bk:Name>
+                <bk:Vorname>H&#x69;ba <!-- c --> &#252;</bk:Vorname>
+                <bk:Entlassdatum/>
+                <bk:Status>2</bk:Status>
+              </bk:Schueler>
+              <Schueler Id="S2"><Name>B</Name></Schueler>
+            </bk:Schuelerdaten>
+            """
+        let (records, root) = try readRecords(xml)
+        #expect(root == ["Stand": "2026-09-30"])
+        #expect(records.count == 2)
+        #expect(records[0].attributes == ["Id": "S1"])
+        #expect(records[0].fields == ["Name": "Al-Hassan & Co", "Vorname": "Hiba  ü", "Entlassdatum": "", "Status": "2"])
+        #expect(records[0].line == 5)
+        #expect(records[1].fields == ["Name": "B"])
+        #expect(records[1].fields["Vorname"] == nil)
+    }
+
+    @Test func identicalRecordsShareAFingerprint() throws {
+        let one = "<S Id=\"1\"><A>x</A><B>y</B></S>"
+        let (records, _) = try readRecords("<r>\(one)\n\(one)<S Id=\"1\"><A>xy</A><B></B></S></r>", record: "S")
+        #expect(records[0].fingerprint == records[1].fingerprint)
+        #expect(records[0].fingerprint != records[2].fingerprint)
+    }
+
+    @Test func notWellFormedFailsWithLine() throws {
+        let error = #expect(throws: FormatError.self) {
+            _ = try readRecords("<r>\n<Schueler><Name>x</Vorname></Schueler></r>")
+        }
+        #expect(error?.line == 2)
+        #expect(error?.kind == .malformed)
+    }
+
+    @Test func truncatedDocumentFails() throws {
+        let error = #expect(throws: FormatError.self) {
+            _ = try readRecords("<r>\n<Schueler><Name>x</Name></Schueler>\n<Schueler><Name>y")
+        }
+        #expect(error != nil)
+    }
+
+    @Test func invalidUTF8Fails() throws {
+        let path = temporaryFile(Array("<r><Schueler><Name>".utf8) + [0xC3, 0x28] + Array("</Name></Schueler></r>".utf8), name: "bad.xml")
+        #expect(throws: FormatError.self) {
+            let reader = try XMLRecordReader(path: path, recordElement: "Schueler")
+            while try reader.next() != nil {}
+        }
+    }
+
+    @Test func externalEntityIsNeverLoaded() throws {
+        let secret = temporaryFile(Array("GEHEIM-123".utf8), name: "secret.txt")
+        let xml = """
+            <?xml version="1.0"?>
+            <!DOCTYPE r [<!ENTITY xxe SYSTEM "file://\(secret)">]>
+            <r><Schueler><Name>&xxe;</Name></Schueler></r>
+            """
+        do {
+            let (records, _) = try readRecords(xml)
+            Issue.record("must fail, got \(records)")
+        } catch let error as FormatError {
+            #expect(!error.message.contains("GEHEIM"))
+        }
+    }
+
+    @Test func billionLaughsFailsCleanly() throws {
+        var entities = "<!ENTITY lol0 \"lollollollollollollollollollol\">"
+        for level in 1...9 {
+            entities += "<!ENTITY lol\(level) \"" + String(repeating: "&lol\(level - 1);", count: 10) + "\">"
+        }
+        let xml = "<?xml version=\"1.0\"?><!DOCTYPE r [\(entities)]><r><Schueler><Name>&lol9;</Name></Schueler></r>"
+        #expect(throws: FormatError.self) { _ = try readRecords(xml) }
+    }
+
+    @Test func oversizedFieldFails() throws {
+        let big = String(repeating: "x", count: 70_000)
+        let error = #expect(throws: FormatError.self) { _ = try readRecords("<r><Schueler><Name>\(big)</Name></Schueler></r>") }
+        #expect(error?.kind == .tooLong)
+        #expect(error?.field == "Name")
+    }
+}

@@ -1,0 +1,146 @@
+import Testing
+@testable import KlapptKit
+import KlapptTestSupport
+
+@Suite struct PersonIndexTests {
+    func record(_ person: String, key: String?, file: Int, order: Int, asOf: CivilDate?, activity: Activity, role: SourceRole = .jobcenter, source: Int = 0) -> PseudoRecord {
+        PseudoRecord(person: person, recordKey: key, role: role, origin: RowOrigin(sourceIndex: source, fileIndex: file, order: order, line: order + 2),
+                     asOf: asOf, sex: .m, age: 20, nationality: "SYR", municipality: .unknown, residence: .duldung,
+                     currentActivity: activity, flows: [])
+    }
+
+    let september = CivilDate(year: 2026, month: 9, day: 30)
+    let october = CivilDate(year: 2026, month: 10, day: 5)
+
+    @Test func newerStandWinsEvenFromAnEarlierFile() {
+        var index = PersonIndex()
+        index.add(record("p", key: "k", file: 0, order: 0, asOf: october, activity: .ausbildung))
+        index.add(record("p", key: "k", file: 1, order: 0, asOf: september, activity: .sonstige))
+        let persons = index.persons()
+        #expect(persons.count == 1)
+        #expect(persons[0].records.map(\.currentActivity) == [.ausbildung])
+        #expect(index.supersededCounts() == [0: [1: 1]])
+    }
+
+    @Test func sameStandLastInFileOrderWins() {
+        var index = PersonIndex()
+        index.add(record("p", key: "k", file: 0, order: 0, asOf: september, activity: .ausbildung))
+        index.add(record("p", key: "k", file: 0, order: 5, asOf: september, activity: .sonstige))
+        index.add(record("q", key: "other", file: 0, order: 6, asOf: september, activity: .schule))
+        let persons = index.persons()
+        #expect(persons.map(\.pseudonym) == ["p", "q"])
+        #expect(persons[0].records.map(\.currentActivity) == [.sonstige])
+    }
+
+    @Test func sameIdInAnotherSourceIsAnotherRecord() {
+        var index = PersonIndex()
+        index.add(record("p", key: "k", file: 0, order: 0, asOf: september, activity: .arbeitsuchend))
+        index.add(record("p", key: "k", file: 0, order: 0, asOf: september, activity: .schule, role: .berufskolleg, source: 1))
+        #expect(index.persons()[0].records.count == 2)
+    }
+
+    @Test func jobcenterRecordsComeFirst() {
+        var index = PersonIndex()
+        index.add(record("p", key: "b", file: 0, order: 0, asOf: nil, activity: .schule, role: .berufskolleg, source: 0))
+        index.add(record("p", key: "a", file: 1, order: 3, asOf: nil, activity: .sonstige, role: .jobcenter, source: 1))
+        index.add(record("p", key: "c", file: 0, order: 1, asOf: nil, activity: .massnahme, role: .jobcenter, source: 1))
+        #expect(index.persons()[0].records.map(\.currentActivity) == [.massnahme, .sonstige, .schule])
+    }
+}
+
+@Suite struct ClassificationTests {
+    let classification = Classification(rules: standardPipeline.targetGroup, sourceIDs: ["jobcenter", "berufskolleg"])
+
+    func record(role: SourceRole, age: Int = 20, residence: ResidenceGroup = .duldung, municipality: Municipality = .district("05978036"),
+                activity: Activity?, flows: Flows = [], sex: Sex = .m, source: Int = 0) -> PseudoRecord {
+        PseudoRecord(person: "p", recordKey: nil, role: role, origin: RowOrigin(sourceIndex: source, fileIndex: 0, order: 0, line: 2),
+                     asOf: nil, sex: sex, age: age, nationality: "SYR", municipality: municipality, residence: residence,
+                     currentActivity: activity, flows: flows)
+    }
+
+    @Test func activityFollowsThePriorityOrder() {
+        let person = Person(pseudonym: "p", records: [
+            record(role: .jobcenter, activity: .arbeitsuchend), record(role: .berufskolleg, activity: .schule, source: 1),
+            record(role: .berufskolleg, activity: nil, flows: [.dropout], source: 1),
+        ])
+        let facts = classification.facts(for: person)
+        #expect(facts.activity == .schule)
+        #expect(facts.flows == [.dropout])
+        #expect(facts.inTargetGroup)
+        #expect(facts.sourceIDs == ["jobcenter", "berufskolleg"])
+    }
+
+    @Test func residenceIsTheFirstKnownGroupAndOtherAttributesTheFirstRecords() {
+        let person = Person(pseudonym: "p", records: [
+            record(role: .jobcenter, residence: .unbekannt, activity: .sonstige, sex: .w),
+            record(role: .berufskolleg, residence: .chancen, activity: nil, sex: .m, source: 1),
+        ])
+        let facts = classification.facts(for: person)
+        #expect(facts.residence == .chancen)
+        #expect(facts.sex == .w)
+    }
+
+    @Test(arguments: [
+        (18, ResidenceGroup.duldung, Municipality.district("05978036"), true), (17, .duldung, .district("05978036"), false),
+        (26, .schutz, .unknown, true), (27, .schutz, .unknown, false), (20, .andere, .unknown, false),
+        (20, .unbekannt, .unknown, false), (20, .ukraine, .outside, false),
+    ])
+    func targetGroup(age: Int, residence: ResidenceGroup, municipality: Municipality, expected: Bool) {
+        let facts = classification.facts(for: Person(pseudonym: "p", records: [record(role: .jobcenter, age: age, residence: residence, municipality: municipality, activity: .sonstige)]))
+        #expect(facts.inTargetGroup == expected)
+    }
+}
+
+@Suite struct PseudonymisationRulesTests {
+    let period = Period("2026-Q3")!
+
+    func college(status: String, entry: CivilDate?, exit: CivilDate?, activity: Activity, canBeCurrent: Bool, leaving: Leaving?) -> CleanRecord {
+        CleanRecord(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 1), role: .berufskolleg, recordID: "S", givenToken: "a", familyToken: "b",
+                    birthDate: CivilDate(year: 2000, month: 1, day: 1)!, sex: .x, nationality: "SYR", municipality: .unknown, residence: .unbekannt,
+                    status: status, activity: activity, statusSince: nil, entryDate: entry, exitDate: exit, asOf: nil,
+                    statusCanBeCurrent: canBeCurrent, leaving: leaving)
+    }
+
+    func day(_ m: Int, _ d: Int, _ y: Int = 2026) -> CivilDate { CivilDate(year: y, month: m, day: d)! }
+
+    @Test func collegeRecordIsCurrentOnlyBetweenEntryAndExit() {
+        func current(_ entry: CivilDate?, _ exit: CivilDate?, _ canBe: Bool = true) -> Activity? {
+            Pseudonymisation.currentActivity(college(status: "2", entry: entry, exit: exit, activity: .schule, canBeCurrent: canBe, leaving: nil), period: period)
+        }
+        #expect(current(day(9, 30), nil) == .schule)
+        #expect(current(day(10, 1), nil) == nil)
+        #expect(current(day(8, 1, 2025), day(9, 30)) == nil)
+        #expect(current(day(8, 1, 2025), day(10, 1)) == .schule)
+        #expect(current(nil, nil) == nil)
+        #expect(current(day(8, 1, 2025), nil, false) == nil)
+    }
+
+    @Test func flowsOfTheQuarter() {
+        let entered = college(status: "2", entry: day(7, 1), exit: nil, activity: .ausbildung, canBeCurrent: true, leaving: nil)
+        #expect(Pseudonymisation.flows(entered, period: period) == [.trainingEntry])
+        let school = college(status: "2", entry: day(7, 1), exit: nil, activity: .schule, canBeCurrent: true, leaving: nil)
+        #expect(Pseudonymisation.flows(school, period: period) == [])
+        let qualified = college(status: "8", entry: day(8, 1, 2024), exit: day(9, 30), activity: .schule, canBeCurrent: false, leaving: .qualification)
+        #expect(Pseudonymisation.flows(qualified, period: period) == [.qualification])
+        let droppedSchool = college(status: "9", entry: day(8, 1, 2024), exit: day(7, 15), activity: .schule, canBeCurrent: false, leaving: .dropout)
+        #expect(Pseudonymisation.flows(droppedSchool, period: period) == [])
+        let droppedTraining = college(status: "9", entry: day(8, 1, 2024), exit: day(7, 15), activity: .ausbildung, canBeCurrent: false, leaving: .dropout)
+        #expect(Pseudonymisation.flows(droppedTraining, period: period) == [.dropout])
+        let leftLastQuarter = college(status: "9", entry: day(8, 1, 2024), exit: day(6, 30), activity: .ausbildung, canBeCurrent: false, leaving: .dropout)
+        #expect(Pseudonymisation.flows(leftLastQuarter, period: period) == [])
+    }
+}
+
+@Suite struct DisclosureTests {
+    @Test func countsOfOneAndTwoAreSuppressedZeroAndThreeAreNot() throws {
+        let dimensions = [Dimension(name: "insgesamt", categories: ["insgesamt"]) { _ in "insgesamt" }]
+        var table = IndicatorTable(dimensions: dimensions)
+        let values: [Indicator: Int] = [.personen: 7, .ausbildung: 1, .beschaeftigung: 2, .schule: 3, .massnahme: 0, .arbeitsuchend: 1, .sonstige: 0]
+        for (indicator, value) in values { table.set(CellID(indicator: indicator, dimension: "insgesamt", category: "insgesamt"), value) }
+        let protected = try DisclosureControl(minCell: 3).protect(table)
+        let published = Dictionary(uniqueKeysWithValues: values.keys.map { ($0, protected.published(CellID(indicator: $0, dimension: "insgesamt", category: "insgesamt"))) })
+        #expect(published == [.personen: "7", .ausbildung: "*", .beschaeftigung: "*", .schule: "3", .massnahme: "0", .arbeitsuchend: "*", .sonstige: "0"])
+        #expect(protected.primary.count == 3)
+        #expect(protected.secondary.isEmpty)
+    }
+}

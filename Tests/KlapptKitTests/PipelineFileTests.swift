@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import KlapptKit
+import KlapptTestSupport
+
+@Suite struct PipelineFileTests {
+    let original = try! String(contentsOfFile: "\(repositoryRoot)/pipelines/quartal.yaml", encoding: .utf8)
+
+    /// Writes a variant of the project's pipeline next to it (so its relative code-list paths hold).
+    func load(_ text: String) throws(KlapptError) -> Pipeline {
+        let path = "\(repositoryRoot)/pipelines/.test-\(UUID().uuidString).yaml"
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try Pipeline.load(path: path)
+    }
+
+    func pipelineError(_ text: String) -> PipelineError? {
+        do {
+            _ = try load(text)
+            return nil
+        } catch {
+            if case .pipeline(let error) = error { return error }
+            return nil
+        }
+    }
+
+    @Test func theProjectPipelineLoads() throws {
+        let pipeline = try load(original)
+        #expect(pipeline.sources.map(\.id) == ["jobcenter", "berufskolleg"])
+        #expect(pipeline.minCell == 3)
+        #expect(pipeline.maxRejectShare == 0.05)
+        #expect(pipeline.targetGroup.minAge == 18 && pipeline.targetGroup.maxAge == 26)
+        #expect(pipeline.codeLists.municipalities.count == 10)
+        #expect(pipeline.codeLists.courses["A12"] == .schule)
+        #expect(pipeline.codeLists.courses["B09"] == .ausbildung)
+        #expect(pipeline.outputDirectory == "\(repositoryRoot)/output")
+    }
+
+    @Test func unknownKeyIsReportedWithItsLine() throws {
+        let text = original.replacingOccurrences(of: "max_reject_share: 0.05", with: "max_reject_shar: 0.05")
+        let error = try #require(pipelineError(text))
+        #expect(error.message.contains("max_reject_shar"))
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("max_reject_shar") }! + 1
+        #expect(error.line == line)
+    }
+
+    @Test(arguments: [
+        ("date_format: TT.MM.JJJJ", "date_format: TT.MM.JJ", "Datumsformat"),
+        ("role: jobcenter", "role: arbeitsamt", "arbeitsamt"),
+        ("      given_name: Vorname\n      birth_date: Geburtsdatum\n      sex: Geschlecht\n      nationality: Staatsangehoerigkeit",
+         "      given_name: Vorname\n      sex: Geschlecht\n      nationality: Staatsangehoerigkeit", "birth_date"),
+        ("codelists/aufenthalt.csv", "codelists/fehlt.csv", "nicht gefunden"),
+        ("min_cell: 3", "min_cell: drei", "ganze Zahl"),
+        ("[AFG, ERI,", "[AFX, ERI,", "AFX"),
+        ("age_groups: [\"18-20\", \"21-23\", \"24-26\"]", "age_groups: [\"18-20\", \"24-26\"]", "Alter 21"),
+    ])
+    func mistakesFailBeforeAnyInputIsRead(find: String, replace: String, mention: String) throws {
+        #expect(original.contains(find))
+        let error = try #require(pipelineError(original.replacingOccurrences(of: find, with: replace)))
+        #expect(error.description.contains(mention))
+    }
+
+    @Test func overridesReplaceGlobAndOutput() throws {
+        let pipeline = try standardPipeline.overriding(sources: ["jobcenter": "/data/*.csv"], outputDirectory: "/tmp/out")
+        #expect(pipeline.sources[0].glob == "/data/*.csv")
+        #expect(pipeline.outputDirectory == "/tmp/out")
+        #expect(throws: KlapptError.self) { try standardPipeline.overriding(sources: ["schule": "x"], outputDirectory: nil) }
+    }
+}
+
+@Suite struct KeyFileTests {
+    @Test func keygenMakesAPrivateKeyAndRefusesToOverwrite() throws {
+        let path = makeTemporaryDirectory() + "/sub/klappt.key"
+        try KeyFile.create(path: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try KeyFile.load(path: path).count == 32)
+        #expect(throws: KlapptError.self) { try KeyFile.create(path: path) }
+    }
+
+    @Test func keyReadableByOthersIsRefusedWith77() throws {
+        let path = makeTemporaryDirectory() + "/k"
+        FileManager.default.createFile(atPath: path, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o644])
+        do {
+            _ = try KeyFile.load(path: path)
+            Issue.record("expected refusal")
+        } catch {
+            #expect(error.exitCode == 77)
+        }
+    }
+
+    @Test(arguments: ["abc", String(repeating: "g", count: 64), String(repeating: "a", count: 62)])
+    func malformedKeyIsRefused(content: String) throws {
+        let path = makeTemporaryDirectory() + "/k"
+        FileManager.default.createFile(atPath: path, contents: Data(content.utf8), attributes: [.posixPermissions: 0o600])
+        #expect(throws: KlapptError.self) { _ = try KeyFile.load(path: path) }
+    }
+
+    @Test func surroundingWhiteSpaceIsIgnored() throws {
+        let path = makeTemporaryDirectory() + "/k"
+        FileManager.default.createFile(atPath: path, contents: Data(("  \n" + String(repeating: "0F", count: 32) + "\r\n\n").utf8), attributes: [.posixPermissions: 0o600])
+        #expect(try KeyFile.load(path: path) == Array(repeating: 0x0F, count: 32))
+    }
+
+    @Test func keySourcePrecedence() throws {
+        let pipeline = standardPipeline
+        #expect(try KeySource.resolve(option: "/a", pipeline: pipeline, environment: ["KLAPPT_KEY_FILE": "/b"]).path == "/a")
+        #expect(try KeySource.resolve(option: nil, pipeline: pipeline, environment: ["KLAPPT_KEY_FILE": "/b"]).path == "/b")
+        #expect(try KeySource.resolve(option: nil, pipeline: pipeline, environment: [:]).path == "\(repositoryRoot)/output/klappt.key")
+    }
+
+    @Test func exitCodesFollowSysexits() {
+        #expect(KlapptError.usage("").exitCode == 64)
+        #expect(KlapptError.inputData("").exitCode == 65)
+        #expect(KlapptError.inputMissing("").exitCode == 66)
+        #expect(KlapptError.internalError("").exitCode == 70)
+        #expect(KlapptError.outputNotWritable("").exitCode == 73)
+        #expect(KlapptError.locked("").exitCode == 75)
+        #expect(KlapptError.keyUnsafe("").exitCode == 77)
+    }
+}

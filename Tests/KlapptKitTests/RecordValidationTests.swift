@@ -1,0 +1,147 @@
+import Testing
+@testable import KlapptKit
+import KlapptTestSupport
+
+@Suite struct RecordValidationTests {
+    let jobcenter = standardPipeline.sources.first { $0.id == "jobcenter" }!
+    let college = standardPipeline.sources.first { $0.id == "berufskolleg" }!
+
+    func row(_ values: [CanonicalField: String], missing: String? = nil) -> RawRow {
+        RawRow(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 7), values: values, missingField: missing, structuralDefect: nil, cells: [])
+    }
+
+    var validJobcenter: [CanonicalField: String] {
+        [.recordID: "123D1", .familyName: "Al-Hassan", .givenName: "Mohammed", .birthDate: "15.05.2000", .sex: "m",
+         .nationality: "475", .residence: " duldung  § 60a ", .postcode: "59423", .status: "alo", .statusSince: "01.02.2026", .asOf: "30.09.2026"]
+    }
+
+    var validCollege: [CanonicalField: String] {
+        [.recordID: "S1", .familyName: "Muhammad", .givenName: "Hassan", .birthDate: "2000-05-15", .sex: "4", .nationality: "423",
+         .postcode: "", .status: "2", .course: "a14", .entryDate: "2026-08-01", .exitDate: "", .asOf: "2026-09-30"]
+    }
+
+    func validate(_ source: SourceSpec, _ raw: RawRow) -> (Result<CleanRecord, Rejection>, StageContext) {
+        var context = StageContext(logger: quietLogger)
+        let validation = RecordValidation(source: source, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown)
+        return (validation.validate(raw, warnings: &context), context)
+    }
+
+    @Test func normalisesAValidJobcenterRow() throws {
+        let (result, context) = validate(jobcenter, row(validJobcenter))
+        let record = try result.get()
+        #expect(record.givenToken == "mohammed")
+        #expect(record.familyToken == "hassan")
+        #expect(record.birthDate == CivilDate(year: 2000, month: 5, day: 15))
+        #expect(record.sex == .m)
+        #expect(record.nationality == "SYR")
+        #expect(record.residence == .duldung)
+        #expect(record.municipality == .district("05978036"))
+        #expect(record.activity == .arbeitsuchend)
+        #expect(record.status == "ALO")
+        #expect(context.warnings.isEmpty)
+    }
+
+    @Test func normalisesAValidCollegeRecord() throws {
+        let record = try validate(college, row(validCollege)).0.get()
+        #expect(record.sex == .w)
+        #expect(record.nationality == "AFG")
+        #expect(record.municipality == .unknown)
+        #expect(record.residence == .unbekannt)
+        #expect(record.activity == .ausbildung)
+        #expect(record.entryDate == CivilDate(year: 2026, month: 8, day: 1))
+        #expect(record.exitDate == nil)
+    }
+
+    @Test(arguments: [
+        (CanonicalField.birthDate, "2000-05-15", ReasonCode.birthDateInvalid),
+        (.birthDate, "", .birthDateInvalid), (.birthDate, "31.02.2000", .birthDateInvalid),
+        (.givenName, "  ", .nameMissing), (.familyName, "", .nameMissing), (.givenName, "محمد", .nameMissing),
+        (.status, "XYZ", .statusUnknown), (.status, "", .statusUnknown),
+        (.statusSince, "2026-02-01", .dateInvalid), (.asOf, "31.09.2026", .dateInvalid),
+    ])
+    func jobcenterRejections(field: CanonicalField, value: String, reason: ReasonCode) {
+        var values = validJobcenter
+        values[field] = value
+        guard case .failure(let rejection) = validate(jobcenter, row(values)).0 else {
+            Issue.record("expected \(reason)")
+            return
+        }
+        #expect(rejection.reason == reason)
+        #expect(rejection.origin.line == 7)
+        #expect(rejection.field == jobcenter.fields[field])
+    }
+
+    @Test(arguments: [
+        (CanonicalField.birthDate, "17.03.2004", ReasonCode.birthDateInvalid), (.status, "7", .statusUnknown),
+        (.course, "Z99", .courseUnknown), (.course, "", .courseUnknown), (.entryDate, "2025-13-01", .dateInvalid),
+        (.exitDate, "2026-02-30", .dateInvalid),
+    ])
+    func collegeRejections(field: CanonicalField, value: String, reason: ReasonCode) {
+        var values = validCollege
+        values[field] = value
+        guard case .failure(let rejection) = validate(college, row(values)).0 else {
+            Issue.record("expected \(reason)")
+            return
+        }
+        #expect(rejection.reason == reason)
+    }
+
+    @Test func missingElementIsFeldFehltBeforeAnythingElse() {
+        var values = validCollege
+        values[.birthDate] = nil
+        values[.status] = "7"
+        guard case .failure(let rejection) = validate(college, row(values, missing: "Geburtsdatum")).0 else {
+            Issue.record("expected feld_fehlt")
+            return
+        }
+        #expect(rejection.reason == .fieldMissing)
+        #expect(rejection.field == "Geburtsdatum")
+    }
+
+    @Test func firstDefectInSpecOrderIsTheReason() {
+        var values = validJobcenter
+        values[.givenName] = ""
+        values[.status] = "XYZ"
+        values[.birthDate] = "x"
+        guard case .failure(let rejection) = validate(jobcenter, row(values)).0 else { Issue.record("expected rejection"); return }
+        #expect(rejection.reason == .birthDateInvalid)
+    }
+
+    @Test(arguments: [
+        ("Aufenthaltsgestattung", ResidenceGroup.gestattung), ("AG § 55 AsylG", .gestattung), ("DULDUNG", .duldung),
+        ("Beschäftigungsduldung § 60d", .duldung), ("AE § 25 Abs. 4", .schutz), ("AE  §  25b", .schutz),
+        ("Aufenthaltserlaubnis (humanitär)", .schutz), ("§ 24 AufenthG", .ukraine), ("Chancen-Aufenthaltsrecht § 104c", .chancen),
+        ("EU-Freizügigkeit", .andere), ("deutsch", .andere), ("", .unbekannt), ("Fiktionsbescheinigung", .unbekannt),
+    ])
+    func residenceTexts(text: String, group: ResidenceGroup) {
+        var values = validJobcenter
+        values[.residence] = text
+        let (result, context) = validate(jobcenter, row(values))
+        #expect((try? result.get())?.residence == group)
+        #expect((context.warnings["aufenthalt_unbekannt"] != nil) == (text == "Fiktionsbescheinigung"))
+    }
+
+    @Test(arguments: [
+        ("475", "SYR"), ("423", "AFG"), ("166", "UKR"), ("000", "sonstige"), ("0", "sonstige"), ("221", "sonstige"),
+        ("997", "unbekannt"), ("998", "unbekannt"), ("999", "unbekannt"), ("", "unbekannt"),
+    ])
+    func nationalityCategories(key: String, category: String) {
+        var values = validJobcenter
+        values[.nationality] = key
+        #expect((try? validate(jobcenter, row(values)).0.get())?.nationality == category)
+    }
+
+    @Test(arguments: [("59423", Municipality.district("05978036")), ("44501", .district("05978024")), ("", .unknown), ("44135", .outside), ("abc", .outside)])
+    func municipalities(postcode: String, municipality: Municipality) {
+        var values = validJobcenter
+        values[.postcode] = postcode
+        #expect((try? validate(jobcenter, row(values)).0.get())?.municipality == municipality)
+    }
+
+    @Test(arguments: [("M", Sex.m), ("weiblich", .w), ("d", .d), ("", .x), ("?", .x)])
+    func sexes(value: String, sex: Sex) {
+        var values = validJobcenter
+        values[.sex] = value
+        #expect((try? validate(jobcenter, row(values)).0.get())?.sex == sex)
+    }
+}
