@@ -4,7 +4,7 @@ import Foundation
 /// capitals or with hyphens folds to the same words.
 public enum NameFolding {
     /// Letters that Unicode decomposition does not reduce to a base letter.
-    static let specialLetters: [Character: String] = [
+    static let specialLetters: [Unicode.Scalar: String] = [
         "ß": "ss", "ẞ": "ss", "ı": "i", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae",
         "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d",
     ]
@@ -15,10 +15,11 @@ public enum NameFolding {
     /// The words of a name: special letters mapped, NFKD, combining marks dropped, lower case,
     /// everything outside a-z a separator.
     public static func words(_ name: String) -> [String] {
+        // Mapped per scalar, not per grapheme, so that "ø" followed by a combining accent still maps.
         var mapped = ""
         mapped.reserveCapacity(name.utf8.count)
-        for character in name {
-            if let replacement = specialLetters[character] { mapped += replacement } else { mapped.append(character) }
+        for scalar in name.unicodeScalars {
+            if let replacement = specialLetters[scalar] { mapped += replacement } else { mapped.unicodeScalars.append(scalar) }
         }
         var words: [String] = []
         var current = ""

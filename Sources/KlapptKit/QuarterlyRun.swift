@@ -132,11 +132,17 @@ public struct QuarterlyRun {
             try AtomicFile.write(report.json(), to: outputs.report)
         case .run:
             let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline))
+            let clock = ContinuousClock()
+            let start = clock.now
             do {
                 outcome.table = try DisclosureControl(minCell: pipeline.minCell).protect(table)
             } catch {
                 throw .internalError("Geheimhaltung: \(error)")
             }
+            logger.info("Geheimhaltung geprüft", metadata: [
+                "primaer": "\(outcome.table!.primary.count)", "sekundaer": "\(outcome.table!.secondary.count)",
+                "dauer_ms": "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)",
+            ])
             finished = QuarterlyRun.timestamp()
             let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
             // The store first: if it cannot be written, the published files stay as they were.

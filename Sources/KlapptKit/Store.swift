@@ -30,6 +30,10 @@ public final class Store {
             zeitraum TEXT NOT NULL, indikator TEXT NOT NULL, dimension TEXT NOT NULL,
             auspraegung TEXT NOT NULL, wert INTEGER NOT NULL, gesperrt INTEGER NOT NULL,
             PRIMARY KEY(zeitraum, indikator, dimension, auspraegung));
+        CREATE TABLE IF NOT EXISTS sperrungen(
+            zeitraum TEXT NOT NULL, indikator TEXT NOT NULL, dimension TEXT NOT NULL, auspraegung TEXT NOT NULL,
+            art TEXT NOT NULL CHECK (art IN ('primaer', 'sekundaer')), untergrenze INTEGER NOT NULL, obergrenze INTEGER,
+            geschuetzt INTEGER NOT NULL, PRIMARY KEY(zeitraum, indikator, dimension, auspraegung));
         CREATE INDEX IF NOT EXISTS rejects_zeitraum ON rejects(zeitraum);
         """
 
@@ -66,7 +70,7 @@ public final class Store {
                         [.int(runID), .text(period), .text(file.source), .text(file.file), .text(file.sha256), .int(file.rowsRead),
                          .int(file.accepted), .int(file.rejected), .int(file.duplicates), .text(Store.json(file.reasons))]
                     })
-                for table in ["rejects", "persons", "indikatoren"] {
+                for table in ["rejects", "persons", "indikatoren", "sperrungen"] {
                     try database.run("DELETE FROM \(table) WHERE zeitraum = ?", rows: [[.text(period)]])
                 }
                 try database.run(
@@ -86,6 +90,14 @@ public final class Store {
                     rows: protected.table.cells.map { cell in
                         [.text(period), .text(cell.indicator.rawValue), .text(cell.dimension), .text(cell.category),
                          .int(protected.table.values[cell] ?? 0), .int(protected.suppressed.contains(cell) ? 1 : 0)]
+                    })
+                // SPEC 6: each suppressed cell's feasible interval (NULL upper bound: unbounded).
+                try database.run(
+                    "INSERT INTO sperrungen VALUES (?,?,?,?,?,?,?,?)",
+                    rows: protected.audit.map { finding in
+                        [.text(period), .text(finding.cell.indicator.rawValue), .text(finding.cell.dimension), .text(finding.cell.category),
+                         .text(finding.primary ? "primaer" : "sekundaer"), .int(finding.interval.lower),
+                         finding.interval.upper.map { .int($0) } ?? .null, .int(finding.protected ? 1 : 0)]
                     })
                 try database.execute("COMMIT")
             } catch {

@@ -1,0 +1,123 @@
+/// Secondary suppression for linked tables (SPEC 6), in the manner of tau-ARGUS's optimal and
+/// modular methods: each unprotected primary cell is protected by the cheapest set of
+/// complementary cells, found as a linear program.
+///
+/// For a primary cell p with value v, it looks for a perturbation d of the table: d_p = min_cell − v,
+/// d = 0 on every published cell, all equations still hold (A·d = 0) and every cell stays
+/// non-negative (x + d ≥ 0). If such a d exists using only suppressed cells, a reader cannot rule out
+/// that p is at least min_cell, which is the protection SPEC 6 asks for. The LP minimises the cost of
+/// the cells d touches: free for cells already suppressed, otherwise 1 plus a small share of the
+/// value, so fewer cells win first and smaller values next. The cells it touches are suppressed,
+/// and the next primary cell is handled with them already free. Primaries are taken in table order
+/// and the LP is deterministic, so the same table always gives the same pattern.
+public struct LinkedTablesSuppression: SecondarySuppression {
+    public init() {}
+
+    public func secondaryCells(for table: IndicatorTable, primary: Set<CellID>, minCell: Int) throws -> Set<CellID> {
+        let system = TableSystem(cells: table.cells)
+        let values = table.cells.map { table.values[$0] ?? 0 }
+        var suppressed = Set(primary.compactMap { system.index[$0] })
+        let primaryCells = suppressed
+        let audit = SuppressionAudit(minCell: minCell)
+        let totalValue = values.reduce(0, +)
+        // A fractional LP solution can leave an integer bound just short; a later round asks for more.
+        for round in 0..<3 {
+            var changed = false
+            for p in primaryCells.sorted() {
+                if isProtected(p, audit: audit, system: system, values: values, suppressed: suppressed) { continue }
+                let component = system.component(of: p)
+                let needed = Double(minCell - values[p] + round)
+                guard let touched = cheapestComplement(for: p, raise: needed, component: component, system: system, values: values,
+                                                       suppressed: suppressed, totalValue: totalValue) else {
+                    throw DisclosureError.unprotectable(system.cells[p])
+                }
+                changed = changed || !touched.isEmpty
+                suppressed.formUnion(touched)
+            }
+            if !changed { break }
+        }
+        return Set(suppressed.subtracting(primaryCells).map { system.cells[$0] })
+    }
+
+    /// Whether the largest value of `p` consistent with the cells published so far reaches min_cell.
+    func isProtected(_ p: Int, audit: SuppressionAudit, system: TableSystem, values: [Int], suppressed: Set<Int>) -> Bool {
+        audit.upperBound(of: p, system: system, values: values, suppressed: suppressed).map { $0 >= audit.minCell } ?? true
+    }
+
+    /// Solves the protection LP for one primary cell; returns the cells to suppress.
+    ///
+    /// Variables: an increase d⁺ for every other cell of p's block, a decrease d⁻ for every cell with
+    /// a positive value (a zero cannot go lower). The bound d⁻ ≤ value keeps the alternative table
+    /// non-negative; it is added up front for the cells the LP may change for free (already
+    /// suppressed) and for small values, and for the others only when a solution breaks it (exact,
+    /// and the LP stays small).
+    func cheapestComplement(for p: Int, raise: Double, component: [Int], system: TableSystem, values: [Int],
+                            suppressed: Set<Int>, totalValue: Int) -> Set<Int>? {
+        let others = component.filter { $0 != p }
+        var increase: [Int: Int] = [:]
+        var decrease: [Int: Int] = [:]
+        var variables = 0
+        for cell in others {
+            increase[cell] = variables
+            variables += 1
+            if values[cell] > 0 {
+                decrease[cell] = variables
+                variables += 1
+            }
+        }
+        var lp = LinearProgram(variables: variables)
+        let scale = 1.0 / (Double(system.cells.count) * Double(totalValue + 1))
+        for cell in others {
+            let weight = suppressed.contains(cell) ? 0 : 1 + Double(values[cell]) * scale
+            lp.objective[increase[cell]!] = weight
+            if let down = decrease[cell] {
+                lp.objective[down] = weight
+                if suppressed.contains(cell) || Double(values[cell]) <= raise { lp.upperBounds[down] = Double(values[cell]) }
+            }
+        }
+        var equationNumbers = Set<Int>()
+        for cell in component { equationNumbers.formUnion(system.equationsOfCell[cell]) }
+        for number in equationNumbers.sorted() {
+            var coefficients: [Int: Double] = [:]
+            var rhs = 0.0
+            for term in system.equations[number] {
+                if term.cell == p {
+                    rhs -= term.coefficient * raise
+                } else {
+                    coefficients[increase[term.cell]!, default: 0] += term.coefficient
+                    if let down = decrease[term.cell] { coefficients[down, default: 0] -= term.coefficient }
+                }
+            }
+            lp.add(coefficients, .equal, rhs)
+        }
+        while true {
+            guard case .optimal(_, let x) = lp.minimize() else { return nil }
+            var violated = false
+            for (cell, down) in decrease where lp.upperBounds[down] == nil && x[down] > Double(values[cell]) + 1e-7 {
+                lp.upperBounds[down] = Double(values[cell])
+                violated = true
+            }
+            if violated { continue }
+            var touched: Set<Int> = []
+            for cell in others where !suppressed.contains(cell) {
+                if x[increase[cell]!] > 1e-7 || (decrease[cell].map { x[$0] > 1e-7 } ?? false) { touched.insert(cell) }
+            }
+            return touched
+        }
+    }
+}
+
+public enum DisclosureError: Error, CustomStringConvertible {
+    case unprotectable(CellID)
+    case auditFailed([SuppressionAudit.Finding])
+
+    public var description: String {
+        switch self {
+        case .unprotectable(let cell):
+            return "Zelle \(cell.indicator.rawValue)/\(cell.dimension)/\(cell.category) lässt sich nicht schützen."
+        case .auditFailed(let findings):
+            let cells = findings.map { "\($0.cell.indicator.rawValue)/\($0.cell.dimension)/\($0.cell.category) (höchstens \($0.interval.upper.map(String.init) ?? "∞"))" }
+            return "Prüfung der Geheimhaltung fehlgeschlagen: ungeschützt \(cells.joined(separator: ", "))."
+        }
+    }
+}

@@ -1,0 +1,76 @@
+/// The published tables of a period as one linear system (SPEC 6), the model both the secondary
+/// suppression and the audit work on.
+///
+/// Each dimension is a table: its categories plus the shared total row (the `insgesamt` dimension),
+/// the indicators as columns. Two kinds of equations hold for the exact values, and a reader of the
+/// published table knows them:
+/// - per indicator and dimension, the categories add up to the total row;
+/// - per row (every category, and the total row), the six activity columns add up to `personen`.
+/// Every cell is also non-negative. Tables are linked through the shared total row.
+public struct TableSystem: Sendable {
+    public let cells: [CellID]
+    public let index: [CellID: Int]
+    /// Each equation: Σ coefficient · x[cell] = 0.
+    public let equations: [[(cell: Int, coefficient: Double)]]
+    /// Equations each cell appears in.
+    public let equationsOfCell: [[Int]]
+
+    /// The name of the dimension that holds the total row, and its one category.
+    public static let totalDimension = "insgesamt"
+    public static let totalCategory = "insgesamt"
+
+    public init(cells: [CellID]) {
+        self.cells = cells
+        var index: [CellID: Int] = [:]
+        for (position, cell) in cells.enumerated() { index[cell] = position }
+        self.index = index
+        var equations: [[(cell: Int, coefficient: Double)]] = []
+        var dimensions: [String: [String]] = [:]
+        var dimensionOrder: [String] = []
+        for cell in cells where cell.indicator == .personen {
+            if dimensions[cell.dimension] == nil { dimensionOrder.append(cell.dimension) }
+            dimensions[cell.dimension, default: []].append(cell.category)
+        }
+        let indicators = Indicator.allCases.filter { indicator in cells.contains { $0.indicator == indicator } }
+        // Categories add up to the total row.
+        for indicator in indicators {
+            guard let total = index[CellID(indicator: indicator, dimension: Self.totalDimension, category: Self.totalCategory)] else { continue }
+            for dimension in dimensionOrder where dimension != Self.totalDimension {
+                var equation = [(cell: total, coefficient: -1.0)]
+                for category in dimensions[dimension]! {
+                    if let cell = index[CellID(indicator: indicator, dimension: dimension, category: category)] { equation.append((cell, 1)) }
+                }
+                equations.append(equation)
+            }
+        }
+        // Activity columns add up to personen, in every row.
+        for dimension in dimensionOrder {
+            for category in dimensions[dimension]! {
+                guard let persons = index[CellID(indicator: .personen, dimension: dimension, category: category)] else { continue }
+                var equation = [(cell: persons, coefficient: -1.0)]
+                for activity in Indicator.activities {
+                    if let cell = index[CellID(indicator: activity, dimension: dimension, category: category)] { equation.append((cell, 1)) }
+                }
+                if equation.count > 1 { equations.append(equation) }
+            }
+        }
+        self.equations = equations
+        var equationsOfCell = [[Int]](repeating: [], count: cells.count)
+        for (number, equation) in equations.enumerated() {
+            for term in equation { equationsOfCell[term.cell].append(number) }
+        }
+        self.equationsOfCell = equationsOfCell
+    }
+
+    /// The cells connected to `cell` through equations (its block of the system).
+    public func component(of cell: Int) -> [Int] {
+        var seen: Set<Int> = [cell]
+        var stack = [cell]
+        while let next = stack.popLast() {
+            for equation in equationsOfCell[next] {
+                for term in equations[equation] where seen.insert(term.cell).inserted { stack.append(term.cell) }
+            }
+        }
+        return seen.sorted()
+    }
+}
