@@ -36,6 +36,19 @@ public struct LinkedTablesSuppression: SecondarySuppression {
             }
             if !changed { break }
         }
+        // Clean-up: the greedy pass can leave complements that later choices made redundant. Try to
+        // publish each secondary cell again, largest first, and keep it published when every primary
+        // stays protected.
+        let secondaryCells = suppressed.subtracting(primaryCells).sorted { (values[$0], $0) > (values[$1], $1) }
+        for cell in secondaryCells {
+            var trial = suppressed
+            trial.remove(cell)
+            let block = Set(system.component(of: cell))
+            let affected = primaryCells.filter(block.contains).sorted()
+            if audit.allReachMinCell(affected, block: block, system: system, values: values, suppressed: trial) {
+                suppressed = trial
+            }
+        }
         return Set(suppressed.subtracting(primaryCells).map { system.cells[$0] })
     }
 

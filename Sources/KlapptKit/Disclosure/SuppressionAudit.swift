@@ -59,6 +59,19 @@ public struct SuppressionAudit: Sendable {
         return Self.maximum(of: variableOf[cell]!, in: base)
     }
 
+    /// Whether every cell of `cells` (all suppressed, one block of the system) can reach `minCell`;
+    /// one phase 1 serves all of them.
+    public func allReachMinCell(_ cells: [Int], block: Set<Int>, system: TableSystem, values: [Int], suppressed: Set<Int>) -> Bool {
+        let (base, _, variableOf) = program(system: system, values: values, suppressed: suppressed.filter(block.contains))
+        guard let feasible = base.prepare() else { return false }
+        for cell in cells {
+            var objective = [Double](repeating: 0, count: base.variables)
+            objective[variableOf[cell]!] = -1
+            if case .optimal(let value, _) = feasible.minimize(objective), Int((-value + 1e-6).rounded(.down)) < minCell { return false }
+        }
+        return true
+    }
+
     static func maximum(of variable: Int, in base: LinearProgram) -> Int? {
         var lp = base
         lp.objective[variable] = -1
