@@ -54,6 +54,9 @@ public final class XMLRecordReader {
 
     deinit { xmlFreeTextReader(reader) }
 
+    /// Bytes of the file the parser has consumed so far (for progress).
+    public var bytesConsumed: Int { Int(xmlTextReaderByteConsumed(reader)) }
+
     /// The next record, or nil at the end of the document.
     public func next() throws(FormatError) -> XMLRecord? {
         var recordDepth: Int32 = -1

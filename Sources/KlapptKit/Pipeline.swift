@@ -91,6 +91,9 @@ public struct Pipeline: Sendable {
     public var nationalityBreakdown: [String]
     public var codeLists: CodeLists
     public var sources: [SourceSpec]
+    /// The pipeline file and every code list it names: what a run's result depends on besides the
+    /// inputs and the key (part of the ledger's fingerprint).
+    public var configurationFiles: [String]
 
     /// Loads and checks the pipeline at `path`. Relative paths inside it are relative to its folder.
     public static func load(path: String) throws(KlapptError) -> Pipeline {
@@ -202,7 +205,8 @@ public struct Pipeline: Sendable {
             file: file, name: name, outputDirectory: outputDirectory, keyFile: keyFile,
             maxRejectShare: maxRejectShare, minCell: minCell,
             targetGroup: TargetGroupRules(minAge: minAge, maxAge: maxAge, residenceGroups: residenceGroups, ageGroups: ageGroups),
-            nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources)
+            nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources,
+            configurationFiles: [file] + keys.map { listPaths[$0]! })
     }
 
     private static func parseSource(_ walker: YAMLWalker, file: String, resolve: (String) -> String) throws(PipelineError) -> SourceSpec {

@@ -23,8 +23,12 @@ public struct QuarterlyRun {
     public var period: Period
     public var mode: Mode
     public var logger: Logger
-    /// Called with (file, rows so far) while reading, for progress on a terminal.
-    public var progress: (@Sendable (String, Int) -> Void)?
+    /// Called with (file, bytes read, file size) while reading, for progress on a terminal.
+    public var progress: (@Sendable (String, Int, Int) -> Void)?
+    /// Run even when the period was already finished with the same inputs.
+    public var force = false
+    /// The secondary suppression; replaceable only to show what the audit catches.
+    public var secondarySuppression: any SecondarySuppression = LinkedTablesSuppression()
 
     public init(pipeline: Pipeline, period: Period, mode: Mode = .run, logger: Logger) {
         self.pipeline = pipeline
@@ -57,6 +61,23 @@ public struct QuarterlyRun {
 
         let keyBytes = key ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
         let pseudonymizer = Pseudonymizer(keyBytes: keyBytes)
+        var hashes: [String: String] = [:]
+        for path in files.joined() { hashes[path] = try QuarterlyRun.sha256(of: path) }
+        let fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer)
+        if mode == .run {
+            let store = try Store(path: outputs.store)
+            let completed = try Publisher.recover(store: store, outputDirectory: pipeline.outputDirectory)
+            for period in completed {
+                logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
+            }
+            if !force, let last = try store.latestRun(period: period), last.published, last.fingerprint == fingerprint,
+               Publisher.fileSHA256(outputs.table) == last.tableSHA256, Publisher.fileSHA256(outputs.report) == last.reportSHA256 {
+                return RunOutcome(
+                    period: period, pipelineName: pipeline.name, startedAt: started, files: [], personsBySource: [:], linkedPersons: 0,
+                    filter: TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0),
+                    warnings: [:], rejections: [], quarantineFiles: [], persons: [], table: nil, unchangedSince: last.started)
+            }
+        }
         let quarantine = Quarantine(outputDirectory: pipeline.outputDirectory, period: period)
         var index = PersonIndex()
         var accounts: [FileAccount] = []
@@ -88,14 +109,14 @@ public struct QuarterlyRun {
                         }
                         context.rejections.removeAll(keepingCapacity: true)
                     }
-                    progress?(path, reader.rowsRead)
+                    progress?(path, reader.bytesRead, reader.fileSize)
                 }
                 for (kind, values) in context.warnings {
                     for (value, count) in values { warnings[kind, default: [:]][value, default: 0] += count }
                 }
                 let rejected = quarantined.count
                 let account = FileAccount(
-                    source: source.id, file: path, sha256: try QuarterlyRun.sha256(of: path), rowsRead: reader.rowsRead,
+                    source: source.id, file: path, sha256: hashes[path]!, rowsRead: reader.rowsRead,
                     accepted: reader.rowsRead - reader.duplicates - rejected, rejected: rejected,
                     duplicates: reader.duplicates, reasons: reasons, superseded: 0)
                 accounts.append(account)
@@ -135,7 +156,7 @@ public struct QuarterlyRun {
             let clock = ContinuousClock()
             let start = clock.now
             do {
-                outcome.table = try DisclosureControl(minCell: pipeline.minCell).protect(table)
+                outcome.table = try DisclosureControl(minCell: pipeline.minCell, secondary: secondarySuppression).protect(table)
             } catch {
                 throw .internalError("Geheimhaltung: \(error)")
             }
@@ -145,15 +166,25 @@ public struct QuarterlyRun {
             ])
             finished = QuarterlyRun.timestamp()
             let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
-            // The store first: if it cannot be written, the published files stay as they were.
-            try Store(path: outputs.store).record(outcome, finishedAt: finished, version: QuarterlyRun.version)
-            try AtomicFile.write(PublishedTable.csv(outcome.table!, period: period), to: outputs.table)
-            try AtomicFile.write(report.json(), to: outputs.report)
+            try Publisher(outputs: outputs).publish(outcome, table: PublishedTable.csv(outcome.table!, period: period),
+                                                    report: report.json(), fingerprint: fingerprint, finishedAt: finished)
         }
         return outcome
     }
 
     // MARK: - Inputs
+
+    /// What the result of a run depends on: klappt's version, the pipeline file and its code lists,
+    /// every input file (by content), the period and the key (by a check value, never the key).
+    func fingerprint(files: [[String]], hashes: [String: String], pseudonymizer: Pseudonymizer) throws(KlapptError) -> String {
+        var text = "klappt \(QuarterlyRun.version)\nzeitraum \(period)\n"
+        for file in pipeline.configurationFiles { text += "konfiguration \(try QuarterlyRun.sha256(of: file))\n" }
+        for (source, paths) in zip(pipeline.sources, files) {
+            for path in paths { text += "eingabe \(source.id) \(hashes[path]!)\n" }
+        }
+        text += "schluessel \(pseudonymizer.pseudonym("klappt-schluesselpruefung").prefix(16))\n"
+        return Publisher.sha256(Array(text.utf8))
+    }
 
     /// Each source's files in path order; a source without files is "input missing" (66).
     public func resolveInputs() throws(KlapptError) -> [[String]] {

@@ -70,4 +70,7 @@ public struct RunOutcome: Sendable {
     public var quarantineFiles: [String]
     public var persons: [PersonFacts]
     public var table: ProtectedTable?
+    /// Set when the period was already finished with exactly these inputs: the start time of that
+    /// run. Nothing was read or written (SPEC 7: no double work, no double counting).
+    public var unchangedSince: String? = nil
 }

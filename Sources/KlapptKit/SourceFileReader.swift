@@ -1,3 +1,4 @@
+import Foundation
 import KlapptFormats
 
 /// Reads one input file of a source into `RawRow` batches: the export's fields mapped to canonical
@@ -11,6 +12,16 @@ public final class SourceFileReader {
     public private(set) var quarantineColumns: [String]
     public private(set) var rowsRead = 0
     public private(set) var duplicates = 0
+    /// Size of the file in bytes.
+    public let fileSize: Int
+
+    /// Bytes read so far.
+    public var bytesRead: Int {
+        switch backend {
+        case .csv(let reader, _, _): return reader.bytesConsumed
+        case .xml(let reader, _): return reader.bytesConsumed
+        }
+    }
 
     private enum Backend {
         case csv(CSVReader, columns: [(CanonicalField, Int)], width: Int)
@@ -25,6 +36,7 @@ public final class SourceFileReader {
         self.spec = spec
         self.path = path
         self.origin = (sourceIndex, fileIndex)
+        self.fileSize = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
         do {
             switch spec.format {
             case .csv(let options):

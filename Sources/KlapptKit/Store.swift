@@ -12,7 +12,8 @@ public final class Store {
             id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT NOT NULL, gestartet TEXT NOT NULL,
             beendet TEXT NOT NULL, pipeline TEXT NOT NULL, version TEXT NOT NULL,
             personen INTEGER NOT NULL, zielgruppe INTEGER NOT NULL, bestand INTEGER NOT NULL,
-            gesperrte_zellen INTEGER NOT NULL);
+            gesperrte_zellen INTEGER NOT NULL, fingerabdruck TEXT NOT NULL,
+            tabelle_sha256 TEXT NOT NULL, bericht_sha256 TEXT NOT NULL, veroeffentlicht INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS inputs(
             run_id INTEGER NOT NULL REFERENCES runs(id), zeitraum TEXT NOT NULL, quelle TEXT NOT NULL,
             datei TEXT NOT NULL, sha256 TEXT NOT NULL, zeilen_gelesen INTEGER NOT NULL,
@@ -37,6 +38,8 @@ public final class Store {
         CREATE INDEX IF NOT EXISTS rejects_zeitraum ON rejects(zeitraum);
         """
 
+    public static let schemaVersion = 1
+
     private let database: SQLiteDatabase
     public let path: String
 
@@ -45,25 +48,43 @@ public final class Store {
         do {
             database = try SQLiteDatabase(path: path)
             try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-            try database.execute(Store.schema)
+            let version = Int(try database.query("PRAGMA user_version")[0][0] ?? "0") ?? 0
+            let tables = try database.query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")[0][0]
+            if version == 0 && tables == "0" {
+                try database.execute("BEGIN IMMEDIATE; \(Store.schema) PRAGMA user_version = \(Store.schemaVersion); COMMIT;")
+            } else if version != Store.schemaVersion {
+                throw SQLiteDatabase.Failure(code: 0, message: "unbekannte Schema-Version \(version) (erwartet \(Store.schemaVersion))")
+            }
         } catch {
             throw .outputNotWritable("Speicher „\(path)“: \(error)")
         }
     }
 
+    /// What a finished run wrote, for the ledger.
+    public struct Publication: Sendable {
+        public var fingerprint: String
+        public var tableSHA256: String
+        public var reportSHA256: String
+    }
+
     /// Writes a finished run: ledger entries appended, the period replaced, all in one transaction.
-    public func record(_ outcome: RunOutcome, finishedAt: String, version: String) throws(KlapptError) {
+    /// This commit is the run's commit point; its published files are then renamed into place and
+    /// `markPublished` records that (a crash in between is completed by `Publisher.recover`).
+    @discardableResult
+    public func record(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication) throws(KlapptError) -> Int {
         guard let protected = outcome.table else { throw .internalError("Speichern ohne Tabelle") }
         let period = outcome.period.description
+        var runID = 0
         do {
             try database.execute("BEGIN IMMEDIATE")
             do {
                 try database.run(
-                    "INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen) VALUES (?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck, tabelle_sha256, bericht_sha256, veroeffentlicht) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
                     rows: [[.text(period), .text(outcome.startedAt), .text(finishedAt), .text(outcome.pipelineName), .text(version),
                             .int(outcome.filter.persons), .int(outcome.filter.targetGroup), .int(outcome.filter.withCurrentRecord),
-                            .int(protected.suppressed.count)]])
-                let runID = database.lastInsertID
+                            .int(protected.suppressed.count), .text(publication.fingerprint), .text(publication.tableSHA256),
+                            .text(publication.reportSHA256)]])
+                runID = database.lastInsertID
                 try database.run(
                     "INSERT INTO inputs VALUES (?,?,?,?,?,?,?,?,?,?)",
                     rows: outcome.files.map { file in
@@ -107,6 +128,63 @@ public final class Store {
         } catch {
             throw .outputNotWritable("Speicher „\(path)“: \(error)")
         }
+        return runID
+    }
+
+    /// Records that a run's files are in place.
+    public func markPublished(run: Int) throws(KlapptError) {
+        do { try database.run("UPDATE runs SET veroeffentlicht = 1 WHERE id = ?", rows: [[.int(run)]]) } catch {
+            throw .outputNotWritable("Speicher „\(path)“: \(error)")
+        }
+    }
+
+    /// A committed run of the ledger.
+    public struct LedgerRun: Sendable {
+        public var id: Int
+        public var period: String
+        public var started: String
+        public var fingerprint: String
+        public var tableSHA256: String
+        public var reportSHA256: String
+        public var published: Bool
+    }
+
+    /// Committed runs whose files may not yet be in place.
+    public func pendingRuns() throws(KlapptError) -> [LedgerRun] {
+        try runs(where: "veroeffentlicht = 0")
+    }
+
+    /// The latest committed run of a period.
+    public func latestRun(period: Period) throws(KlapptError) -> LedgerRun? {
+        try runs(where: "zeitraum = '\(period)' ORDER BY id DESC LIMIT 1").first
+    }
+
+    func runs(where condition: String) throws(KlapptError) -> [LedgerRun] {
+        try query("SELECT id, zeitraum, gestartet, fingerabdruck, tabelle_sha256, bericht_sha256, veroeffentlicht FROM runs WHERE \(condition)").map { row in
+            LedgerRun(id: Int(row[0]!)!, period: row[1]!, started: row[2]!, fingerprint: row[3]!, tableSHA256: row[4]!,
+                      reportSHA256: row[5]!, published: row[6] == "1")
+        }
+    }
+
+    /// The periods, their latest inputs and every run, in German (`klappt status`).
+    public func statusText() throws(KlapptError) -> String {
+        var lines = ["klappt-Speicher: \(path)"]
+        let periods = try query("SELECT zeitraum, COUNT(*), MAX(id) FROM runs GROUP BY zeitraum ORDER BY zeitraum")
+        if periods.isEmpty { lines.append("Keine Läufe.") }
+        for period in periods {
+            let name = period[0]!
+            lines.append("")
+            lines.append("Zeitraum \(name): \(period[1]!) Lauf/Läufe")
+            for run in try query("SELECT id, gestartet, beendet, personen, zielgruppe, bestand, gesperrte_zellen, veroeffentlicht FROM runs WHERE zeitraum = '\(name)' ORDER BY id") {
+                let state = run[7] == "1" ? "veröffentlicht" : "Veröffentlichung unterbrochen (wird beim nächsten Lauf abgeschlossen)"
+                lines.append("  Lauf \(run[0]!): \(run[1]!) bis \(run[2]!), \(run[3]!) Personen, Zielgruppe \(run[4]!), Bestand \(run[5]!), \(run[6]!) gesperrte Zellen, \(state)")
+            }
+            lines.append("  Eingaben des letzten Laufs:")
+            for input in try query("SELECT quelle, datei, sha256, zeilen_gelesen, angenommen, abgelehnt, duplikate FROM inputs WHERE run_id = \(period[2]!) ORDER BY rowid") {
+                lines.append("    \(input[0]!): \(input[1]!) (sha256 \(input[2]!.prefix(12))…): \(input[3]!) gelesen, \(input[4]!) angenommen, \(input[5]!) abgewiesen, \(input[6]!) Duplikate")
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// Rows of a query, for tests and `klappt status`.

@@ -16,27 +16,17 @@ struct Klappt: ParsableCommand {
             70 interner Fehler, 73 Ausgabe nicht schreibbar, 75 anderer Lauf aktiv, 77 Schlüsseldatei unsicher.
             """,
         version: QuarterlyRun.version,
-        subcommands: [Run.self, Validate.self, Audit.self, Keygen.self, Samples.self])
+        subcommands: [Run.self, Validate.self, Status.self, Audit.self, Keygen.self, Samples.self])
 
-    /// Prints the error in German and exits with its code (SPEC 8).
+    /// Prints the error in German and exits with its code (SPEC 8), for commands without logging.
     static func fail(_ error: Error) -> ExitCode {
-        if let error = error as? KlapptError {
-            FileHandle.standardError.write(Data("klappt: \(error)\n".utf8))
-            return ExitCode(error.exitCode)
-        }
-        FileHandle.standardError.write(Data("klappt: Interner Fehler: \(error)\n".utf8))
-        return ExitCode(70)
-    }
-
-    static func makeLogger(verbose: Bool) -> Logger {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verbose ? .info : .warning
-            return handler
-        }
-        return Logger(label: "klappt")
+        let code = (error as? KlapptErrorCode)?.exitCode ?? 70
+        FileHandle.standardError.write(Data("klappt: \(error)\n".utf8))
+        return ExitCode(code)
     }
 }
+
+extension KlapptError: KlapptErrorCode {}
 
 /// Options shared by `run` and `validate`.
 struct InputOptions: ParsableArguments {
@@ -54,6 +44,9 @@ struct InputOptions: ParsableArguments {
 
     @Flag(name: .shortAndLong, help: "Ausführliche Protokollzeilen auf stderr.")
     var verbose = false
+
+    @Option(name: .customLong("log-format"), help: "Protokoll auf stderr: text (Standard) oder json (eine Zeile je Ereignis, für cron).")
+    var logFormat: LogFormat = .text
 
     func validate() throws {
         if let period, Period(period) == nil {

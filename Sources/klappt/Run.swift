@@ -10,6 +10,7 @@ extension Klappt {
                 Schreibt nach OUTPUT: indikatoren_<Quartal>.csv (veröffentlichbar), klappt.sqlite (intern), \
                 lauf_<Quartal>.json (Laufbericht) und abgewiesene Zeilen nach quarantaene/<Quartal>/ (personenbezogen, 0600).
                 Der Schlüssel kommt aus --key-file, sonst KLAPPT_KEY_FILE, sonst der Pipeline-Datei.
+                Ist das Quartal mit denselben Eingaben schon fertig, meldet klappt das und endet mit 0, ohne etwas zu tun.
                 """)
 
         @OptionGroup var input: InputOptions
@@ -17,18 +18,36 @@ extension Klappt {
         @Option(name: .customLong("key-file"), help: "Schlüsseldatei (64 Hex-Zeichen, Rechte 0600).")
         var keyFile: String?
 
+        @Flag(help: "Auch dann rechnen, wenn das Quartal mit denselben Eingaben schon fertig ist.")
+        var force = false
+
         func run() throws {
-            let logger = Klappt.makeLogger(verbose: input.verbose)
+            let console = Console(format: input.logFormat, verbose: input.verbose)
             do {
                 let pipeline = try input.loadPipeline()
                 let period = input.resolvedPeriod()
                 var key = try KeySource.resolve(option: keyFile, pipeline: pipeline)
                 let bytes = try key.load()
-                let run = QuarterlyRun(pipeline: pipeline, period: period, mode: .run, logger: logger)
+                var run = QuarterlyRun(pipeline: pipeline, period: period, mode: .run, logger: console.logger)
+                run.force = force
+                run.progress = console.progressReporter()
                 let outcome = try run.execute(key: bytes)
-                print(Summary.text(outcome, outputs: run.outputs, mode: .run, keyNote: key.createdNote))
+                if let since = outcome.unchangedSince {
+                    console.logger.notice("Eingaben unverändert, nichts zu tun", metadata: ["zeitraum": "\(period)", "letzter_lauf": "\(since)"])
+                    if input.logFormat == .text {
+                        print("klappt: Quartal \(period) ist mit denselben Eingaben bereits fertig (Lauf vom \(since)). Nichts zu tun; --force erzwingt einen neuen Lauf.")
+                    }
+                    return
+                }
+                console.logger.notice("Lauf fertig", metadata: [
+                    "zeitraum": "\(period)", "personen": "\(outcome.filter.persons)", "zielgruppe": "\(outcome.filter.targetGroup)",
+                    "bestand": "\(outcome.filter.withCurrentRecord)", "gesperrt": "\(outcome.table?.suppressed.count ?? 0)",
+                ])
+                if input.logFormat == .text {
+                    print(Summary.text(outcome, outputs: run.outputs, mode: .run, keyNote: key.createdNote))
+                }
             } catch {
-                throw Klappt.fail(error)
+                throw console.fail(error)
             }
         }
     }
@@ -41,14 +60,18 @@ extension Klappt {
         @OptionGroup var input: InputOptions
 
         func run() throws {
-            let logger = Klappt.makeLogger(verbose: input.verbose)
+            let console = Console(format: input.logFormat, verbose: input.verbose)
             do {
                 let pipeline = try input.loadPipeline()
-                let run = QuarterlyRun(pipeline: pipeline, period: input.resolvedPeriod(), mode: .validate, logger: logger)
+                var run = QuarterlyRun(pipeline: pipeline, period: input.resolvedPeriod(), mode: .validate, logger: console.logger)
+                run.progress = console.progressReporter()
                 let outcome = try run.execute(key: nil)
-                print(Summary.text(outcome, outputs: run.outputs, mode: .validate, keyNote: nil))
+                console.logger.notice("Prüfung fertig", metadata: ["zeitraum": "\(run.period)", "bericht": "\(run.outputs.report)"])
+                if input.logFormat == .text {
+                    print(Summary.text(outcome, outputs: run.outputs, mode: .validate, keyNote: nil))
+                }
             } catch {
-                throw Klappt.fail(error)
+                throw console.fail(error)
             }
         }
     }

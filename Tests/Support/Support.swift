@@ -45,3 +45,52 @@ public func filesBelow(_ directory: String) -> [String] {
     }
     return result.sorted()
 }
+
+/// The `klappt` executable that `swift test` built next to the test bundle.
+public let klapptBinary: String = {
+    let candidates = [
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("klappt").path,
+        "\(repositoryRoot)/.build/debug/klappt",
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+}()
+
+/// The result of running the executable.
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Starts `klappt` with `arguments`; the caller waits or kills.
+public func startKlappt(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: klapptBinary)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "KLAPPT_KEY_FILE")
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    return (process, out, err)
+}
+
+/// Runs `klappt` to the end.
+public func runKlappt(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let (process, out, err) = try startKlappt(arguments, environment: environment)
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// Writes a private key file for command-line tests.
+public func writeTestKey(in directory: String) -> String {
+    let path = "\(directory)/test.key"
+    FileManager.default.createFile(atPath: path, contents: Data((testKey.map { String(format: "%02x", $0) }.joined() + "\n").utf8), attributes: [.posixPermissions: 0o600])
+    return path
+}

@@ -1,0 +1,143 @@
+import Foundation
+import KlapptKit
+import KlapptTestSupport
+import Testing
+
+/// SPEC 8: a run killed at any moment leaves the previous outputs intact (or, once its store commit
+/// has happened, is completed by the next start), the store always passes its integrity check, and
+/// re-runs never double count.
+@Suite(.serialized) struct CrashSafetyTests {
+    struct Snapshot: Equatable {
+        var table: Data?
+        var report: Data?
+        var figures: [[String?]]
+    }
+
+    func snapshot(_ output: String) throws -> Snapshot {
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        #expect(try store.query("PRAGMA integrity_check")[0][0] == "ok")
+        return Snapshot(table: FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv"),
+                        report: FileManager.default.contents(atPath: "\(output)/lauf_2026-Q3.json"),
+                        figures: try store.query("SELECT indikator, dimension, auspraegung, wert, gesperrt FROM indikatoren WHERE zeitraum = '2026-Q3' ORDER BY 1, 2, 3"))
+    }
+
+    @Test func killedRunsLeaveThePreviousOutputsOrCompleteOnTheNextStart() throws {
+        let directory = makeTemporaryDirectory("klappt-kill")
+        let key = writeTestKey(in: directory)
+        try SampleGenerator(persons: 300, seed: 1, period: Period("2026-Q3")!).write(to: "\(directory)/old")
+        try SampleGenerator(persons: 8000, seed: 2, period: Period("2026-Q3")!).write(to: "\(directory)/new")
+        func args(_ input: String, _ output: String) -> [String] {
+            ["run", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(directory)/\(input)/jobcenter/*.csv",
+             "--source", "berufskolleg=\(directory)/\(input)/berufskolleg/*.xml", "--output-dir", output, "--key-file", key]
+        }
+        // What the new inputs give when nothing interrupts them, and how long that takes.
+        let reference = "\(directory)/reference"
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try runKlappt(args("new", reference)).status == 0)
+        let duration = clock.now - start
+        let expectedNew = try snapshot(reference)
+        let newFingerprint = try #require(try Store(path: "\(reference)/klappt.sqlite").latestRun(period: Period("2026-Q3")!)).fingerprint
+
+        for fraction in [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.97, 1.05] {
+            let output = "\(directory)/kill-\(fraction)"
+            #expect(try runKlappt(args("old", output)).status == 0)
+            let previous = try snapshot(output)
+            let (process, out, err) = try startKlappt(args("new", output))
+            Thread.sleep(forTimeInterval: Double(duration.components.seconds) * fraction + Double(duration.components.attoseconds) * 1e-18 * fraction)
+            kill(process.processIdentifier, SIGKILL)
+            _ = out.fileHandleForReading.readDataToEndOfFile()
+            _ = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+
+            let store = try Store(path: "\(output)/klappt.sqlite")
+            let committed = try store.latestRun(period: Period("2026-Q3")!)?.fingerprint == newFingerprint
+            let after = try snapshot(output)
+            if !committed {
+                // Killed before the commit point: every previous output byte for byte.
+                #expect(after == previous, "Abbruch bei \(fraction)")
+            } else {
+                // Killed after it: the figures are the new ones, and the next start puts the files in place.
+                #expect(after.figures == expectedNew.figures, "Abbruch bei \(fraction)")
+                try Publisher.recover(store: store, outputDirectory: output)
+                #expect(FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv") == expectedNew.table, "Abbruch bei \(fraction)")
+                #expect(try store.pendingRuns().isEmpty)
+            }
+            // The next start leaves no half-written file behind.
+            try Publisher.recover(store: store, outputDirectory: output)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: output).filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".pending") }
+            #expect(leftovers.isEmpty, "\(leftovers)")
+        }
+    }
+
+    @Test func recoveryCompletesAPublicationInterruptedAfterTheCommit() throws {
+        let directory = makeTemporaryDirectory("klappt-recover")
+        try SampleGenerator(persons: 120, seed: 8, period: Period("2026-Q3")!).write(to: "\(directory)/in")
+        let output = "\(directory)/out"
+        var pipeline = try standardPipeline.overriding(sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: output)
+        pipeline.maxRejectShare = 0.05
+        let run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
+        _ = try run.execute(key: testKey)
+        let published = try #require(FileManager.default.contents(atPath: run.outputs.table))
+        // Simulate the crash window: committed in the store, files still pending.
+        try FileManager.default.moveItem(atPath: run.outputs.table, toPath: "\(output)/.indikatoren_2026-Q3.csv.pending")
+        try FileManager.default.moveItem(atPath: run.outputs.report, toPath: "\(output)/.lauf_2026-Q3.json.pending")
+        let store = try Store(path: run.outputs.store)
+        _ = try store.query("UPDATE runs SET veroeffentlicht = 0")
+        FileManager.default.createFile(atPath: "\(output)/.indikatoren_2025-Q4.csv.pending", contents: Data("Rest eines abgebrochenen Laufs".utf8))
+        #expect(try Publisher.recover(store: store, outputDirectory: output) == ["2026-Q3"])
+        #expect(FileManager.default.contents(atPath: run.outputs.table) == published)
+        #expect(FileManager.default.fileExists(atPath: run.outputs.report))
+        #expect(!FileManager.default.fileExists(atPath: "\(output)/.indikatoren_2025-Q4.csv.pending"))
+        #expect(try store.pendingRuns().isEmpty)
+    }
+
+    @Test func unchangedInputsAreNotRunTwiceUnlessForced() throws {
+        let directory = makeTemporaryDirectory("klappt-idem")
+        try SampleGenerator(persons: 120, seed: 9, period: Period("2026-Q3")!).write(to: "\(directory)/in")
+        let output = "\(directory)/out"
+        let jc = "\(directory)/in/jobcenter/*.csv", bk = "\(directory)/in/berufskolleg/*.xml"
+        let first = try runPipeline(jobcenter: jc, berufskolleg: bk, output: output)
+        #expect(first.unchangedSince == nil)
+        let table = FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv")
+        let second = try runPipeline(jobcenter: jc, berufskolleg: bk, output: output)
+        #expect(second.unchangedSince == first.startedAt)
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        #expect(try store.query("SELECT COUNT(*) FROM runs")[0][0] == "1")
+        // --force runs again: byte-identical table, the period replaced, not doubled.
+        var pipeline = try standardPipeline.overriding(sources: ["jobcenter": jc, "berufskolleg": bk], outputDirectory: output)
+        pipeline.maxRejectShare = 0.05
+        var forced = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
+        forced.force = true
+        #expect(try forced.execute(key: testKey).unchangedSince == nil)
+        #expect(FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv") == table)
+        #expect(try store.query("SELECT COUNT(*) FROM runs")[0][0] == "2")
+        #expect(try store.query("SELECT COUNT(*) FROM indikatoren WHERE zeitraum = '2026-Q3'")[0][0] == "360")
+        // A changed input file is new work.
+        let file = filesBelow("\(directory)/in/berufskolleg")[0]
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try (text + "<!-- Nachtrag -->\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try runPipeline(jobcenter: jc, berufskolleg: bk, output: output).unchangedSince == nil)
+        // Another key is new work too (other pseudonyms in the store).
+        var otherKey = testKey
+        otherKey[0] = 99
+        let other = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
+        #expect(try other.execute(key: otherKey).unchangedSince == nil)
+    }
+
+    @Test func failingAuditIsAnInternalError70AndPublishesNothing() throws {
+        let directory = makeTemporaryDirectory("klappt-70")
+        try SampleGenerator(persons: 150, seed: 4, period: Period("2026-Q3")!).write(to: "\(directory)/in")
+        let pipeline = try standardPipeline.overriding(sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: "\(directory)/out")
+        var run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
+        run.secondarySuppression = NoSecondarySuppression()
+        do {
+            _ = try run.execute(key: testKey)
+            Issue.record("expected 70")
+        } catch {
+            #expect(error.exitCode == 70)
+            #expect(error.description.contains("ungeschützt"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/out/indikatoren_2026-Q3.csv"))
+    }
+}
