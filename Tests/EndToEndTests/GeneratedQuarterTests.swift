@@ -111,15 +111,17 @@ import Testing
     @Test func rerunIsByteIdenticalAndNeverDoublesTheStore() throws {
         let (directory, _) = try generate(Self.cases[0])
         let output = "\(directory)/out"
-        func run() throws { _ = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: output) }
-        try run()
+        let pipeline = try standardPipeline.overriding(sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: output)
+        var run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
+        _ = try run.execute(key: testKey)
         let first = FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv")
         let store = try Store(path: "\(output)/klappt.sqlite")
         let counts = { () throws -> [String] in
-            try ["indikatoren", "persons", "rejects"].map { try store.query("SELECT COUNT(*) FROM \($0) WHERE zeitraum = '2026-Q3'")[0][0]! }
+            try ["indikatoren", "persons", "rejects", "sperrungen"].map { try store.query("SELECT COUNT(*) FROM \($0) WHERE zeitraum = '2026-Q3'")[0][0]! }
         }
         let before = try counts()
-        try run()
+        run.force = true
+        _ = try run.execute(key: testKey)
         #expect(FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv") == first)
         #expect(try counts() == before)
         #expect(try store.query("SELECT COUNT(*) FROM runs")[0][0] == "2")
