@@ -45,19 +45,10 @@ final class SQLiteDatabase {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw lastError() }
         defer { sqlite3_finalize(statement) }
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         for row in rows {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
-            for (index, value) in row.enumerated() {
-                let position = Int32(index + 1)
-                switch value {
-                case .int(let v): sqlite3_bind_int64(statement, position, Int64(v))
-                case .text(let v): sqlite3_bind_text(statement, position, v, -1, transient)
-                case .real(let v): sqlite3_bind_double(statement, position, v)
-                case .null: sqlite3_bind_null(statement, position)
-                }
-            }
+            bind(row, to: statement)
             guard sqlite3_step(statement) == SQLITE_DONE else { throw lastError() }
         }
     }
@@ -67,16 +58,7 @@ final class SQLiteDatabase {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw lastError() }
         defer { sqlite3_finalize(statement) }
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        for (index, value) in arguments.enumerated() {
-            let position = Int32(index + 1)
-            switch value {
-            case .int(let v): sqlite3_bind_int64(statement, position, Int64(v))
-            case .text(let v): sqlite3_bind_text(statement, position, v, -1, transient)
-            case .real(let v): sqlite3_bind_double(statement, position, v)
-            case .null: sqlite3_bind_null(statement, position)
-            }
-        }
+        bind(arguments, to: statement)
         var rows: [[String?]] = []
         while true {
             let status = sqlite3_step(statement)
@@ -88,6 +70,20 @@ final class SQLiteDatabase {
             })
         }
         return rows
+    }
+
+    /// Binds values to the statement's parameters 1, 2, …; text is copied by SQLite.
+    private func bind(_ values: [Value], to statement: OpaquePointer?) {
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (index, value) in values.enumerated() {
+            let position = Int32(index + 1)
+            switch value {
+            case .int(let v): sqlite3_bind_int64(statement, position, Int64(v))
+            case .text(let v): sqlite3_bind_text(statement, position, v, -1, transient)
+            case .real(let v): sqlite3_bind_double(statement, position, v)
+            case .null: sqlite3_bind_null(statement, position)
+            }
+        }
     }
 
     var lastInsertID: Int { Int(sqlite3_last_insert_rowid(handle)) }

@@ -91,41 +91,46 @@ import Testing
         }
     }
 
-    @Test(arguments: [UInt64(1), 2, 3])
-    func csvReaderSurvivesMutations(seed: UInt64) throws {
-        let corpus = Self.corpus(".csv")
+    /// Runs `check` on `iterations` mutated corpus inputs; returns how many it rejected.
+    static func campaign(_ suffix: String, seed: UInt64, check: (_ path: String, _ iteration: Int) -> Bool) -> Int {
+        let corpus = Self.corpus(suffix)
         #expect(corpus.count >= 2)
         var mutator = Mutator(state: seed)
         var rejected = 0
         for iteration in 0..<Self.iterations {
             let input = mutator.mutate(corpus[iteration % corpus.count], splice: corpus[(iteration + 1) % corpus.count])
-            let path = "\(Self.directory)/csv-\(seed)-\(iteration).csv"
+            let path = "\(Self.directory)/fuzz-\(seed)-\(iteration)\(suffix)"
             FileManager.default.createFile(atPath: path, contents: Data(input))
-            let whole = Self.readCSV(path, chunk: 1 << 16)
-            // The result never depends on how the file is cut into chunks.
-            let small = Self.readCSV(path, chunk: 7)
-            switch (whole, small) {
-            case (.success(let a), .success(let b)): #expect(a == b, "Seed \(seed), Eingabe \(iteration)")
-            case (.failure(let a), .failure(let b)): #expect(a.kind == b.kind, "Seed \(seed), Eingabe \(iteration)"); rejected += 1
-            default: Issue.record("Seed \(seed), Eingabe \(iteration): Ergebnis hängt von der Blockgröße ab")
-            }
+            if !check(path, iteration) { rejected += 1 }
             try? FileManager.default.removeItem(atPath: path)
+        }
+        return rejected
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3])
+    func csvReaderSurvivesMutations(seed: UInt64) throws {
+        let rejected = Self.campaign(".csv", seed: seed) { path, iteration in
+            // The result never depends on how the file is cut into chunks.
+            switch (Self.readCSV(path, chunk: 1 << 16), Self.readCSV(path, chunk: 7)) {
+            case (.success(let a), .success(let b)):
+                #expect(a == b, "Seed \(seed), Eingabe \(iteration)")
+                return true
+            case (.failure(let a), .failure(let b)):
+                #expect(a.kind == b.kind, "Seed \(seed), Eingabe \(iteration)")
+                return false
+            default:
+                Issue.record("Seed \(seed), Eingabe \(iteration): Ergebnis hängt von der Blockgröße ab")
+                return false
+            }
         }
         #expect(rejected > 0)
     }
 
     @Test(arguments: [UInt64(1), 2, 3])
     func xmlReaderSurvivesMutations(seed: UInt64) throws {
-        let corpus = Self.corpus(".xml")
-        #expect(corpus.count >= 2)
-        var mutator = Mutator(state: seed)
-        var rejected = 0
-        for iteration in 0..<Self.iterations {
-            let input = mutator.mutate(corpus[iteration % corpus.count], splice: corpus[(iteration + 1) % corpus.count])
-            let path = "\(Self.directory)/xml-\(seed)-\(iteration).xml"
-            FileManager.default.createFile(atPath: path, contents: Data(input))
-            if case .failure = Self.readXML(path) { rejected += 1 }
-            try? FileManager.default.removeItem(atPath: path)
+        let rejected = Self.campaign(".xml", seed: seed) { path, _ in
+            if case .success = Self.readXML(path) { return true }
+            return false
         }
         #expect(rejected > 0)
     }

@@ -52,3 +52,24 @@ import Testing
         #expect(Period.lastCompleted(before: CivilDate(year: 2026, month: 2, day: 10)!) == Period("2025-Q4"))
     }
 }
+
+@Suite struct DayNumberTests {
+    @Test(arguments: [((1970, 1, 1), 0), ((2000, 3, 1), 11017), ((1969, 12, 31), -1), ((2026, 9, 30), 20726), ((1900, 2, 28), -25509)])
+    func dayNumbers(date: (Int, Int, Int), number: Int) {
+        let civil = CivilDate(year: date.0, month: date.1, day: date.2)!
+        #expect(civil.dayNumber == number)
+        #expect(CivilDate(dayNumber: number) == civil)
+    }
+
+    @Test func roundTripOverFourCenturies() {
+        var date = CivilDate(year: 1800, month: 1, day: 1)!
+        var broken: [CivilDate] = []
+        for _ in 0..<(400 * 366) {
+            let next = date.adding(days: 1)
+            if next.dayNumber != date.dayNumber + 1 || next <= date { broken.append(date) }
+            date = next
+        }
+        #expect(broken.isEmpty)
+        #expect(date == CivilDate(year: 2200, month: 9, day: 24))
+    }
+}

@@ -40,3 +40,11 @@ import Foundation
 import KlapptTestSupport
 
 func makeTemporaryDirectoryForSamples() -> String { makeTemporaryDirectory("klappt-samples") }
+
+@Suite struct DoubleNameTests {
+    @Test func doubleNamesHaveTheirOwnCodes() {
+        let codes = SampleVocabulary.allFamilyNames.map { KoelnerPhonetik.code(NameFolding.familyNameToken($0[0]) ?? "") }
+        #expect(SampleVocabulary.doubleFamilyNames.count > 100)
+        #expect(Set(codes).count == codes.count)
+    }
+}

@@ -68,7 +68,7 @@ extension SampleGenerator {
 
     func jobcenterRow(_ person: TruePerson, _ state: JobcenterState, stand: CivilDate, _ random: inout SeededRandom) -> String {
         let given = random.pick(SampleVocabulary.givenNames[person.given])
-        let family = random.pick(SampleVocabulary.familyNames[person.family].filter { Windows1252.encode($0) != nil })
+        let family = random.pick(SampleVocabulary.allFamilyNames[person.family].filter { Windows1252.encode($0) != nil })
         let sex: String
         switch person.sex {
         case "m": sex = random.pick(["M", "M", "m", "männlich"])
@@ -140,23 +140,23 @@ extension SampleGenerator {
         var rows: [String] = []
         var duplicates = 0
         var reasons: [String: Int] = [:]
-        var pendingCopies: [(at: Int, text: String)] = []
+        // Copies wait for their (random, later) position: position -> rows to insert after it.
+        var pendingCopies: [Int: [String]] = [:]
         for (index, line) in lines.enumerated() {
             switch line {
             case .valid(let text):
                 rows.append(text)
                 if random.chance(0.02) {
-                    pendingCopies.append((Int.random(in: index...lines.count, using: &random), text))
+                    pendingCopies[Int.random(in: index...lines.count, using: &random), default: []].append(text)
                     duplicates += 1
                 }
             case .junk(let text, let reason):
                 rows.append(text)
                 reasons[reason, default: 0] += 1
             }
-            for copy in pendingCopies where copy.at == index { rows.append(copy.text) }
-            pendingCopies.removeAll { $0.at == index }
+            if let copies = pendingCopies.removeValue(forKey: index) { rows += copies }
         }
-        rows += pendingCopies.map(\.text)
+        rows += pendingCopies[lines.count] ?? []
         var text = header.joined(separator: ";") + "\r\n"
         for row in rows { text += row + "\r\n" }
         let bytes: [UInt8] = utf8 ? [0xEF, 0xBB, 0xBF] + Array(text.utf8) : Windows1252.encode(text)!
@@ -225,7 +225,7 @@ extension SampleGenerator {
 
     func collegeRecord(_ person: TruePerson, _ record: CollegeRecord, school: Int, _ random: inout SeededRandom) -> String {
         var given = random.pick(SampleVocabulary.givenNames[person.given])
-        var family = random.pick(SampleVocabulary.familyNames[person.family])
+        var family = random.pick(SampleVocabulary.allFamilyNames[person.family])
         // Swapped name fields (SPEC 4.1 sorts the codes, so they still link); only for one-word names,
         // where the given-name token (first word) is the whole name.
         if random.chance(0.15), !family.contains(" "), !family.contains("-") { swap(&given, &family) }

@@ -120,7 +120,12 @@ public struct SampleGenerator {
 
     func makePeople(_ random: inout SeededRandom) -> [TruePerson] {
         let reference = period.referenceDate
-        var used = Set<String>()
+        // A person is (given-name group, family-name group, birth date); each combination once.
+        // Small samples draw from the spelling groups only, large ones also from the double names.
+        let families = persons <= 50_000 ? SampleVocabulary.familyNames.count : SampleVocabulary.allFamilyNames.count
+        let capacity = SampleVocabulary.givenNames.count * families * 17 * 365 / 2
+        precondition(persons <= capacity, "klappt samples: höchstens \(capacity) Personen möglich")
+        var used = Set<Int>()
         var people: [TruePerson] = []
         var customer = 100_000
         var student = 42_000_000
@@ -128,7 +133,7 @@ public struct SampleGenerator {
             var person: TruePerson
             repeat {
                 let given = Int.random(in: 0..<SampleVocabulary.givenNames.count, using: &random)
-                let family = Int.random(in: 0..<SampleVocabulary.familyNames.count, using: &random)
+                let family = Int.random(in: 0..<families, using: &random)
                 var birth: CivilDate
                 switch index {
                 // Birthdays right on the age bounds (SPEC 4.2): 18 today, 18 tomorrow, 27 today, 27 tomorrow.
@@ -146,7 +151,7 @@ public struct SampleGenerator {
                     nationality: random.weighted(SampleVocabulary.nationalities),
                     postcode: "", place: "", ags: nil, outside: false,
                     jobcenterResidence: ("", nil), collegeResidence: nil)
-            } while !used.insert("\(person.family)|\(person.birth.iso)").inserted
+            } while !used.insert((person.given * 10_000 + person.family) * 1_000_000 + person.birth.dayNumber + 500_000).inserted
             // Where they live: mostly in the district, some outside, some unknown.
             switch random.weighted([("in", 88), ("out", 8), ("empty", 4)]) {
             case "in":
@@ -337,17 +342,11 @@ public struct SampleGenerator {
 
     // MARK: - Dates
 
+    /// `years` years (the same day, or the month's last day) and then `days` days from `date`.
     func shift(_ date: CivilDate, years: Int, days: Int) -> CivilDate {
-        var components = DateComponents()
-        components.year = date.year + years
-        components.month = date.month
-        components.day = min(date.day, CivilDate.daysInMonth(year: date.year + years, month: date.month))
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let base = calendar.date(from: components)!
-        let moved = calendar.date(byAdding: .day, value: days, to: base)!
-        let parts = calendar.dateComponents([.year, .month, .day], from: moved)
-        return CivilDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+        let year = date.year + years
+        let moved = CivilDate(year: year, month: date.month, day: min(date.day, CivilDate.daysInMonth(year: year, month: date.month)))!
+        return moved.adding(days: days)
     }
 
     func day(in period: Period, _ random: inout SeededRandom) -> CivilDate {

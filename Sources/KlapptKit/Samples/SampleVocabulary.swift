@@ -17,6 +17,31 @@ enum SampleVocabulary {
         ["Osman"], ["Haddad"], ["Ibrahim", "Ibrahimi"], ["Warsame"], ["Bondarenko"], ["Melnyk", "Melnik"],
     ]
 
+    /// Double family names ("Hassan-Khalil") for large samples: one spelling each, kept only when
+    /// the joined name's phonetic code differs from every other family code and every given-name
+    /// code, so that distinct invented people still never share linkage material. (The check uses
+    /// the linkage rule's own phonetics; the figures the generator expects never do.)
+    static let doubleFamilyNames: [String] = {
+        func code(_ name: String, family: Bool) -> String {
+            KoelnerPhonetik.code((family ? NameFolding.familyNameToken(name) : NameFolding.givenNameToken(name)) ?? "")
+        }
+        let givenCodes = Set(givenNames.map { code($0[0], family: false) })
+        var taken = Set(familyNames.map { code($0[0], family: true) })
+        let bases = familyNames.map { $0[0].split(whereSeparator: { $0 == "-" || $0 == " " }).last.map(String.init)! }
+        var result: [String] = []
+        for first in bases {
+            for second in bases where second != first {
+                let name = "\(first)-\(second)"
+                let joined = code(name, family: true)
+                if !givenCodes.contains(joined) && taken.insert(joined).inserted { result.append(name) }
+            }
+        }
+        return result
+    }()
+
+    /// Every family-name group: the spelling groups, then the double names.
+    static let allFamilyNames: [[String]] = familyNames + doubleFamilyNames.map { [$0] }
+
     /// DESTATIS key, breakdown category (SPEC 3.4), weight.
     static let nationalities: [((key: String, category: String), Int)] = [
         (("475", "SYR"), 25), (("423", "AFG"), 15), (("166", "UKR"), 15), (("438", "IRQ"), 8), (("163", "TUR"), 6),
