@@ -15,6 +15,8 @@ public enum NameFolding {
     /// The words of a name: special letters mapped, NFKD, combining marks dropped, lower case,
     /// everything outside a-z a separator.
     public static func words(_ name: String) -> [String] {
+        // Fast path: plain ASCII needs no decomposition (most names in the exports).
+        if name.utf8.allSatisfy({ $0 < 0x80 }) { return asciiWords(name) }
         // Mapped per scalar, not per grapheme, so that "ø" followed by a combining accent still maps.
         var mapped = ""
         mapped.reserveCapacity(name.utf8.count)
@@ -38,6 +40,24 @@ public enum NameFolding {
             }
         }
         if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    /// The same folding for ASCII text, on bytes.
+    static func asciiWords(_ name: String) -> [String] {
+        var words: [String] = []
+        var current: [UInt8] = []
+        current.reserveCapacity(16)
+        for byte in name.utf8 {
+            let lowered = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+            if lowered >= 0x61 && lowered <= 0x7A {
+                current.append(lowered)
+            } else if !current.isEmpty {
+                words.append(String(decoding: current, as: UTF8.self))
+                current.removeAll(keepingCapacity: true)
+            }
+        }
+        if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
         return words
     }
 

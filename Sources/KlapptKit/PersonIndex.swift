@@ -2,8 +2,15 @@
 /// per customer number or student id, and groups the rest into persons by pseudonym.
 public struct PersonIndex: Sendable {
     private var records: [PseudoRecord] = []
-    /// Record key -> index in `records` of the row that currently wins.
-    private var winners: [String: Int] = [:]
+    /// (source, record key) -> index in `records` of the row that currently wins.
+    private var winners: [ScopedKey: Int] = [:]
+    /// Indices of rows that lost to a newer row of the same id.
+    private var supersededRows = Set<Int>()
+
+    struct ScopedKey: Hashable {
+        var source: Int
+        var key: RecordKey
+    }
 
     public init() {}
 
@@ -17,20 +24,19 @@ public struct PersonIndex: Sendable {
     public mutating func add(_ record: PseudoRecord) {
         records.append(record)
         guard let key = record.recordKey else { return }
-        let scopedKey = "\(record.origin.sourceIndex)|\(key)"
+        let scopedKey = ScopedKey(source: record.origin.sourceIndex, key: key)
+        let position = records.count - 1
         if let previous = winners[scopedKey] {
             if PersonIndex.isNewer(record, than: records[previous]) {
-                winners[scopedKey] = records.count - 1
-                records[previous].recordKey = PersonIndex.supersededMark
+                winners[scopedKey] = position
+                supersededRows.insert(previous)
             } else {
-                records[records.count - 1].recordKey = PersonIndex.supersededMark
+                supersededRows.insert(position)
             }
         } else {
-            winners[scopedKey] = records.count - 1
+            winners[scopedKey] = position
         }
     }
-
-    static let supersededMark = "\u{0}superseded"
 
     static func isNewer(_ a: PseudoRecord, than b: PseudoRecord) -> Bool {
         switch (a.asOf, b.asOf) {
@@ -44,7 +50,8 @@ public struct PersonIndex: Sendable {
     /// Rows that lost to a newer row of the same id, by (source index, file index) of the losing row.
     public func supersededCounts() -> [Int: [Int: Int]] {
         var counts: [Int: [Int: Int]] = [:]
-        for record in records where record.recordKey == PersonIndex.supersededMark {
+        for position in supersededRows {
+            let record = records[position]
             counts[record.origin.sourceIndex, default: [:]][record.origin.fileIndex, default: 0] += 1
         }
         return counts
@@ -55,7 +62,7 @@ public struct PersonIndex: Sendable {
     /// Persons are sorted by pseudonym, so the result does not depend on input order.
     public func persons() -> [Person] {
         var groups: [String: [PseudoRecord]] = [:]
-        for record in records where record.recordKey != PersonIndex.supersededMark {
+        for (position, record) in records.enumerated() where !supersededRows.contains(position) {
             groups[record.person, default: []].append(record)
         }
         return groups.keys.sorted().map { pseudonym in

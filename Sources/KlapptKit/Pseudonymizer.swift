@@ -1,20 +1,27 @@
 import Crypto
 import Foundation
+import KlapptFormats
 
 /// Keys every pseudonym with HMAC-SHA256 (SPEC 4.1). Holds the key; never prints it.
 public struct Pseudonymizer: Sendable, CustomStringConvertible {
-    /// `SymmetricKey` is immutable but not marked `Sendable`; the box states that it may be shared.
-    private final class KeyBox: @unchecked Sendable {
-        let key: SymmetricKey
-        init(_ key: SymmetricKey) { self.key = key }
+    /// The HMAC state right after keying (inner and outer pads absorbed), copied for every
+    /// pseudonym instead of keying again. `HMAC` is a value type but not marked `Sendable`; it is
+    /// never mutated here, only copied, so the box may be shared.
+    private final class KeyedState: @unchecked Sendable {
+        let hmac: HMAC<SHA256>
+        let recordSeeds: (UInt64, UInt64)
+        init(_ key: SymmetricKey, recordSeeds: (UInt64, UInt64)) {
+            hmac = HMAC<SHA256>(key: key)
+            self.recordSeeds = recordSeeds
+        }
     }
 
-    private let box: KeyBox
-    private var key: SymmetricKey { box.key }
+    private let state: KeyedState
 
     public init(keyBytes: [UInt8]) {
         precondition(keyBytes.count == 32, "a klappt key has 256 bits")
-        box = KeyBox(SymmetricKey(data: keyBytes))
+        var generator = SystemRandomNumberGenerator()
+        state = KeyedState(SymmetricKey(data: keyBytes), recordSeeds: (generator.next(), generator.next()))
     }
 
     /// Deliberately says nothing about the key, so that a log line or `print` of it leaks nothing.
@@ -30,15 +37,28 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
 
     /// Lowercase hex of HMAC-SHA256(key, UTF-8 of `material`).
     public func pseudonym(_ material: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(material.utf8), using: key)
-        return mac.hex
+        var hmac = state.hmac
+        var material = material
+        material.withUTF8 { hmac.update(data: $0) }
+        return hmac.finalize().hex
     }
 
-    /// A keyed digest of a source record id, used only in memory to find rows of the same customer
-    /// number or student id (SPEC 4.1); never stored.
-    public func recordKey(source: String, id: String) -> String {
-        pseudonym("rid|\(source)|\(id)")
+    /// A digest of a source record id, used only in memory to find rows of the same customer number
+    /// or student id (SPEC 4.1); never stored or logged. 128 bits seeded at random per run: no
+    /// cryptographic strength is needed for an in-memory key, and it is far cheaper than an HMAC.
+    public func recordKey(source: String, id: String) -> RecordKey {
+        var text = "\(source)\u{1F}\(id)"
+        return text.withUTF8 { bytes in
+            let fingerprint = RowFingerprint(bytes: bytes)
+            return RecordKey(a: fingerprint.a ^ state.recordSeeds.0, b: fingerprint.b ^ state.recordSeeds.1)
+        }
     }
+}
+
+/// The in-memory key of a source record id (see `Pseudonymizer.recordKey`).
+public struct RecordKey: Hashable, Sendable {
+    public var a: UInt64
+    public var b: UInt64
 }
 
 extension HashedAuthenticationCode {

@@ -118,9 +118,11 @@ public struct RecordValidation: Stage {
         return .outside
     }
 
-    /// SPEC 3.2: an unknown text is `unbekannt` and counted for the report.
+    /// SPEC 3.2: an unknown text is `unbekannt` and counted for the report. The exact spelling is
+    /// tried first, so the normalisation runs only for spellings the code list lacks literally.
     func residence(_ text: String, context: inout StageContext) -> ResidenceGroup {
         if text.isEmpty { return .unbekannt }
+        if let group = codeLists.literalResidenceTexts[text] { return group }
         if let group = codeLists.residenceTexts[CodeLists.normaliseResidenceText(text)] { return group }
         context.warn("aufenthalt_unbekannt", String(text.prefix(60)))
         return .unbekannt

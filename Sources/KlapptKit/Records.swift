@@ -92,7 +92,7 @@ public enum Leaving: String, Sendable {
 /// keyed digest the record id.
 public struct PseudoRecord: Sendable {
     public var person: String
-    public var recordKey: String?
+    public var recordKey: RecordKey?
     public var role: SourceRole
     public var origin: RowOrigin
     public var asOf: CivilDate?

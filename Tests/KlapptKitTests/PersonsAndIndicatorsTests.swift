@@ -3,8 +3,11 @@ import Testing
 import KlapptTestSupport
 
 @Suite struct PersonIndexTests {
+    /// One instance: record keys are seeded per instance (per run).
+    static let pseudonymizer = Pseudonymizer(keyBytes: Array(repeating: 7, count: 32))
+
     func record(_ person: String, key: String?, file: Int, order: Int, asOf: CivilDate?, activity: Activity, role: SourceRole = .jobcenter, source: Int = 0) -> PseudoRecord {
-        PseudoRecord(person: person, recordKey: key, role: role, origin: RowOrigin(sourceIndex: source, fileIndex: file, order: order, line: order + 2),
+        PseudoRecord(person: person, recordKey: key.map { Self.pseudonymizer.recordKey(source: "s", id: $0) }, role: role, origin: RowOrigin(sourceIndex: source, fileIndex: file, order: order, line: order + 2),
                      asOf: asOf, sex: .m, age: 20, nationality: "SYR", municipality: .unknown, residence: .duldung,
                      currentActivity: activity, flows: [])
     }

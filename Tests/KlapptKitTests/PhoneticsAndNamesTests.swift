@@ -80,3 +80,19 @@ import Testing
         #expect(text.contains("verborgen"))
     }
 }
+
+@Suite struct RecordKeyTests {
+    @Test func sameIdSameKeyWithinARunAndSourcesApart() {
+        let pseudonymizer = Pseudonymizer(keyBytes: Array(repeating: 1, count: 32))
+        #expect(pseudonymizer.recordKey(source: "jobcenter", id: "123D1") == pseudonymizer.recordKey(source: "jobcenter", id: "123D1"))
+        #expect(pseudonymizer.recordKey(source: "jobcenter", id: "123D1") != pseudonymizer.recordKey(source: "jobcenter", id: "123D2"))
+        #expect(pseudonymizer.recordKey(source: "jobcenter", id: "1") != pseudonymizer.recordKey(source: "berufskolleg", id: "1"))
+    }
+
+    @Test func asciiFastPathFoldsLikeTheGeneralPath() {
+        for name in ["Al-Hassan", "  von der Heide ", "O'Brien", "ABU BAKR", "x1y2", ""] {
+            // The general path: the same name with one non-ASCII letter appended, then that word dropped.
+            #expect(NameFolding.words(name) == Array(NameFolding.words(name + " é").dropLast()))
+        }
+    }
+}
