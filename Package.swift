@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "klappt", targets: ["klappt"]),
         .library(name: "KlapptKit", targets: ["KlapptKit"]),
+        .library(name: "KlapptFormats", targets: ["KlapptFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,7 +1,7 @@
 /// What the indicators need to know of a person (SPEC 4.2-4.4). Pseudonymous: no name, no birth
 /// date, no source id.
 public struct PersonFacts: Sendable, Equatable {
-    public var pseudonym: String
+    public var pseudonym: PersonPseudonym
     public var sex: Sex
     public var age: Int
     public var ageGroup: String?
@@ -31,18 +31,30 @@ public struct Classification: Sendable {
     }
 
     public func facts(for person: Person) -> PersonFacts {
+        facts(pseudonym: person.pseudonym, records: person.records[...])
+    }
+
+    /// The facts of one person from its records in SPEC 4.2 order.
+    public func facts(pseudonym: PersonPseudonym, records: ArraySlice<PseudoRecord>) -> PersonFacts {
         // SPEC 4.2: attributes from the first record in job-centre-first order.
-        let first = person.records[0]
-        let residence = person.records.first(where: { $0.residence != .unbekannt })?.residence ?? .unbekannt
+        let first = records[records.startIndex]
+        let residence = records.first(where: { $0.residence != .unbekannt })?.residence ?? .unbekannt
         let ageGroup = rules.ageGroups.first(where: { $0.lower <= first.age && first.age <= $0.upper })?.label
         // SPEC 4.3: the first activity in priority order that any current record has.
-        let activity = person.records.compactMap(\.currentActivity).min()
-        let flows = person.records.reduce(into: Flows()) { $0.formUnion($1.flows) }
-        let sourceIndices = Set(person.records.map(\.origin.sourceIndex)).sorted()
+        var activity: Activity?
+        var flows = Flows()
+        var sourceMask: UInt64 = 0
+        var roles = Set<SourceRole>()
+        for record in records {
+            if let current = record.currentActivity, activity.map({ current < $0 }) ?? true { activity = current }
+            flows.formUnion(record.flows)
+            sourceMask |= 1 << UInt64(record.origin.sourceIndex & 63)
+            roles.insert(record.role)
+        }
         return PersonFacts(
-            pseudonym: person.pseudonym, sex: first.sex, age: first.age, ageGroup: ageGroup,
+            pseudonym: pseudonym, sex: first.sex, age: first.age, ageGroup: ageGroup,
             nationality: first.nationality, municipality: first.municipality, residence: residence,
-            sources: Set(person.records.map(\.role)), sourceIDs: sourceIndices.map { sourceIDs[$0] },
+            sources: roles, sourceIDs: sourceIDs.indices.filter { sourceMask & (1 << UInt64($0)) != 0 }.map { sourceIDs[$0] },
             ageInRange: rules.minAge <= first.age && first.age <= rules.maxAge,
             refugeeContext: rules.residenceGroups.contains(residence),
             inDistrict: first.municipality != .outside,

@@ -57,26 +57,62 @@ public struct PersonIndex: Sendable {
         return counts
     }
 
-    /// The persons, each with its surviving records ordered as SPEC 4.2 reads them: job-centre
-    /// records first (file order), then college records (files in path order, records in file order).
-    /// Persons are sorted by pseudonym, so the result does not depend on input order.
-    public func persons() -> [Person] {
-        var groups: [String: [PseudoRecord]] = [:]
+    /// Calls `body` once per person with its surviving records in SPEC 4.2 order: job-centre
+    /// records first (file order), then college records (files in path order, records in file
+    /// order). Persons come in the order of their first record, which is fixed by the inputs.
+    /// One pass to count, one to place (a counting sort by person), no array per person.
+    public func forEachPerson(_ body: (PersonPseudonym, ArraySlice<PseudoRecord>) -> Void) {
+        var ids: [PersonPseudonym: Int] = [:]
+        ids.reserveCapacity(records.count)
+        var owners: [PersonPseudonym] = []
+        var personOf = [Int](repeating: -1, count: records.count)
+        var counts: [Int] = []
         for (position, record) in records.enumerated() where !supersededRows.contains(position) {
-            groups[record.person, default: []].append(record)
-        }
-        return groups.keys.sorted().map { pseudonym in
-            let ordered = groups[pseudonym]!.sorted {
-                ($0.role.precedence, $0.origin.sourceIndex, $0.origin.fileIndex, $0.origin.order)
-                    < ($1.role.precedence, $1.origin.sourceIndex, $1.origin.fileIndex, $1.origin.order)
+            let id: Int
+            if let known = ids[record.person] {
+                id = known
+            } else {
+                id = owners.count
+                ids[record.person] = id
+                owners.append(record.person)
+                counts.append(0)
             }
-            return Person(pseudonym: pseudonym, records: ordered)
+            personOf[position] = id
+            counts[id] += 1
         }
+        var starts = [Int](repeating: 0, count: counts.count + 1)
+        for id in counts.indices { starts[id + 1] = starts[id] + counts[id] }
+        var next = starts
+        var placed = [PseudoRecord]()
+        placed.reserveCapacity(starts.last ?? 0)
+        var order = [Int](repeating: 0, count: starts.last ?? 0)
+        for (position, id) in personOf.enumerated() where id >= 0 {
+            order[next[id]] = position
+            next[id] += 1
+        }
+        for index in order { placed.append(records[index]) }
+        for id in owners.indices {
+            var group = placed[starts[id]..<starts[id + 1]]
+            if group.count > 1 {
+                group.sort {
+                    ($0.role.precedence, $0.origin.sourceIndex, $0.origin.fileIndex, $0.origin.order)
+                        < ($1.role.precedence, $1.origin.sourceIndex, $1.origin.fileIndex, $1.origin.order)
+                }
+            }
+            body(owners[id], group)
+        }
+    }
+
+    /// All persons as values (for tests and small inputs; the run uses `forEachPerson`).
+    public func persons() -> [Person] {
+        var result: [Person] = []
+        forEachPerson { result.append(Person(pseudonym: $0, records: Array($1))) }
+        return result
     }
 }
 
 /// A linked person: a pseudonym and its records in SPEC 4.2 order.
 public struct Person: Sendable {
-    public var pseudonym: String
+    public var pseudonym: PersonPseudonym
     public var records: [PseudoRecord]
 }

@@ -19,7 +19,7 @@ public struct Pseudonymisation: Stage {
     public func pseudonymise(_ record: CleanRecord) -> PseudoRecord {
         let material = Pseudonymizer.linkageMaterial(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate)
         return PseudoRecord(
-            person: pseudonymizer.pseudonym(material),
+            person: pseudonymizer.personPseudonym(material),
             recordKey: record.recordID.isEmpty ? nil : pseudonymizer.recordKey(source: sourceID, id: record.recordID),
             role: record.role, origin: record.origin, asOf: record.asOf, sex: record.sex,
             age: record.birthDate.age(on: period.referenceDate), nationality: record.nationality,

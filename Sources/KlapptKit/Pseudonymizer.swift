@@ -37,10 +37,15 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
 
     /// Lowercase hex of HMAC-SHA256(key, UTF-8 of `material`).
     public func pseudonym(_ material: String) -> String {
+        personPseudonym(material).hex
+    }
+
+    /// The same pseudonym as 32 bytes kept inline (no heap string per record).
+    public func personPseudonym(_ material: String) -> PersonPseudonym {
         var hmac = state.hmac
         var material = material
         material.withUTF8 { hmac.update(data: $0) }
-        return hmac.finalize().hex
+        return PersonPseudonym(hmac.finalize())
     }
 
     /// A digest of a source record id, used only in memory to find rows of the same customer number
@@ -53,6 +58,39 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
             return RecordKey(a: fingerprint.a ^ state.recordSeeds.0, b: fingerprint.b ^ state.recordSeeds.1)
         }
     }
+}
+
+/// A person pseudonym (SPEC 4.1): the 32 bytes of HMAC-SHA256, as four big-endian words, so that
+/// comparing words compares the hex text. `hex` is the lowercase hex the store keeps.
+public struct PersonPseudonym: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var words: (UInt64, UInt64, UInt64, UInt64)
+
+    init<Digest: Sequence>(_ bytes: Digest) where Digest.Element == UInt8 {
+        var values: [UInt64] = [0, 0, 0, 0]
+        for (index, byte) in bytes.enumerated() where index < 32 { values[index / 8] = values[index / 8] << 8 | UInt64(byte) }
+        words = (values[0], values[1], values[2], values[3])
+    }
+
+    public static func == (lhs: PersonPseudonym, rhs: PersonPseudonym) -> Bool { lhs.words == rhs.words }
+
+    public static func < (lhs: PersonPseudonym, rhs: PersonPseudonym) -> Bool { lhs.words < rhs.words }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+    }
+
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for word in [words.0, words.1, words.2, words.3] {
+            for shift in stride(from: 60, through: 0, by: -4) { bytes.append(digits[Int((word >> UInt64(shift)) & 0xF)]) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public var description: String { hex }
 }
 
 /// The in-memory key of a source record id (see `Pseudonymizer.recordKey`).

@@ -137,7 +137,8 @@ public struct QuarterlyRun {
         }
 
         let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
-        let persons = index.persons().map(classification.facts(for:))
+        var persons: [PersonFacts] = []
+        index.forEachPerson { pseudonym, records in persons.append(classification.facts(pseudonym: pseudonym, records: records)) }
         var outcome = RunOutcome(
             period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
             personsBySource: QuarterlyRun.personsBySource(persons, sources: pipeline.sources.map(\.id)),

@@ -91,7 +91,7 @@ public enum Leaving: String, Sendable {
 /// hold a name, a birth date or a source id: age on the reference date replaces the birth date, a
 /// keyed digest the record id.
 public struct PseudoRecord: Sendable {
-    public var person: String
+    public var person: PersonPseudonym
     public var recordKey: RecordKey?
     public var role: SourceRole
     public var origin: RowOrigin

@@ -102,7 +102,7 @@ public final class Store {
                 try database.run(
                     "INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?)",
                     rows: outcome.persons.filter(\.inTargetGroup).map { p in
-                        [.text(period), .text(p.pseudonym), .text(p.sex.rawValue), .text(p.ageGroup ?? ""),
+                        [.text(period), .text(p.pseudonym.hex), .text(p.sex.rawValue), .text(p.ageGroup ?? ""),
                          .text(p.municipality.category ?? ""), .text(p.residence.rawValue), .text(p.nationality),
                          p.activity.map { .text($0.rawValue) } ?? .null, .text(p.sourceIDs.joined(separator: ","))]
                     })

@@ -108,7 +108,11 @@ extension Klappt {
         @Option(help: "Berichtsquartal JJJJ-Qn, auf dessen Stichtag die Daten passen (Standard: letztes abgeschlossenes).")
         var period: String?
 
+        @Option(name: .customLong("only"), help: "Nur diese Quelle schreiben: jobcenter oder berufskolleg (für Messungen).")
+        var only: String?
+
         func validate() throws {
+            if let only, SourceRole(rawValue: only) == nil { throw ValidationError("--only: jobcenter oder berufskolleg.") }
             guard persons >= 1 else { throw ValidationError("--persons muss mindestens 1 sein.") }
             if let period, Period(period) == nil { throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.") }
         }
@@ -116,7 +120,8 @@ extension Klappt {
         func run() throws {
             let quarter = period.flatMap(Period.init) ?? Period.lastCompleted(before: Period.today())
             do {
-                let expectation = try SampleGenerator(persons: persons, seed: seed, period: quarter).write(to: out)
+                let roles = only.flatMap(SourceRole.init).map { Set([$0]) } ?? Set(SourceRole.allCases)
+                let expectation = try SampleGenerator(persons: persons, seed: seed, period: quarter, sources: roles).write(to: out)
                 print("Synthetische Exporte für \(quarter) geschrieben nach \(out):")
                 for file in expectation.files { print("  \(file.file): \(file.rowsRead) Zeilen") }
                 print("Sollwerte: \(out)/erwartet_\(quarter).json (\(expectation.persons) Personen, davon \(expectation.targetGroup) in der Zielgruppe)")

@@ -101,10 +101,12 @@ extension SampleGenerator {
     }
 
     static func csvCell(_ value: String) -> String {
-        if value.contains(";") || value.contains("\"") || value.contains("\n") || value.contains("\r") {
-            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard value.utf8.contains(where: { $0 == 0x3B || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return value }
+        var quoted = "\""
+        for character in value {
+            if character == "\"" { quoted += "\"\"" } else { quoted.append(character) }
         }
-        return value
+        return quoted + "\""
     }
 
     /// Splits a row this generator rendered (quotes only as `csvCell` writes them).
@@ -175,13 +177,13 @@ extension SampleGenerator {
             var lines: [Line] = []
             for person in people {
                 for record in person.college where record.school == school {
-                    lines.append(.valid(collegeRecord(person, record, school: school, &random)))
+                    lines.append(.valid(collegeRecord(person, record, school: school, prefix: school == 1 ? "bk:" : "", &random)))
                 }
             }
             let reasons = ["geburtsdatum_ungueltig", "name_fehlt", "status_unbekannt", "gliederung_unbekannt", "datum_ungueltig", "feld_fehlt"]
             for index in 0..<(lines.count / 40) {
                 let reason = reasons[(index + school) % reasons.count]
-                lines.append(.junk(collegeJunk(index, school: school, reason: reason, &random), reason: reason))
+                lines.append(.junk(collegeJunk(index, school: school, reason: reason, prefix: school == 1 ? "bk:" : "", &random), reason: reason))
             }
             lines.shuffle(using: &random)
             var records: [String] = []
@@ -201,7 +203,7 @@ extension SampleGenerator {
             let namespace = school == 1 ? "xmlns:bk=\"urn:klappt:berufskolleg:1\"" : "xmlns=\"urn:klappt:berufskolleg:1\""
             var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<?svws export=\"1.4\"?>\n<!-- Export aus SchILD-NRW, synthetische Testdaten -->\n"
             xml += "<\(prefix)Schuelerdaten \(namespace) Schulnummer=\"\(info.number)\" Schule=\"\(info.name)\" Stand=\"\(reference.iso)\">\n"
-            for record in records { xml += record.replacingOccurrences(of: "<§", with: "<\(prefix)").replacingOccurrences(of: "</§", with: "</\(prefix)") }
+            for record in records { xml += record }
             xml += "</\(prefix)Schuelerdaten>\n"
             let name = "berufskolleg/bk_\(info.number)_\(reference.iso).xml"
             try Data(xml.utf8).write(to: URL(fileURLWithPath: "\(directory)/\(name)"))
@@ -214,7 +216,14 @@ extension SampleGenerator {
 
     /// Text of a name element: plain, as CDATA, or with character references.
     func xmlText(_ value: String, _ random: inout SeededRandom) -> String {
-        let escaped = value.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        var escaped = ""
+        for character in value {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            default: escaped.append(character)
+            }
+        }
         switch random.weighted([("plain", 80), ("cdata", 10), ("references", 10)]) {
         case "cdata": return "<![CDATA[\(value)]]>"
         case "references":
@@ -223,7 +232,7 @@ extension SampleGenerator {
         }
     }
 
-    func collegeRecord(_ person: TruePerson, _ record: CollegeRecord, school: Int, _ random: inout SeededRandom) -> String {
+    func collegeRecord(_ person: TruePerson, _ record: CollegeRecord, school: Int, prefix p: String, _ random: inout SeededRandom) -> String {
         var given = random.pick(SampleVocabulary.givenNames[person.given])
         var family = random.pick(SampleVocabulary.allFamilyNames[person.family])
         // Swapped name fields (SPEC 4.1 sorts the codes, so they still link); only for one-word names,
@@ -231,32 +240,32 @@ extension SampleGenerator {
         if random.chance(0.15), !family.contains(" "), !family.contains("-") { swap(&given, &family) }
         let sex = ["m": "3", "w": "4", "d": "5", "x": "6"][person.sex]!
         let close = school == 2
-        var lines = ["  <§Schueler Id=\"\(record.id)\">"]
-        lines.append("    <§Name>\(xmlText(family, &random))</§Name>")
-        lines.append("    <§Vorname>\(xmlText(given, &random))</§Vorname>")
+        var lines = ["  <\(p)Schueler Id=\"\(record.id)\">"]
+        lines.append("    <\(p)Name>\(xmlText(family, &random))</\(p)Name>")
+        lines.append("    <\(p)Vorname>\(xmlText(given, &random))</\(p)Vorname>")
         if random.chance(0.05) { lines.append("    <!-- geprüft -->") }
-        lines.append("    <§Geburtsdatum>\(person.birth.iso)</§Geburtsdatum>")
-        lines.append("    <§Geschlecht>\(sex)</§Geschlecht>")
-        lines.append("    <§StaatKrz>\(person.nationality.key)</§StaatKrz>")
-        lines.append("    <§PLZ>\(person.postcode)</§PLZ>")
-        lines.append("    <§Status>\(record.status)</§Status>")
-        lines.append("    <§Gliederung>\(record.course)</§Gliederung>")
-        lines.append(element("Aufnahmedatum", record.entry?.iso ?? "", selfClosing: close))
-        lines.append(element("Entlassdatum", record.exit?.iso ?? "", selfClosing: close))
+        lines.append("    <\(p)Geburtsdatum>\(person.birth.iso)</\(p)Geburtsdatum>")
+        lines.append("    <\(p)Geschlecht>\(sex)</\(p)Geschlecht>")
+        lines.append("    <\(p)StaatKrz>\(person.nationality.key)</\(p)StaatKrz>")
+        lines.append("    <\(p)PLZ>\(person.postcode)</\(p)PLZ>")
+        lines.append("    <\(p)Status>\(record.status)</\(p)Status>")
+        lines.append("    <\(p)Gliederung>\(record.course)</\(p)Gliederung>")
+        lines.append(element("Aufnahmedatum", record.entry?.iso ?? "", selfClosing: close, prefix: p))
+        lines.append(element("Entlassdatum", record.exit?.iso ?? "", selfClosing: close, prefix: p))
         let qualification = record.qualification ? (SampleVocabulary.trainingCourses.contains(record.course) ? "BAB" : "BK") : ""
-        lines.append(element("Abschluss", qualification, selfClosing: close))
+        lines.append(element("Abschluss", qualification, selfClosing: close, prefix: p))
         if let residence = person.collegeResidence, !residence.text.isEmpty {
-            lines.append("    <§Aufenthaltsstatus>\(xmlText(residence.text, &random))</§Aufenthaltsstatus>")
+            lines.append("    <\(p)Aufenthaltsstatus>\(xmlText(residence.text, &random))</\(p)Aufenthaltsstatus>")
         }
-        lines.append("  </§Schueler>")
+        lines.append("  </\(p)Schueler>")
         return lines.joined(separator: "\n") + "\n"
     }
 
-    func element(_ name: String, _ value: String, selfClosing: Bool) -> String {
-        value.isEmpty && selfClosing ? "    <§\(name)/>" : "    <§\(name)>\(value)</§\(name)>"
+    func element(_ name: String, _ value: String, selfClosing: Bool, prefix p: String) -> String {
+        value.isEmpty && selfClosing ? "    <\(p)\(name)/>" : "    <\(p)\(name)>\(value)</\(p)\(name)>"
     }
 
-    func collegeJunk(_ index: Int, school: Int, reason: String, _ random: inout SeededRandom) -> String {
+    func collegeJunk(_ index: Int, school: Int, reason: String, prefix p: String, _ random: inout SeededRandom) -> String {
         var fields: [(String, String)] = [
             ("Name", "Fehler"), ("Vorname", "Datensatz"), ("Geburtsdatum", shift(period.referenceDate, years: -20, days: -index).iso),
             ("Geschlecht", "4"), ("StaatKrz", "423"), ("PLZ", "59174"), ("Status", "2"), ("Gliederung", "A12"),
@@ -270,9 +279,9 @@ extension SampleGenerator {
         case "datum_ungueltig": fields[8].1 = random.pick(["2025-13-01", "20.08.2025", "2025-02-29"])
         default: fields.remove(at: 2)  // feld_fehlt: no Geburtsdatum element
         }
-        var lines = ["  <§Schueler Id=\"X\(school)\(1000 + index)\">"]
-        for (name, value) in fields { lines.append("    <§\(name)>\(value)</§\(name)>") }
-        lines.append("  </§Schueler>")
+        var lines = ["  <\(p)Schueler Id=\"X\(school)\(1000 + index)\">"]
+        for (name, value) in fields { lines.append("    <\(p)\(name)>\(value)</\(p)\(name)>") }
+        lines.append("  </\(p)Schueler>")
         return lines.joined(separator: "\n") + "\n"
     }
 }

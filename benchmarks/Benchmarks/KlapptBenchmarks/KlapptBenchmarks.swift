@@ -1,0 +1,78 @@
+import Benchmark
+import Foundation
+import KlapptFormats
+import KlapptKit
+import Logging
+
+/// Inputs made once per benchmark process by klappt's own generator (20,000 persons, 2026-Q3).
+let fixture: (directory: String, csv: String, xml: [String], pipeline: Pipeline) = {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klappt-benchmark-\(getpid())").path
+    try! SampleGenerator(persons: 20_000, seed: 1, period: Period("2026-Q3")!).write(to: directory)
+    let csv = "\(directory)/jobcenter/jobcenter_kreis_unna_2026-09-30.csv"
+    let xml = (try! FileManager.default.contentsOfDirectory(atPath: "\(directory)/berufskolleg")).sorted().map { "\(directory)/berufskolleg/\($0)" }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    let pipeline = try! Pipeline.load(path: "\(root)/pipelines/quartal.yaml").overriding(
+        sources: ["jobcenter": "\(directory)/jobcenter/*.csv", "berufskolleg": "\(directory)/berufskolleg/*.xml"],
+        outputDirectory: "\(directory)/out")
+    return (directory, csv, xml, pipeline)
+}()
+
+let key = Array(UInt8(0)...UInt8(31))
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(5))
+
+    Benchmark("CSV reader (job-centre export, 20,000 persons)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let reader = try CSVReader(path: fixture.csv)
+            _ = try reader.readHeader()
+            var rows = 0
+            while try reader.next() != nil { rows += 1 }
+            blackHole(rows)
+        }
+    }
+
+    Benchmark("XML reader (three Berufskolleg exports)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var records = 0
+            for file in fixture.xml {
+                let reader = try XMLRecordReader(path: file, recordElement: "Schueler")
+                while try reader.next() != nil { records += 1 }
+            }
+            blackHole(records)
+        }
+    }
+
+    Benchmark("Pseudonymiser (linkage material and HMAC)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let pseudonymizer = Pseudonymizer(keyBytes: key)
+        let birth = CivilDate(year: 2001, month: 3, day: 17)!
+        for index in benchmark.scaledIterations {
+            let material = Pseudonymizer.linkageMaterial(givenToken: index % 2 == 0 ? "mohammed" : "yusuf", familyToken: "alhassan", birthDate: birth)
+            blackHole(pseudonymizer.pseudonym(material))
+        }
+    }
+
+    Benchmark("Person index (add and group 100,000 records)") { benchmark in
+        let pseudonymizer = Pseudonymizer(keyBytes: key)
+        let records = (0..<100_000).map { index in
+            PseudoRecord(person: pseudonymizer.personPseudonym("p\(index / 2)"), recordKey: pseudonymizer.recordKey(source: "jobcenter", id: "\(index)"),
+                         role: .jobcenter, origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: index, line: index + 2), asOf: nil,
+                         sex: .m, age: 20, nationality: "SYR", municipality: .unknown, residence: .duldung, currentActivity: .sonstige, flows: [])
+        }
+        for _ in benchmark.scaledIterations {
+            var index = PersonIndex()
+            index.add(records)
+            blackHole(index.persons().count)
+        }
+    }
+
+    Benchmark("Whole run (20,000 persons, all outputs)", configuration: .init(maxIterations: 10)) { benchmark in
+        var logger = Logger(label: "benchmark")
+        logger.logLevel = .critical
+        for _ in benchmark.scaledIterations {
+            var run = QuarterlyRun(pipeline: fixture.pipeline, period: Period("2026-Q3")!, logger: logger)
+            run.force = true
+            blackHole(try run.execute(key: key).filter.targetGroup)
+        }
+    }
+}
