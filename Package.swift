@@ -1,5 +1,7 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
+
+import class Foundation.ProcessInfo
 
 let package = Package(
     name: "klappt",
@@ -58,3 +60,15 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["KlapptKit", "KlapptTestSupport"]),
     ]
 )
+
+// The benchmark target (ordo-one/benchmark) only when asked for, so that `swift test` and CI do not
+// build the benchmark framework:  KLAPPT_BENCHMARKS=1 swift package --disable-sandbox benchmark
+if ProcessInfo.processInfo.environment["KLAPPT_BENCHMARKS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(.executableTarget(
+        name: "KlapptBenchmarks",
+        dependencies: [.product(name: "Benchmark", package: "benchmark"), "KlapptKit", "KlapptFormats"],
+        path: "Benchmarks/KlapptBenchmarks",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    ))
+}

@@ -31,6 +31,13 @@ public struct RowOrigin: Sendable, Hashable {
     /// 0-based position of the row among the file's rows.
     public var order: Int
     public var line: Int
+
+    public init(sourceIndex: Int, fileIndex: Int, order: Int, line: Int) {
+        self.sourceIndex = sourceIndex
+        self.fileIndex = fileIndex
+        self.order = order
+        self.line = line
+    }
 }
 
 /// A row as read, its values already keyed by canonical field (the mapping of the pipeline file
@@ -91,6 +98,22 @@ public enum Leaving: String, Sendable {
 /// hold a name, a birth date or a source id: age on the reference date replaces the birth date, a
 /// keyed digest the record id.
 public struct PseudoRecord: Sendable {
+    public init(person: PersonPseudonym, recordKey: RecordKey?, role: SourceRole, origin: RowOrigin, asOf: CivilDate?, sex: Sex, age: Int,
+                nationality: String, municipality: Municipality, residence: ResidenceGroup, currentActivity: Activity?, flows: Flows) {
+        self.person = person
+        self.recordKey = recordKey
+        self.role = role
+        self.origin = origin
+        self.asOf = asOf
+        self.sex = sex
+        self.age = age
+        self.nationality = nationality
+        self.municipality = municipality
+        self.residence = residence
+        self.currentActivity = currentActivity
+        self.flows = flows
+    }
+
     public var person: PersonPseudonym
     public var recordKey: RecordKey?
     public var role: SourceRole

@@ -10,7 +10,7 @@ let fixture: (directory: String, csv: String, xml: [String], pipeline: Pipeline)
     try! SampleGenerator(persons: 20_000, seed: 1, period: Period("2026-Q3")!).write(to: directory)
     let csv = "\(directory)/jobcenter/jobcenter_kreis_unna_2026-09-30.csv"
     let xml = (try! FileManager.default.contentsOfDirectory(atPath: "\(directory)/berufskolleg")).sorted().map { "\(directory)/berufskolleg/\($0)" }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     let pipeline = try! Pipeline.load(path: "\(root)/pipelines/quartal.yaml").overriding(
         sources: ["jobcenter": "\(directory)/jobcenter/*.csv", "berufskolleg": "\(directory)/berufskolleg/*.xml"],
         outputDirectory: "\(directory)/out")
