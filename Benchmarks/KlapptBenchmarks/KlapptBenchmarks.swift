@@ -47,8 +47,8 @@ let benchmarks: @Sendable () -> Void = {
         let pseudonymizer = Pseudonymizer(keyBytes: key)
         let birth = CivilDate(year: 2001, month: 3, day: 17)!
         for index in benchmark.scaledIterations {
-            let material = Pseudonymizer.linkageMaterial(givenToken: index % 2 == 0 ? "mohammed" : "yusuf", familyToken: "alhassan", birthDate: birth)
-            blackHole(pseudonymizer.pseudonym(material))
+            let material = Pseudonymizer.linkageMaterialBytes(givenToken: index % 2 == 0 ? "mohammed" : "yusuf", familyToken: "alhassan", birthDate: birth)
+            blackHole(pseudonymizer.personPseudonym(bytes: material))
         }
     }
 

@@ -17,9 +17,9 @@ public struct Pseudonymisation: Stage {
     }
 
     public func pseudonymise(_ record: CleanRecord) -> PseudoRecord {
-        let material = Pseudonymizer.linkageMaterial(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate)
+        let material = Pseudonymizer.linkageMaterialBytes(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate)
         return PseudoRecord(
-            person: pseudonymizer.personPseudonym(material),
+            person: pseudonymizer.personPseudonym(bytes: material),
             recordKey: record.recordID.isEmpty ? nil : pseudonymizer.recordKey(source: sourceID, id: record.recordID),
             role: record.role, origin: record.origin, asOf: record.asOf, sex: record.sex,
             age: record.birthDate.age(on: period.referenceDate), nationality: record.nationality,

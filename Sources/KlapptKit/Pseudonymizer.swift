@@ -29,10 +29,22 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
 
     /// The linkage material of a person (SPEC 4.1): `v1|A|B|YYYY-MM-DD`, A ≤ B the phonetic codes.
     public static func linkageMaterial(givenToken: String, familyToken: String, birthDate: CivilDate) -> String {
+        String(decoding: linkageMaterialBytes(givenToken: givenToken, familyToken: familyToken, birthDate: birthDate), as: UTF8.self)
+    }
+
+    /// The linkage material as UTF-8 bytes, built without intermediate strings.
+    public static func linkageMaterialBytes(givenToken: String, familyToken: String, birthDate: CivilDate) -> [UInt8] {
         let a = KoelnerPhonetik.code(givenToken)
         let b = KoelnerPhonetik.code(familyToken)
         let (low, high) = a <= b ? (a, b) : (b, a)
-        return "v1|\(low)|\(high)|\(birthDate.iso)"
+        var bytes: [UInt8] = Array("v1|".utf8)
+        bytes.reserveCapacity(32)
+        bytes.append(contentsOf: low.utf8)
+        bytes.append(UInt8(ascii: "|"))
+        bytes.append(contentsOf: high.utf8)
+        bytes.append(UInt8(ascii: "|"))
+        birthDate.appendISO(to: &bytes)
+        return bytes
     }
 
     /// Lowercase hex of HMAC-SHA256(key, UTF-8 of `material`).
@@ -42,9 +54,13 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
 
     /// The same pseudonym as 32 bytes kept inline (no heap string per record).
     public func personPseudonym(_ material: String) -> PersonPseudonym {
+        personPseudonym(bytes: Array(material.utf8))
+    }
+
+    /// The pseudonym of material given as bytes.
+    public func personPseudonym(bytes: [UInt8]) -> PersonPseudonym {
         var hmac = state.hmac
-        var material = material
-        material.withUTF8 { hmac.update(data: $0) }
+        hmac.update(data: bytes)
         return PersonPseudonym(hmac.finalize())
     }
 
