@@ -61,7 +61,9 @@ public struct PersonIndex: Sendable {
     /// records first (file order), then college records (files in path order, records in file
     /// order). Persons come in the order of their first record, which is fixed by the inputs.
     /// One pass to count, one to place (a counting sort by person), no array per person.
-    public func forEachPerson(_ body: (PersonPseudonym, ArraySlice<PseudoRecord>) -> Void) {
+    /// The index is emptied on the way (its rows are moved into person order and then released), so
+    /// that rows and per-person results are not both held at their largest.
+    public mutating func drainPersons(_ body: (PersonPseudonym, ArraySlice<PseudoRecord>) -> Void) {
         var ids: [PersonPseudonym: Int] = [:]
         ids.reserveCapacity(records.count)
         var owners: [PersonPseudonym] = []
@@ -91,6 +93,11 @@ public struct PersonIndex: Sendable {
             next[id] += 1
         }
         for index in order { placed.append(records[index]) }
+        records = []
+        winners = [:]
+        supersededRows = []
+        order = []
+        personOf = []
         for id in owners.indices {
             var group = placed[starts[id]..<starts[id + 1]]
             if group.count > 1 {
@@ -103,10 +110,11 @@ public struct PersonIndex: Sendable {
         }
     }
 
-    /// All persons as values (for tests and small inputs; the run uses `forEachPerson`).
+    /// All persons as values (for tests and small inputs; the run uses `drainPersons`).
     public func persons() -> [Person] {
+        var copy = self
         var result: [Person] = []
-        forEachPerson { result.append(Person(pseudonym: $0, records: Array($1))) }
+        copy.drainPersons { result.append(Person(pseudonym: $0, records: Array($1))) }
         return result
     }
 }

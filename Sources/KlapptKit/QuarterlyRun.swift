@@ -137,13 +137,22 @@ public struct QuarterlyRun {
         }
 
         let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
+        // Only target-group persons are kept; everyone else is counted on the way (funnel, sources).
         var persons: [PersonFacts] = []
-        index.forEachPerson { pseudonym, records in persons.append(classification.facts(pseudonym: pseudonym, records: records)) }
+        var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
+        var bySource = Dictionary(uniqueKeysWithValues: pipeline.sources.map { ($0.id, 0) })
+        var linked = 0
+        index.drainPersons { pseudonym, records in
+            let facts = classification.facts(pseudonym: pseudonym, records: records)
+            funnel.count(facts)
+            for id in facts.sourceIDs { bySource[id, default: 0] += 1 }
+            if facts.sourceIDs.count > 1 { linked += 1 }
+            if facts.inTargetGroup { persons.append(facts) }
+        }
         var outcome = RunOutcome(
             period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
-            personsBySource: QuarterlyRun.personsBySource(persons, sources: pipeline.sources.map(\.id)),
-            linkedPersons: persons.filter { $0.sourceIDs.count > 1 }.count,
-            filter: QuarterlyRun.funnel(persons), warnings: warnings, rejections: storedRejections,
+            personsBySource: bySource, linkedPersons: linked,
+            filter: funnel, warnings: warnings, rejections: storedRejections,
             quarantineFiles: quarantineFiles, persons: persons, table: nil)
 
         let finished: String
@@ -229,26 +238,6 @@ public struct QuarterlyRun {
     }
 
     // MARK: - Figures for the report
-
-    static func personsBySource(_ persons: [PersonFacts], sources: [String]) -> [String: Int] {
-        var counts = Dictionary(uniqueKeysWithValues: sources.map { ($0, 0) })
-        for person in persons { for id in person.sourceIDs { counts[id, default: 0] += 1 } }
-        return counts
-    }
-
-    static func funnel(_ persons: [PersonFacts]) -> TargetGroupCounts {
-        var counts = TargetGroupCounts(persons: persons.count, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
-        for person in persons where person.ageInRange {
-            counts.ageInRange += 1
-            guard person.refugeeContext else { continue }
-            counts.refugeeResidence += 1
-            guard person.inDistrict else { continue }
-            counts.inDistrictOrUnknown += 1
-            counts.targetGroup += 1
-            if person.activity != nil { counts.withCurrentRecord += 1 }
-        }
-        return counts
-    }
 
     public static func sha256(of path: String) throws(KlapptError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw .inputMissing("„\(path)“ ist nicht lesbar.") }

@@ -36,6 +36,19 @@ public struct TargetGroupCounts: Sendable, Codable, Equatable {
         self.withCurrentRecord = withCurrentRecord
     }
 
+    /// Counts one person into the funnel.
+    public mutating func count(_ person: PersonFacts) {
+        persons += 1
+        guard person.ageInRange else { return }
+        ageInRange += 1
+        guard person.refugeeContext else { return }
+        refugeeResidence += 1
+        guard person.inDistrict else { return }
+        inDistrictOrUnknown += 1
+        targetGroup += 1
+        if person.activity != nil { withCurrentRecord += 1 }
+    }
+
     enum CodingKeys: String, CodingKey {
         case persons
         case ageInRange = "age_in_range"
@@ -68,6 +81,7 @@ public struct RunOutcome: Sendable {
     public var warnings: [String: [String: Int]]
     public var rejections: [StoredRejection]
     public var quarantineFiles: [String]
+    /// The persons of the target group (everyone else is only counted, in `filter`).
     public var persons: [PersonFacts]
     public var table: ProtectedTable?
     /// Set when the period was already finished with exactly these inputs: the start time of that
