@@ -6,7 +6,7 @@ import KlapptFormats
 
 /// Rejected rows kept locally so they can be corrected and imported again (SPEC 2.1). Quarantine
 /// files hold personal data: folder 0700, files 0600, never part of the published outputs.
-public struct Quarantine {
+public struct Quarantine: Sendable {
     public let directory: String
 
     public init(outputDirectory: String, period: Period) {

@@ -9,7 +9,7 @@ import Logging
 /// The quarterly run, end to end (SPEC 2-7): reads every source, validates, pseudonymises and links,
 /// classifies, aggregates, protects and writes the outputs. I/O happens here and in the sinks; the
 /// rules live in the stages it drives.
-public struct QuarterlyRun {
+public struct QuarterlyRun: Sendable {
     public static let version = "1.0.0"
 
     public enum Mode: String, Sendable {
@@ -87,47 +87,35 @@ public struct QuarterlyRun {
         var warnings: [String: [String: Int]] = [:]
         var failure: KlapptError?
 
-        for (sourceIndex, source) in pipeline.sources.enumerated() {
-            var chain = RecordValidation(source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown)
-                .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id))
-            for (fileIndex, path) in files[sourceIndex].enumerated() {
-                logger.info("Lese Datei", metadata: ["quelle": "\(source.id)", "datei": "\(path)"])
-                let reader = try SourceFileReader(spec: source, path: path, sourceIndex: sourceIndex, fileIndex: fileIndex)
-                var context = StageContext(logger: logger)
-                var quarantined: [(line: Int, reason: ReasonCode, field: String?, cells: [String])] = []
-                var reasons: [String: Int] = [:]
-                while let batch = try reader.nextBatch() {
-                    let records: [PseudoRecord]
-                    do { records = try chain.process(batch, in: &context) } catch { throw .internalError("\(error)") }
-                    index.add(records)
-                    if !context.rejections.isEmpty {
-                        let cellsByOrder = Dictionary(uniqueKeysWithValues: batch.map { ($0.origin.order, $0.cells) })
-                        for rejection in context.rejections {
-                            reasons[rejection.reason.rawValue, default: 0] += 1
-                            quarantined.append((rejection.origin.line, rejection.reason, rejection.field, cellsByOrder[rejection.origin.order] ?? []))
-                            storedRejections.append(StoredRejection(source: source.id, file: path, line: rejection.origin.line, reason: rejection.reason, field: rejection.field))
-                        }
-                        context.rejections.removeAll(keepingCapacity: true)
-                    }
-                    progress?(path, reader.bytesRead, reader.fileSize)
-                }
-                for (kind, values) in context.warnings {
-                    for (value, count) in values { warnings[kind, default: [:]][value, default: 0] += count }
-                }
-                let rejected = quarantined.count
-                let account = FileAccount(
-                    source: source.id, file: path, sha256: hashes[path]!, rowsRead: reader.rowsRead,
-                    accepted: reader.rowsRead - reader.duplicates - rejected, rejected: rejected,
-                    duplicates: reader.duplicates, reasons: reasons, superseded: 0)
-                accounts.append(account)
-                accountOrigins.append((sourceIndex, fileIndex))
-                if let written = try quarantine.write(source: source.id, inputPath: path, columns: reader.quarantineColumns, rows: quarantined) {
-                    quarantineFiles.append(written)
-                }
-                let share = account.rowsRead == 0 ? 0 : Double(rejected) / Double(account.rowsRead)
-                if share > pipeline.maxRejectShare, failure == nil {
-                    failure = .inputData("„\(path)“: \(rejected) von \(account.rowsRead) Zeilen abgewiesen (\(QuarterlyRun.percent(share)), erlaubt sind höchstens \(QuarterlyRun.percent(pipeline.maxRejectShare))). Häufigster Grund: \(reasons.max { $0.value < $1.value }.map { "\($0.key) (\($0.value))" } ?? "-"). Die abgewiesenen Zeilen stehen in „\(quarantine.directory)“. Keine Ausgabe des Zeitraums wurde geschrieben.")
-                }
+        // Files are independent until linkage: they are read on all cores at once and merged in
+        // path order afterwards, so the result does not depend on which file finished first.
+        var jobs: [(sourceIndex: Int, fileIndex: Int, path: String)] = []
+        for (sourceIndex, paths) in files.enumerated() {
+            for (fileIndex, path) in paths.enumerated() { jobs.append((sourceIndex, fileIndex, path)) }
+        }
+        let results = ResultSlots<FileResult>(count: jobs.count)
+        let work = jobs
+        let fileHashes = hashes
+        DispatchQueue.concurrentPerform(iterations: work.count) { position in
+            let job = work[position]
+            results[position] = Result { () throws(KlapptError) -> FileResult in
+                try readFile(pipeline.sources[job.sourceIndex], sourceIndex: job.sourceIndex, fileIndex: job.fileIndex, path: job.path,
+                             sha256: fileHashes[job.path]!, pseudonymizer: pseudonymizer, quarantine: quarantine)
+            }
+        }
+        for (position, job) in jobs.enumerated() {
+            let result = try results[position]!.get()
+            index.add(result.records)
+            storedRejections += result.rejections
+            for (kind, values) in result.warnings {
+                for (value, count) in values { warnings[kind, default: [:]][value, default: 0] += count }
+            }
+            accounts.append(result.account)
+            accountOrigins.append((job.sourceIndex, job.fileIndex))
+            if let written = result.quarantineFile { quarantineFiles.append(written) }
+            let share = result.account.rowsRead == 0 ? 0 : Double(result.account.rejected) / Double(result.account.rowsRead)
+            if share > pipeline.maxRejectShare, failure == nil {
+                failure = .inputData("„\(job.path)“: \(result.account.rejected) von \(result.account.rowsRead) Zeilen abgewiesen (\(QuarterlyRun.percent(share)), erlaubt sind höchstens \(QuarterlyRun.percent(pipeline.maxRejectShare))). Häufigster Grund: \(result.account.reasons.max { $0.value < $1.value }.map { "\($0.key) (\($0.value))" } ?? "-"). Die abgewiesenen Zeilen stehen in „\(quarantine.directory)“. Keine Ausgabe des Zeitraums wurde geschrieben.")
             }
         }
         if let failure { throw failure }
@@ -180,6 +168,51 @@ public struct QuarterlyRun {
                                                     report: report.json(), fingerprint: fingerprint, finishedAt: finished)
         }
         return outcome
+    }
+
+    // MARK: - Reading one file
+
+    /// What one input file contributes.
+    struct FileResult: Sendable {
+        var records: [PseudoRecord]
+        var rejections: [StoredRejection]
+        var warnings: [String: [String: Int]]
+        var account: FileAccount
+        var quarantineFile: String?
+    }
+
+    /// Reads, validates and pseudonymises one file and writes its quarantine (SPEC 2.1).
+    func readFile(_ source: SourceSpec, sourceIndex: Int, fileIndex: Int, path: String, sha256: String,
+                  pseudonymizer: Pseudonymizer, quarantine: Quarantine) throws(KlapptError) -> FileResult {
+        logger.info("Lese Datei", metadata: ["quelle": "\(source.id)", "datei": "\(path)"])
+        var chain = RecordValidation(source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown)
+            .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id))
+        let reader = try SourceFileReader(spec: source, path: path, sourceIndex: sourceIndex, fileIndex: fileIndex)
+        var context = StageContext(logger: logger)
+        var records: [PseudoRecord] = []
+        var rejections: [StoredRejection] = []
+        var quarantined: [(line: Int, reason: ReasonCode, field: String?, cells: [String])] = []
+        var reasons: [String: Int] = [:]
+        while let batch = try reader.nextBatch() {
+            do { records += try chain.process(batch, in: &context) } catch { throw .internalError("\(error)") }
+            if !context.rejections.isEmpty {
+                let cellsByOrder = Dictionary(uniqueKeysWithValues: batch.map { ($0.origin.order, $0.cells) })
+                for rejection in context.rejections {
+                    reasons[rejection.reason.rawValue, default: 0] += 1
+                    quarantined.append((rejection.origin.line, rejection.reason, rejection.field, cellsByOrder[rejection.origin.order] ?? []))
+                    rejections.append(StoredRejection(source: source.id, file: path, line: rejection.origin.line, reason: rejection.reason, field: rejection.field))
+                }
+                context.rejections.removeAll(keepingCapacity: true)
+            }
+            progress?(path, reader.bytesRead, reader.fileSize)
+        }
+        let rejected = quarantined.count
+        let account = FileAccount(
+            source: source.id, file: path, sha256: sha256, rowsRead: reader.rowsRead,
+            accepted: reader.rowsRead - reader.duplicates - rejected, rejected: rejected,
+            duplicates: reader.duplicates, reasons: reasons, superseded: 0)
+        let written = try quarantine.write(source: source.id, inputPath: path, columns: reader.quarantineColumns, rows: quarantined)
+        return FileResult(records: records, rejections: rejections, warnings: context.warnings, account: account, quarantineFile: written)
     }
 
     // MARK: - Inputs
@@ -250,6 +283,19 @@ public struct QuarterlyRun {
             hasher.update(data: chunk)
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Slots that concurrent workers fill, one each.
+    final class ResultSlots<Value: Sendable>: @unchecked Sendable {
+        private var slots: [Result<Value, KlapptError>?]
+        private let lock = NSLock()
+
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+        subscript(position: Int) -> Result<Value, KlapptError>? {
+            get { lock.withLock { slots[position] } }
+            set { lock.withLock { slots[position] = newValue } }
+        }
     }
 
     static func timestamp() -> String {
