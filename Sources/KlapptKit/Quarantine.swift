@@ -8,6 +8,7 @@ import KlapptFormats
 /// files hold personal data: folder 0700, files 0600, never part of the published outputs.
 public struct Quarantine: Sendable {
     public let directory: String
+    private static let folderLock = NSLock()
 
     public init(outputDirectory: String, period: Period) {
         directory = "\(outputDirectory)/quarantaene/\(period)"
@@ -22,13 +23,18 @@ public struct Quarantine: Sendable {
             unlink(path)
             return nil
         }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            chmod("\(directory)/..", 0o700)
-            chmod(directory, 0o700)
-        } catch {
-            throw .outputNotWritable("Quarantäne-Ordner „\(directory)“ kann nicht angelegt werden.")
+        // Files are read concurrently; the folder is made by one of them at a time.
+        let made = Quarantine.folderLock.withLock { () -> Bool in
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                chmod("\(directory)/..", 0o700)
+                chmod(directory, 0o700)
+                return true
+            } catch {
+                return false
+            }
         }
+        guard made else { throw .outputNotWritable("Quarantäne-Ordner „\(directory)“ kann nicht angelegt werden.") }
         var writer = CSVWriter()
         writer.writeRow(["zeile", "grund", "feld"] + columns)
         for row in rows {
