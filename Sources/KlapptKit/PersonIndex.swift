@@ -14,18 +14,26 @@ public struct PersonIndex: Sendable {
 
     public init() {}
 
+    /// Adds a file's records. The first batch is adopted without a copy, so that a big single
+    /// file is not held twice.
     public mutating func add(_ batch: [PseudoRecord]) {
-        for record in batch { add(record) }
+        let base = records.count
+        if records.isEmpty { records = batch } else { records.append(contentsOf: batch) }
+        for position in base..<records.count { register(position) }
+    }
+
+    public mutating func add(_ record: PseudoRecord) {
+        records.append(record)
+        register(records.count - 1)
     }
 
     /// SPEC 4.1: of several rows with the same id in a source, the row from the newest file (by
-    /// `Stand`) wins, then the last in file order. Files are added in path order, so "later" means a
-    /// higher (file, row) position.
-    public mutating func add(_ record: PseudoRecord) {
-        records.append(record)
+    /// `Stand`) wins, then the last in file order. The decision depends only on (Stand, file, row),
+    /// so files may be added in any order.
+    private mutating func register(_ position: Int) {
+        let record = records[position]
         guard let key = record.recordKey else { return }
         let scopedKey = ScopedKey(source: record.origin.sourceIndex, key: key)
-        let position = records.count - 1
         if let previous = winners[scopedKey] {
             if PersonIndex.isNewer(record, than: records[previous]) {
                 winners[scopedKey] = position

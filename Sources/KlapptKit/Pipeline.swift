@@ -18,6 +18,26 @@ public enum CanonicalField: String, CaseIterable, Sendable {
     case exitDate = "exit_date"
     case asOf = "as_of"
 
+    /// Position in `allCases`, for array-indexed storage.
+    public var ordinal: Int {
+        switch self {
+        case .recordID: return 0
+        case .familyName: return 1
+        case .givenName: return 2
+        case .birthDate: return 3
+        case .sex: return 4
+        case .nationality: return 5
+        case .residence: return 6
+        case .postcode: return 7
+        case .status: return 8
+        case .statusSince: return 9
+        case .course: return 10
+        case .entryDate: return 11
+        case .exitDate: return 12
+        case .asOf: return 13
+        }
+    }
+
     /// Fields a source of this role must map.
     static func required(for role: SourceRole) -> Set<CanonicalField> {
         switch role {

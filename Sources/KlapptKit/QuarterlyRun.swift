@@ -104,8 +104,9 @@ public struct QuarterlyRun: Sendable {
             }
         }
         for (position, job) in jobs.enumerated() {
-            let result = try results[position]!.get()
+            var result = try results.take(position).get()
             index.add(result.records)
+            result.records = []
             storedRejections += result.rejections
             for (kind, values) in result.warnings {
                 for (value, count) in values { warnings[kind, default: [:]][value, default: 0] += count }
@@ -295,6 +296,14 @@ public struct QuarterlyRun: Sendable {
         subscript(position: Int) -> Result<Value, KlapptError>? {
             get { lock.withLock { slots[position] } }
             set { lock.withLock { slots[position] = newValue } }
+        }
+
+        /// The value of a slot, which is emptied (so that nothing else holds it).
+        func take(_ position: Int) -> Result<Value, KlapptError> {
+            lock.withLock {
+                defer { slots[position] = nil }
+                return slots[position]!
+            }
         }
     }
 

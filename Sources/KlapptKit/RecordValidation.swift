@@ -11,10 +11,17 @@ public struct RecordValidation: Stage {
     public let codeLists: CodeLists
     public let nationalityBreakdown: Set<String>
 
+    /// Mapped date fields other than the birth date, and whether a course is mapped: looked up
+    /// once, not per row.
+    let otherDateFields: [CanonicalField]
+    let mapsCourse: Bool
+
     public init(source: SourceSpec, codeLists: CodeLists, nationalityBreakdown: [String]) {
         self.source = source
         self.codeLists = codeLists
         self.nationalityBreakdown = Set(nationalityBreakdown)
+        otherDateFields = [CanonicalField.statusSince, .entryDate, .exitDate, .asOf].filter { source.fields[$0] != nil }
+        mapsCourse = source.fields[.course] != nil
     }
 
     public mutating func process(_ batch: [RawRow], in context: inout StageContext) -> [CleanRecord] {
@@ -64,12 +71,12 @@ public struct RecordValidation: Stage {
             leaving = mapped.leaving
             activity = .schule
         }
-        if source.role == .berufskolleg || source.fields[.course] != nil {
+        if source.role == .berufskolleg || mapsCourse {
             guard let course = codeLists.courses[value(.course).uppercased()] else { return reject(.courseUnknown, .course) }
             if source.role == .berufskolleg { activity = course }
         }
         var dates: [CanonicalField: CivilDate] = [:]
-        for field in [CanonicalField.statusSince, .entryDate, .exitDate, .asOf] where source.fields[field] != nil {
+        for field in otherDateFields {
             let (parsed, valid) = date(field)
             guard valid else { return reject(.dateInvalid, field) }
             dates[field] = parsed

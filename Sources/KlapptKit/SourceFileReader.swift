@@ -97,7 +97,7 @@ public final class SourceFileReader {
                 }
                 rowsRead += 1
                 guard seen.insert(row.fingerprint).inserted else { duplicates += 1; continue }
-                var values: [CanonicalField: String] = [:]
+                var values = FieldValues()
                 for (field, index) in columns where index < row.fields.count { values[field] = row.fields[index] }
                 defer { order += 1 }
                 return RawRow(
@@ -108,7 +108,7 @@ public final class SourceFileReader {
                 guard let record = try reader.next() else { return nil }
                 rowsRead += 1
                 guard seen.insert(record.fingerprint).inserted else { duplicates += 1; continue }
-                var values: [CanonicalField: String] = [:]
+                var values = FieldValues()
                 var missing: String?
                 var cells: [String] = []
                 for (field, name) in fields {

@@ -119,3 +119,17 @@ import KlapptTestSupport
         #expect(KlapptError.keyUnsafe("").exitCode == 77)
     }
 }
+
+@Suite struct CanonicalFieldTests {
+    @Test func ordinalsAreThePositionsInAllCases() {
+        #expect(CanonicalField.allCases.map(\.ordinal) == Array(CanonicalField.allCases.indices))
+    }
+
+    @Test func fieldValuesKeepEachFieldApart() {
+        var values = FieldValues()
+        for field in CanonicalField.allCases { values[field] = field.rawValue }
+        #expect(CanonicalField.allCases.allSatisfy { values[$0] == $0.rawValue })
+        values[.status] = nil
+        #expect(values[.status] == nil && values[.statusSince] == "status_since")
+    }
+}

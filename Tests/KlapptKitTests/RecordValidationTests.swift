@@ -7,7 +7,7 @@ import KlapptTestSupport
     let college = standardPipeline.sources.first { $0.id == "berufskolleg" }!
 
     func row(_ values: [CanonicalField: String], missing: String? = nil) -> RawRow {
-        RawRow(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 7), values: values, missingField: missing, structuralDefect: nil, cells: [])
+        RawRow(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 7), values: FieldValues(values), missingField: missing, structuralDefect: nil, cells: [])
     }
 
     var validJobcenter: [CanonicalField: String] {
