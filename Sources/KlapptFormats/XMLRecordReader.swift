@@ -162,7 +162,7 @@ public final class XMLRecordReader {
         let kind: FormatError.Kind
         if detail.contains("encoding") || detail.contains("Input is not proper UTF-8") || detail.contains("Char 0x") {
             kind = .undecodable
-        } else if detail.contains("Premature end") || detail.contains("EndTag") || detail.contains("Extra content") == false && detail.contains("end of") {
+        } else if detail.contains("Premature end") || detail.contains("EndTag") {
             kind = .truncated
         } else {
             kind = .malformed

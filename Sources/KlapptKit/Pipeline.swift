@@ -1,4 +1,5 @@
 import Foundation
+import KlapptFormats
 import Yams
 
 /// The canonical fields a source maps its export's fields to (SPEC 3.1).
@@ -262,7 +263,7 @@ public struct Pipeline: Sendable {
                 options.quote = try byte("quote") ?? options.quote
                 if let encoding = csvMap["encoding"] {
                     let text = try encoding.string()
-                    guard text == "auto" || TextEncodingName.isKnown(text) else {
+                    guard text == "auto" || TextEncoding(name: text) != nil else {
                         throw encoding.fail("Unbekannte Kodierung „\(text)“ (auto, utf-8, windows-1252).")
                     }
                     options.encoding = text
@@ -330,8 +331,3 @@ public struct Pipeline: Sendable {
     }
 }
 
-import KlapptFormats
-
-enum TextEncodingName {
-    static func isKnown(_ name: String) -> Bool { TextEncoding(name: name) != nil }
-}

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reads a composed YAML mapping strictly: every key must be known, every value of the expected
@@ -78,5 +79,3 @@ struct YAMLWalker {
         return sequence.enumerated().map { YAMLWalker(file: file, node: $0.element, path: "\(path)[\($0.offset + 1)]") }
     }
 }
-
-import Foundation

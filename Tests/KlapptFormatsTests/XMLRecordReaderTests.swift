@@ -55,7 +55,10 @@ func readRecords(_ xml: String, record: String = "Schueler") throws -> (records:
         let error = #expect(throws: FormatError.self) {
             _ = try readRecords("<r>\n<Schueler><Name>x</Name></Schueler>\n<Schueler><Name>y")
         }
-        #expect(error != nil)
+        #expect(error?.kind == .truncated || error?.kind == .malformed)
+        #expect(error?.file.hasSuffix("export.xml") == true)
+        #expect(error?.message.contains("wohlgeformt") == true)
+        #expect(error?.line == 3)
     }
 
     @Test func invalidUTF8Fails() throws {

@@ -1,3 +1,5 @@
+import Foundation
+import KlapptTestSupport
 import Testing
 @testable import KlapptKit
 
@@ -27,7 +29,7 @@ import Testing
 
     @Test func sameSeedSameFiles() throws {
         let period = Period("2026-Q3")!
-        let a = makeTemporaryDirectoryForSamples(), b = makeTemporaryDirectoryForSamples()
+        let a = makeTemporaryDirectory("klappt-samples"), b = makeTemporaryDirectory("klappt-samples")
         try SampleGenerator(persons: 60, seed: 9, period: period).write(to: a)
         try SampleGenerator(persons: 60, seed: 9, period: period).write(to: b)
         for file in ["jobcenter/jobcenter_kreis_unna_2026-09-30.csv", "berufskolleg/bk_170011_2026-09-30.xml", "erwartet_2026-Q3.json"] {
@@ -35,11 +37,6 @@ import Testing
         }
     }
 }
-
-import Foundation
-import KlapptTestSupport
-
-func makeTemporaryDirectoryForSamples() -> String { makeTemporaryDirectory("klappt-samples") }
 
 @Suite struct DoubleNameTests {
     @Test func doubleNamesHaveTheirOwnCodes() {

@@ -54,7 +54,7 @@ public struct LinkedTablesSuppression: SecondarySuppression {
 
     /// Whether the largest value of `p` consistent with the cells published so far reaches min_cell.
     func isProtected(_ p: Int, audit: SuppressionAudit, system: TableSystem, values: [Int], suppressed: Set<Int>) -> Bool {
-        audit.upperBound(of: p, system: system, values: values, suppressed: suppressed).map { $0 >= audit.minCell } ?? true
+        audit.allReachMinCell([p], block: Set(system.component(of: p)), system: system, values: values, suppressed: suppressed)
     }
 
     /// Solves the protection LP for one primary cell; returns the cells to suppress.

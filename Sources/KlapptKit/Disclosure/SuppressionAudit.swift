@@ -52,13 +52,6 @@ public struct SuppressionAudit: Sendable {
         }
     }
 
-    /// The largest integer value of one suppressed cell; nil when unbounded.
-    public func upperBound(of cell: Int, system: TableSystem, values: [Int], suppressed: Set<Int>) -> Int? {
-        let component = Set(system.component(of: cell))
-        let (base, _, variableOf) = program(system: system, values: values, suppressed: suppressed.filter(component.contains))
-        return Self.maximum(of: variableOf[cell]!, in: base)
-    }
-
     /// Whether every cell of `cells` (all suppressed, one block of the system) can reach `minCell`;
     /// one phase 1 serves all of them.
     public func allReachMinCell(_ cells: [Int], block: Set<Int>, system: TableSystem, values: [Int], suppressed: Set<Int>) -> Bool {
@@ -70,15 +63,6 @@ public struct SuppressionAudit: Sendable {
             if case .optimal(let value, _) = feasible.minimize(objective), Int((-value + 1e-6).rounded(.down)) < minCell { return false }
         }
         return true
-    }
-
-    static func maximum(of variable: Int, in base: LinearProgram) -> Int? {
-        var lp = base
-        lp.objective[variable] = -1
-        switch lp.minimize() {
-        case .optimal(let value, _): return Int((-value + 1e-6).rounded(.down))
-        default: return nil
-        }
     }
 
     /// The LP over the suppressed cells: every equation with the published cells moved to the right.
