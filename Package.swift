@@ -28,6 +28,7 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .target(name: "CKlapptSHA256"),
         .target(
             name: "KlapptFormats",
             dependencies: ["CLibXML2"]
@@ -37,6 +38,7 @@ let package = Package(
             dependencies: [
                 "KlapptFormats",
                 "CSQLite",
+                "CKlapptSHA256",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -56,7 +58,7 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "KlapptFormatsTests", dependencies: ["KlapptFormats"]),
-        .testTarget(name: "KlapptKitTests", dependencies: ["KlapptKit", "KlapptTestSupport"]),
+        .testTarget(name: "KlapptKitTests", dependencies: ["KlapptKit", "KlapptTestSupport", "CKlapptSHA256", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "EndToEndTests", dependencies: ["KlapptKit", "KlapptTestSupport"]),
     ]
 )

@@ -14,16 +14,38 @@ public struct CSVRow: Sendable {
     public var terminated: Bool
 }
 
+/// Where a field's bytes lie in the current record (quotes removed, doubled quotes undone).
+public struct FieldSpan: Sendable, Equatable {
+    public var start: Int32
+    public var count: Int32
+
+    public init(start: Int32, count: Int32) {
+        self.start = start
+        self.count = count
+    }
+
+    /// A field the row does not have.
+    public static let absent = FieldSpan(start: 0, count: -1)
+}
+
 /// A streaming reader for delimiter-separated exports as German office software writes them.
 ///
-/// It parses bytes, not strings: the file is read in chunks into one buffer, records are found by a
-/// byte scan that knows about quotes, and only the fields of a complete record are decoded. Memory
-/// is bounded by the chunk size plus the longest record (`maxRecordBytes`), whatever the file size.
+/// It parses bytes, not strings: the file is read in chunks into one buffer, a record is found by a
+/// single byte scan that knows about quotes and notes where its fields lie, quoted fields are
+/// unescaped in place, and nothing is decoded unless asked for (`next()` decodes every field;
+/// `advance()` + `withRecord` hand out the raw field bytes, the run's path). Every record's bytes
+/// are checked against the encoding, so an undecodable byte fails the file even in a field that
+/// nothing reads. Memory is bounded by the chunk size plus the longest record (`maxRecordBytes`).
+///
+/// A reader may cover a byte range of the file (`range`), so that one big file is read by several
+/// readers at once: it reads the records that start inside the range (the last one may end beyond
+/// it) and afterwards `nextRecordOffset` tells where the next record starts.
 ///
 /// Grammar (RFC 4180 with the habits of German exports): `delimiter` between fields, `quote` around
 /// fields that hold delimiters, quotes or line breaks, a doubled quote inside a quoted field for one
 /// quote, CRLF or LF line ends, an optional UTF-8 byte-order mark. Completely empty lines carry no
-/// record and are skipped (they still count for line numbers).
+/// record and are skipped (they still count for line numbers). A quote inside an unquoted field is
+/// an ordinary character; text after a closing quote (`"ab"c`) is kept, as spreadsheets do.
 public final class CSVReader {
     public struct Options: Sendable {
         public var delimiter: UInt8
@@ -50,16 +72,41 @@ public final class CSVReader {
     public private(set) var encoding: TextEncoding
     /// Column names once `readHeader()` has run; used to name the field in error messages.
     public private(set) var header: [String] = []
+    /// Bytes of the range consumed so far (records handed out and the lines between them).
     public private(set) var bytesConsumed = 0
+    /// File offset where the next unread record starts.
+    public var nextRecordOffset: Int { rangeStart + bytesConsumed }
+
+    // The current record (after `advance()` returned true).
+    public private(set) var recordLine = 0
+    /// File offset of the current record's first byte.
+    public var recordOffset: Int { rangeStart + bytesConsumed - consumedByRecord }
+    /// Line the next record starts on.
+    public var nextLine: Int { line }
+    public private(set) var recordFingerprint = RowFingerprint(a: 0, b: 0)
+    public private(set) var recordTerminated = true
+    /// Fields of the current record, relative to its first byte.
+    public private(set) var fields: [FieldSpan] = []
 
     private let fd: Int32
-    private var buffer: [UInt8]
+    private let rangeStart: Int
+    private let rangeEnd: Int?
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
     private var start = 0
     private var end = 0
     private var atEOF = false
-    private var line = 1
+    private var line: Int
+    private var recordStart = 0
+    private var recordLength = 0
+    private var consumedByRecord = 0
+    /// Raw field boundaries of the record being scanned: start offsets (relative) and whether quoted.
+    private var rawStarts: [Int32] = []
+    private var rawQuoted: [Bool] = []
 
-    public init(path: String, options: Options = Options()) throws(FormatError) {
+    /// Reads `path` from its beginning, or only the records that start in `range` (then
+    /// `options.encoding` must be set and `firstLine` is the line the range begins on).
+    public init(path: String, options: Options = Options(), range: Range<Int>? = nil, firstLine: Int = 1) throws(FormatError) {
         self.path = path
         self.options = options
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -67,8 +114,19 @@ public final class CSVReader {
             throw FormatError(.unreadable, file: path, message: "Datei kann nicht geöffnet werden (\(String(cString: strerror(errno)))).")
         }
         self.fd = fd
-        self.buffer = [UInt8](repeating: 0, count: max(options.chunkSize, 4096) * 2)
-        self.encoding = options.encoding ?? .windows1252
+        rangeStart = range?.lowerBound ?? 0
+        rangeEnd = range?.upperBound
+        line = firstLine
+        capacity = max(options.chunkSize, 4096) * 2
+        buffer = .allocate(capacity: capacity)
+        encoding = options.encoding ?? .windows1252
+        if rangeStart > 0 {
+            precondition(options.encoding != nil, "a range after the file's start needs the encoding")
+            guard lseek(fd, off_t(rangeStart), SEEK_SET) == off_t(rangeStart) else {
+                throw FormatError(.unreadable, file: path, message: "Datei kann nicht gelesen werden (\(String(cString: strerror(errno)))).")
+            }
+            return
+        }
         try fill()
         if end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF {
             start += 3
@@ -81,7 +139,10 @@ public final class CSVReader {
         }
     }
 
-    deinit { close(fd) }
+    deinit {
+        close(fd)
+        buffer.deallocate()
+    }
 
     /// Reads the first record as the header row.
     public func readHeader() throws(FormatError) -> [String] {
@@ -92,162 +153,206 @@ public final class CSVReader {
         return header
     }
 
-    /// The next record, or nil at the end of the file.
+    /// Column names for error messages of a reader that starts after the header.
+    public func useHeader(_ names: [String]) { header = names }
+
+    /// The next record with every field decoded, or nil at the end of the file or range.
     public func next() throws(FormatError) -> CSVRow? {
+        guard try advance() else { return nil }
+        let decoded = withRecord { bytes, fields in fields.map { encoding.decode(UnsafeBufferPointer(rebasing: bytes[Int($0.start)..<Int($0.start + $0.count)]))! } }
+        return CSVRow(fields: decoded, line: recordLine, fingerprint: recordFingerprint, terminated: recordTerminated)
+    }
+
+    /// Moves to the next record; false at the end of the file or range. Its fields are then in
+    /// `fields`, their bytes available through `withRecord` until the next call.
+    public func advance() throws(FormatError) -> Bool {
         while true {
-            guard let (recordStart, recordEnd, terminatorLength, newlines) = try scanRecord() else { return nil }
-            let recordLine = line
+            if let rangeEnd, nextRecordOffset >= rangeEnd { return false }
+            guard let (recordEnd, terminatorLength, newlines) = try scanRecord() else { return false }
+            recordLine = line
             line += newlines
+            recordStart = start
+            recordLength = recordEnd - start
+            recordTerminated = terminatorLength > 0
+            consumedByRecord = recordEnd + terminatorLength - start
+            bytesConsumed += consumedByRecord
             start = recordEnd + terminatorLength
-            bytesConsumed += recordEnd + terminatorLength - recordStart
-            if recordEnd == recordStart { continue }  // an empty line holds no record
-            return try buffer.withUnsafeBufferPointer { (all) throws(FormatError) -> CSVRow in
-                let bytes = UnsafeBufferPointer(rebasing: all[recordStart..<recordEnd])
-                let fields = try splitFields(bytes, line: recordLine)
-                return CSVRow(fields: fields, line: recordLine, fingerprint: RowFingerprint(bytes: bytes), terminated: terminatorLength > 0)
-            }
+            if recordLength == 0 { continue }  // an empty line holds no record
+            let record = UnsafeMutableBufferPointer(start: buffer + recordStart, count: recordLength)
+            try checkEncoding(UnsafeBufferPointer(record))
+            recordFingerprint = RowFingerprint(bytes: UnsafeBufferPointer(record))
+            unescapeFields(record)
+            return true
         }
+    }
+
+    /// Calls `body` with the current record's bytes and its fields.
+    public func withRecord<Result>(_ body: (UnsafeBufferPointer<UInt8>, [FieldSpan]) throws -> Result) rethrows -> Result {
+        try body(UnsafeBufferPointer(start: buffer + recordStart, count: recordLength), fields)
     }
 
     // MARK: - Scanning
 
-    /// Finds the next complete record in the buffer, refilling as needed. Returns the byte range of
-    /// the record without its terminator, the terminator length and the line breaks it spans.
-    private enum ScanState { case fieldStart, unquoted, quoted, quoteInQuoted }
-
-    private func scanRecord() throws(FormatError) -> (Int, Int, Int, Int)? {
-        var position = start
-        var state = ScanState.fieldStart
-        var newlines = 0
+    /// Finds the next record in the buffer, refilling as needed, and notes its raw field starts.
+    /// Returns the end of the record (before its terminator), the terminator length and the line
+    /// breaks it spans.
+    private func scanRecord() throws(FormatError) -> (Int, Int, Int)? {
         let quote = options.quote
         let delimiter = options.delimiter
+        var scanned = 0
+        // 0 field start, 1 unquoted, 2 inside quotes, 3 just after a quote inside quotes.
+        var state: UInt8 = 0
+        var newlines = 0
+        rawStarts.removeAll(keepingCapacity: true)
+        rawQuoted.removeAll(keepingCapacity: true)
+        rawStarts.append(0)
+        rawQuoted.append(false)
         while true {
-            while position < end {
-                let byte = buffer[position]
-                switch state {
-                case .quoted:
-                    if byte == quote { state = .quoteInQuoted } else if byte == 0x0A { newlines += 1 }
+            var position = start + scanned
+            let limit = end
+            let bytes = buffer
+            while position < limit {
+                let byte = bytes[position]
+                if state == 2 {
+                    if byte == quote { state = 3 } else if byte == 0x0A { newlines += 1 }
                     position += 1
                     continue
-                case .quoteInQuoted:
-                    if byte == quote { state = .quoted; position += 1; continue }  // "" inside quotes
-                    state = .unquoted  // the closing quote; fall through to unquoted handling
-                case .fieldStart:
-                    if byte == quote { state = .quoted; position += 1; continue }
-                    state = .unquoted
-                case .unquoted:
-                    break
+                }
+                if byte == quote {
+                    if state == 0 {
+                        rawQuoted[rawQuoted.count - 1] = true
+                        state = 2
+                    } else if state == 3 {
+                        state = 2  // a doubled quote inside quotes
+                    }  // else: an ordinary character of an unquoted field
+                    position += 1
+                    continue
                 }
                 if byte == delimiter {
-                    state = .fieldStart
-                } else if byte == 0x0A {
+                    rawStarts.append(Int32(position + 1 - start))
+                    rawQuoted.append(false)
+                    state = 0
+                    position += 1
+                    continue
+                }
+                state = 1
+                if byte == 0x0A {
                     newlines += 1
-                    let recordEnd = position > start && buffer[position - 1] == 0x0D ? position - 1 : position
-                    return (start, recordEnd, position + 1 - recordEnd, newlines)
+                    let recordEnd = position > start && bytes[position - 1] == 0x0D ? position - 1 : position
+                    return (recordEnd, position + 1 - recordEnd, newlines)
                 }
                 position += 1
             }
-            if position - start > options.maxRecordBytes {
+            scanned = position - start
+            if scanned > options.maxRecordBytes {
                 throw FormatError(.tooLong, file: path, line: line, message: "Ein Datensatz ist länger als \(options.maxRecordBytes) Bytes; vermutlich fehlt ein schließendes Anführungszeichen.")
             }
             if atEOF {
                 if start == end { return nil }
-                if state == .quoted {
+                if state == 2 {
                     throw FormatError(.truncated, file: path, line: line, message: "Die Datei endet mitten in einem Feld in Anführungszeichen: sie ist abgeschnitten oder ein Anführungszeichen fehlt.")
                 }
                 let recordEnd = buffer[end - 1] == 0x0D ? end - 1 : end
-                return (start, recordEnd, end - recordEnd, newlines)
+                return (recordEnd, end - recordEnd, newlines)
             }
-            let scanned = position - start
             try fill()
-            position = start + scanned
         }
+    }
+
+    /// Turns the raw field boundaries into field spans, unescaping quoted fields in place.
+    private func unescapeFields(_ record: UnsafeMutableBufferPointer<UInt8>) {
+        let quote = options.quote
+        let count = rawStarts.count
+        fields.removeAll(keepingCapacity: true)
+        for index in 0..<count {
+            let rawStart = Int(rawStarts[index])
+            let rawEnd = index + 1 < count ? Int(rawStarts[index + 1]) - 1 : record.count
+            guard rawQuoted[index] else {
+                fields.append(FieldSpan(start: Int32(rawStart), count: Int32(rawEnd - rawStart)))
+                continue
+            }
+            var read = rawStart + 1
+            var write = rawStart
+            var open = true
+            while read < rawEnd {
+                let byte = record[read]
+                if open && byte == quote {
+                    if read + 1 < rawEnd, record[read + 1] == quote {
+                        record[write] = quote
+                        write += 1
+                        read += 2
+                        continue
+                    }
+                    open = false
+                    read += 1
+                    continue
+                }
+                record[write] = byte
+                write += 1
+                read += 1
+            }
+            fields.append(FieldSpan(start: Int32(rawStart), count: Int32(write - rawStart)))
+        }
+    }
+
+    /// Fails on bytes that are not valid in the encoding, naming the column.
+    private func checkEncoding(_ record: UnsafeBufferPointer<UInt8>) throws(FormatError) {
+        var index = 0
+        let count = record.count
+        // Eight bytes at a time while they are ASCII (most records are).
+        record.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: count) { base in
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { index += 8 }
+        }
+        guard index < count else { return }
+        let valid: Bool
+        switch encoding {
+        case .windows1252:
+            valid = !record[index...].contains { $0 >= 0x80 && $0 < 0xA0 && Windows1252.scalar(for: $0) == nil }
+        case .utf8:
+            var position = index
+            while position < count, record[position] < 0x80 { position += 1 }
+            valid = position == count || String(validating: UnsafeBufferPointer(rebasing: record[index...]), as: UTF8.self) != nil
+        }
+        guard !valid else { return }
+        // Slow path: which column? Decode field by field with the raw boundaries.
+        var column = 0
+        for boundary in 0..<rawStarts.count {
+            let rawStart = Int(rawStarts[boundary])
+            let rawEnd = boundary + 1 < rawStarts.count ? Int(rawStarts[boundary + 1]) - 1 : count
+            if encoding.decode(UnsafeBufferPointer(rebasing: record[rawStart..<rawEnd])) == nil { column = boundary; break }
+        }
+        let name = column < header.count ? header[column] : "Spalte \(column + 1)"
+        throw FormatError(.undecodable, file: path, line: recordLine, field: name, message: "Ungültige Bytes für die Kodierung \(encoding.rawValue).")
     }
 
     /// Moves unparsed bytes to the front of the buffer and reads the next chunk behind them.
     private func fill() throws(FormatError) {
         if start > 0 {
             let remaining = end - start
-            if remaining > 0 {
-                buffer.withUnsafeMutableBufferPointer { buf in
-                    let base = buf.baseAddress!
-                    memmove(base, base + start, remaining)
-                }
-            }
+            if remaining > 0 { memmove(buffer, buffer + start, remaining) }
             end = remaining
             start = 0
         }
-        if buffer.count - end < options.chunkSize {
-            buffer.append(contentsOf: repeatElement(0, count: options.chunkSize))
+        if capacity - end < options.chunkSize {
+            let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + options.chunkSize)
+            larger.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = larger
+            capacity += options.chunkSize
         }
-        let count = buffer.withUnsafeMutableBufferPointer { buf in
-            read(fd, buf.baseAddress! + end, buf.count - end)
+        var want = capacity - end
+        if let rangeEnd {
+            // Read only a little beyond the range: enough to finish its last record.
+            let remainingInRange = rangeEnd - (rangeStart + bytesConsumed + (end - start))
+            want = min(want, max(remainingInRange, options.chunkSize))
         }
+        let count = read(fd, buffer + end, want)
         if count < 0 {
             throw FormatError(.unreadable, file: path, line: line, message: "Lesefehler (\(String(cString: strerror(errno)))).")
         }
         if count == 0 { atEOF = true }
         end += count
-    }
-
-    // MARK: - Fields
-
-    private func splitFields(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) throws(FormatError) -> [String] {
-        var fields: [String] = []
-        fields.reserveCapacity(max(header.count, 8))
-        let delimiter = options.delimiter
-        let quote = options.quote
-        var index = 0
-        var scratch: [UInt8] = []
-        let count = bytes.count
-        while true {
-            let column = fields.count
-            if index < count, bytes[index] == quote {
-                scratch.removeAll(keepingCapacity: true)
-                index += 1
-                while index < count {
-                    let byte = bytes[index]
-                    if byte == quote {
-                        if index + 1 < count, bytes[index + 1] == quote {
-                            scratch.append(quote)
-                            index += 2
-                            continue
-                        }
-                        index += 1
-                        break
-                    }
-                    scratch.append(byte)
-                    index += 1
-                }
-                // Lenient about text after the closing quote (`"ab"c`): keep it, as spreadsheet software does.
-                while index < count, bytes[index] != delimiter {
-                    scratch.append(bytes[index])
-                    index += 1
-                }
-                let decoded = scratch.withUnsafeBufferPointer { encoding.decode($0) }
-                guard let decoded else { throw undecodable(line: line, column: column) }
-                fields.append(decoded)
-            } else {
-                let fieldStart = index
-                while index < count, bytes[index] != delimiter { index += 1 }
-                guard let decoded = encoding.decode(UnsafeBufferPointer(rebasing: bytes[fieldStart..<index])) else {
-                    throw undecodable(line: line, column: column)
-                }
-                fields.append(decoded)
-            }
-            if index >= count { break }
-            index += 1  // the delimiter
-            if index == count {
-                fields.append("")
-                break
-            }
-        }
-        return fields
-    }
-
-    private func undecodable(line: Int, column: Int) -> FormatError {
-        let name = column < header.count ? header[column] : "Spalte \(column + 1)"
-        return FormatError(.undecodable, file: path, line: line, field: name, message: "Ungültige Bytes für die Kodierung \(encoding.rawValue).")
     }
 }
 

@@ -1,17 +1,19 @@
 /// A calendar date without time or zone: birth dates, status dates and reference dates are days,
 /// and treating them as instants would let a time zone move a birthday.
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    /// year << 9 | month << 5 | day: four bytes per date (records hold several), and ordering the
+    /// packed value orders the dates.
+    private let packed: UInt32
+
+    public var year: Int { Int(packed >> 9) }
+    public var month: Int { Int(packed >> 5 & 0xF) }
+    public var day: Int { Int(packed & 0x1F) }
 
     /// nil unless the three numbers name a real day of the proleptic Gregorian calendar.
     public init?(year: Int, month: Int, day: Int) {
         guard year >= 1, year <= 9999, month >= 1, month <= 12, day >= 1,
               day <= CivilDate.daysInMonth(year: year, month: month) else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        packed = UInt32(year) << 9 | UInt32(month) << 5 | UInt32(day)
     }
 
     public static func daysInMonth(year: Int, month: Int) -> Int {
@@ -26,9 +28,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
     }
 
-    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
-        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
-    }
+    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.packed < rhs.packed }
 
     /// `YYYY-MM-DD`.
     public var iso: String {
@@ -38,24 +38,26 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends `YYYY-MM-DD` as ASCII bytes (no intermediate strings; the linkage material is built
-    /// this way for every record).
+    /// Appends `YYYY-MM-DD` as ASCII bytes.
     public func appendISO(to bytes: inout [UInt8]) {
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                bytes.append(UInt8(0x30 + (rest / divisor) % 10))
-                rest %= divisor
-                divisor /= 10
-            }
-        }
-        digits(year, 4)
-        bytes.append(UInt8(ascii: "-"))
-        digits(month, 2)
-        bytes.append(UInt8(ascii: "-"))
-        digits(day, 2)
+        writeISO { bytes.append($0) }
+    }
+
+    /// Hands `YYYY-MM-DD` to `put` byte by byte (no intermediate strings; the linkage material is
+    /// built this way for every record).
+    @inline(__always)
+    public func writeISO(_ put: (UInt8) -> Void) {
+        let year = self.year, month = self.month, day = self.day
+        put(UInt8(0x30 + year / 1000 % 10))
+        put(UInt8(0x30 + year / 100 % 10))
+        put(UInt8(0x30 + year / 10 % 10))
+        put(UInt8(0x30 + year % 10))
+        put(UInt8(ascii: "-"))
+        put(UInt8(0x30 + month / 10))
+        put(UInt8(0x30 + month % 10))
+        put(UInt8(ascii: "-"))
+        put(UInt8(0x30 + day / 10))
+        put(UInt8(0x30 + day % 10))
     }
 
     public var description: String { iso }
@@ -91,7 +93,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// on 1 March in common years, as § 188 BGB counts.
     public func age(on date: CivilDate) -> Int {
         var years = date.year - year
-        if (date.month, date.day) < (month, day) { years -= 1 }
+        if date.packed & 0x1FF < packed & 0x1FF { years -= 1 }  // month and day of the year
         return years
     }
 }
@@ -140,13 +142,23 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
     public var description: String { pattern }
 
     public func parse(_ text: String) -> CivilDate? {
+        var copy = text
+        return copy.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// Parses ASCII bytes (the run's path: no string per date).
+    public func parse(bytes: UnsafeBufferPointer<UInt8>) -> CivilDate? {
         var day = 0, month = 0, year = 0
-        var utf8 = text.utf8.makeIterator()
-        func digits(_ count: Int) -> Int? {
+        var index = 0
+        let count = bytes.count
+        func digits(_ width: Int) -> Int? {
+            guard index + width <= count else { return nil }
             var value = 0
-            for _ in 0..<count {
-                guard let byte = utf8.next(), byte >= 0x30, byte <= 0x39 else { return nil }
+            for _ in 0..<width {
+                let byte = bytes[index]
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
                 value = value * 10 + Int(byte - 0x30)
+                index += 1
             }
             return value
         }
@@ -155,10 +167,12 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
             case .day: guard let value = digits(2) else { return nil }; day = value
             case .month: guard let value = digits(2) else { return nil }; month = value
             case .year: guard let value = digits(4) else { return nil }; year = value
-            case .literal(let expected): guard utf8.next() == expected else { return nil }
+            case .literal(let expected):
+                guard index < count, bytes[index] == expected else { return nil }
+                index += 1
             }
         }
-        guard utf8.next() == nil else { return nil }
+        guard index == count else { return nil }
         return CivilDate(year: year, month: month, day: day)
     }
 }

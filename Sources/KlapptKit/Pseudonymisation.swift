@@ -1,7 +1,7 @@
 /// Turns clean records into pseudonymised ones (SPEC 4.1) and decides, per record, what it says
 /// about the period: its current activity (SPEC 4.3) and its flows (SPEC 4.4). After this stage no
 /// name, birth date or record id exists any more.
-public struct Pseudonymisation: Stage {
+public struct Pseudonymisation: Sendable {
     public let pseudonymizer: Pseudonymizer
     public let period: Period
     public let sourceID: String
@@ -12,14 +12,9 @@ public struct Pseudonymisation: Stage {
         self.sourceID = sourceID
     }
 
-    public mutating func process(_ batch: [CleanRecord], in context: inout StageContext) -> [PseudoRecord] {
-        batch.map(pseudonymise)
-    }
-
     public func pseudonymise(_ record: CleanRecord) -> PseudoRecord {
-        let material = Pseudonymizer.linkageMaterialBytes(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate)
-        return PseudoRecord(
-            person: pseudonymizer.personPseudonym(bytes: material),
+        PseudoRecord(
+            person: pseudonymizer.personPseudonym(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate),
             recordKey: record.recordID.isEmpty ? nil : pseudonymizer.recordKey(source: sourceID, id: record.recordID),
             role: record.role, origin: record.origin, asOf: record.asOf, sex: record.sex,
             age: record.birthDate.age(on: period.referenceDate), nationality: record.nationality,

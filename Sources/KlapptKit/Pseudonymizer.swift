@@ -1,27 +1,17 @@
-import Crypto
 import Foundation
 import KlapptFormats
 
 /// Keys every pseudonym with HMAC-SHA256 (SPEC 4.1). Holds the key; never prints it.
 public struct Pseudonymizer: Sendable, CustomStringConvertible {
-    /// The HMAC state right after keying (inner and outer pads absorbed), copied for every
-    /// pseudonym instead of keying again. `HMAC` is a value type but not marked `Sendable`; it is
-    /// never mutated here, only copied, so the box may be shared.
-    private final class KeyedState: @unchecked Sendable {
-        let hmac: HMAC<SHA256>
-        let recordSeeds: (UInt64, UInt64)
-        init(_ key: SymmetricKey, recordSeeds: (UInt64, UInt64)) {
-            hmac = HMAC<SHA256>(key: key)
-            self.recordSeeds = recordSeeds
-        }
-    }
-
-    private let state: KeyedState
+    /// HMAC-SHA256 keyed once (inner and outer pads absorbed).
+    private let hmac: PrecomputedHMAC
+    private let recordSeeds: (UInt64, UInt64)
 
     public init(keyBytes: [UInt8]) {
         precondition(keyBytes.count == 32, "a klappt key has 256 bits")
         var generator = SystemRandomNumberGenerator()
-        state = KeyedState(SymmetricKey(data: keyBytes), recordSeeds: (generator.next(), generator.next()))
+        hmac = PrecomputedHMAC(key: keyBytes)
+        recordSeeds = (generator.next(), generator.next())
     }
 
     /// Deliberately says nothing about the key, so that a log line or `print` of it leaks nothing.
@@ -32,19 +22,43 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
         String(decoding: linkageMaterialBytes(givenToken: givenToken, familyToken: familyToken, birthDate: birthDate), as: UTF8.self)
     }
 
-    /// The linkage material as UTF-8 bytes, built without intermediate strings.
+    /// The linkage material as UTF-8 bytes.
     public static func linkageMaterialBytes(givenToken: String, familyToken: String, birthDate: CivilDate) -> [UInt8] {
-        let a = KoelnerPhonetik.code(givenToken)
-        let b = KoelnerPhonetik.code(familyToken)
-        let (low, high) = a <= b ? (a, b) : (b, a)
-        var bytes: [UInt8] = Array("v1|".utf8)
-        bytes.reserveCapacity(32)
-        bytes.append(contentsOf: low.utf8)
-        bytes.append(UInt8(ascii: "|"))
-        bytes.append(contentsOf: high.utf8)
-        bytes.append(UInt8(ascii: "|"))
-        birthDate.appendISO(to: &bytes)
-        return bytes
+        withLinkageMaterial(givenToken: givenToken, familyToken: familyToken, birthDate: birthDate) { Array($0) }
+    }
+
+    /// Calls `body` with the linkage material, built in a temporary buffer (no allocation per record).
+    public static func withLinkageMaterial<Result>(givenToken: String, familyToken: String, birthDate: CivilDate,
+                                                   _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var given = givenToken
+        var family = familyToken
+        return given.withUTF8 { a in
+            family.withUTF8 { b in
+                let codeA = KoelnerPhonetik.maxCodeLength(a.count), codeB = KoelnerPhonetik.maxCodeLength(b.count)
+                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * (codeA + codeB) + 16) { buffer in
+                    let lengthA = KoelnerPhonetik.encode(a, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<codeA]))
+                    let lengthB = KoelnerPhonetik.encode(b, into: UnsafeMutableBufferPointer(rebasing: buffer[codeA..<(codeA + codeB)]))
+                    var low = UnsafeBufferPointer(rebasing: buffer[0..<lengthA])
+                    var high = UnsafeBufferPointer(rebasing: buffer[codeA..<(codeA + lengthB)])
+                    if high.lexicographicallyPrecedes(low) { swap(&low, &high) }
+                    var position = codeA + codeB
+                    let start = position
+                    func put(_ byte: UInt8) { buffer[position] = byte; position += 1 }
+                    for byte in "v1|".utf8 { put(byte) }
+                    for byte in low { put(byte) }
+                    put(UInt8(ascii: "|"))
+                    for byte in high { put(byte) }
+                    put(UInt8(ascii: "|"))
+                    birthDate.writeISO { put($0) }
+                    return body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[start..<position])))
+                }
+            }
+        }
+    }
+
+    /// The person pseudonym of a record's tokens and birth date (SPEC 4.1).
+    public func personPseudonym(givenToken: String, familyToken: String, birthDate: CivilDate) -> PersonPseudonym {
+        Pseudonymizer.withLinkageMaterial(givenToken: givenToken, familyToken: familyToken, birthDate: birthDate, personPseudonym(raw:))
     }
 
     /// Lowercase hex of HMAC-SHA256(key, UTF-8 of `material`).
@@ -59,20 +73,23 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
 
     /// The pseudonym of material given as bytes.
     public func personPseudonym(bytes: [UInt8]) -> PersonPseudonym {
-        var hmac = state.hmac
-        hmac.update(data: bytes)
-        return PersonPseudonym(hmac.finalize())
+        bytes.withUnsafeBytes(personPseudonym(raw:))
+    }
+
+    /// The pseudonym of material in a buffer (the run's path: no array per record).
+    public func personPseudonym(raw: UnsafeRawBufferPointer) -> PersonPseudonym {
+        PersonPseudonym(words: hmac.authenticate(raw))
     }
 
     /// A digest of a source record id, used only in memory to find rows of the same customer number
     /// or student id (SPEC 4.1); never stored or logged. 128 bits seeded at random per run: no
     /// cryptographic strength is needed for an in-memory key, and it is far cheaper than an HMAC.
     public func recordKey(source: String, id: String) -> RecordKey {
-        var text = "\(source)\u{1F}\(id)"
-        return text.withUTF8 { bytes in
-            let fingerprint = RowFingerprint(bytes: bytes)
-            return RecordKey(a: fingerprint.a ^ state.recordSeeds.0, b: fingerprint.b ^ state.recordSeeds.1)
-        }
+        var source = source
+        var id = id
+        let scope = source.withUTF8 { RowFingerprint(bytes: $0) }
+        let fingerprint = id.withUTF8 { RowFingerprint(bytes: $0) }
+        return RecordKey(a: fingerprint.a ^ recordSeeds.0 ^ scope.b, b: fingerprint.b ^ recordSeeds.1 ^ scope.a)
     }
 }
 
@@ -87,6 +104,11 @@ public struct PersonPseudonym: Hashable, Comparable, Sendable, CustomStringConve
         words = (values[0], values[1], values[2], values[3])
     }
 
+    init(words digest: SIMD8<UInt32>) {
+        func word(_ index: Int) -> UInt64 { UInt64(digest[2 * index]) << 32 | UInt64(digest[2 * index + 1]) }
+        words = (word(0), word(1), word(2), word(3))
+    }
+
     public static func == (lhs: PersonPseudonym, rhs: PersonPseudonym) -> Bool { lhs.words == rhs.words }
 
     public static func < (lhs: PersonPseudonym, rhs: PersonPseudonym) -> Bool { lhs.words < rhs.words }
@@ -96,14 +118,23 @@ public struct PersonPseudonym: Hashable, Comparable, Sendable, CustomStringConve
         hasher.combine(words.1)
     }
 
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        for word in [words.0, words.1, words.2, words.3] {
-            for shift in stride(from: 60, through: 0, by: -4) { bytes.append(digits[Int((word >> UInt64(shift)) & 0xF)]) }
+    public var hex: String { withHex { String(decoding: $0, as: UTF8.self) } }
+
+    /// Calls `body` with the lowercase hex as 64 ASCII bytes (no string made).
+    public func withHex<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            func write(_ word: UInt64, at start: Int) {
+                for index in 0..<16 {
+                    let digit = UInt8((word >> UInt64(60 - 4 * index)) & 0xF)
+                    buffer[start + index] = digit < 10 ? 0x30 + digit : 0x57 + digit
+                }
+            }
+            write(words.0, at: 0)
+            write(words.1, at: 16)
+            write(words.2, at: 32)
+            write(words.3, at: 48)
+            return body(UnsafeBufferPointer(buffer))
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     public var description: String { hex }
@@ -113,17 +144,4 @@ public struct PersonPseudonym: Hashable, Comparable, Sendable, CustomStringConve
 public struct RecordKey: Hashable, Sendable {
     public var a: UInt64
     public var b: UInt64
-}
-
-extension HashedAuthenticationCode {
-    var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        for byte in self {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }

@@ -27,6 +27,8 @@ public struct QuarterlyRun: Sendable {
     public var progress: (@Sendable (String, Int, Int) -> Void)?
     /// Run even when the period was already finished with the same inputs.
     public var force = false
+    /// Bytes per slice of a big CSV file (see `defaultSliceBytes`); tests cut small files finely.
+    public var sliceBytes = QuarterlyRun.defaultSliceBytes
     /// The secondary suppression; replaceable only to show what the audit catches.
     public var secondarySuppression: any SecondarySuppression = LinkedTablesSuppression()
 
@@ -59,11 +61,13 @@ public struct QuarterlyRun: Sendable {
         let lock = try RunLock(directory: pipeline.outputDirectory)
         defer { withExtendedLifetime(lock) {} }
 
+        var steps = StepTimer(logger: logger)
         let keyBytes = key ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
         let pseudonymizer = Pseudonymizer(keyBytes: keyBytes)
         var hashes: [String: String] = [:]
         for path in files.joined() { hashes[path] = try QuarterlyRun.sha256(of: path) }
         let fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer)
+        steps.done("pruefsummen")
         if mode == .run {
             let store = try Store(path: outputs.store)
             let completed = try Publisher.recover(store: store, outputDirectory: pipeline.outputDirectory)
@@ -87,39 +91,77 @@ public struct QuarterlyRun: Sendable {
         var warnings: [String: [String: Int]] = [:]
         var failure: KlapptError?
 
-        // Files are independent until linkage: they are read on all cores at once and merged in
-        // path order afterwards, so the result does not depend on which file finished first.
-        var jobs: [(sourceIndex: Int, fileIndex: Int, path: String)] = []
+        // Files are independent until linkage, and so are the slices of a big CSV file: they are
+        // read on all cores at once and merged in file order afterwards, so that the result does
+        // not depend on which slice finished first.
+        var slices: [FileSlice] = []
+        var layoutFailures: [String: KlapptError] = [:]
         for (sourceIndex, paths) in files.enumerated() {
-            for (fileIndex, path) in paths.enumerated() { jobs.append((sourceIndex, fileIndex, path)) }
+            let source = pipeline.sources[sourceIndex]
+            for (fileIndex, path) in paths.enumerated() {
+                switch source.format {
+                case .csv(let options):
+                    let layout: CSVLayout
+                    do { layout = try CSVLayout.read(source, options: options, path: path) } catch {
+                        layoutFailures[path] = error
+                        continue
+                    }
+                    let size = QuarterlyRun.fileSize(path)
+                    for (position, range) in layout.slices(path: path, size: size, sliceBytes: sliceBytes).enumerated() {
+                        slices.append(FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: range,
+                                                firstLine: position == 0 ? layout.dataLine : 0, layout: layout))
+                    }
+                case .xml:
+                    slices.append(FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: nil, firstLine: 1, layout: nil))
+                }
+            }
         }
-        let results = ResultSlots<FileResult>(count: jobs.count)
-        let work = jobs
-        let fileHashes = hashes
+        let chains = pipeline.sources.map { source in
+            (RecordValidation(source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown),
+             Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id))
+        }
+        let progressCounter = progress.map { ProgressCounter(report: $0, sizes: Dictionary(files.joined().map { ($0, QuarterlyRun.fileSize($0)) }, uniquingKeysWith: { a, _ in a })) }
+        let results = ResultSlots<SliceResult>(count: slices.count)
+        let work = slices
+        for path in Set(work.map(\.path)) { logger.info("Lese Datei", metadata: ["datei": "\(path)"]) }
         DispatchQueue.concurrentPerform(iterations: work.count) { position in
-            let job = work[position]
-            results[position] = Result { () throws(KlapptError) -> FileResult in
-                try readFile(pipeline.sources[job.sourceIndex], sourceIndex: job.sourceIndex, fileIndex: job.fileIndex, path: job.path,
-                             sha256: fileHashes[job.path]!, pseudonymizer: pseudonymizer, quarantine: quarantine)
-            }
+            let slice = work[position]
+            let (validation, pseudonymisation) = chains[slice.sourceIndex]
+            results[position] = .success(SliceResult.read(slice, spec: pipeline.sources[slice.sourceIndex], validation: validation,
+                                                          pseudonymisation: pseudonymisation, progress: progressCounter.map { counter in { counter.add(slice.path, $0) } }))
         }
-        for (position, job) in jobs.enumerated() {
-            var result = try results.take(position).get()
-            index.add(result.records)
-            result.records = []
-            storedRejections += result.rejections
-            for (kind, values) in result.warnings {
-                for (value, count) in values { warnings[kind, default: [:]][value, default: 0] += count }
-            }
-            accounts.append(result.account)
-            accountOrigins.append((job.sourceIndex, job.fileIndex))
-            if let written = result.quarantineFile { quarantineFiles.append(written) }
-            let share = result.account.rowsRead == 0 ? 0 : Double(result.account.rejected) / Double(result.account.rowsRead)
-            if share > pipeline.maxRejectShare, failure == nil {
-                failure = .inputData("„\(job.path)“: \(result.account.rejected) von \(result.account.rowsRead) Zeilen abgewiesen (\(QuarterlyRun.percent(share)), erlaubt sind höchstens \(QuarterlyRun.percent(pipeline.maxRejectShare))). Häufigster Grund: \(result.account.reasons.max { $0.value < $1.value }.map { "\($0.key) (\($0.value))" } ?? "-"). Die abgewiesenen Zeilen stehen in „\(quarantine.directory)“. Keine Ausgabe des Zeitraums wurde geschrieben.")
+
+        steps.done("lesen")
+        var position = 0
+        for (sourceIndex, paths) in files.enumerated() {
+            let source = pipeline.sources[sourceIndex]
+            for (fileIndex, path) in paths.enumerated() {
+                var file = FileMerge(source: source, path: path, sha256: hashes[path]!)
+                if let error = layoutFailures[path] { throw error }
+                while position < slices.count, slices[position].path == path {
+                    try file.merge(try results.take(position).get(), into: &index) { slice in
+                        SliceResult.read(slice, spec: source, validation: chains[sourceIndex].0, pseudonymisation: chains[sourceIndex].1)
+                    }
+                    position += 1
+                }
+                let written = try quarantine.write(source: source.id, inputPath: path, columns: file.quarantineColumns,
+                                                   rows: file.quarantined.map { ($0.line, $0.reason, $0.field, $0.cells) })
+                if let written { quarantineFiles.append(written) }
+                storedRejections += file.quarantined.map { StoredRejection(source: source.id, file: path, line: $0.line, reason: $0.reason, field: $0.field) }
+                for (kind, values) in file.warnings {
+                    for (value, count) in values { warnings[kind, default: [:]][value, default: 0] += count }
+                }
+                let account = file.account
+                accounts.append(account)
+                accountOrigins.append((sourceIndex, fileIndex))
+                let share = account.rowsRead == 0 ? 0 : Double(account.rejected) / Double(account.rowsRead)
+                if share > pipeline.maxRejectShare, failure == nil {
+                    failure = .inputData("„\(path)“: \(account.rejected) von \(account.rowsRead) Zeilen abgewiesen (\(QuarterlyRun.percent(share)), erlaubt sind höchstens \(QuarterlyRun.percent(pipeline.maxRejectShare))). Häufigster Grund: \(account.reasons.max { $0.value < $1.value }.map { "\($0.key) (\($0.value))" } ?? "-"). Die abgewiesenen Zeilen stehen in „\(quarantine.directory)“. Keine Ausgabe des Zeitraums wurde geschrieben.")
+                }
             }
         }
         if let failure { throw failure }
+        steps.done("zusammenfuehren")
         let superseded = index.supersededCounts()
         for (position, origin) in accountOrigins.enumerated() {
             accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
@@ -138,6 +180,7 @@ public struct QuarterlyRun: Sendable {
             if facts.sourceIDs.count > 1 { linked += 1 }
             if facts.inTargetGroup { persons.append(facts) }
         }
+        steps.done("personen")
         var outcome = RunOutcome(
             period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
             personsBySource: bySource, linkedPersons: linked,
@@ -152,6 +195,7 @@ public struct QuarterlyRun: Sendable {
             try AtomicFile.write(report.json(), to: outputs.report)
         case .run:
             let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline))
+            steps.done("indikatoren")
             let clock = ContinuousClock()
             let start = clock.now
             do {
@@ -163,57 +207,23 @@ public struct QuarterlyRun: Sendable {
                 "primaer": "\(outcome.table!.primary.count)", "sekundaer": "\(outcome.table!.secondary.count)",
                 "dauer_ms": "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)",
             ])
+            steps.done("geheimhaltung")
             finished = QuarterlyRun.timestamp()
             let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
+            defer { steps.done("veroeffentlichen") }
             try Publisher(outputs: outputs).publish(outcome, table: PublishedTable.csv(outcome.table!, period: period),
                                                     report: report.json(), fingerprint: fingerprint, finishedAt: finished)
         }
         return outcome
     }
 
-    // MARK: - Reading one file
+    /// Bytes per slice of a big CSV file: small enough that both cores stay busy to the end, large
+    /// enough that cutting costs nothing.
+    public static let defaultSliceBytes = 16 << 20
 
-    /// What one input file contributes.
-    struct FileResult: Sendable {
-        var records: [PseudoRecord]
-        var rejections: [StoredRejection]
-        var warnings: [String: [String: Int]]
-        var account: FileAccount
-        var quarantineFile: String?
-    }
-
-    /// Reads, validates and pseudonymises one file and writes its quarantine (SPEC 2.1).
-    func readFile(_ source: SourceSpec, sourceIndex: Int, fileIndex: Int, path: String, sha256: String,
-                  pseudonymizer: Pseudonymizer, quarantine: Quarantine) throws(KlapptError) -> FileResult {
-        logger.info("Lese Datei", metadata: ["quelle": "\(source.id)", "datei": "\(path)"])
-        var chain = RecordValidation(source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown)
-            .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id))
-        let reader = try SourceFileReader(spec: source, path: path, sourceIndex: sourceIndex, fileIndex: fileIndex)
-        var context = StageContext(logger: logger)
-        var records: [PseudoRecord] = []
-        var rejections: [StoredRejection] = []
-        var quarantined: [(line: Int, reason: ReasonCode, field: String?, cells: [String])] = []
-        var reasons: [String: Int] = [:]
-        while let batch = try reader.nextBatch() {
-            do { records += try chain.process(batch, in: &context) } catch { throw .internalError("\(error)") }
-            if !context.rejections.isEmpty {
-                let cellsByOrder = Dictionary(uniqueKeysWithValues: batch.map { ($0.origin.order, $0.cells) })
-                for rejection in context.rejections {
-                    reasons[rejection.reason.rawValue, default: 0] += 1
-                    quarantined.append((rejection.origin.line, rejection.reason, rejection.field, cellsByOrder[rejection.origin.order] ?? []))
-                    rejections.append(StoredRejection(source: source.id, file: path, line: rejection.origin.line, reason: rejection.reason, field: rejection.field))
-                }
-                context.rejections.removeAll(keepingCapacity: true)
-            }
-            progress?(path, reader.bytesRead, reader.fileSize)
-        }
-        let rejected = quarantined.count
-        let account = FileAccount(
-            source: source.id, file: path, sha256: sha256, rowsRead: reader.rowsRead,
-            accepted: reader.rowsRead - reader.duplicates - rejected, rejected: rejected,
-            duplicates: reader.duplicates, reasons: reasons, superseded: 0)
-        let written = try quarantine.write(source: source.id, inputPath: path, columns: reader.quarantineColumns, rows: quarantined)
-        return FileResult(records: records, rejections: rejections, warnings: context.warnings, account: account, quarantineFile: written)
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     // MARK: - Inputs
@@ -304,6 +314,26 @@ public struct QuarterlyRun: Sendable {
                 defer { slots[position] = nil }
                 return slots[position]!
             }
+        }
+    }
+
+    /// Logs how long each step of a run took (`klappt run -v`), for finding where time goes.
+    struct StepTimer {
+        let logger: Logger
+        private let clock = ContinuousClock()
+        private var last: ContinuousClock.Instant
+
+        init(logger: Logger) {
+            self.logger = logger
+            last = clock.now
+        }
+
+        mutating func done(_ step: String) {
+            let now = clock.now
+            let elapsed = now - last
+            last = now
+            let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            logger.info("Schritt fertig", metadata: ["schritt": "\(step)", "dauer_ms": "\(milliseconds)"])
         }
     }
 

@@ -6,7 +6,12 @@ import KlapptFormats
 /// When a row has several defects, the first in this order is its reason: a structural defect
 /// (`spaltenzahl_falsch`, `feld_fehlt`), then the order of SPEC 2.1: `geburtsdatum_ungueltig`,
 /// `name_fehlt`, `status_unbekannt`, `gliederung_unbekannt`, `datum_ungueltig`.
-public struct RecordValidation: Stage {
+///
+/// It works on the row's bytes: dates are parsed from them, ASCII names folded on them, and the
+/// coded fields (status, course, sex, nationality, postcode, residence) are normalised once per
+/// distinct spelling and then remembered (`ByteMemo`). The normalisation itself is the functions
+/// below on decoded text, so the rules live in one place whatever the input encoding.
+public struct RecordValidation: Sendable {
     public let source: SourceSpec
     public let codeLists: CodeLists
     public let nationalityBreakdown: Set<String>
@@ -16,6 +21,19 @@ public struct RecordValidation: Stage {
     let otherDateFields: [CanonicalField]
     let mapsCourse: Bool
 
+    /// A normalised value and the warning its spelling raises, if any.
+    struct Normalised<Value> {
+        var value: Value
+        var warning: (kind: String, value: String)?
+    }
+
+    private var statusMemo = ByteMemo<(status: String, activity: Activity, current: Bool, leaving: Leaving?)?>()
+    private var courseMemo = ByteMemo<Activity?>()
+    private var sexMemo = ByteMemo<Normalised<Sex>>()
+    private var nationalityMemo = ByteMemo<Normalised<String>>()
+    private var postcodeMemo = ByteMemo<Municipality>()
+    private var residenceMemo = ByteMemo<Normalised<ResidenceGroup>>()
+
     public init(source: SourceSpec, codeLists: CodeLists, nationalityBreakdown: [String]) {
         self.source = source
         self.codeLists = codeLists
@@ -24,114 +42,138 @@ public struct RecordValidation: Stage {
         mapsCourse = source.fields[.course] != nil
     }
 
-    public mutating func process(_ batch: [RawRow], in context: inout StageContext) -> [CleanRecord] {
-        var accepted: [CleanRecord] = []
-        accepted.reserveCapacity(batch.count)
-        for row in batch {
-            switch validate(row, warnings: &context) {
-            case .success(let record): accepted.append(record)
-            case .failure(let rejection): context.rejections.append(rejection)
-            }
-        }
-        return accepted
-    }
-
-    public func validate(_ row: RawRow, warnings context: inout StageContext) -> Result<CleanRecord, Rejection> {
+    public mutating func validate(_ row: RawRow, warnings: inout RowWarnings) -> Result<CleanRecord, Rejection> {
         func reject(_ reason: ReasonCode, _ field: CanonicalField?) -> Result<CleanRecord, Rejection> {
             .failure(Rejection(origin: row.origin, reason: reason, field: field.flatMap { source.fields[$0] }))
         }
         if let defect = row.structuralDefect { return .failure(Rejection(origin: row.origin, reason: defect, field: nil)) }
         if let missing = row.missingField { return .failure(Rejection(origin: row.origin, reason: .fieldMissing, field: missing)) }
-        func value(_ field: CanonicalField) -> String { (row.values[field] ?? "").trimmingASCIIWhitespace() }
+        let encoding = row.encoding
+        func value(_ field: CanonicalField) -> UnsafeBufferPointer<UInt8> { RawRow.trimmed(row[field], encoding: encoding) }
+        func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { encoding.decode(bytes) ?? "" }
         func date(_ field: CanonicalField) -> (CivilDate?, valid: Bool) {
-            let text = value(field)
-            if text.isEmpty { return (nil, true) }
-            guard let parsed = source.dateFormat.parse(text) else { return (nil, false) }
+            let bytes = value(field)
+            if bytes.isEmpty { return (nil, true) }
+            guard let parsed = source.dateFormat.parse(bytes: bytes) else { return (nil, false) }
             return (parsed, true)
         }
 
         guard let birthDate = date(.birthDate).0 else { return reject(.birthDateInvalid, .birthDate) }
-        guard let givenToken = NameFolding.givenNameToken(value(.givenName)) else { return reject(.nameMissing, .givenName) }
-        guard let familyToken = NameFolding.familyNameToken(value(.familyName)) else { return reject(.nameMissing, .familyName) }
+        guard let givenToken = NameFolding.givenNameToken(value(.givenName), encoding: encoding) else { return reject(.nameMissing, .givenName) }
+        guard let familyToken = NameFolding.familyNameToken(value(.familyName), encoding: encoding) else { return reject(.nameMissing, .familyName) }
 
-        let statusText = value(.status)
-        let status: String
-        var activity: Activity
-        var canBeCurrent = true
-        var leaving: Leaving?
-        switch source.role {
-        case .jobcenter:
-            status = statusText.uppercased()
-            guard let mapped = codeLists.jobcenterStatus[status] else { return reject(.statusUnknown, .status) }
-            activity = mapped
-        case .berufskolleg:
-            status = statusText
-            guard let mapped = codeLists.collegeStatus[status] else { return reject(.statusUnknown, .status) }
-            canBeCurrent = mapped.current
-            leaving = mapped.leaving
-            activity = .schule
+        let statusBytes = value(.status)
+        let role = source.role
+        let lists = codeLists
+        guard let status = statusMemo.value(for: statusBytes, compute: { RecordValidation.status(text(statusBytes), role: role, codeLists: lists) }) else {
+            return reject(.statusUnknown, .status)
         }
-        if source.role == .berufskolleg || mapsCourse {
-            guard let course = codeLists.courses[value(.course).uppercased()] else { return reject(.courseUnknown, .course) }
-            if source.role == .berufskolleg { activity = course }
+        var activity = status.activity
+        if role == .berufskolleg || mapsCourse {
+            let courseBytes = value(.course)
+            guard let course = courseMemo.value(for: courseBytes, compute: { lists.courses[text(courseBytes).uppercased()] }) else {
+                return reject(.courseUnknown, .course)
+            }
+            if role == .berufskolleg { activity = course }
         }
-        var dates: [CanonicalField: CivilDate] = [:]
+        var statusSince: CivilDate?, entryDate: CivilDate?, exitDate: CivilDate?, asOf: CivilDate?
         for field in otherDateFields {
             let (parsed, valid) = date(field)
             guard valid else { return reject(.dateInvalid, field) }
-            dates[field] = parsed
+            switch field {
+            case .statusSince: statusSince = parsed
+            case .entryDate: entryDate = parsed
+            case .exitDate: exitDate = parsed
+            default: asOf = parsed
+            }
         }
 
+        let sexBytes = value(.sex), nationalityBytes = value(.nationality), postcodeBytes = value(.postcode), residenceBytes = value(.residence)
+        let breakdown = nationalityBreakdown
+        let sex = sexMemo.value(for: sexBytes) { RecordValidation.sex(text(sexBytes), codeLists: lists) }
+        let nationality = nationalityMemo.value(for: nationalityBytes) { RecordValidation.nationality(text(nationalityBytes), codeLists: lists, breakdown: breakdown) }
+        let residence = residenceMemo.value(for: residenceBytes) { RecordValidation.residence(text(residenceBytes), codeLists: lists) }
+        if let warning = sex.warning { warnings.warn(warning.kind, warning.value) }
+        if let warning = nationality.warning { warnings.warn(warning.kind, warning.value) }
+        if let warning = residence.warning { warnings.warn(warning.kind, warning.value) }
         return .success(CleanRecord(
-            origin: row.origin, role: source.role, recordID: value(.recordID),
+            origin: row.origin, role: role, recordID: text(value(.recordID)),
             givenToken: givenToken, familyToken: familyToken, birthDate: birthDate,
-            sex: sex(value(.sex), context: &context),
-            nationality: nationality(value(.nationality), context: &context),
-            municipality: municipality(value(.postcode)),
-            residence: residence(value(.residence), context: &context),
-            status: status, activity: activity,
-            statusSince: dates[.statusSince], entryDate: dates[.entryDate], exitDate: dates[.exitDate], asOf: dates[.asOf],
-            statusCanBeCurrent: canBeCurrent, leaving: leaving))
+            sex: sex.value, nationality: nationality.value,
+            municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: lists) },
+            residence: residence.value,
+            status: status.status, activity: activity,
+            statusSince: statusSince, entryDate: entryDate, exitDate: exitDate, asOf: asOf,
+            statusCanBeCurrent: status.current, leaving: status.leaving))
     }
 
-    // MARK: - Normalisation (SPEC 3)
+    // MARK: - Normalisation (SPEC 3), on decoded and trimmed text
 
-    func sex(_ text: String, context: inout StageContext) -> Sex {
-        if let sex = codeLists.sexes[text.lowercased()] { return sex }
-        if !text.isEmpty { context.warn("geschlecht_unbekannt", text) }
-        return .x
+    /// SPEC 4.3: a job-centre status (any case) or a college status, with what it says.
+    static func status(_ text: String, role: SourceRole, codeLists: CodeLists) -> (status: String, activity: Activity, current: Bool, leaving: Leaving?)? {
+        switch role {
+        case .jobcenter:
+            let status = text.uppercased()
+            return codeLists.jobcenterStatus[status].map { (status, $0, true, nil) }
+        case .berufskolleg:
+            return codeLists.collegeStatus[text].map { (text, .schule, $0.current, $0.leaving) }
+        }
+    }
+
+    static func sex(_ text: String, codeLists: CodeLists) -> Normalised<Sex> {
+        if let sex = codeLists.sexes[text.lowercased()] { return Normalised(value: sex) }
+        return Normalised(value: .x, warning: text.isEmpty ? nil : ("geschlecht_unbekannt", text))
     }
 
     /// SPEC 3.4: DESTATIS key -> breakdown category. Keys are 3 digits; shorter numbers are
     /// left-padded (`0` -> `000`) because spreadsheets drop leading zeros.
-    func nationality(_ text: String, context: inout StageContext) -> String {
-        if text.isEmpty { return "unbekannt" }
+    static func nationality(_ text: String, codeLists: CodeLists, breakdown: Set<String>) -> Normalised<String> {
+        if text.isEmpty { return Normalised(value: "unbekannt") }
         var key = text
         if key.count < 3, key.allSatisfy({ $0.isASCII && $0.isNumber }) {
             key = String(repeating: "0", count: 3 - key.count) + key
         }
         guard let iso = codeLists.nationalities[key] else {
-            context.warn("staatsangehoerigkeit_unbekannt", text)
-            return "unbekannt"
+            return Normalised(value: "unbekannt", warning: ("staatsangehoerigkeit_unbekannt", text))
         }
-        if iso == "unbekannt" { return "unbekannt" }
-        return nationalityBreakdown.contains(iso) ? iso : "sonstige"
+        if iso == "unbekannt" { return Normalised(value: "unbekannt") }
+        return Normalised(value: breakdown.contains(iso) ? iso : "sonstige")
     }
 
     /// SPEC 3.3.
-    func municipality(_ postcode: String) -> Municipality {
+    static func municipality(_ postcode: String, codeLists: CodeLists) -> Municipality {
         if postcode.isEmpty { return .unknown }
         if let ags = codeLists.postcodes[postcode] { return .district(ags) }
         return .outside
     }
 
-    /// SPEC 3.2: an unknown text is `unbekannt` and counted for the report. The exact spelling is
-    /// tried first, so the normalisation runs only for spellings the code list lacks literally.
-    func residence(_ text: String, context: inout StageContext) -> ResidenceGroup {
-        if text.isEmpty { return .unbekannt }
-        if let group = codeLists.literalResidenceTexts[text] { return group }
-        if let group = codeLists.residenceTexts[CodeLists.normaliseResidenceText(text)] { return group }
-        context.warn("aufenthalt_unbekannt", String(text.prefix(60)))
-        return .unbekannt
+    /// SPEC 3.2: an unknown text is `unbekannt` and counted for the report.
+    static func residence(_ text: String, codeLists: CodeLists) -> Normalised<ResidenceGroup> {
+        if text.isEmpty { return Normalised(value: .unbekannt) }
+        if let group = codeLists.residenceTexts[CodeLists.normaliseResidenceText(text)] { return Normalised(value: group) }
+        return Normalised(value: .unbekannt, warning: ("aufenthalt_unbekannt", String(text.prefix(60))))
+    }
+}
+
+extension RecordValidation.Normalised: Sendable where Value: Sendable {}
+
+/// Warnings raised by rows, for the run report: kind (e.g. `aufenthalt_unbekannt`) and the value
+/// that raised it. Codes and code-list texts only, no personal data.
+public struct RowWarnings: Sendable {
+    public private(set) var entries: [(kind: String, value: String)] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    public mutating func warn(_ kind: String, _ value: String) { entries.append((kind, value)) }
+
+    public mutating func removeAll() { entries.removeAll(keepingCapacity: true) }
+
+    /// Value -> count of one kind; nil when there is none.
+    public subscript(kind: String) -> [String: Int]? {
+        var counts: [String: Int] = [:]
+        for entry in entries where entry.kind == kind { counts[entry.value, default: 0] += 1 }
+        return counts.isEmpty ? nil : counts
     }
 }

@@ -40,18 +40,75 @@ public struct RowOrigin: Sendable, Hashable {
     }
 }
 
-/// A row as read, its values already keyed by canonical field (the mapping of the pipeline file
-/// applied). Still personal data: it lives only inside the validation stage.
-public struct RawRow: Sendable {
+/// A row as read: the mapped fields' bytes in the file's encoding, not yet decoded. Still personal
+/// data: it lives only inside validation. A view into the reader's buffer, valid only during the
+/// call that receives it, so that no row is copied or decoded before validation needs a value.
+public struct RawRow {
     public var origin: RowOrigin
-    /// Present fields with their untrimmed text; an absent XML element has no entry.
-    public var values: FieldValues
+    public var bytes: UnsafeBufferPointer<UInt8>
+    /// By `CanonicalField.ordinal`; `FieldSpan.absent` for a field the row does not have.
+    public var spans: UnsafeBufferPointer<FieldSpan>
+    public var encoding: TextEncoding
     /// The first mapped, required field the record lacks (XML), if any.
     public var missingField: String?
     /// A structural defect found while mapping (wrong field count).
     public var structuralDefect: ReasonCode?
-    /// The row's cells as read, for the quarantine file only.
-    public var cells: [String]
+
+    public init(origin: RowOrigin, bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<FieldSpan>, encoding: TextEncoding,
+                missingField: String?, structuralDefect: ReasonCode?) {
+        self.origin = origin
+        self.bytes = bytes
+        self.spans = spans
+        self.encoding = encoding
+        self.missingField = missingField
+        self.structuralDefect = structuralDefect
+    }
+
+    /// The untrimmed bytes of a field; nil when the row does not have it.
+    public subscript(field: CanonicalField) -> UnsafeBufferPointer<UInt8>? {
+        let span = spans[field.ordinal]
+        guard span.count >= 0 else { return nil }
+        return UnsafeBufferPointer(rebasing: bytes[Int(span.start)..<Int(span.start + span.count)])
+    }
+
+    /// Calls `body` with a row made of decoded values (XML records, tests), laid out as UTF-8.
+    public static func with<Result>(origin: RowOrigin, values: FieldValues, missingField: String? = nil, structuralDefect: ReasonCode? = nil,
+                                    _ body: (RawRow) throws -> Result) rethrows -> Result {
+        var bytes: [UInt8] = []
+        var spans = [FieldSpan](repeating: .absent, count: CanonicalField.allCases.count)
+        for field in CanonicalField.allCases {
+            guard let value = values[field] else { continue }
+            spans[field.ordinal] = FieldSpan(start: Int32(bytes.count), count: Int32(value.utf8.count))
+            bytes.append(contentsOf: value.utf8)
+        }
+        return try bytes.withUnsafeBufferPointer { buffer in
+            try spans.withUnsafeBufferPointer { spanBuffer in
+                try body(RawRow(origin: origin, bytes: buffer, spans: spanBuffer, encoding: .utf8, missingField: missingField, structuralDefect: structuralDefect))
+            }
+        }
+    }
+
+    /// `bytes` without leading and trailing spaces, tabs, line breaks and no-break spaces (as
+    /// `String.trimmingASCIIWhitespace`, on bytes of `encoding`); empty for nil.
+    public static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>?, encoding: TextEncoding) -> UnsafeBufferPointer<UInt8> {
+        guard let bytes, !bytes.isEmpty else { return UnsafeBufferPointer(start: nil, count: 0) }
+        var lower = 0
+        var upper = bytes.count
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        while lower < upper {
+            if isSpace(bytes[lower]) { lower += 1; continue }
+            if encoding == .windows1252, bytes[lower] == 0xA0 { lower += 1; continue }
+            if encoding == .utf8, bytes[lower] == 0xC2, lower + 1 < upper, bytes[lower + 1] == 0xA0 { lower += 2; continue }
+            break
+        }
+        while upper > lower {
+            if isSpace(bytes[upper - 1]) { upper -= 1; continue }
+            if encoding == .windows1252, bytes[upper - 1] == 0xA0 { upper -= 1; continue }
+            if encoding == .utf8, bytes[upper - 1] == 0xA0, upper - 2 >= lower, bytes[upper - 2] == 0xC2 { upper -= 2; continue }
+            break
+        }
+        return UnsafeBufferPointer(rebasing: bytes[lower..<upper])
+    }
 }
 
 /// The values of one row by canonical field: a fixed array indexed by the field, because a

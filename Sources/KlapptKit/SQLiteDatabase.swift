@@ -53,6 +53,43 @@ final class SQLiteDatabase {
         }
     }
 
+    /// A prepared statement's parameters, for `insert`.
+    struct Parameters {
+        fileprivate let statement: OpaquePointer?
+        private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+        func bind(_ position: Int32, _ text: String?) {
+            guard var text else { sqlite3_bind_null(statement, position); return }
+            text.withUTF8 { bytes in
+                if let base = bytes.baseAddress, !bytes.isEmpty {
+                    sqlite3_bind_text(statement, position, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Parameters.transient)
+                } else {
+                    sqlite3_bind_text(statement, position, "", 0, Parameters.transient)
+                }
+            }
+        }
+
+        func bind(_ position: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
+            sqlite3_bind_text(statement, position, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Parameters.transient)
+        }
+
+        func bind(_ position: Int32, _ value: Int) { sqlite3_bind_int64(statement, position, Int64(value)) }
+    }
+
+    /// Runs `sql` `count` times with one prepared statement, `bind` setting the parameters of each
+    /// row (no array of values per row: the store writes up to millions of persons).
+    func insert(_ sql: String, count: Int, bind: (Int, Parameters) -> Void) throws(Failure) {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw lastError() }
+        defer { sqlite3_finalize(statement) }
+        let parameters = Parameters(statement: statement)
+        for row in 0..<count {
+            sqlite3_reset(statement)
+            bind(row, parameters)
+            guard sqlite3_step(statement) == SQLITE_DONE else { throw lastError() }
+        }
+    }
+
     /// The rows of a query, each column as text (nil for NULL).
     func query(_ sql: String, _ arguments: [Value] = []) throws(Failure) -> [[String?]] {
         var statement: OpaquePointer?

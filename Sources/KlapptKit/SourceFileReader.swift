@@ -1,68 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import KlapptFormats
 
-/// Reads one input file of a source into `RawRow` batches: the export's fields mapped to canonical
-/// fields, exact duplicate rows (SPEC 2.1) taken out and counted. Domain-free readers below, the
-/// pipeline's mapping here.
-public final class SourceFileReader {
-    public let spec: SourceSpec
-    public let path: String
-    public let origin: (sourceIndex: Int, fileIndex: Int)
-    /// Column names of the quarantine file: the export's own for CSV, the mapped names for XML.
-    public private(set) var quarantineColumns: [String]
-    public private(set) var rowsRead = 0
-    public private(set) var duplicates = 0
-    /// Size of the file in bytes.
-    public let fileSize: Int
+/// A stretch of one input file that one worker reads: a whole XML file, or the records of a CSV
+/// file that start in a byte range (a big export is cut into several, read on all cores).
+public struct FileSlice: Sendable {
+    public var sourceIndex: Int
+    public var fileIndex: Int
+    public var path: String
+    /// CSV: the byte range; its records' lines are counted from `firstLine`.
+    public var range: Range<Int>?
+    /// CSV: the line the range begins on, or 0 when that is known only after the slices before it
+    /// are read (lines are then relative and fixed when the slices are merged).
+    public var firstLine: Int
+    public var layout: CSVLayout?
+}
 
-    /// Bytes read so far.
-    public var bytesRead: Int {
-        switch backend {
-        case .csv(let reader, _, _): return reader.bytesConsumed
-        case .xml(let reader, _): return reader.bytesConsumed
-        }
-    }
+/// What a CSV export looks like after its header: where the data starts, the encoding, the
+/// columns, and which column holds each canonical field.
+public struct CSVLayout: Sendable {
+    public var header: [String]
+    public var encoding: TextEncoding
+    public var options: CSVReader.Options
+    /// Offset of the first record after the header, and its line.
+    public var dataStart: Int
+    public var dataLine: Int
+    /// By `CanonicalField.ordinal`: the column, or -1 when the pipeline does not map the field.
+    public var columns: [Int]
 
-    private enum Backend {
-        case csv(CSVReader, columns: [(CanonicalField, Int)], width: Int)
-        case xml(XMLRecordReader, fields: [(CanonicalField, String)])
-    }
-
-    private var backend: Backend
-    private var seen = Set<RowFingerprint>()
-    private var order = 0
-
-    public init(spec: SourceSpec, path: String, sourceIndex: Int, fileIndex: Int) throws(KlapptError) {
-        self.spec = spec
-        self.path = path
-        self.origin = (sourceIndex, fileIndex)
-        self.fileSize = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    /// Reads the header of `path` and maps the pipeline's field names to its columns
+    /// (case-insensitive); a missing required column fails the file (65).
+    public static func read(_ spec: SourceSpec, options: CSVReaderOptions, path: String) throws(KlapptError) -> CSVLayout {
         do {
-            switch spec.format {
-            case .csv(let options):
-                let reader = try CSVReader(path: path, options: CSVReader.Options(
-                    delimiter: options.delimiter, quote: options.quote,
-                    encoding: options.encoding == "auto" ? nil : TextEncoding(name: options.encoding)))
-                let header = try reader.readHeader()
-                let lowered = header.map { $0.lowercased() }
-                var columns: [(CanonicalField, Int)] = []
-                for field in CanonicalField.allCases {
-                    guard let name = spec.fields[field] else { continue }
-                    if let index = lowered.firstIndex(of: name.lowercased()) {
-                        columns.append((field, index))
-                    } else if !spec.optional.contains(field) {
-                        throw KlapptError.inputFormat(FormatError(.malformed, file: path, line: 1, field: name,
-                            message: "Pflichtspalte „\(name)“ fehlt in der Kopfzeile (gefunden: \(header.joined(separator: ", "))).") )
-                    }
+            let readerOptions = CSVReader.Options(delimiter: options.delimiter, quote: options.quote,
+                                                  encoding: options.encoding == "auto" ? nil : TextEncoding(name: options.encoding))
+            let reader = try CSVReader(path: path, options: readerOptions)
+            let header = try reader.readHeader()
+            let lowered = header.map { $0.lowercased() }
+            var columns = [Int](repeating: -1, count: CanonicalField.allCases.count)
+            for field in CanonicalField.allCases {
+                guard let name = spec.fields[field] else { continue }
+                if let index = lowered.firstIndex(of: name.lowercased()) {
+                    columns[field.ordinal] = index
+                } else if !spec.optional.contains(field) {
+                    throw FormatError(.malformed, file: path, line: 1, field: name,
+                                      message: "Pflichtspalte „\(name)“ fehlt in der Kopfzeile (gefunden: \(header.joined(separator: ", "))).")
                 }
-                backend = .csv(reader, columns: columns, width: header.count)
-                quarantineColumns = header
-            case .xml(let recordElement):
-                let reader = try XMLRecordReader(path: path, recordElement: recordElement)
-                let fields = CanonicalField.allCases.compactMap { field in spec.fields[field].map { (field, $0) } }
-                backend = .xml(reader, fields: fields)
-                quarantineColumns = fields.map(\.1)
             }
+            var fixed = readerOptions
+            fixed.encoding = reader.encoding
+            return CSVLayout(header: header, encoding: reader.encoding, options: fixed, dataStart: reader.nextRecordOffset,
+                             dataLine: reader.nextLine, columns: columns)
         } catch let error as FormatError {
             throw .inputFormat(error)
         } catch let error as KlapptError {
@@ -72,62 +62,219 @@ public final class SourceFileReader {
         }
     }
 
-    /// Up to `limit` rows that are not exact duplicates of earlier rows; nil at the end of the file.
-    public func nextBatch(limit: Int = 4096) throws(KlapptError) -> [RawRow]? {
-        var batch: [RawRow] = []
-        batch.reserveCapacity(limit)
-        do {
-            while batch.count < limit {
-                guard let row = try nextRow() else { break }
-                batch.append(row)
-            }
-        } catch {
-            throw .inputFormat(error)
+    /// Cuts the data of a file of `size` bytes into ranges of about `sliceBytes` that begin at
+    /// record starts. A cut is placed after a line break from which the next records parse with
+    /// the header's field count; should a guess still fall inside a quoted field, the merge notices
+    /// (the slice before it ends elsewhere) and reads that slice again from the right place.
+    public func slices(path: String, size: Int, sliceBytes: Int) -> [Range<Int>] {
+        var cuts = [dataStart]
+        guard size - dataStart > sliceBytes * 3 / 2, let handle = FileHandle(forReadingAtPath: path) else { return [dataStart..<max(size, dataStart)] }
+        defer { try? handle.close() }
+        var target = dataStart + sliceBytes
+        while target < size - sliceBytes / 2 {
+            let window: [UInt8]
+            do {
+                try handle.seek(toOffset: UInt64(target))
+                window = Array(try handle.read(upToCount: 1 << 18) ?? Data())
+            } catch { break }
+            if let offset = plausibleRecordStart(in: window) { cuts.append(target + offset) }
+            target += sliceBytes
         }
-        return batch.isEmpty ? nil : batch
+        cuts.append(size)
+        return zip(cuts, cuts.dropFirst()).map { $0..<$1 }
     }
 
-    private func nextRow() throws(FormatError) -> RawRow? {
-        while true {
-            switch backend {
-            case .csv(let reader, let columns, let width):
-                guard let row = try reader.next() else { return nil }
-                if !row.terminated && row.fields.count < width {
-                    throw FormatError(.truncated, file: path, line: row.line, message: "Die letzte Zeile hat \(row.fields.count) statt \(width) Felder: die Datei ist abgeschnitten.")
+    /// The first position after a line break in `window` from which four records parse with the
+    /// header's number of fields.
+    func plausibleRecordStart(in window: [UInt8]) -> Int? {
+        var candidate = 0
+        while let newline = window[candidate...].firstIndex(of: 0x0A) {
+            candidate = newline + 1
+            if recordsParse(window, from: candidate, count: 4) { return candidate }
+        }
+        return nil
+    }
+
+    private func recordsParse(_ bytes: [UInt8], from start: Int, count: Int) -> Bool {
+        var position = start
+        for _ in 0..<count {
+            var fields = 1
+            var state = 0  // 0 field start, 1 unquoted, 2 quoted, 3 quote in quoted
+            var ended = false
+            while position < bytes.count {
+                let byte = bytes[position]
+                position += 1
+                if state == 2 {
+                    if byte == options.quote { state = 3 }
+                    continue
                 }
-                rowsRead += 1
-                guard seen.insert(row.fingerprint).inserted else { duplicates += 1; continue }
-                var values = FieldValues()
-                for (field, index) in columns where index < row.fields.count { values[field] = row.fields[index] }
-                defer { order += 1 }
-                return RawRow(
-                    origin: RowOrigin(sourceIndex: origin.sourceIndex, fileIndex: origin.fileIndex, order: order, line: row.line),
-                    values: values, missingField: nil,
-                    structuralDefect: row.fields.count == width ? nil : .wrongFieldCount, cells: row.fields)
-            case .xml(let reader, let fields):
-                guard let record = try reader.next() else { return nil }
-                rowsRead += 1
-                guard seen.insert(record.fingerprint).inserted else { duplicates += 1; continue }
-                var values = FieldValues()
-                var missing: String?
-                var cells: [String] = []
-                for (field, name) in fields {
-                    let value: String?
-                    if name.hasPrefix("/@") {
-                        value = reader.rootAttributes[String(name.dropFirst(2))]
-                    } else if name.hasPrefix("@") {
-                        value = record.attributes[String(name.dropFirst())]
-                    } else {
-                        value = record.fields[name]
-                    }
-                    if let value { values[field] = value } else if missing == nil && !spec.optional.contains(field) { missing = name }
-                    cells.append(value ?? "")
+                if byte == options.quote {
+                    if state == 0 { state = 2 } else if state == 3 { state = 2 }
+                    continue
                 }
-                defer { order += 1 }
-                return RawRow(
-                    origin: RowOrigin(sourceIndex: origin.sourceIndex, fileIndex: origin.fileIndex, order: order, line: record.line),
-                    values: values, missingField: missing, structuralDefect: nil, cells: cells)
+                if byte == options.delimiter {
+                    fields += 1
+                    state = 0
+                    continue
+                }
+                state = 1
+                if byte == 0x0A {
+                    ended = true
+                    break
+                }
+            }
+            guard ended, fields == header.count else { return false }
+        }
+        return true
+    }
+}
+
+/// A row that validation rejected, for the quarantine file and the store.
+public struct QuarantinedRow: Sendable {
+    public var line: Int
+    public var reason: ReasonCode
+    public var field: String?
+    public var cells: [String]
+}
+
+/// What a slice yields, in file order: every row's fingerprint (duplicates are found when slices
+/// are merged, so that the first occurrence in the file is the one kept) and what became of it.
+public struct SliceResult: Sendable {
+    public var slice: FileSlice
+    /// CSV: where the record after the slice starts, and how many lines the slice spans.
+    public var end = 0
+    public var lineCount = 0
+    public var rowsRead = 0
+    public var fingerprints: [RowFingerprint] = []
+    /// Per row: the index in `records` (>= 0) or -1 - the index in `rejections`.
+    public var outcomes: [Int32] = []
+    public var records: [PseudoRecord] = []
+    public var rejections: [QuarantinedRow] = []
+    /// Warnings by row (position in `outcomes`).
+    public var warnings: [(row: Int32, kind: String, value: String)] = []
+    public var quarantineColumns: [String] = []
+    /// A problem that fails the file (lines relative when `slice.firstLine` is 0).
+    public var failure: KlapptError?
+
+    /// Reads `slice`: validates and pseudonymises every row. Never throws; a file-level problem
+    /// ends the slice and is kept in `failure`.
+    public static func read(_ slice: FileSlice, spec: SourceSpec, validation: RecordValidation, pseudonymisation: Pseudonymisation,
+                            progress: ((Int) -> Void)? = nil) -> SliceResult {
+        var result = SliceResult(slice: slice)
+        var validation = validation
+        do {
+            if let layout = slice.layout, let range = slice.range {
+                try result.readCSV(range: range, layout: layout, spec: spec, validation: &validation, pseudonymisation: pseudonymisation, progress: progress)
+            } else if case .xml(let recordElement) = spec.format {
+                try result.readXML(recordElement: recordElement, spec: spec, validation: &validation, pseudonymisation: pseudonymisation, progress: progress)
+            }
+        } catch let error as FormatError {
+            result.failure = .inputFormat(error)
+        } catch let error as KlapptError {
+            result.failure = error
+        } catch {
+            result.failure = .internalError("\(error)")
+        }
+        return result
+    }
+
+    private mutating func readCSV(range: Range<Int>, layout: CSVLayout, spec: SourceSpec, validation: inout RecordValidation,
+                                  pseudonymisation: Pseudonymisation, progress: ((Int) -> Void)?) throws {
+        quarantineColumns = layout.header
+        let reader = try CSVReader(path: slice.path, options: layout.options, range: range, firstLine: slice.firstLine)
+        reader.useHeader(layout.header)
+        let width = layout.header.count
+        let origin = (source: slice.sourceIndex, file: slice.fileIndex)
+        var spans = [FieldSpan](repeating: .absent, count: CanonicalField.allCases.count)
+        var rowWarnings = RowWarnings()
+        var reported = range.lowerBound
+        while try reader.advance() {
+            let fields = reader.fields
+            if !reader.recordTerminated && fields.count < width {
+                throw FormatError(.truncated, file: slice.path, line: reader.recordLine, message: "Die letzte Zeile hat \(fields.count) statt \(width) Felder: die Datei ist abgeschnitten.")
+            }
+            rowsRead += 1
+            for (ordinal, column) in layout.columns.enumerated() {
+                spans[ordinal] = column >= 0 && column < fields.count ? fields[column] : .absent
+            }
+            let rowOrigin = RowOrigin(sourceIndex: origin.source, fileIndex: origin.file, order: reader.recordOffset, line: reader.recordLine)
+            let outcome = reader.withRecord { bytes, _ in
+                spans.withUnsafeBufferPointer { spanBuffer in
+                    let row = RawRow(origin: rowOrigin, bytes: bytes, spans: spanBuffer, encoding: layout.encoding, missingField: nil,
+                                     structuralDefect: fields.count == width ? nil : .wrongFieldCount)
+                    return validation.validate(row, warnings: &rowWarnings)
+                }
+            }
+            fingerprints.append(reader.recordFingerprint)
+            switch outcome {
+            case .success(let record):
+                outcomes.append(Int32(records.count))
+                records.append(pseudonymisation.pseudonymise(record))
+            case .failure(let rejection):
+                let cells = reader.withRecord { bytes, fields in
+                    fields.map { layout.encoding.decode(UnsafeBufferPointer(rebasing: bytes[Int($0.start)..<Int($0.start + $0.count)])) ?? "" }
+                }
+                outcomes.append(-1 - Int32(rejections.count))
+                rejections.append(QuarantinedRow(line: rejection.origin.line, reason: rejection.reason, field: rejection.field, cells: cells))
+            }
+            if !rowWarnings.isEmpty {
+                for entry in rowWarnings.entries { warnings.append((Int32(outcomes.count - 1), entry.kind, entry.value)) }
+                rowWarnings.removeAll()
+            }
+            if rowsRead % 16384 == 0, let progress {
+                progress(reader.nextRecordOffset - reported)
+                reported = reader.nextRecordOffset
             }
         }
+        progress?(reader.nextRecordOffset - reported)
+        end = reader.nextRecordOffset
+        lineCount = reader.nextLine - slice.firstLine
+    }
+
+    private mutating func readXML(recordElement: String, spec: SourceSpec, validation: inout RecordValidation,
+                                  pseudonymisation: Pseudonymisation, progress: ((Int) -> Void)?) throws {
+        let reader = try XMLRecordReader(path: slice.path, recordElement: recordElement)
+        let fields = CanonicalField.allCases.compactMap { field in spec.fields[field].map { (field, $0) } }
+        quarantineColumns = fields.map(\.1)
+        var rowWarnings = RowWarnings()
+        var reported = 0
+        while let record = try reader.next() {
+            var values = FieldValues()
+            var missing: String?
+            var cells: [String] = []
+            for (field, name) in fields {
+                let value: String?
+                if name.hasPrefix("/@") {
+                    value = reader.rootAttributes[String(name.dropFirst(2))]
+                } else if name.hasPrefix("@") {
+                    value = record.attributes[String(name.dropFirst())]
+                } else {
+                    value = record.fields[name]
+                }
+                if let value { values[field] = value } else if missing == nil && !spec.optional.contains(field) { missing = name }
+                cells.append(value ?? "")
+            }
+            let origin = RowOrigin(sourceIndex: slice.sourceIndex, fileIndex: slice.fileIndex, order: rowsRead, line: record.line)
+            rowsRead += 1
+            fingerprints.append(record.fingerprint)
+            let outcome = RawRow.with(origin: origin, values: values, missingField: missing) { validation.validate($0, warnings: &rowWarnings) }
+            switch outcome {
+            case .success(let clean):
+                outcomes.append(Int32(records.count))
+                records.append(pseudonymisation.pseudonymise(clean))
+            case .failure(let rejection):
+                outcomes.append(-1 - Int32(rejections.count))
+                rejections.append(QuarantinedRow(line: rejection.origin.line, reason: rejection.reason, field: rejection.field, cells: cells))
+            }
+            if !rowWarnings.isEmpty {
+                for entry in rowWarnings.entries { warnings.append((Int32(outcomes.count - 1), entry.kind, entry.value)) }
+                rowWarnings.removeAll()
+            }
+            if rowsRead % 4096 == 0, let progress {
+                progress(reader.bytesConsumed - reported)
+                reported = reader.bytesConsumed
+            }
+        }
+        progress?(reader.bytesConsumed - reported)
     }
 }

@@ -22,11 +22,7 @@ public final class Store {
         CREATE TABLE IF NOT EXISTS rejects(
             zeitraum TEXT NOT NULL, run_id INTEGER NOT NULL REFERENCES runs(id), quelle TEXT NOT NULL,
             datei TEXT NOT NULL, zeile INTEGER NOT NULL, grund TEXT NOT NULL, feld TEXT);
-        CREATE TABLE IF NOT EXISTS persons(
-            zeitraum TEXT NOT NULL, pseudonym TEXT NOT NULL, geschlecht TEXT NOT NULL,
-            altersgruppe TEXT NOT NULL, gemeinde TEXT NOT NULL, aufenthalt TEXT NOT NULL,
-            staatsangehoerigkeit TEXT NOT NULL, aktivitaet TEXT, quellen TEXT NOT NULL,
-            PRIMARY KEY(zeitraum, pseudonym));
+        \(personsTable("persons"))
         CREATE TABLE IF NOT EXISTS indikatoren(
             zeitraum TEXT NOT NULL, indikator TEXT NOT NULL, dimension TEXT NOT NULL,
             auspraegung TEXT NOT NULL, wert INTEGER NOT NULL, gesperrt INTEGER NOT NULL,
@@ -38,7 +34,29 @@ public final class Store {
         CREATE INDEX IF NOT EXISTS rejects_zeitraum ON rejects(zeitraum);
         """
 
-    public static let schemaVersion = 1
+    /// Version 2: `persons` is a WITHOUT ROWID table (the key is the row: half the pages of
+    /// version 1, which kept a rowid table and a separate index of the same key).
+    public static let schemaVersion = 2
+
+    static func personsTable(_ name: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(name)(
+            zeitraum TEXT NOT NULL, pseudonym TEXT NOT NULL, geschlecht TEXT NOT NULL,
+            altersgruppe TEXT NOT NULL, gemeinde TEXT NOT NULL, aufenthalt TEXT NOT NULL,
+            staatsangehoerigkeit TEXT NOT NULL, aktivitaet TEXT, quellen TEXT NOT NULL,
+            PRIMARY KEY(zeitraum, pseudonym)) WITHOUT ROWID;
+        """
+    }
+
+    /// Upgrades a store of an earlier klappt in one transaction (nothing is lost).
+    static let migrations: [Int: String] = [
+        1: """
+            \(personsTable("persons_v2"))
+            INSERT INTO persons_v2 SELECT zeitraum, pseudonym, geschlecht, altersgruppe, gemeinde, aufenthalt, staatsangehoerigkeit, aktivitaet, quellen FROM persons;
+            DROP TABLE persons;
+            ALTER TABLE persons_v2 RENAME TO persons;
+            """,
+    ]
 
     private let database: SQLiteDatabase
     public let path: String
@@ -52,6 +70,15 @@ public final class Store {
             let tables = try database.query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")[0][0]
             if version == 0 && tables == "0" {
                 try database.execute("BEGIN IMMEDIATE; \(Store.schema) PRAGMA user_version = \(Store.schemaVersion); COMMIT;")
+            } else if version < Store.schemaVersion, version >= 1 {
+                try database.execute("BEGIN IMMEDIATE")
+                do {
+                    for step in version..<Store.schemaVersion { try database.execute(Store.migrations[step]!) }
+                    try database.execute("PRAGMA user_version = \(Store.schemaVersion); COMMIT;")
+                } catch {
+                    try? database.execute("ROLLBACK")
+                    throw error
+                }
             } else if version != Store.schemaVersion {
                 throw SQLiteDatabase.Failure(code: 0, message: "unbekannte Schema-Version \(version) (erwartet \(Store.schemaVersion))")
             }
@@ -99,13 +126,21 @@ public final class Store {
                     rows: outcome.rejections.map { r in
                         [.text(period), .int(runID), .text(r.source), .text(r.file), .int(r.line), .text(r.reason.rawValue), r.field.map { .text($0) } ?? .null]
                     })
-                try database.run(
-                    "INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?)",
-                    rows: outcome.persons.filter(\.inTargetGroup).map { p in
-                        [.text(period), .text(p.pseudonym.hex), .text(p.sex.rawValue), .text(p.ageGroup ?? ""),
-                         .text(p.municipality.category ?? ""), .text(p.residence.rawValue), .text(p.nationality),
-                         p.activity.map { .text($0.rawValue) } ?? .null, .text(p.sourceIDs.joined(separator: ","))]
-                    })
+                // In key order, so that every page of the table is written once, at its right edge.
+                let persons = outcome.persons.indices.filter { outcome.persons[$0].inTargetGroup }
+                    .sorted { outcome.persons[$0].pseudonym < outcome.persons[$1].pseudonym }
+                try database.insert("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?)", count: persons.count) { row, statement in
+                    let p = outcome.persons[persons[row]]
+                    statement.bind(1, period)
+                    p.pseudonym.withHex { statement.bind(2, $0) }
+                    statement.bind(3, p.sex.rawValue)
+                    statement.bind(4, p.ageGroup ?? "")
+                    statement.bind(5, p.municipality.category ?? "")
+                    statement.bind(6, p.residence.rawValue)
+                    statement.bind(7, p.nationality)
+                    statement.bind(8, p.activity?.rawValue)
+                    statement.bind(9, p.sourceIDs.count == 1 ? p.sourceIDs[0] : p.sourceIDs.joined(separator: ","))
+                }
                 try database.run(
                     "INSERT INTO indikatoren VALUES (?,?,?,?,?,?)",
                     rows: protected.table.cells.map { cell in

@@ -142,3 +142,29 @@ import Testing
         }
     }
 }
+
+/// A big CSV file is read in slices on all cores; cutting it finely must change nothing: not a
+/// figure, not a count, not a line number of a rejected row, not a warning.
+@Suite struct SlicedReadingTests {
+    @Test func finelyCutFilesGiveTheSameOutcomeAsWholeFiles() throws {
+        let directory = makeTemporaryDirectory("klappt-slices")
+        _ = try SampleGenerator(persons: 1500, seed: 11, period: Period("2026-Q3")!).write(to: "\(directory)/in")
+        func run(_ sliceBytes: Int, _ name: String) throws -> RunOutcome {
+            try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+                            output: "\(directory)/\(name)", sliceBytes: sliceBytes)
+        }
+        let whole = try run(QuarterlyRun.defaultSliceBytes, "whole")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: whole.files[0].file)[.size] as? Int)
+        for sliceBytes in [2_000, 7_777, 40_000] {
+            #expect(size > 3 * sliceBytes, "the file must be cut into several slices")
+            let sliced = try run(sliceBytes, "sliced-\(sliceBytes)")
+            #expect(sliced.files == whole.files)
+            #expect(sliced.rejections == whole.rejections)
+            #expect(sliced.warnings == whole.warnings)
+            #expect(sliced.persons == whole.persons)
+            #expect(sliced.filter == whole.filter)
+            #expect(sliced.table?.table.values == whole.table?.table.values)
+        }
+        #expect(!whole.rejections.isEmpty && !whole.warnings.isEmpty && whole.files[0].duplicates > 0)
+    }
+}

@@ -6,9 +6,13 @@ import KlapptTestSupport
     let jobcenter = standardPipeline.sources.first { $0.id == "jobcenter" }!
     let college = standardPipeline.sources.first { $0.id == "berufskolleg" }!
 
-    func row(_ values: [CanonicalField: String], missing: String? = nil) -> RawRow {
-        RawRow(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 7), values: FieldValues(values), missingField: missing, structuralDefect: nil, cells: [])
+    /// A row to validate: its values and the element a record lacks (XML), if any.
+    struct Row {
+        var values: [CanonicalField: String]
+        var missing: String?
     }
+
+    func row(_ values: [CanonicalField: String], missing: String? = nil) -> Row { Row(values: values, missing: missing) }
 
     var validJobcenter: [CanonicalField: String] {
         [.recordID: "123D1", .familyName: "Al-Hassan", .givenName: "Mohammed", .birthDate: "15.05.2000", .sex: "m",
@@ -20,14 +24,17 @@ import KlapptTestSupport
          .postcode: "", .status: "2", .course: "a14", .entryDate: "2026-08-01", .exitDate: "", .asOf: "2026-09-30"]
     }
 
-    func validate(_ source: SourceSpec, _ raw: RawRow) -> (Result<CleanRecord, Rejection>, StageContext) {
-        var context = StageContext(logger: quietLogger)
-        let validation = RecordValidation(source: source, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown)
-        return (validation.validate(raw, warnings: &context), context)
+    func validate(_ source: SourceSpec, _ row: Row) -> (Result<CleanRecord, Rejection>, RowWarnings) {
+        var warnings = RowWarnings()
+        var validation = RecordValidation(source: source, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown)
+        let result = RawRow.with(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 7), values: FieldValues(row.values), missingField: row.missing) {
+            validation.validate($0, warnings: &warnings)
+        }
+        return (result, warnings)
     }
 
     @Test func normalisesAValidJobcenterRow() throws {
-        let (result, context) = validate(jobcenter, row(validJobcenter))
+        let (result, warnings) = validate(jobcenter, row(validJobcenter))
         let record = try result.get()
         #expect(record.givenToken == "mohammed")
         #expect(record.familyToken == "hassan")
@@ -38,7 +45,7 @@ import KlapptTestSupport
         #expect(record.municipality == .district("05978036"))
         #expect(record.activity == .arbeitsuchend)
         #expect(record.status == "ALO")
-        #expect(context.warnings.isEmpty)
+        #expect(warnings.isEmpty)
     }
 
     @Test func normalisesAValidCollegeRecord() throws {
@@ -116,9 +123,9 @@ import KlapptTestSupport
     func residenceTexts(text: String, group: ResidenceGroup) {
         var values = validJobcenter
         values[.residence] = text
-        let (result, context) = validate(jobcenter, row(values))
+        let (result, warnings) = validate(jobcenter, row(values))
         #expect((try? result.get())?.residence == group)
-        #expect((context.warnings["aufenthalt_unbekannt"] != nil) == (text == "Fiktionsbescheinigung"))
+        #expect((warnings["aufenthalt_unbekannt"] != nil) == (text == "Fiktionsbescheinigung"))
     }
 
     @Test(arguments: [

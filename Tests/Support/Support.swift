@@ -26,11 +26,12 @@ public let testKey: [UInt8] = Array(UInt8(0)...UInt8(31))
 /// Runs the project's pipeline on other inputs, as `klappt run --source … --output-dir …` does.
 public func runPipeline(
     jobcenter: String, berufskolleg: String, output: String, period: String = "2026-Q3",
-    mode: QuarterlyRun.Mode = .run, adjust: (inout Pipeline) -> Void = { _ in }
+    mode: QuarterlyRun.Mode = .run, sliceBytes: Int = QuarterlyRun.defaultSliceBytes, adjust: (inout Pipeline) -> Void = { _ in }
 ) throws(KlapptError) -> RunOutcome {
     var pipeline = try standardPipeline.overriding(sources: ["jobcenter": jobcenter, "berufskolleg": berufskolleg], outputDirectory: output)
     adjust(&pipeline)
-    let run = QuarterlyRun(pipeline: pipeline, period: Period(period)!, mode: mode, logger: quietLogger)
+    var run = QuarterlyRun(pipeline: pipeline, period: Period(period)!, mode: mode, logger: quietLogger)
+    run.sliceBytes = sliceBytes
     return try run.execute(key: mode == .run ? testKey : nil)
 }
 

@@ -1,0 +1,105 @@
+import Foundation
+import KlapptFormats
+
+/// Puts the slices of one input file back together, in file order: checks that each slice began
+/// where the one before it ended (else reads it again from there), turns relative line numbers into
+/// the file's, drops exact duplicate rows (SPEC 2.1: the first occurrence in the file stays, with
+/// its warnings; later copies count as duplicates only), and hands the accepted records to the
+/// person index.
+struct FileMerge {
+    let source: SourceSpec
+    let path: String
+    let sha256: String
+    private(set) var quarantined: [QuarantinedRow] = []
+    private(set) var warnings: [String: [String: Int]] = [:]
+    private(set) var quarantineColumns: [String] = []
+    private var seen = Set<RowFingerprint>()
+    private var rowsRead = 0
+    private var duplicates = 0
+    private var reasons: [String: Int] = [:]
+    /// Where the next slice must begin, and the line it begins on.
+    private var expectedStart: Int?
+    private var nextLine = 1
+
+    init(source: SourceSpec, path: String, sha256: String) {
+        self.source = source
+        self.path = path
+        self.sha256 = sha256
+    }
+
+    var account: FileAccount {
+        FileAccount(source: source.id, file: path, sha256: sha256, rowsRead: rowsRead,
+                    accepted: rowsRead - duplicates - quarantined.count, rejected: quarantined.count,
+                    duplicates: duplicates, reasons: reasons, superseded: 0)
+    }
+
+    /// Merges the next slice; `reread` reads a slice again (from the corrected start).
+    mutating func merge(_ result: SliceResult, into index: inout PersonIndex, reread: (FileSlice) -> SliceResult) throws(KlapptError) {
+        var result = result
+        if let range = result.slice.range, let expected = expectedStart, range.lowerBound != expected {
+            // The cut fell inside a record (a quoted line break): the slice before read past it.
+            guard expected < range.upperBound else { return }  // ... and took the whole slice
+            var corrected = result.slice
+            corrected.range = expected..<range.upperBound
+            corrected.firstLine = 0
+            result = reread(corrected)
+        }
+        let lineOffset = result.slice.firstLine == 0 ? nextLine : 0
+        if var failure = result.failure {
+            if case .inputFormat(var error) = failure, let line = error.line {
+                error.line = line + lineOffset
+                failure = .inputFormat(error)
+            }
+            throw failure
+        }
+        quarantineColumns = result.quarantineColumns
+        rowsRead += result.rowsRead
+        var keep = [Bool](repeating: true, count: result.outcomes.count)
+        var kept: [PseudoRecord] = []
+        kept.reserveCapacity(result.records.count)
+        for (row, outcome) in result.outcomes.enumerated() {
+            guard seen.insert(result.fingerprints[row]).inserted else {
+                duplicates += 1
+                keep[row] = false
+                continue
+            }
+            if outcome >= 0 {
+                kept.append(result.records[Int(outcome)])
+            } else {
+                var rejection = result.rejections[Int(-1 - outcome)]
+                rejection.line += lineOffset
+                reasons[rejection.reason.rawValue, default: 0] += 1
+                quarantined.append(rejection)
+            }
+        }
+        for warning in result.warnings where keep[Int(warning.row)] {
+            warnings[warning.kind, default: [:]][warning.value, default: 0] += 1
+        }
+        // Where the next slice must begin and the line it begins on.
+        expectedStart = result.end
+        nextLine = (result.slice.firstLine == 0 ? nextLine : result.slice.firstLine) + result.lineCount
+        result = SliceResult(slice: result.slice)  // release the slice's rows before the index grows
+        index.add(kept)
+    }
+}
+
+/// Adds up the bytes read per file from all slices and reports them (progress on a terminal).
+final class ProgressCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var read: [String: Int] = [:]
+    private let sizes: [String: Int]
+    private let report: @Sendable (String, Int, Int) -> Void
+
+    init(report: @escaping @Sendable (String, Int, Int) -> Void, sizes: [String: Int]) {
+        self.report = report
+        self.sizes = sizes
+    }
+
+    func add(_ path: String, _ bytes: Int) {
+        let total = lock.withLock { () -> Int in
+            read[path, default: 0] += bytes
+            return read[path]!
+        }
+        report(path, total, sizes[path] ?? 0)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import KlapptTestSupport
+import Testing
+@testable import KlapptKit
+
+/// A store written by klappt 1.0 (schema version 1) is upgraded in place, without losing a row.
+@Suite struct StoreMigrationTests {
+    static let version1Persons = """
+        CREATE TABLE persons(
+            zeitraum TEXT NOT NULL, pseudonym TEXT NOT NULL, geschlecht TEXT NOT NULL,
+            altersgruppe TEXT NOT NULL, gemeinde TEXT NOT NULL, aufenthalt TEXT NOT NULL,
+            staatsangehoerigkeit TEXT NOT NULL, aktivitaet TEXT, quellen TEXT NOT NULL,
+            PRIMARY KEY(zeitraum, pseudonym));
+        """
+
+    @Test func version1StoreIsUpgradedWithItsPersons() throws {
+        let path = "\(makeTemporaryDirectory("klappt-store"))/klappt.sqlite"
+        do {
+            let database = try SQLiteDatabase(path: path)
+            let others = Store.schema.replacingOccurrences(of: Store.personsTable("persons"), with: "")
+            try database.execute("BEGIN; \(others) \(Self.version1Persons) PRAGMA user_version = 1; COMMIT;")
+            try database.execute("INSERT INTO persons VALUES ('2026-Q2', 'ab12', 'w', '18-20', '05978036', 'duldung', 'SYR', 'schule', 'berufskolleg')")
+            try database.execute("INSERT INTO persons VALUES ('2026-Q2', '00ff', 'm', '24-26', 'unbekannt', 'schutz', 'AFG', NULL, 'jobcenter,berufskolleg')")
+        }
+        let store = try Store(path: path)
+        #expect(try store.query("PRAGMA user_version") == [["2"]])
+        #expect(try store.query("SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = 'persons'") == [["1"]])
+        #expect(try store.query("SELECT pseudonym, aktivitaet, quellen FROM persons ORDER BY pseudonym") == [
+            ["00ff", nil, "jobcenter,berufskolleg"], ["ab12", "schule", "berufskolleg"],
+        ])
+        // Opening again changes nothing.
+        _ = try Store(path: path)
+        #expect(try store.query("SELECT COUNT(*) FROM persons") == [["2"]])
+    }
+
+    @Test func unknownNewerVersionIsRefused() throws {
+        let path = "\(makeTemporaryDirectory("klappt-store"))/klappt.sqlite"
+        do {
+            let database = try SQLiteDatabase(path: path)
+            try database.execute("CREATE TABLE runs(id INTEGER); PRAGMA user_version = 9;")
+        }
+        #expect(throws: KlapptError.self) { _ = try Store(path: path) }
+    }
+}
