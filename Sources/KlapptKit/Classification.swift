@@ -8,8 +8,14 @@ public struct PersonFacts: Sendable, Equatable {
     public var nationality: String
     public var municipality: Municipality
     public var residence: ResidenceGroup
-    public var sources: Set<SourceRole>
-    public var sourceIDs: [String]
+    /// Bit i: the person has a record of the pipeline's source i.
+    public var sourceMask: UInt64
+    /// The pipeline's source ids (shared by all persons; `sourceIDs` picks from them).
+    let allSourceIDs: [String]
+    /// The ids of the sources the person has records in, in pipeline order.
+    public var sourceIDs: [String] { allSourceIDs.indices.filter { sourceMask & (1 << UInt64($0)) != 0 }.map { allSourceIDs[$0] } }
+    /// Whether records of more than one source were linked.
+    public var isLinked: Bool { sourceMask & (sourceMask &- 1) != 0 }
     public var ageInRange: Bool
     public var refugeeContext: Bool
     public var inDistrict: Bool
@@ -31,11 +37,11 @@ public struct Classification: Sendable {
     }
 
     public func facts(for person: Person) -> PersonFacts {
-        facts(pseudonym: person.pseudonym, records: person.records[...])
+        facts(pseudonym: person.pseudonym, records: person.records)
     }
 
     /// The facts of one person from its records in SPEC 4.2 order.
-    public func facts(pseudonym: PersonPseudonym, records: ArraySlice<PseudoRecord>) -> PersonFacts {
+    public func facts<Records: Collection<PseudoRecord>>(pseudonym: PersonPseudonym, records: Records) -> PersonFacts {
         // SPEC 4.2: attributes from the first record in job-centre-first order.
         let first = records[records.startIndex]
         let residence = records.first(where: { $0.residence != .unbekannt })?.residence ?? .unbekannt
@@ -44,17 +50,15 @@ public struct Classification: Sendable {
         var activity: Activity?
         var flows = Flows()
         var sourceMask: UInt64 = 0
-        var roles = Set<SourceRole>()
         for record in records {
             if let current = record.currentActivity, activity.map({ current < $0 }) ?? true { activity = current }
             flows.formUnion(record.flows)
             sourceMask |= 1 << UInt64(record.origin.sourceIndex & 63)
-            roles.insert(record.role)
         }
         return PersonFacts(
             pseudonym: pseudonym, sex: first.sex, age: first.age, ageGroup: ageGroup,
             nationality: first.nationality, municipality: first.municipality, residence: residence,
-            sources: roles, sourceIDs: sourceIDs.indices.filter { sourceMask & (1 << UInt64($0)) != 0 }.map { sourceIDs[$0] },
+            sourceMask: sourceMask, allSourceIDs: sourceIDs,
             ageInRange: rules.minAge <= first.age && first.age <= rules.maxAge,
             refugeeContext: rules.residenceGroups.contains(residence),
             inDistrict: first.municipality != .outside,

@@ -13,8 +13,18 @@ public enum ResidenceGroup: String, CaseIterable, Sendable, Codable {
 public enum Activity: String, CaseIterable, Sendable, Codable, Comparable {
     case ausbildung, beschaeftigung, schule, massnahme, arbeitsuchend, sonstige
 
-    public static func < (lhs: Activity, rhs: Activity) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    public static func < (lhs: Activity, rhs: Activity) -> Bool { lhs.priority < rhs.priority }
+
+    /// Position in the priority order (the order of the cases).
+    var priority: Int {
+        switch self {
+        case .ausbildung: return 0
+        case .beschaeftigung: return 1
+        case .schule: return 2
+        case .massnahme: return 3
+        case .arbeitsuchend: return 4
+        case .sonstige: return 5
+        }
     }
 }
 

@@ -13,7 +13,7 @@ struct FileMerge {
     private(set) var quarantined: [QuarantinedRow] = []
     private(set) var warnings: [String: [String: Int]] = [:]
     private(set) var quarantineColumns: [String] = []
-    private var seen = Set<RowFingerprint>()
+    private var seen = RandomKeyTable()
     private var rowsRead = 0
     private var duplicates = 0
     private var reasons: [String: Int] = [:]
@@ -58,7 +58,8 @@ struct FileMerge {
         var kept: [PseudoRecord] = []
         kept.reserveCapacity(result.records.count)
         for (row, outcome) in result.outcomes.enumerated() {
-            guard seen.insert(result.fingerprints[row]).inserted else {
+            let fingerprint = result.fingerprints[row]
+            guard seen.insert(fingerprint.a, fingerprint.b) else {
                 duplicates += 1
                 keep[row] = false
                 continue

@@ -72,21 +72,36 @@ public struct IndicatorTable: Sendable {
     }
 
     /// Counts the target-group persons: the stock (with an activity), and each flow (SPEC 4.3, 4.4).
+    /// Counting goes into one flat array per dimension (category position x indicator); the cells
+    /// are filled from it at the end.
     public static func aggregate(_ persons: [PersonFacts], dimensions: [Dimension]) -> IndicatorTable {
         var table = IndicatorTable(dimensions: dimensions)
+        let indicators = Indicator.allCases
+        let ordinal = Dictionary(uniqueKeysWithValues: indicators.enumerated().map { ($1, $0) })
+        let activityOrdinal = Dictionary(uniqueKeysWithValues: Activity.allCases.map { ($0, ordinal[Indicator(rawValue: $0.rawValue)!]!) })
+        let positions = dimensions.map { Dictionary($0.categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
+        var counts = dimensions.map { [Int](repeating: 0, count: $0.categories.count * indicators.count) }
+        let personen = ordinal[.personen]!, entry = ordinal[.eintrittAusbildung]!, qualification = ordinal[.abschluss]!, dropout = ordinal[.abbruch]!
+        var counted: [Int] = []
         for person in persons where person.inTargetGroup {
-            var indicators: [Indicator] = []
+            counted.removeAll(keepingCapacity: true)
             if let activity = person.activity {
-                indicators.append(.personen)
-                indicators.append(Indicator(rawValue: activity.rawValue)!)
+                counted.append(personen)
+                counted.append(activityOrdinal[activity]!)
             }
-            if person.flows.contains(.trainingEntry) { indicators.append(.eintrittAusbildung) }
-            if person.flows.contains(.qualification) { indicators.append(.abschluss) }
-            if person.flows.contains(.dropout) { indicators.append(.abbruch) }
-            for dimension in dimensions {
-                guard let category = dimension.categoryOf(person) else { continue }
-                for indicator in indicators {
-                    table.values[CellID(indicator: indicator, dimension: dimension.name, category: category), default: 0] += 1
+            if person.flows.contains(.trainingEntry) { counted.append(entry) }
+            if person.flows.contains(.qualification) { counted.append(qualification) }
+            if person.flows.contains(.dropout) { counted.append(dropout) }
+            if counted.isEmpty { continue }
+            for (position, dimension) in dimensions.enumerated() {
+                guard let category = dimension.categoryOf(person), let row = positions[position][category] else { continue }
+                for indicator in counted { counts[position][row * indicators.count + indicator] += 1 }
+            }
+        }
+        for (position, dimension) in dimensions.enumerated() {
+            for (row, category) in dimension.categories.enumerated() {
+                for (column, indicator) in indicators.enumerated() {
+                    table.values[CellID(indicator: indicator, dimension: dimension.name, category: category)] = counts[position][row * indicators.count + column]
                 }
             }
         }

@@ -2,15 +2,10 @@
 /// per customer number or student id, and groups the rest into persons by pseudonym.
 public struct PersonIndex: Sendable {
     private var records: [PseudoRecord] = []
-    /// (source, record key) -> index in `records` of the row that currently wins.
-    private var winners: [ScopedKey: Int] = [:]
-    /// Indices of rows that lost to a newer row of the same id.
-    private var supersededRows = Set<Int>()
-
-    struct ScopedKey: Hashable {
-        var source: Int
-        var key: RecordKey
-    }
+    /// (source, record key) -> position in `records` of the row that currently wins.
+    private var winners = RandomKeyTable()
+    /// Rows that lost to a newer row of the same id.
+    private var superseded: [Bool] = []
 
     public init() {}
 
@@ -19,12 +14,12 @@ public struct PersonIndex: Sendable {
     public mutating func add(_ batch: [PseudoRecord]) {
         let base = records.count
         if records.isEmpty { records = batch } else { records.append(contentsOf: batch) }
+        superseded.append(contentsOf: repeatElement(false, count: batch.count))
         for position in base..<records.count { register(position) }
     }
 
     public mutating func add(_ record: PseudoRecord) {
-        records.append(record)
-        register(records.count - 1)
+        add([record])
     }
 
     /// SPEC 4.1: of several rows with the same id in a source, the row from the newest file (by
@@ -33,16 +28,17 @@ public struct PersonIndex: Sendable {
     private mutating func register(_ position: Int) {
         let record = records[position]
         guard let key = record.recordKey else { return }
-        let scopedKey = ScopedKey(source: record.origin.sourceIndex, key: key)
-        if let previous = winners[scopedKey] {
+        // The key is a random digest; the source only has to make ids of different sources differ.
+        let a = key.a ^ (UInt64(record.origin.sourceIndex) &* 0x9E37_79B9_7F4A_7C15)
+        if let previous = winners.value(a, key.b).map(Int.init) {
             if PersonIndex.isNewer(record, than: records[previous]) {
-                winners[scopedKey] = position
-                supersededRows.insert(previous)
+                winners.set(a, key.b, Int32(position))
+                superseded[previous] = true
             } else {
-                supersededRows.insert(position)
+                superseded[position] = true
             }
         } else {
-            winners[scopedKey] = position
+            winners.set(a, key.b, Int32(position))
         }
     }
 
@@ -58,64 +54,57 @@ public struct PersonIndex: Sendable {
     /// Rows that lost to a newer row of the same id, by (source index, file index) of the losing row.
     public func supersededCounts() -> [Int: [Int: Int]] {
         var counts: [Int: [Int: Int]] = [:]
-        for position in supersededRows {
-            let record = records[position]
-            counts[record.origin.sourceIndex, default: [:]][record.origin.fileIndex, default: 0] += 1
+        for (position, lost) in superseded.enumerated() where lost {
+            let origin = records[position].origin
+            counts[origin.sourceIndex, default: [:]][origin.fileIndex, default: 0] += 1
         }
         return counts
     }
 
+    /// Where a record stands in the sort that groups persons.
+    struct SortKey {
+        /// The pseudonym's first word (full pseudonyms are compared only when these tie).
+        var person: UInt64
+        /// SPEC 4.2 order within the person: job centre first, then source, file, row.
+        var rank: UInt64
+        var position: Int32
+    }
+
     /// Calls `body` once per person with its surviving records in SPEC 4.2 order: job-centre
     /// records first (file order), then college records (files in path order, records in file
-    /// order). Persons come in the order of their first record, which is fixed by the inputs.
-    /// One pass to count, one to place (a counting sort by person), no array per person.
-    /// The index is emptied on the way (its rows are moved into person order and then released), so
-    /// that rows and per-person results are not both held at their largest.
-    public mutating func drainPersons(_ body: (PersonPseudonym, ArraySlice<PseudoRecord>) -> Void) {
-        var ids: [PersonPseudonym: Int] = [:]
-        ids.reserveCapacity(records.count)
-        var owners: [PersonPseudonym] = []
-        var personOf = [Int](repeating: -1, count: records.count)
-        var counts: [Int] = []
-        for (position, record) in records.enumerated() where !supersededRows.contains(position) {
-            let id: Int
-            if let known = ids[record.person] {
-                id = known
-            } else {
-                id = owners.count
-                ids[record.person] = id
-                owners.append(record.person)
-                counts.append(0)
+    /// order). Persons come in pseudonym order, which the inputs and the key fix.
+    ///
+    /// One sort of compact keys groups everything; the index is emptied afterwards.
+    public mutating func drainPersons(_ body: (PersonPseudonym, PersonRecords) -> Void) {
+        var keys: [SortKey] = []
+        keys.reserveCapacity(records.count)
+        for (position, record) in records.enumerated() where !superseded[position] {
+            let origin = record.origin
+            let rank = UInt64(record.role.precedence) << 63 | UInt64(origin.sourceIndex & 0x7F) << 56
+                | UInt64(origin.fileIndex & 0xFFFF) << 40 | UInt64(origin.order & 0xFF_FFFF_FFFF)
+            keys.append(SortKey(person: record.person.words.0, rank: rank, position: Int32(position)))
+        }
+        superseded = []
+        winners = RandomKeyTable()
+        records.withUnsafeBufferPointer { records in
+            keys.sort { x, y in
+                if x.person != y.person { return x.person < y.person }
+                let p = records[Int(x.position)].person, q = records[Int(y.position)].person
+                if p != q { return p < q }
+                return x.rank < y.rank
             }
-            personOf[position] = id
-            counts[id] += 1
-        }
-        var starts = [Int](repeating: 0, count: counts.count + 1)
-        for id in counts.indices { starts[id + 1] = starts[id] + counts[id] }
-        var next = starts
-        var placed = [PseudoRecord]()
-        placed.reserveCapacity(starts.last ?? 0)
-        var order = [Int](repeating: 0, count: starts.last ?? 0)
-        for (position, id) in personOf.enumerated() where id >= 0 {
-            order[next[id]] = position
-            next[id] += 1
-        }
-        for index in order { placed.append(records[index]) }
-        records = []
-        winners = [:]
-        supersededRows = []
-        order = []
-        personOf = []
-        for id in owners.indices {
-            var group = placed[starts[id]..<starts[id + 1]]
-            if group.count > 1 {
-                group.sort {
-                    ($0.role.precedence, $0.origin.sourceIndex, $0.origin.fileIndex, $0.origin.order)
-                        < ($1.role.precedence, $1.origin.sourceIndex, $1.origin.fileIndex, $1.origin.order)
+            keys.withUnsafeBufferPointer { keys in
+                var start = 0
+                while start < keys.count {
+                    let person = records[Int(keys[start].position)].person
+                    var end = start + 1
+                    while end < keys.count, keys[end].person == keys[start].person, records[Int(keys[end].position)].person == person { end += 1 }
+                    body(person, PersonRecords(records: records, keys: UnsafeBufferPointer(rebasing: keys[start..<end])))
+                    start = end
                 }
             }
-            body(owners[id], group)
         }
+        records = []
     }
 
     /// All persons as values (for tests and small inputs; the run uses `drainPersons`).
@@ -125,6 +114,17 @@ public struct PersonIndex: Sendable {
         copy.drainPersons { result.append(Person(pseudonym: $0, records: Array($1))) }
         return result
     }
+}
+
+/// The records of one person, in SPEC 4.2 order: a view into the index, valid during the call
+/// that receives it.
+public struct PersonRecords: RandomAccessCollection {
+    let records: UnsafeBufferPointer<PseudoRecord>
+    let keys: UnsafeBufferPointer<PersonIndex.SortKey>
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { keys.count }
+    public subscript(position: Int) -> PseudoRecord { records[Int(keys[position].position)] }
 }
 
 /// A linked person: a pseudonym and its records in SPEC 4.2 order.

@@ -171,15 +171,16 @@ public struct QuarterlyRun: Sendable {
         // Only target-group persons are kept; everyone else is counted on the way (funnel, sources).
         var persons: [PersonFacts] = []
         var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
-        var bySource = Dictionary(uniqueKeysWithValues: pipeline.sources.map { ($0.id, 0) })
+        var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
         var linked = 0
         index.drainPersons { pseudonym, records in
             let facts = classification.facts(pseudonym: pseudonym, records: records)
             funnel.count(facts)
-            for id in facts.sourceIDs { bySource[id, default: 0] += 1 }
-            if facts.sourceIDs.count > 1 { linked += 1 }
+            for source in bySourceIndex.indices where facts.sourceMask & (1 << UInt64(source)) != 0 { bySourceIndex[source] += 1 }
+            if facts.isLinked { linked += 1 }
             if facts.inTargetGroup { persons.append(facts) }
         }
+        let bySource = Dictionary(uniqueKeysWithValues: zip(pipeline.sources.map(\.id), bySourceIndex))
         steps.done("personen")
         var outcome = RunOutcome(
             period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,

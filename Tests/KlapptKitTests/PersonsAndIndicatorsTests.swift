@@ -31,8 +31,9 @@ import KlapptTestSupport
         index.add(record("p", key: "k", file: 0, order: 5, asOf: september, activity: .sonstige))
         index.add(record("q", key: "other", file: 0, order: 6, asOf: september, activity: .schule))
         let persons = index.persons()
-        #expect(persons.map(\.pseudonym) == ["p", "q"].map(Self.pseudonymizer.personPseudonym))
-        #expect(persons[0].records.map(\.currentActivity) == [.sonstige])
+        // Persons come in pseudonym order.
+        #expect(persons.map(\.pseudonym) == ["p", "q"].map(Self.pseudonymizer.personPseudonym).sorted())
+        #expect(persons.first { $0.pseudonym == Self.pseudonymizer.personPseudonym("p") }?.records.map(\.currentActivity) == [.sonstige])
     }
 
     @Test func sameIdInAnotherSourceIsAnotherRecord() {

@@ -1,0 +1,74 @@
+/// A hash table for 128-bit keys that are already uniformly random (row fingerprints, keyed
+/// digests of record ids), mapping each to an `Int32`. Such keys need no hashing: their low bits
+/// pick the slot. Open addressing with linear probing, keys inline, no per-entry allocation.
+///
+/// Swift's `Set` and `Dictionary` hash every key again with SipHash; for the millions of rows of a
+/// state-wide export that was the largest single cost of linking (README, Performance).
+struct RandomKeyTable: Sendable {
+    private var keys: [UInt64]
+    /// -1 marks an empty slot.
+    private var values: [Int32]
+    private var mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 16) {
+        var slots = 16
+        while slots < capacity * 2 { slots *= 2 }
+        keys = [UInt64](repeating: 0, count: 2 * slots)
+        values = [Int32](repeating: -1, count: slots)
+        mask = slots - 1
+    }
+
+    /// The value of `key`, if present.
+    func value(_ a: UInt64, _ b: UInt64) -> Int32? {
+        var slot = Int(truncatingIfNeeded: a ^ (b >> 32)) & mask
+        while true {
+            let value = values[slot]
+            if value < 0 { return nil }
+            if keys[2 * slot] == a && keys[2 * slot + 1] == b { return value }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Sets the value of `key` (`value` >= 0); returns the previous value, nil when the key is new.
+    @discardableResult
+    mutating func set(_ a: UInt64, _ b: UInt64, _ value: Int32) -> Int32? {
+        precondition(value >= 0)
+        var slot = Int(truncatingIfNeeded: a ^ (b >> 32)) & mask
+        while true {
+            let old = values[slot]
+            if old < 0 { break }
+            if keys[2 * slot] == a && keys[2 * slot + 1] == b {
+                values[slot] = value
+                return old
+            }
+            slot = (slot + 1) & mask
+        }
+        keys[2 * slot] = a
+        keys[2 * slot + 1] = b
+        values[slot] = value
+        count += 1
+        if count * 10 > values.count * 7 { grow() }
+        return nil
+    }
+
+    /// Adds `key` with `value` unless present; true when it was new.
+    mutating func insert(_ a: UInt64, _ b: UInt64, _ value: Int32 = 0) -> Bool {
+        if self.value(a, b) != nil { return false }
+        set(a, b, value)
+        return true
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldValues = values
+        let slots = values.count * 2
+        keys = [UInt64](repeating: 0, count: 2 * slots)
+        values = [Int32](repeating: -1, count: slots)
+        mask = slots - 1
+        count = 0
+        for slot in oldValues.indices where oldValues[slot] >= 0 {
+            set(oldKeys[2 * slot], oldKeys[2 * slot + 1], oldValues[slot])
+        }
+    }
+}
