@@ -203,12 +203,23 @@ public final class CSVReader {
         // 0 field start, 1 unquoted, 2 inside quotes, 3 just after a quote inside quotes.
         var state: UInt8 = 0
         var newlines = 0
-        rawStarts.removeAll(keepingCapacity: true)
-        rawQuoted.removeAll(keepingCapacity: true)
-        rawStarts.append(0)
-        rawQuoted.append(false)
+        // The field boundaries are collected in locals (moved out and back): a class property
+        // touched per byte or field costs a dynamic exclusivity check each time.
+        var starts: [Int32] = []
+        var quoted: [Bool] = []
+        swap(&starts, &rawStarts)
+        swap(&quoted, &rawQuoted)
+        defer {
+            swap(&starts, &rawStarts)
+            swap(&quoted, &rawQuoted)
+        }
+        starts.removeAll(keepingCapacity: true)
+        quoted.removeAll(keepingCapacity: true)
+        starts.append(0)
+        quoted.append(false)
         while true {
-            var position = start + scanned
+            let recordStart = start
+            var position = recordStart + scanned
             let limit = end
             let bytes = buffer
             while position < limit {
@@ -220,7 +231,7 @@ public final class CSVReader {
                 }
                 if byte == quote {
                     if state == 0 {
-                        rawQuoted[rawQuoted.count - 1] = true
+                        quoted[quoted.count - 1] = true
                         state = 2
                     } else if state == 3 {
                         state = 2  // a doubled quote inside quotes
@@ -229,8 +240,8 @@ public final class CSVReader {
                     continue
                 }
                 if byte == delimiter {
-                    rawStarts.append(Int32(position + 1 - start))
-                    rawQuoted.append(false)
+                    starts.append(Int32(position + 1 - recordStart))
+                    quoted.append(false)
                     state = 0
                     position += 1
                     continue
@@ -238,12 +249,12 @@ public final class CSVReader {
                 state = 1
                 if byte == 0x0A {
                     newlines += 1
-                    let recordEnd = position > start && bytes[position - 1] == 0x0D ? position - 1 : position
+                    let recordEnd = position > recordStart && bytes[position - 1] == 0x0D ? position - 1 : position
                     return (recordEnd, position + 1 - recordEnd, newlines)
                 }
                 position += 1
             }
-            scanned = position - start
+            scanned = position - recordStart
             if scanned > options.maxRecordBytes {
                 throw FormatError(.tooLong, file: path, line: line, message: "Ein Datensatz ist länger als \(options.maxRecordBytes) Bytes; vermutlich fehlt ein schließendes Anführungszeichen.")
             }
@@ -262,13 +273,18 @@ public final class CSVReader {
     /// Turns the raw field boundaries into field spans, unescaping quoted fields in place.
     private func unescapeFields(_ record: UnsafeMutableBufferPointer<UInt8>) {
         let quote = options.quote
-        let count = rawStarts.count
-        fields.removeAll(keepingCapacity: true)
+        let starts = rawStarts
+        let quoted = rawQuoted
+        var spans: [FieldSpan] = []
+        swap(&spans, &fields)
+        defer { swap(&spans, &fields) }
+        let count = starts.count
+        spans.removeAll(keepingCapacity: true)
         for index in 0..<count {
-            let rawStart = Int(rawStarts[index])
-            let rawEnd = index + 1 < count ? Int(rawStarts[index + 1]) - 1 : record.count
-            guard rawQuoted[index] else {
-                fields.append(FieldSpan(start: Int32(rawStart), count: Int32(rawEnd - rawStart)))
+            let rawStart = Int(starts[index])
+            let rawEnd = index + 1 < count ? Int(starts[index + 1]) - 1 : record.count
+            guard quoted[index] else {
+                spans.append(FieldSpan(start: Int32(rawStart), count: Int32(rawEnd - rawStart)))
                 continue
             }
             var read = rawStart + 1
@@ -291,7 +307,7 @@ public final class CSVReader {
                 write += 1
                 read += 1
             }
-            fields.append(FieldSpan(start: Int32(rawStart), count: Int32(write - rawStart)))
+            spans.append(FieldSpan(start: Int32(rawStart), count: Int32(write - rawStart)))
         }
     }
 

@@ -32,7 +32,11 @@ public struct CSVWriter: Sendable {
         if let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
             cell = "'" + cell
         }
-        if cell.contains(delimiter) || cell.contains("\"") || cell.contains("\n") || cell.contains("\r") {
+        let delimiterByte = delimiter.asciiValue
+        let needsQuotes = delimiterByte == nil
+            ? cell.contains(delimiter) || cell.utf8.contains { $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+            : cell.utf8.contains { $0 == delimiterByte! || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        if needsQuotes {
             return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return cell

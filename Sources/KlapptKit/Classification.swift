@@ -5,7 +5,7 @@ public struct PersonFacts: Sendable, Equatable {
     public var sex: Sex
     public var age: Int
     public var ageGroup: String?
-    public var nationality: String
+    public var nationality: ShortText
     public var municipality: Municipality
     public var residence: ResidenceGroup
     /// Bit i: the person has a record of the pipeline's source i.

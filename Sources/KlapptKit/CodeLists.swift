@@ -29,7 +29,10 @@ public struct CodeLists: Sendable {
     ) throws(PipelineError) {
         let nat = try CodeList(path: nationalities)
         try nat.require("schluessel", "iso3")
-        self.nationalities = try nat.map(key: "schluessel") { row, _ in row["iso3"]! }
+        self.nationalities = try nat.map(key: "schluessel") { (row, line) throws(PipelineError) in
+            guard ShortText(exactly: row["iso3"]!) != nil else { throw PipelineError(file: nationalities, line: line, message: "ISO-Code „\(row["iso3"]!)“ ist zu lang.") }
+            return row["iso3"]!
+        }
 
         let res = try CodeList(path: residence)
         try res.require("text", "gruppe")
@@ -48,7 +51,10 @@ public struct CodeLists: Sendable {
 
         let plz = try CodeList(path: postcodes)
         try plz.require("plz", "ags", "gemeinde")
-        self.postcodes = try plz.map(key: "plz") { row, _ in row["ags"]! }
+        self.postcodes = try plz.map(key: "plz") { (row, line) throws(PipelineError) in
+            guard ShortText(exactly: row["ags"]!) != nil else { throw PipelineError(file: postcodes, line: line, message: "AGS „\(row["ags"]!)“ ist zu lang.") }
+            return row["ags"]!
+        }
         var seen: [String: String] = [:]
         for row in plz.rows { seen[row["ags"]!] = seen[row["ags"]!] ?? row["gemeinde"]! }
         self.municipalities = seen.sorted { $0.key < $1.key }.map { (ags: $0.key, name: $0.value) }

@@ -40,7 +40,7 @@ public struct Flows: OptionSet, Sendable, Hashable {
 /// Where a person lives, from the postcode (SPEC 3.3).
 public enum Municipality: Hashable, Sendable {
     /// A municipality of the district, by its AGS.
-    case district(String)
+    case district(ShortText)
     /// Postcode empty.
     case unknown
     /// Any other postcode.
@@ -49,7 +49,7 @@ public enum Municipality: Hashable, Sendable {
     /// The category label of the `gemeinde` dimension; nil outside the district.
     public var category: String? {
         switch self {
-        case .district(let ags): return ags
+        case .district(let ags): return ags.string
         case .unknown: return "unbekannt"
         case .outside: return nil
         }

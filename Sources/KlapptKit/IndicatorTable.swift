@@ -25,7 +25,7 @@ public struct Dimension: Sendable, Equatable {
             Dimension(name: "geschlecht", categories: Sex.allCases.map(\.rawValue)) { $0.sex.rawValue },
             Dimension(name: "altersgruppe", categories: pipeline.targetGroup.ageGroups.map(\.label)) { $0.ageGroup },
             Dimension(name: "aufenthalt", categories: pipeline.targetGroup.residenceGroups.map(\.rawValue)) { $0.residence.rawValue },
-            Dimension(name: "staatsangehoerigkeit", categories: pipeline.nationalityBreakdown + ["sonstige", "unbekannt"]) { $0.nationality },
+            Dimension(name: "staatsangehoerigkeit", categories: pipeline.nationalityBreakdown + ["sonstige", "unbekannt"]) { $0.nationality.string },
         ]
     }
 }

@@ -13,8 +13,19 @@ import KlapptFormats
 /// below on decoded text, so the rules live in one place whatever the input encoding.
 public struct RecordValidation: Sendable {
     public let source: SourceSpec
-    public let codeLists: CodeLists
-    public let nationalityBreakdown: Set<String>
+    /// The code lists and the breakdown, behind one reference: the normalisers capture it per
+    /// row, and copying the struct of dictionaries instead cost a retain and release of each.
+    final class Rules: Sendable {
+        let codeLists: CodeLists
+        let nationalityBreakdown: Set<String>
+        init(codeLists: CodeLists, nationalityBreakdown: Set<String>) {
+            self.codeLists = codeLists
+            self.nationalityBreakdown = nationalityBreakdown
+        }
+    }
+
+    private let rules: Rules
+    public var codeLists: CodeLists { rules.codeLists }
 
     /// Mapped date fields other than the birth date, and whether a course is mapped: looked up
     /// once, not per row.
@@ -30,14 +41,13 @@ public struct RecordValidation: Sendable {
     private var statusMemo = ByteMemo<(status: String, activity: Activity, current: Bool, leaving: Leaving?)?>()
     private var courseMemo = ByteMemo<Activity?>()
     private var sexMemo = ByteMemo<Normalised<Sex>>()
-    private var nationalityMemo = ByteMemo<Normalised<String>>()
+    private var nationalityMemo = ByteMemo<Normalised<ShortText>>()
     private var postcodeMemo = ByteMemo<Municipality>()
     private var residenceMemo = ByteMemo<Normalised<ResidenceGroup>>()
 
     public init(source: SourceSpec, codeLists: CodeLists, nationalityBreakdown: [String]) {
         self.source = source
-        self.codeLists = codeLists
-        self.nationalityBreakdown = Set(nationalityBreakdown)
+        rules = Rules(codeLists: codeLists, nationalityBreakdown: Set(nationalityBreakdown))
         otherDateFields = [CanonicalField.statusSince, .entryDate, .exitDate, .asOf].filter { source.fields[$0] != nil }
         mapsCourse = source.fields[.course] != nil
     }
@@ -64,14 +74,14 @@ public struct RecordValidation: Sendable {
 
         let statusBytes = value(.status)
         let role = source.role
-        let lists = codeLists
-        guard let status = statusMemo.value(for: statusBytes, compute: { RecordValidation.status(text(statusBytes), role: role, codeLists: lists) }) else {
+        let rules = self.rules
+        guard let status = statusMemo.value(for: statusBytes, compute: { RecordValidation.status(text(statusBytes), role: role, codeLists: rules.codeLists) }) else {
             return reject(.statusUnknown, .status)
         }
         var activity = status.activity
         if role == .berufskolleg || mapsCourse {
             let courseBytes = value(.course)
-            guard let course = courseMemo.value(for: courseBytes, compute: { lists.courses[text(courseBytes).uppercased()] }) else {
+            guard let course = courseMemo.value(for: courseBytes, compute: { rules.codeLists.courses[text(courseBytes).uppercased()] }) else {
                 return reject(.courseUnknown, .course)
             }
             if role == .berufskolleg { activity = course }
@@ -89,10 +99,9 @@ public struct RecordValidation: Sendable {
         }
 
         let sexBytes = value(.sex), nationalityBytes = value(.nationality), postcodeBytes = value(.postcode), residenceBytes = value(.residence)
-        let breakdown = nationalityBreakdown
-        let sex = sexMemo.value(for: sexBytes) { RecordValidation.sex(text(sexBytes), codeLists: lists) }
-        let nationality = nationalityMemo.value(for: nationalityBytes) { RecordValidation.nationality(text(nationalityBytes), codeLists: lists, breakdown: breakdown) }
-        let residence = residenceMemo.value(for: residenceBytes) { RecordValidation.residence(text(residenceBytes), codeLists: lists) }
+        let sex = sexMemo.value(for: sexBytes) { RecordValidation.sex(text(sexBytes), codeLists: rules.codeLists) }
+        let nationality = nationalityMemo.value(for: nationalityBytes) { RecordValidation.nationality(text(nationalityBytes), codeLists: rules.codeLists, breakdown: rules.nationalityBreakdown) }
+        let residence = residenceMemo.value(for: residenceBytes) { RecordValidation.residence(text(residenceBytes), codeLists: rules.codeLists) }
         if let warning = sex.warning { warnings.warn(warning.kind, warning.value) }
         if let warning = nationality.warning { warnings.warn(warning.kind, warning.value) }
         if let warning = residence.warning { warnings.warn(warning.kind, warning.value) }
@@ -100,7 +109,7 @@ public struct RecordValidation: Sendable {
             origin: row.origin, role: role, recordID: text(value(.recordID)),
             givenToken: givenToken, familyToken: familyToken, birthDate: birthDate,
             sex: sex.value, nationality: nationality.value,
-            municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: lists) },
+            municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: rules.codeLists) },
             residence: residence.value,
             status: status.status, activity: activity,
             statusSince: statusSince, entryDate: entryDate, exitDate: exitDate, asOf: asOf,
@@ -127,7 +136,7 @@ public struct RecordValidation: Sendable {
 
     /// SPEC 3.4: DESTATIS key -> breakdown category. Keys are 3 digits; shorter numbers are
     /// left-padded (`0` -> `000`) because spreadsheets drop leading zeros.
-    static func nationality(_ text: String, codeLists: CodeLists, breakdown: Set<String>) -> Normalised<String> {
+    static func nationality(_ text: String, codeLists: CodeLists, breakdown: Set<String>) -> Normalised<ShortText> {
         if text.isEmpty { return Normalised(value: "unbekannt") }
         var key = text
         if key.count < 3, key.allSatisfy({ $0.isASCII && $0.isNumber }) {
@@ -137,13 +146,13 @@ public struct RecordValidation: Sendable {
             return Normalised(value: "unbekannt", warning: ("staatsangehoerigkeit_unbekannt", text))
         }
         if iso == "unbekannt" { return Normalised(value: "unbekannt") }
-        return Normalised(value: breakdown.contains(iso) ? iso : "sonstige")
+        return Normalised(value: breakdown.contains(iso) ? ShortText(iso) : "sonstige")
     }
 
     /// SPEC 3.3.
     static func municipality(_ postcode: String, codeLists: CodeLists) -> Municipality {
         if postcode.isEmpty { return .unknown }
-        if let ags = codeLists.postcodes[postcode] { return .district(ags) }
+        if let ags = codeLists.postcodes[postcode] { return .district(ShortText(ags)) }
         return .outside
     }
 

@@ -152,7 +152,7 @@ public struct CleanRecord: Sendable {
     public var birthDate: CivilDate
     public var sex: Sex
     /// Breakdown category: one of the pipeline's ISO codes, `sonstige` or `unbekannt`.
-    public var nationality: String
+    public var nationality: ShortText
     public var municipality: Municipality
     public var residence: ResidenceGroup
     public var status: String
@@ -179,7 +179,7 @@ public enum Leaving: String, Sendable {
 /// keyed digest the record id.
 public struct PseudoRecord: Sendable {
     public init(person: PersonPseudonym, recordKey: RecordKey?, role: SourceRole, origin: RowOrigin, asOf: CivilDate?, sex: Sex, age: Int,
-                nationality: String, municipality: Municipality, residence: ResidenceGroup, currentActivity: Activity?, flows: Flows) {
+                nationality: ShortText, municipality: Municipality, residence: ResidenceGroup, currentActivity: Activity?, flows: Flows) {
         self.person = person
         self.recordKey = recordKey
         self.role = role
@@ -201,7 +201,7 @@ public struct PseudoRecord: Sendable {
     public var asOf: CivilDate?
     public var sex: Sex
     public var age: Int
-    public var nationality: String
+    public var nationality: ShortText
     public var municipality: Municipality
     public var residence: ResidenceGroup
     /// The activity when the record is current on the reference date (SPEC 4.3), else nil.

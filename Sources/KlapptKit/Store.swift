@@ -137,7 +137,7 @@ public final class Store {
                     statement.bind(4, p.ageGroup ?? "")
                     statement.bind(5, p.municipality.category ?? "")
                     statement.bind(6, p.residence.rawValue)
-                    statement.bind(7, p.nationality)
+                    statement.bind(7, p.nationality.string)
                     statement.bind(8, p.activity?.rawValue)
                     statement.bind(9, p.sourceIDs.count == 1 ? p.sourceIDs[0] : p.sourceIDs.joined(separator: ","))
                 }

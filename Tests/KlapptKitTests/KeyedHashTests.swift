@@ -69,3 +69,15 @@ import Testing
 extension String {
     fileprivate func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
+
+@Suite struct ShortTextTests {
+    @Test func keepsUpTo23BytesAndComparesLikeTheText() {
+        #expect(ShortText("SYR").string == "SYR")
+        #expect(ShortText("").string == "")
+        let longest = String(repeating: "ä", count: 11) + "x"  // 23 bytes
+        #expect(ShortText(exactly: longest)?.string == longest)
+        #expect(ShortText(exactly: longest + "y") == nil)
+        #expect(ShortText("AFG") < ShortText("SYR") && ShortText("AFG") != ShortText("AF"))
+        #expect(Set<ShortText>(["05978036", "05978036", "sonstige"]).count == 2)
+    }
+}

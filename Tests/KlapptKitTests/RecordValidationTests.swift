@@ -135,7 +135,7 @@ import KlapptTestSupport
     func nationalityCategories(key: String, category: String) {
         var values = validJobcenter
         values[.nationality] = key
-        #expect((try? validate(jobcenter, row(values)).0.get())?.nationality == category)
+        #expect((try? validate(jobcenter, row(values)).0.get())?.nationality.string == category)
     }
 
     @Test(arguments: [("59423", Municipality.district("05978036")), ("44501", .district("05978024")), ("", .unknown), ("44135", .outside), ("abc", .outside)])
