@@ -76,17 +76,32 @@ final class SQLiteDatabase {
         func bind(_ position: Int32, _ value: Int) { sqlite3_bind_int64(statement, position, Int64(value)) }
     }
 
-    /// Runs `sql` `count` times with one prepared statement, `bind` setting the parameters of each
-    /// row (no array of values per row: the store writes up to millions of persons).
-    func insert(_ sql: String, count: Int, bind: (Int, Parameters) -> Void) throws(Failure) {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw lastError() }
-        defer { sqlite3_finalize(statement) }
-        let parameters = Parameters(statement: statement)
-        for row in 0..<count {
-            sqlite3_reset(statement)
-            bind(row, parameters)
-            guard sqlite3_step(statement) == SQLITE_DONE else { throw lastError() }
+    /// Inserts `count` rows of `columns` values into `table`, `bind` setting the values of a row
+    /// from parameter `base + 1` on. Rows go in statements of up to 64 rows (a multi-row VALUES
+    /// list), which halves SQLite's per-row overhead for the millions of persons of a big run; no
+    /// array of values is made per row.
+    func insert(into table: String, columns: Int, count: Int, bind: (_ row: Int, _ parameters: Parameters, _ base: Int32) -> Void) throws(Failure) {
+        let batch = 64
+        let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + ")"
+        var statements: [Int: OpaquePointer?] = [:]
+        defer { for statement in statements.values { sqlite3_finalize(statement) } }
+        func statement(rows: Int) throws(Failure) -> OpaquePointer? {
+            if let prepared = statements[rows] { return prepared }
+            var prepared: OpaquePointer?
+            let sql = "INSERT INTO \(table) VALUES " + Array(repeating: tuple, count: rows).joined(separator: ",")
+            guard sqlite3_prepare_v2(handle, sql, -1, &prepared, nil) == SQLITE_OK else { throw lastError() }
+            statements[rows] = prepared
+            return prepared
+        }
+        var row = 0
+        while row < count {
+            let rows = min(batch, count - row)
+            let prepared = try statement(rows: rows)
+            sqlite3_reset(prepared)
+            let parameters = Parameters(statement: prepared)
+            for offset in 0..<rows { bind(row + offset, parameters, Int32(offset * columns)) }
+            guard sqlite3_step(prepared) == SQLITE_DONE else { throw lastError() }
+            row += rows
         }
     }
 

@@ -129,17 +129,17 @@ public final class Store {
                 // In key order, so that every page of the table is written once, at its right edge.
                 let persons = outcome.persons.indices.filter { outcome.persons[$0].inTargetGroup }
                     .sorted { outcome.persons[$0].pseudonym < outcome.persons[$1].pseudonym }
-                try database.insert("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?)", count: persons.count) { row, statement in
+                try database.insert(into: "persons", columns: 9, count: persons.count) { row, statement, base in
                     let p = outcome.persons[persons[row]]
-                    statement.bind(1, period)
-                    p.pseudonym.withHex { statement.bind(2, $0) }
-                    statement.bind(3, p.sex.rawValue)
-                    statement.bind(4, p.ageGroup ?? "")
-                    statement.bind(5, p.municipality.category ?? "")
-                    statement.bind(6, p.residence.rawValue)
-                    statement.bind(7, p.nationality.string)
-                    statement.bind(8, p.activity?.rawValue)
-                    statement.bind(9, p.sourceIDs.count == 1 ? p.sourceIDs[0] : p.sourceIDs.joined(separator: ","))
+                    statement.bind(base + 1, period)
+                    p.pseudonym.withHex { statement.bind(base + 2, $0) }
+                    statement.bind(base + 3, p.sex.rawValue)
+                    statement.bind(base + 4, p.ageGroup ?? "")
+                    statement.bind(base + 5, p.municipality.category ?? "")
+                    statement.bind(base + 6, p.residence.rawValue)
+                    statement.bind(base + 7, p.nationality.string)
+                    statement.bind(base + 8, p.activity?.rawValue)
+                    statement.bind(base + 9, p.sourceIDs.count == 1 ? p.sourceIDs[0] : p.sourceIDs.joined(separator: ","))
                 }
                 try database.run(
                     "INSERT INTO indikatoren VALUES (?,?,?,?,?,?)",
