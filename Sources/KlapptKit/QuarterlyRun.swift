@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Crypto
 import Foundation
 import KlapptFormats
 import Logging
@@ -64,8 +63,14 @@ public struct QuarterlyRun: Sendable {
         var steps = StepTimer(logger: logger)
         let keyBytes = key ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
         let pseudonymizer = Pseudonymizer(keyBytes: keyBytes)
+        // Check sums of all inputs, on all cores.
+        let paths = Array(files.joined())
+        let sums = ResultSlots<String>(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { position in
+            sums[position] = Result { () throws(KlapptError) -> String in try QuarterlyRun.sha256(of: paths[position]) }
+        }
         var hashes: [String: String] = [:]
-        for path in files.joined() { hashes[path] = try QuarterlyRun.sha256(of: path) }
+        for (position, path) in paths.enumerated() { hashes[path] = try sums.take(position).get() }
         let fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer)
         steps.done("pruefsummen")
         if mode == .run {
@@ -121,17 +126,26 @@ public struct QuarterlyRun: Sendable {
              Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id))
         }
         let progressCounter = progress.map { ProgressCounter(report: $0, sizes: Dictionary(files.joined().map { ($0, QuarterlyRun.fileSize($0)) }, uniquingKeysWith: { a, _ in a })) }
+        // Slices are read by one worker per core, in order, while this thread merges the ones
+        // already read (merging is sequential; reading is not).
         let results = ResultSlots<SliceResult>(count: slices.count)
         let work = slices
         for path in Set(work.map(\.path)) { logger.info("Lese Datei", metadata: ["datei": "\(path)"]) }
-        DispatchQueue.concurrentPerform(iterations: work.count) { position in
-            let slice = work[position]
-            let (validation, pseudonymisation) = chains[slice.sourceIndex]
-            results[position] = .success(SliceResult.read(slice, spec: pipeline.sources[slice.sourceIndex], validation: validation,
-                                                          pseudonymisation: pseudonymisation, progress: progressCounter.map { counter in { counter.add(slice.path, $0) } }))
+        let workers = DispatchGroup()
+        for _ in 0..<max(1, min(ProcessInfo.processInfo.activeProcessorCount, work.count)) {
+            DispatchQueue.global().async(group: workers) {
+                while let position = results.claim() {
+                    let slice = work[position]
+                    let (validation, pseudonymisation) = chains[slice.sourceIndex]
+                    results[position] = .success(SliceResult.read(slice, spec: pipeline.sources[slice.sourceIndex], validation: validation,
+                                                                  pseudonymisation: pseudonymisation, progress: progressCounter.map { counter in { counter.add(slice.path, $0) } }))
+                }
+            }
         }
-
-        steps.done("lesen")
+        defer {
+            results.cancel()
+            workers.wait()
+        }
         var position = 0
         for (sourceIndex, paths) in files.enumerated() {
             let source = pipeline.sources[sourceIndex]
@@ -161,7 +175,7 @@ public struct QuarterlyRun: Sendable {
             }
         }
         if let failure { throw failure }
-        steps.done("zusammenfuehren")
+        steps.done("lesen")
         let superseded = index.supersededCounts()
         for (position, origin) in accountOrigins.enumerated() {
             accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
@@ -284,34 +298,58 @@ public struct QuarterlyRun: Sendable {
 
     // MARK: - Figures for the report
 
+    /// Lowercase hex SHA-256 of a file, read in 4 MiB pieces into one buffer.
     public static func sha256(of path: String) throws(KlapptError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw .inputMissing("„\(path)“ ist nicht lesbar.") }
-        defer { try? handle.close() }
-        var hasher = SHA256()
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .inputMissing("„\(path)“ ist nicht lesbar.") }
+        defer { close(fd) }
+        var stream = SHA256Stream()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
+        defer { buffer.deallocate() }
         while true {
-            let chunk: Data
-            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch { throw .inputMissing("„\(path)“: \(error)") }
-            if chunk.isEmpty { break }
-            hasher.update(data: chunk)
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 { throw .inputMissing("„\(path)“: \(String(cString: strerror(errno)))") }
+            if count == 0 { break }
+            stream.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return stream.finalize()
     }
 
-    /// Slots that concurrent workers fill, one each.
+    /// Slots that concurrent workers fill, one each, in the order they claim them; `take` waits
+    /// until its slot is filled.
     final class ResultSlots<Value: Sendable>: @unchecked Sendable {
         private var slots: [Result<Value, KlapptError>?]
-        private let lock = NSLock()
+        private var claimed = 0
+        private let condition = NSCondition()
 
         init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-        subscript(position: Int) -> Result<Value, KlapptError>? {
-            get { lock.withLock { slots[position] } }
-            set { lock.withLock { slots[position] = newValue } }
+        /// The next slot to fill; nil when all are claimed (or the reading was cancelled).
+        func claim() -> Int? {
+            condition.withLock {
+                guard claimed < slots.count else { return nil }
+                claimed += 1
+                return claimed - 1
+            }
         }
 
-        /// The value of a slot, which is emptied (so that nothing else holds it).
+        /// Stops handing out slots (a failed file ends the run).
+        func cancel() { condition.withLock { claimed = slots.count } }
+
+        subscript(position: Int) -> Result<Value, KlapptError>? {
+            get { condition.withLock { slots[position] } }
+            set {
+                condition.withLock {
+                    slots[position] = newValue
+                    condition.broadcast()
+                }
+            }
+        }
+
+        /// The value of a slot once it is filled; the slot is emptied (so that nothing else holds it).
         func take(_ position: Int) -> Result<Value, KlapptError> {
-            lock.withLock {
+            condition.withLock {
+                while slots[position] == nil { condition.wait() }
                 defer { slots[position] = nil }
                 return slots[position]!
             }
