@@ -3,7 +3,10 @@
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// year << 9 | month << 5 | day: four bytes per date (records hold several), and ordering the
     /// packed value orders the dates.
-    private let packed: UInt32
+    let packed: UInt32
+
+    /// A date from its packed form (as kept in records).
+    init(packed: UInt32) { self.packed = packed }
 
     public var year: Int { Int(packed >> 9) }
     public var month: Int { Int(packed >> 5 & 0xF) }

@@ -55,8 +55,6 @@ struct FileMerge {
         quarantineColumns = result.quarantineColumns
         rowsRead += result.rowsRead
         var keep = [Bool](repeating: true, count: result.outcomes.count)
-        var kept: [PseudoRecord] = []
-        kept.reserveCapacity(result.records.count)
         for (row, outcome) in result.outcomes.enumerated() {
             let fingerprint = result.fingerprints[row]
             guard seen.insert(fingerprint.a, fingerprint.b) else {
@@ -65,7 +63,7 @@ struct FileMerge {
                 continue
             }
             if outcome >= 0 {
-                kept.append(result.records[Int(outcome)])
+                index.add(result.records[Int(outcome)])
             } else {
                 var rejection = result.rejections[Int(-1 - outcome)]
                 rejection.line += lineOffset
@@ -79,8 +77,6 @@ struct FileMerge {
         // Where the next slice must begin and the line it begins on.
         expectedStart = result.end
         nextLine = (result.slice.firstLine == 0 ? nextLine : result.slice.firstLine) + result.lineCount
-        result = SliceResult(slice: result.slice)  // release the slice's rows before the index grows
-        index.add(kept)
     }
 }
 

@@ -1,7 +1,7 @@
 /// The one place where sources meet (SPEC 4.1, 4.2): collects pseudonymised records, keeps one row
 /// per customer number or student id, and groups the rest into persons by pseudonym.
 public struct PersonIndex: Sendable {
-    private var records: [PseudoRecord] = []
+    private var records = ChunkedArray<PseudoRecord>()
     /// (source, record key) -> position in `records` of the row that currently wins.
     private var winners = RandomKeyTable()
     /// Rows that lost to a newer row of the same id.
@@ -9,17 +9,15 @@ public struct PersonIndex: Sendable {
 
     public init() {}
 
-    /// Adds a file's records. The first batch is adopted without a copy, so that a big single
-    /// file is not held twice.
+    /// Adds records (of any file, in any order).
     public mutating func add(_ batch: [PseudoRecord]) {
-        let base = records.count
-        if records.isEmpty { records = batch } else { records.append(contentsOf: batch) }
-        superseded.append(contentsOf: repeatElement(false, count: batch.count))
-        for position in base..<records.count { register(position) }
+        for record in batch { add(record) }
     }
 
     public mutating func add(_ record: PseudoRecord) {
-        add([record])
+        records.append(record)
+        superseded.append(false)
+        register(records.count - 1)
     }
 
     /// SPEC 4.1: of several rows with the same id in a source, the row from the newest file (by
@@ -74,11 +72,12 @@ public struct PersonIndex: Sendable {
     /// records first (file order), then college records (files in path order, records in file
     /// order). Persons come in pseudonym order, which the inputs and the key fix.
     ///
-    /// One sort of compact keys groups everything; the index is emptied afterwards.
+    /// One sort of compact keys groups everything; the index is emptied.
     public mutating func drainPersons(_ body: (PersonPseudonym, PersonRecords) -> Void) {
         var keys: [SortKey] = []
         keys.reserveCapacity(records.count)
-        for (position, record) in records.enumerated() where !superseded[position] {
+        for position in 0..<records.count where !superseded[position] {
+            let record = records[position]
             let origin = record.origin
             let rank = UInt64(record.role.precedence) << 63 | UInt64(origin.sourceIndex & 0x7F) << 56
                 | UInt64(origin.fileIndex & 0xFFFF) << 40 | UInt64(origin.order & 0xFF_FFFF_FFFF)
@@ -86,25 +85,24 @@ public struct PersonIndex: Sendable {
         }
         superseded = []
         winners = RandomKeyTable()
-        records.withUnsafeBufferPointer { records in
-            keys.sort { x, y in
-                if x.person != y.person { return x.person < y.person }
-                let p = records[Int(x.position)].person, q = records[Int(y.position)].person
-                if p != q { return p < q }
-                return x.rank < y.rank
-            }
-            keys.withUnsafeBufferPointer { keys in
-                var start = 0
-                while start < keys.count {
-                    let person = records[Int(keys[start].position)].person
-                    var end = start + 1
-                    while end < keys.count, keys[end].person == keys[start].person, records[Int(keys[end].position)].person == person { end += 1 }
-                    body(person, PersonRecords(records: records, keys: UnsafeBufferPointer(rebasing: keys[start..<end])))
-                    start = end
-                }
+        let records = self.records
+        self.records.removeAll()  // the local copy is the last holder: freed when draining ends
+        keys.sort { x, y in
+            if x.person != y.person { return x.person < y.person }
+            let p = records[Int(x.position)].person, q = records[Int(y.position)].person
+            if p != q { return p < q }
+            return x.rank < y.rank
+        }
+        keys.withUnsafeBufferPointer { keys in
+            var start = 0
+            while start < keys.count {
+                let person = records[Int(keys[start].position)].person
+                var end = start + 1
+                while end < keys.count, keys[end].person == keys[start].person, records[Int(keys[end].position)].person == person { end += 1 }
+                body(person, PersonRecords(records: records, keys: UnsafeBufferPointer(rebasing: keys[start..<end])))
+                start = end
             }
         }
-        records = []
     }
 
     /// All persons as values (for tests and small inputs; the run uses `drainPersons`).
@@ -119,7 +117,7 @@ public struct PersonIndex: Sendable {
 /// The records of one person, in SPEC 4.2 order: a view into the index, valid during the call
 /// that receives it.
 public struct PersonRecords: RandomAccessCollection {
-    let records: UnsafeBufferPointer<PseudoRecord>
+    let records: ChunkedArray<PseudoRecord>
     let keys: UnsafeBufferPointer<PersonIndex.SortKey>
 
     public var startIndex: Int { 0 }

@@ -128,11 +128,12 @@ public struct QuarterlyRun: Sendable {
         let progressCounter = progress.map { ProgressCounter(report: $0, sizes: Dictionary(files.joined().map { ($0, QuarterlyRun.fileSize($0)) }, uniquingKeysWith: { a, _ in a })) }
         // Slices are read by one worker per core, in order, while this thread merges the ones
         // already read (merging is sequential; reading is not).
-        let results = ResultSlots<SliceResult>(count: slices.count)
+        let workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, slices.count))
+        let results = ResultSlots<SliceResult>(count: slices.count, window: 2 * workerCount)
         let work = slices
         for path in Set(work.map(\.path)) { logger.info("Lese Datei", metadata: ["datei": "\(path)"]) }
         let workers = DispatchGroup()
-        for _ in 0..<max(1, min(ProcessInfo.processInfo.activeProcessorCount, work.count)) {
+        for _ in 0..<workerCount {
             DispatchQueue.global().async(group: workers) {
                 while let position = results.claim() {
                     let slice = work[position]
@@ -320,21 +321,36 @@ public struct QuarterlyRun: Sendable {
     final class ResultSlots<Value: Sendable>: @unchecked Sendable {
         private var slots: [Result<Value, KlapptError>?]
         private var claimed = 0
+        private var taken = 0
+        private var cancelled = false
+        /// At most this many slots are claimed ahead of the ones taken, so that memory holds a few
+        /// slices' rows, not a whole file's, when merging is slower than reading.
+        private let window: Int
         private let condition = NSCondition()
 
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        init(count: Int, window: Int = .max) {
+            slots = Array(repeating: nil, count: count)
+            self.window = window
+        }
 
-        /// The next slot to fill; nil when all are claimed (or the reading was cancelled).
+        /// The next slot to fill, once it is within the window; nil when all are claimed (or the
+        /// reading was cancelled).
         func claim() -> Int? {
             condition.withLock {
-                guard claimed < slots.count else { return nil }
+                while !cancelled, claimed < slots.count, claimed - taken >= window { condition.wait() }
+                guard !cancelled, claimed < slots.count else { return nil }
                 claimed += 1
                 return claimed - 1
             }
         }
 
         /// Stops handing out slots (a failed file ends the run).
-        func cancel() { condition.withLock { claimed = slots.count } }
+        func cancel() {
+            condition.withLock {
+                cancelled = true
+                condition.broadcast()
+            }
+        }
 
         subscript(position: Int) -> Result<Value, KlapptError>? {
             get { condition.withLock { slots[position] } }
@@ -350,7 +366,11 @@ public struct QuarterlyRun: Sendable {
         func take(_ position: Int) -> Result<Value, KlapptError> {
             condition.withLock {
                 while slots[position] == nil { condition.wait() }
-                defer { slots[position] = nil }
+                defer {
+                    slots[position] = nil
+                    taken += 1
+                    condition.broadcast()
+                }
                 return slots[position]!
             }
         }

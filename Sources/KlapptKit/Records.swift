@@ -177,16 +177,23 @@ public enum Leaving: String, Sendable {
 /// A record after pseudonymisation: the privacy boundary (ARCHITECTURE). It has no field that could
 /// hold a name, a birth date or a source id: age on the reference date replaces the birth date, a
 /// keyed digest the record id.
+///
+/// Kept compact (about 100 bytes, plain bytes to copy): the person index holds one per row until
+/// persons are linked, millions in a state-wide run. The row's line is not kept (rejections carry
+/// theirs); `origin.line` is 0.
 public struct PseudoRecord: Sendable {
     public init(person: PersonPseudonym, recordKey: RecordKey?, role: SourceRole, origin: RowOrigin, asOf: CivilDate?, sex: Sex, age: Int,
                 nationality: ShortText, municipality: Municipality, residence: ResidenceGroup, currentActivity: Activity?, flows: Flows) {
         self.person = person
-        self.recordKey = recordKey
+        key = recordKey ?? RecordKey(a: 0, b: 0)
+        hasKey = recordKey != nil
         self.role = role
-        self.origin = origin
-        self.asOf = asOf
+        order = origin.order
+        sourceIndex = UInt8(origin.sourceIndex)
+        fileIndex = UInt16(origin.fileIndex)
+        asOfDate = asOf?.packed ?? 0
         self.sex = sex
-        self.age = age
+        ageInYears = UInt8(clamping: age)
         self.nationality = nationality
         self.municipality = municipality
         self.residence = residence
@@ -195,16 +202,25 @@ public struct PseudoRecord: Sendable {
     }
 
     public var person: PersonPseudonym
-    public var recordKey: RecordKey?
-    public var role: SourceRole
-    public var origin: RowOrigin
-    public var asOf: CivilDate?
-    public var sex: Sex
-    public var age: Int
+    private var key: RecordKey
+    private var order: Int
     public var nationality: ShortText
     public var municipality: Municipality
+    private var asOfDate: UInt32
+    private var fileIndex: UInt16
+    private var sourceIndex: UInt8
+    private var hasKey: Bool
+    public var role: SourceRole
+    public var sex: Sex
+    private var ageInYears: UInt8
     public var residence: ResidenceGroup
     /// The activity when the record is current on the reference date (SPEC 4.3), else nil.
     public var currentActivity: Activity?
     public var flows: Flows
+
+    public var recordKey: RecordKey? { hasKey ? key : nil }
+    public var origin: RowOrigin { RowOrigin(sourceIndex: Int(sourceIndex), fileIndex: Int(fileIndex), order: order, line: 0) }
+    public var asOf: CivilDate? { asOfDate == 0 ? nil : CivilDate(packed: asOfDate) }
+    /// Completed years on the reference date (0...255).
+    public var age: Int { Int(ageInYears) }
 }

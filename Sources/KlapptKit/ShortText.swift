@@ -1,11 +1,11 @@
-/// A short code (an ISO country code, an AGS, a category label) kept inline: up to 23 bytes of
-/// UTF-8 in three words, with no heap and no reference counting, so that a record holding codes
+/// A short code (an ISO country code, an AGS, a category label) kept inline: up to 15 bytes of
+/// UTF-8 in two words, with no heap and no reference counting, so that a record holding codes
 /// is copied as plain bytes (millions of records are copied while persons are linked).
 public struct ShortText: Hashable, Sendable, Comparable, ExpressibleByStringLiteral, CustomStringConvertible {
-    /// Bytes 0...22 hold the text, byte 23 its length.
-    private var storage: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    /// Bytes 0...14 hold the text, byte 15 its length.
+    private var storage: (UInt64, UInt64) = (0, 0)
 
-    public static let capacity = 23
+    public static let capacity = 15
 
     /// nil when `text` has more than `capacity` bytes.
     public init?(exactly text: String) {
@@ -40,6 +40,5 @@ public struct ShortText: Hashable, Sendable, Comparable, ExpressibleByStringLite
     public func hash(into hasher: inout Hasher) {
         hasher.combine(storage.0)
         hasher.combine(storage.1)
-        hasher.combine(storage.2)
     }
 }
