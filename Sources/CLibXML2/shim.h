@@ -7,3 +7,5 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <libxml/tree.h>
+#include <libxml/SAX2.h>
+#include <libxml/entities.h>

@@ -233,36 +233,36 @@ public struct SliceResult: Sendable {
 
     private mutating func readXML(recordElement: String, spec: SourceSpec, validation: inout RecordValidation,
                                   pseudonymisation: Pseudonymisation, progress: ((Int) -> Void)?) throws {
-        let reader = try XMLRecordReader(path: slice.path, recordElement: recordElement)
         let fields = CanonicalField.allCases.compactMap { field in spec.fields[field].map { (field, $0) } }
+        let reader = try XMLRecordReader(path: slice.path, recordElement: recordElement, mappedFields: fields.map(\.1))
         quarantineColumns = fields.map(\.1)
+        var spans = [FieldSpan](repeating: .absent, count: CanonicalField.allCases.count)
         var rowWarnings = RowWarnings()
         var reported = 0
-        while let record = try reader.next() {
-            var values = FieldValues()
+        while try reader.advance() {
+            let mapped = reader.fieldSpans
             var missing: String?
-            var cells: [String] = []
-            for (field, name) in fields {
-                let value: String?
-                if name.hasPrefix("/@") {
-                    value = reader.rootAttributes[String(name.dropFirst(2))]
-                } else if name.hasPrefix("@") {
-                    value = record.attributes[String(name.dropFirst())]
-                } else {
-                    value = record.fields[name]
-                }
-                if let value { values[field] = value } else if missing == nil && !spec.optional.contains(field) { missing = name }
-                cells.append(value ?? "")
+            for (position, (field, name)) in fields.enumerated() {
+                spans[field.ordinal] = mapped[position]
+                if mapped[position].count < 0, missing == nil, !spec.optional.contains(field) { missing = name }
             }
-            let origin = RowOrigin(sourceIndex: slice.sourceIndex, fileIndex: slice.fileIndex, order: rowsRead, line: record.line)
+            let origin = RowOrigin(sourceIndex: slice.sourceIndex, fileIndex: slice.fileIndex, order: rowsRead, line: reader.recordLine)
             rowsRead += 1
-            fingerprints.append(record.fingerprint)
-            let outcome = RawRow.with(origin: origin, values: values, missingField: missing) { validation.validate($0, warnings: &rowWarnings) }
+            fingerprints.append(reader.recordFingerprint)
+            let outcome = reader.withRecord { bytes, _ in
+                spans.withUnsafeBufferPointer { spanBuffer in
+                    validation.validate(RawRow(origin: origin, bytes: bytes, spans: spanBuffer, encoding: .utf8, missingField: missing, structuralDefect: nil),
+                                        warnings: &rowWarnings)
+                }
+            }
             switch outcome {
             case .success(let clean):
                 outcomes.append(Int32(records.count))
                 records.append(pseudonymisation.pseudonymise(clean))
             case .failure(let rejection):
+                let cells = reader.withRecord { bytes, mapped in
+                    mapped.map { $0.count < 0 ? "" : String(decoding: UnsafeBufferPointer(rebasing: bytes[Int($0.start)..<Int($0.start + $0.count)]), as: UTF8.self) }
+                }
                 outcomes.append(-1 - Int32(rejections.count))
                 rejections.append(QuarantinedRow(line: rejection.origin.line, reason: rejection.reason, field: rejection.field, cells: cells))
             }

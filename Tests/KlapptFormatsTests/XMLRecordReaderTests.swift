@@ -100,3 +100,34 @@ func readRecords(_ xml: String, record: String = "Schueler") throws -> (records:
         #expect(error?.field == "Name")
     }
 }
+
+@Suite struct XMLMappedFieldsTests {
+    @Test func mappedFieldsAreSpansIntoTheRecordsBytes() throws {
+        let xml = """
+            <?xml version="1.0" encoding="ISO-8859-1"?>
+            <Schuelerdaten Stand="2026-09-30"><Schueler b="2" Id="S1"><Name>M\u{FC}ller &amp; S\u{F6}hne</Name><Name>zweiter</Name><PLZ/></Schueler>
+            <Schueler Id="S2" b="2"><Name>X</Name></Schueler></Schuelerdaten>
+            """
+        let path = temporaryFile(Array(xml.unicodeScalars.map { UInt8($0.value) }), name: "latin1.xml")
+        let reader = try XMLRecordReader(path: path, recordElement: "Schueler", mappedFields: ["Name", "@Id", "/@Stand", "PLZ", "Status"])
+        var values: [[String?]] = []
+        var fingerprints: [RowFingerprint] = []
+        while try reader.advance() {
+            fingerprints.append(reader.recordFingerprint)
+            values.append(reader.withRecord { bytes, spans in
+                spans.map { $0.count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[Int($0.start)..<Int($0.start + $0.count)]), as: UTF8.self) }
+            })
+        }
+        // Latin-1 arrives as UTF-8; the first of a repeated element counts; an empty element is "";
+        // a missing one is absent.
+        #expect(values == [["Müller & Söhne", "S1", "2026-09-30", "", nil], ["X", "S2", "2026-09-30", nil, nil]])
+        #expect(reader.rootAttributes == ["Stand": "2026-09-30"])
+        #expect(fingerprints[0] != fingerprints[1])
+    }
+
+    @Test func attributeOrderDoesNotChangeTheFingerprint() throws {
+        let (records, _) = try readRecords("<r><S a=\"1\" b=\"2\"><N>x</N></S><S b=\"2\" a=\"1\"><N>x</N></S></r>", record: "S")
+        #expect(records.count == 2 && records[0].fingerprint == records[1].fingerprint)
+        #expect(records[0].attributes == ["a": "1", "b": "2"])
+    }
+}
