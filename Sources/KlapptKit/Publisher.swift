@@ -22,15 +22,24 @@ public struct Publisher {
         return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).pending").path
     }
 
-    /// Writes and commits a finished run; returns when its files are in place.
-    public func publish(_ outcome: RunOutcome, table: String, report: String, fingerprint: String, finishedAt: String) throws(KlapptError) {
+    /// Writes and commits a finished run; returns when its files are in place. `writer`, when
+    /// given, already holds the period's persons in its open transaction.
+    public func publish(_ outcome: RunOutcome, table: String, report: String, fingerprint: String, finishedAt: String,
+                        writer: Store.PeriodWriter? = nil) throws(KlapptError) {
         let tableBytes = Array(table.utf8)
         let reportBytes = Array(report.utf8)
         try AtomicFile.write(tableBytes, to: Self.pendingPath(outputs.table))
         try AtomicFile.write(reportBytes, to: Self.pendingPath(outputs.report))
-        let store = try Store(path: outputs.store)
-        let run = try store.record(outcome, finishedAt: finishedAt, version: QuarterlyRun.version, publication: Store.Publication(
-            fingerprint: fingerprint, tableSHA256: Self.sha256(tableBytes), reportSHA256: Self.sha256(reportBytes)))
+        let publication = Store.Publication(fingerprint: fingerprint, tableSHA256: Self.sha256(tableBytes), reportSHA256: Self.sha256(reportBytes))
+        let store: Store
+        let run: Int
+        if let writer {
+            store = writer.store
+            run = try writer.commit(outcome, finishedAt: finishedAt, version: QuarterlyRun.version, publication: publication)
+        } else {
+            store = try Store(path: outputs.store)
+            run = try store.record(outcome, finishedAt: finishedAt, version: QuarterlyRun.version, publication: publication)
+        }
         try Self.moveIntoPlace(Self.pendingPath(outputs.table), outputs.table)
         try Self.moveIntoPlace(Self.pendingPath(outputs.report), outputs.report)
         try store.markPublished(run: run)

@@ -73,13 +73,15 @@ public struct QuarterlyRun: Sendable {
         for (position, path) in paths.enumerated() { hashes[path] = try sums.take(position).get() }
         let fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer)
         steps.done("pruefsummen")
+        var store: Store?
         if mode == .run {
-            let store = try Store(path: outputs.store)
-            let completed = try Publisher.recover(store: store, outputDirectory: pipeline.outputDirectory)
+            let opened = try Store(path: outputs.store)
+            store = opened
+            let completed = try Publisher.recover(store: opened, outputDirectory: pipeline.outputDirectory)
             for period in completed {
                 logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
             }
-            if !force, let last = try store.latestRun(period: period), last.published, last.fingerprint == fingerprint,
+            if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
                Publisher.fileSHA256(outputs.table) == last.tableSHA256, Publisher.fileSHA256(outputs.report) == last.reportSHA256 {
                 return RunOutcome(
                     period: period, pipelineName: pipeline.name, startedAt: started, files: [], personsBySource: [:], linkedPersons: 0,
@@ -188,13 +190,27 @@ public struct QuarterlyRun: Sendable {
         var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
         var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
         var linked = 0
+        // The store takes the persons while they are classified, on its own queue (the period's
+        // transaction is open from here to the commit point).
+        let writer = try store.map { store throws(KlapptError) in try Store.PeriodWriter(store: store, period: period) }
+        var batch: [PersonFacts] = []
         index.drainPersons { pseudonym, records in
             let facts = classification.facts(pseudonym: pseudonym, records: records)
             funnel.count(facts)
             for source in bySourceIndex.indices where facts.sourceMask & (1 << UInt64(source)) != 0 { bySourceIndex[source] += 1 }
             if facts.isLinked { linked += 1 }
-            if facts.inTargetGroup { persons.append(facts) }
+            if facts.inTargetGroup {
+                persons.append(facts)
+                if writer != nil {
+                    batch.append(facts)
+                    if batch.count == 16384 {
+                        writer?.add(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
         }
+        writer?.add(batch)
         let bySource = Dictionary(uniqueKeysWithValues: zip(pipeline.sources.map(\.id), bySourceIndex))
         steps.done("personen")
         var outcome = RunOutcome(
@@ -228,7 +244,7 @@ public struct QuarterlyRun: Sendable {
             let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
             defer { steps.done("veroeffentlichen") }
             try Publisher(outputs: outputs).publish(outcome, table: PublishedTable.csv(outcome.table!, period: period),
-                                                    report: report.json(), fingerprint: fingerprint, finishedAt: finished)
+                                                    report: report.json(), fingerprint: fingerprint, finishedAt: finished, writer: writer)
         }
         return outcome
     }

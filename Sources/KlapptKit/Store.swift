@@ -58,7 +58,7 @@ public final class Store {
             """,
     ]
 
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
     public let path: String
 
     public init(path: String) throws(KlapptError) {
@@ -99,70 +99,126 @@ public final class Store {
     /// `markPublished` records that (a crash in between is completed by `Publisher.recover`).
     @discardableResult
     public func record(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication) throws(KlapptError) -> Int {
-        guard let protected = outcome.table else { throw .internalError("Speichern ohne Tabelle") }
-        let period = outcome.period.description
-        var runID = 0
-        do {
-            try database.execute("BEGIN IMMEDIATE")
+        let writer = try PeriodWriter(store: self, period: outcome.period)
+        writer.add(outcome.persons.filter(\.inTargetGroup).sorted { $0.pseudonym < $1.pseudonym })
+        return try writer.commit(outcome, finishedAt: finishedAt, version: version, publication: publication)
+    }
+
+    /// A period being written. The transaction opens at once and the period's old rows go; persons
+    /// are inserted as they come, on a queue of their own, while the run goes on with the indicators
+    /// and the disclosure control; `commit` adds the ledger, rejects and tables and commits: the
+    /// run's commit point. Dropped without a commit, everything is rolled back.
+    public final class PeriodWriter: @unchecked Sendable {
+        public let store: Store
+        private let period: String
+        private let queue = DispatchQueue(label: "klappt.store.persons")
+        /// Touched only on `queue` (and after `queue.sync`).
+        private var failure: KlapptError?
+        private var open = true
+
+        public init(store: Store, period: Period) throws(KlapptError) {
+            self.store = store
+            self.period = period.description
             do {
-                try database.run(
-                    "INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck, tabelle_sha256, bericht_sha256, veroeffentlicht) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
-                    rows: [[.text(period), .text(outcome.startedAt), .text(finishedAt), .text(outcome.pipelineName), .text(version),
-                            .int(outcome.filter.persons), .int(outcome.filter.targetGroup), .int(outcome.filter.withCurrentRecord),
-                            .int(protected.suppressed.count), .text(publication.fingerprint), .text(publication.tableSHA256),
-                            .text(publication.reportSHA256)]])
-                runID = database.lastInsertID
-                try database.run(
-                    "INSERT INTO inputs VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    rows: outcome.files.map { file in
-                        [.int(runID), .text(period), .text(file.source), .text(file.file), .text(file.sha256), .int(file.rowsRead),
-                         .int(file.accepted), .int(file.rejected), .int(file.duplicates), .text(Store.json(file.reasons))]
-                    })
+                try store.database.execute("BEGIN IMMEDIATE")
                 for table in ["rejects", "persons", "indikatoren", "sperrungen"] {
-                    try database.run("DELETE FROM \(table) WHERE zeitraum = ?", rows: [[.text(period)]])
+                    try store.database.run("DELETE FROM \(table) WHERE zeitraum = ?", rows: [[.text(self.period)]])
                 }
-                try database.run(
-                    "INSERT INTO rejects VALUES (?,?,?,?,?,?,?)",
-                    rows: outcome.rejections.map { r in
-                        [.text(period), .int(runID), .text(r.source), .text(r.file), .int(r.line), .text(r.reason.rawValue), r.field.map { .text($0) } ?? .null]
-                    })
-                // In key order, so that every page of the table is written once, at its right edge.
-                let persons = outcome.persons.indices.filter { outcome.persons[$0].inTargetGroup }
-                    .sorted { outcome.persons[$0].pseudonym < outcome.persons[$1].pseudonym }
-                try database.insert(into: "persons", columns: 9, count: persons.count) { row, statement, base in
-                    let p = outcome.persons[persons[row]]
-                    statement.bind(base + 1, period)
-                    p.pseudonym.withHex { statement.bind(base + 2, $0) }
-                    statement.bind(base + 3, p.sex.rawValue)
-                    statement.bind(base + 4, p.ageGroup ?? "")
-                    statement.bind(base + 5, p.municipality.category ?? "")
-                    statement.bind(base + 6, p.residence.rawValue)
-                    statement.bind(base + 7, p.nationality.string)
-                    statement.bind(base + 8, p.activity?.rawValue)
-                    statement.bind(base + 9, p.sourceIDs.count == 1 ? p.sourceIDs[0] : p.sourceIDs.joined(separator: ","))
-                }
-                try database.run(
-                    "INSERT INTO indikatoren VALUES (?,?,?,?,?,?)",
-                    rows: protected.table.cells.map { cell in
-                        [.text(period), .text(cell.indicator.rawValue), .text(cell.dimension), .text(cell.category),
-                         .int(protected.table.values[cell] ?? 0), .int(protected.suppressed.contains(cell) ? 1 : 0)]
-                    })
-                // SPEC 6: each suppressed cell's feasible interval (NULL upper bound: unbounded).
-                try database.run(
-                    "INSERT INTO sperrungen VALUES (?,?,?,?,?,?,?,?)",
-                    rows: protected.audit.map { finding in
-                        [.text(period), .text(finding.cell.indicator.rawValue), .text(finding.cell.dimension), .text(finding.cell.category),
-                         .text(finding.primary ? "primaer" : "sekundaer"), .int(finding.interval.lower),
-                         finding.interval.upper.map { .int($0) } ?? .null, .int(finding.protected ? 1 : 0)]
-                    })
-                try database.execute("COMMIT")
             } catch {
-                try? database.execute("ROLLBACK")
-                throw error
+                try? store.database.execute("ROLLBACK")
+                open = false
+                throw .outputNotWritable("Speicher „\(store.path)“: \(error)")
             }
-        } catch {
-            throw .outputNotWritable("Speicher „\(path)“: \(error)")
         }
+
+        deinit {
+            queue.sync {}
+            if open { try? store.database.execute("ROLLBACK") }
+        }
+
+        /// Inserts target-group persons (in pseudonym order, so that each page is written once).
+        public func add(_ persons: [PersonFacts]) {
+            queue.async { [self] in
+                guard failure == nil else { return }
+                do { try store.insertPersons(persons, period: period) } catch {
+                    failure = .outputNotWritable("Speicher „\(store.path)“: \(error)")
+                }
+            }
+        }
+
+        /// Adds the ledger entries, rejects, indicators and suppressions, and commits.
+        public func commit(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication) throws(KlapptError) -> Int {
+            queue.sync {}
+            defer { open = false }
+            if let failure {
+                try? store.database.execute("ROLLBACK")
+                throw failure
+            }
+            do {
+                let runID = try store.insertLedger(outcome, finishedAt: finishedAt, version: version, publication: publication)
+                try store.database.execute("COMMIT")
+                return runID
+            } catch let error as KlapptError {
+                try? store.database.execute("ROLLBACK")
+                throw error
+            } catch {
+                try? store.database.execute("ROLLBACK")
+                throw .outputNotWritable("Speicher „\(store.path)“: \(error)")
+            }
+        }
+    }
+
+    func insertPersons(_ persons: [PersonFacts], period: String) throws(SQLiteDatabase.Failure) {
+        try database.insert(into: "persons", columns: 9, count: persons.count) { row, statement, base in
+            let p = persons[row]
+            statement.bind(base + 1, period)
+            p.pseudonym.withHex { statement.bind(base + 2, $0) }
+            statement.bind(base + 3, p.sex.rawValue)
+            statement.bind(base + 4, p.ageGroup ?? "")
+            statement.bind(base + 5, p.municipality.category ?? "")
+            statement.bind(base + 6, p.residence.rawValue)
+            statement.bind(base + 7, p.nationality.string)
+            statement.bind(base + 8, p.activity?.rawValue)
+            statement.bind(base + 9, p.sourceIDs.count == 1 ? p.sourceIDs[0] : p.sourceIDs.joined(separator: ","))
+        }
+    }
+
+    /// Everything of a run but the persons, inside the open transaction; returns the run's id.
+    func insertLedger(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication) throws -> Int {
+        guard let protected = outcome.table else { throw KlapptError.internalError("Speichern ohne Tabelle") }
+        let period = outcome.period.description
+        try database.run(
+            "INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck, tabelle_sha256, bericht_sha256, veroeffentlicht) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
+            rows: [[.text(period), .text(outcome.startedAt), .text(finishedAt), .text(outcome.pipelineName), .text(version),
+                    .int(outcome.filter.persons), .int(outcome.filter.targetGroup), .int(outcome.filter.withCurrentRecord),
+                    .int(protected.suppressed.count), .text(publication.fingerprint), .text(publication.tableSHA256),
+                    .text(publication.reportSHA256)]])
+        let runID = database.lastInsertID
+        try database.run(
+            "INSERT INTO inputs VALUES (?,?,?,?,?,?,?,?,?,?)",
+            rows: outcome.files.map { file in
+                [.int(runID), .text(period), .text(file.source), .text(file.file), .text(file.sha256), .int(file.rowsRead),
+                 .int(file.accepted), .int(file.rejected), .int(file.duplicates), .text(Store.json(file.reasons))]
+            })
+        try database.run(
+            "INSERT INTO rejects VALUES (?,?,?,?,?,?,?)",
+            rows: outcome.rejections.map { r in
+                [.text(period), .int(runID), .text(r.source), .text(r.file), .int(r.line), .text(r.reason.rawValue), r.field.map { .text($0) } ?? .null]
+            })
+        try database.run(
+            "INSERT INTO indikatoren VALUES (?,?,?,?,?,?)",
+            rows: protected.table.cells.map { cell in
+                [.text(period), .text(cell.indicator.rawValue), .text(cell.dimension), .text(cell.category),
+                 .int(protected.table.values[cell] ?? 0), .int(protected.suppressed.contains(cell) ? 1 : 0)]
+            })
+        // SPEC 6: each suppressed cell's feasible interval (NULL upper bound: unbounded).
+        try database.run(
+            "INSERT INTO sperrungen VALUES (?,?,?,?,?,?,?,?)",
+            rows: protected.audit.map { finding in
+                [.text(period), .text(finding.cell.indicator.rawValue), .text(finding.cell.dimension), .text(finding.cell.category),
+                 .text(finding.primary ? "primaer" : "sekundaer"), .int(finding.interval.lower),
+                 finding.interval.upper.map { .int($0) } ?? .null, .int(finding.protected ? 1 : 0)]
+            })
         return runID
     }
 
