@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Measures klappt against the same job in DuckDB, polars and pandas (see benchmarks/jobs.py) on a
 # generated job-centre export, checks that all figures agree, and prints a Markdown table of wall
-# time and peak RSS with the ratio to klappt.
+# time and peak RSS with the ratio to klappt. Then the same for three generated Berufskolleg XML
+# exports of about 100 MB each: klappt's figures against the generator's ground truth, and
+# libxml2's bare streaming parse of the files (lxml) as the floor.
 #
-#   benchmarks/compare.sh [PERSONS]        default 1700000 persons: about 1.84 million rows
+#   benchmarks/compare.sh [PERSONS [COLLEGE_PERSONS]]   defaults 1700000 (about 1.84 million
+#                                                        job-centre rows) and 540000 (3 x ~100 MB XML)
 #
 # Needs: swift, python3 with venv, /usr/bin/time (Debian package "time"), and PyPI for the
-# first run (duckdb, polars, pandas go into .build-bench/venv). Data and results stay in .build-bench/.
+# first run (duckdb, polars, pandas, lxml go into .build-bench/venv). Data and results stay in .build-bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 persons=${1:-1700000}
+college_persons=${2:-540000}
 work=.build-bench
 mkdir -p "$work"
 
@@ -19,8 +23,9 @@ klappt=.build/release/klappt
 
 if [[ ! -x $work/venv/bin/python ]]; then
   python3 -m venv "$work/venv"
-  "$work/venv/bin/pip" install -q duckdb polars pandas >&2
+  "$work/venv/bin/pip" install -q duckdb polars pandas lxml >&2
 fi
+"$work/venv/bin/python" -c "import lxml" 2>/dev/null || "$work/venv/bin/pip" install -q lxml >&2
 
 data=$work/data-$persons
 if [[ ! -f $data/erwartet_2026-Q3.json ]]; then
@@ -76,4 +81,46 @@ base_rss=${rss[klappt run]}
 for name in "klappt run" "klappt validate" duckdb polars pandas; do
   printf '| %s | %s | %s | %s | %s |\n' "$name" "${wall[$name]}" "${rss[$name]}" \
     "$(python3 -c "print(f'{${wall[$name]} / $base_wall:.2f}x')")" "$(python3 -c "print(f'{${rss[$name]} / $base_rss:.2f}x')")"
+done
+
+# --- Berufskolleg XML -----------------------------------------------------------------------------
+xml_data=$work/bk-$college_persons
+if [[ ! -f $xml_data/erwartet_2026-Q3.json ]]; then
+  rm -rf "$xml_data"
+  "$klappt" samples --out "$xml_data" --persons "$college_persons" --seed 1 --period 2026-Q3 --only berufskolleg >&2
+fi
+xml_files=("$xml_data"/berufskolleg/*.xml)
+xml_size=$(du -cm "${xml_files[@]}" | tail -1 | cut -f1)
+rm -rf "$work/xml-validate" "$work/xml-full"
+measure "klappt run (XML)" "$klappt" run benchmarks/nur_berufskolleg.yaml --period 2026-Q3 --source "berufskolleg=$xml_data/berufskolleg/*.xml" --output-dir "$work/xml-full" --key-file "$key" --force
+measure "klappt validate (XML)" "$klappt" validate benchmarks/nur_berufskolleg.yaml --period 2026-Q3 --source "berufskolleg=$xml_data/berufskolleg/*.xml" --output-dir "$work/xml-validate"
+measure "lxml parse only" "$work/venv/bin/python" benchmarks/jobs.py lxml "${xml_files[@]}"
+
+# klappt's figures and per-file accounting against the generator's ground truth.
+python3 - "$xml_data" "$work/xml-full" "$work/out-lxml parse only" <<'PY'
+import json, sqlite3, sys
+data, out, lxml = sys.argv[1:4]
+expected = json.load(open(f"{data}/erwartet_2026-Q3.json"))
+db = sqlite3.connect(f"{out}/klappt.sqlite")
+got = {f"{i}|{d}|{a}": w for i, d, a, w in db.execute("SELECT indikator, dimension, auspraegung, wert FROM indikatoren WHERE zeitraum = '2026-Q3'")}
+bad = [k for k, v in expected["figures"].items() if got.get(k) != v]
+report = json.load(open(f"{out}/lauf_2026-Q3.json"))
+for account, file in zip(report["inputs"], expected["files"]):
+    if [account[k] for k in ("rows_read", "accepted", "rejected", "duplicates")] != [file[k] for k in ("rows_read", "accepted", "rejected", "duplicates")]:
+        bad.append(account["file"])
+records = json.load(open(lxml))["records"]
+if records != sum(f["rows_read"] for f in expected["files"]):
+    bad.append(f"lxml counted {records} records")
+print(f"XML figures {'agree' if not bad else 'DISAGREE: ' + str(bad[:5])}: {len(expected['figures'])} cells, {records} records", file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+
+echo
+echo "Berufskolleg exports: ${#xml_files[@]} files, $xml_size MB ($college_persons persons), $(nproc) cores"
+echo
+echo "| tool | wall (s) | peak RSS (MB) | time vs klappt run |"
+echo "|---|---:|---:|---:|"
+base_wall=${wall[klappt run (XML)]}
+for name in "klappt run (XML)" "klappt validate (XML)" "lxml parse only"; do
+  printf '| %s | %s | %s | %s |\n' "$name" "${wall[$name]}" "${rss[$name]}" "$(python3 -c "print(f'{${wall[$name]} / $base_wall:.2f}x')")"
 done

@@ -7,8 +7,6 @@ public struct CodeLists: Sendable {
     public var nationalities: [String: String]
     /// Normalised residence text (see `normaliseResidenceText`) -> group.
     public var residenceTexts: [String: ResidenceGroup]
-    /// The code list's texts exactly as written (a shortcut before normalising).
-    public var literalResidenceTexts: [String: ResidenceGroup]
     /// Postcode -> AGS of a district municipality.
     public var postcodes: [String: String]
     /// The district's municipalities in AGS order: the `gemeinde` categories.
@@ -42,12 +40,6 @@ public struct CodeLists: Sendable {
             }
             return group
         }
-
-        var literal: [String: ResidenceGroup] = [:]
-        for row in res.rows {
-            if let group = ResidenceGroup(rawValue: row["gruppe"]!) { literal[row["text"]!] = group }
-        }
-        self.literalResidenceTexts = literal
 
         let plz = try CodeList(path: postcodes)
         try plz.require("plz", "ags", "gemeinde")
