@@ -130,7 +130,10 @@ public struct QuarterlyRun: Sendable {
         let progressCounter = progress.map { ProgressCounter(report: $0, sizes: Dictionary(files.joined().map { ($0, QuarterlyRun.fileSize($0)) }, uniquingKeysWith: { a, _ in a })) }
         // Slices are read by one worker per core, in order, while this thread merges the ones
         // already read (merging is sequential; reading is not).
-        let workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, slices.count))
+        // XML files are not cut: when there are more of them than cores, each gets a worker of its
+        // own, so that the system shares the cores among them instead of one file waiting.
+        let xmlFiles = slices.filter { $0.range == nil }.count
+        let workerCount = max(1, min(max(ProcessInfo.processInfo.activeProcessorCount, min(xmlFiles, 8)), slices.count))
         let results = ResultSlots<SliceResult>(count: slices.count, window: 2 * workerCount)
         let work = slices
         for path in Set(work.map(\.path)) { logger.info("Lese Datei", metadata: ["datei": "\(path)"]) }
