@@ -90,6 +90,102 @@ public struct QuarterlyRun: Sendable {
             }
         }
         let quarantine = Quarantine(outputDirectory: pipeline.outputDirectory, period: period)
+        var inputs = try readInputs(files: files, hashes: hashes, pseudonymizer: pseudonymizer, quarantine: quarantine)
+        if let failure = inputs.failure { throw failure }
+        var index = inputs.index
+        inputs.index = PersonIndex()  // moved out: one holder, so draining does not copy it
+        var accounts = inputs.accounts
+        let accountOrigins = inputs.accountOrigins
+        let storedRejections = inputs.rejections
+        let quarantineFiles = inputs.quarantineFiles
+        let warnings = inputs.warnings
+        steps.done("lesen")
+        let superseded = index.supersededCounts()
+        for (position, origin) in accountOrigins.enumerated() {
+            accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
+        }
+
+        let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
+        // Only target-group persons are kept; everyone else is counted on the way (funnel, sources).
+        var persons: [PersonFacts] = []
+        var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
+        var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
+        var linked = 0
+        // The store takes the persons while they are classified, on its own queue (the period's
+        // transaction is open from here to the commit point).
+        let writer = try store.map { store throws(KlapptError) in try Store.PeriodWriter(store: store, period: period) }
+        var batch: [PersonFacts] = []
+        index.drainPersons { pseudonym, records in
+            let facts = classification.facts(pseudonym: pseudonym, records: records)
+            funnel.count(facts)
+            for source in bySourceIndex.indices where facts.sourceMask & (1 << UInt64(source)) != 0 { bySourceIndex[source] += 1 }
+            if facts.isLinked { linked += 1 }
+            if facts.inTargetGroup {
+                persons.append(facts)
+                if writer != nil {
+                    batch.append(facts)
+                    if batch.count == 16384 {
+                        writer?.add(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+        }
+        writer?.add(batch)
+        let bySource = Dictionary(uniqueKeysWithValues: zip(pipeline.sources.map(\.id), bySourceIndex))
+        steps.done("personen")
+        var outcome = RunOutcome(
+            period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
+            personsBySource: bySource, linkedPersons: linked,
+            filter: funnel, warnings: warnings, rejections: storedRejections,
+            quarantineFiles: quarantineFiles, persons: persons, table: nil)
+
+        let finished: String
+        switch mode {
+        case .validate:
+            finished = QuarterlyRun.timestamp()
+            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
+            try AtomicFile.write(report.json(), to: outputs.report)
+        case .run:
+            let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline))
+            steps.done("indikatoren")
+            let clock = ContinuousClock()
+            let start = clock.now
+            do {
+                outcome.table = try DisclosureControl(minCell: pipeline.minCell, secondary: secondarySuppression).protect(table)
+            } catch {
+                throw .internalError("Geheimhaltung: \(error)")
+            }
+            logger.info("Geheimhaltung geprüft", metadata: [
+                "primaer": "\(outcome.table!.primary.count)", "sekundaer": "\(outcome.table!.secondary.count)",
+                "dauer_ms": "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)",
+            ])
+            steps.done("geheimhaltung")
+            finished = QuarterlyRun.timestamp()
+            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
+            defer { steps.done("veroeffentlichen") }
+            try Publisher(outputs: outputs).publish(outcome, table: PublishedTable.csv(outcome.table!, period: period),
+                                                    report: report.json(), fingerprint: fingerprint, finishedAt: finished, writer: writer)
+        }
+        return outcome
+    }
+
+    /// What reading all inputs gives: the person index and each file's accounting, rejections,
+    /// warnings and quarantine file; `failure` when a file rejected too many rows (found after
+    /// every file's quarantine is written).
+    struct ReadInputs {
+        var index: PersonIndex
+        var accounts: [FileAccount]
+        var accountOrigins: [(source: Int, file: Int)]
+        var rejections: [StoredRejection]
+        var quarantineFiles: [String]
+        var warnings: [String: [String: Int]]
+        var failure: KlapptError?
+    }
+
+    /// Reads every input (SPEC 2-4.1): files, and slices of big CSV files, on all cores; merged in
+    /// file order into the person index.
+    func readInputs(files: [[String]], hashes: [String: String], pseudonymizer: Pseudonymizer, quarantine: Quarantine) throws(KlapptError) -> ReadInputs {
         var index = PersonIndex()
         var accounts: [FileAccount] = []
         var accountOrigins: [(source: Int, file: Int)] = []
@@ -180,76 +276,8 @@ public struct QuarterlyRun: Sendable {
                 }
             }
         }
-        if let failure { throw failure }
-        steps.done("lesen")
-        let superseded = index.supersededCounts()
-        for (position, origin) in accountOrigins.enumerated() {
-            accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
-        }
-
-        let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
-        // Only target-group persons are kept; everyone else is counted on the way (funnel, sources).
-        var persons: [PersonFacts] = []
-        var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
-        var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
-        var linked = 0
-        // The store takes the persons while they are classified, on its own queue (the period's
-        // transaction is open from here to the commit point).
-        let writer = try store.map { store throws(KlapptError) in try Store.PeriodWriter(store: store, period: period) }
-        var batch: [PersonFacts] = []
-        index.drainPersons { pseudonym, records in
-            let facts = classification.facts(pseudonym: pseudonym, records: records)
-            funnel.count(facts)
-            for source in bySourceIndex.indices where facts.sourceMask & (1 << UInt64(source)) != 0 { bySourceIndex[source] += 1 }
-            if facts.isLinked { linked += 1 }
-            if facts.inTargetGroup {
-                persons.append(facts)
-                if writer != nil {
-                    batch.append(facts)
-                    if batch.count == 16384 {
-                        writer?.add(batch)
-                        batch.removeAll(keepingCapacity: true)
-                    }
-                }
-            }
-        }
-        writer?.add(batch)
-        let bySource = Dictionary(uniqueKeysWithValues: zip(pipeline.sources.map(\.id), bySourceIndex))
-        steps.done("personen")
-        var outcome = RunOutcome(
-            period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
-            personsBySource: bySource, linkedPersons: linked,
-            filter: funnel, warnings: warnings, rejections: storedRejections,
-            quarantineFiles: quarantineFiles, persons: persons, table: nil)
-
-        let finished: String
-        switch mode {
-        case .validate:
-            finished = QuarterlyRun.timestamp()
-            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
-            try AtomicFile.write(report.json(), to: outputs.report)
-        case .run:
-            let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline))
-            steps.done("indikatoren")
-            let clock = ContinuousClock()
-            let start = clock.now
-            do {
-                outcome.table = try DisclosureControl(minCell: pipeline.minCell, secondary: secondarySuppression).protect(table)
-            } catch {
-                throw .internalError("Geheimhaltung: \(error)")
-            }
-            logger.info("Geheimhaltung geprüft", metadata: [
-                "primaer": "\(outcome.table!.primary.count)", "sekundaer": "\(outcome.table!.secondary.count)",
-                "dauer_ms": "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)",
-            ])
-            steps.done("geheimhaltung")
-            finished = QuarterlyRun.timestamp()
-            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
-            defer { steps.done("veroeffentlichen") }
-            try Publisher(outputs: outputs).publish(outcome, table: PublishedTable.csv(outcome.table!, period: period),
-                                                    report: report.json(), fingerprint: fingerprint, finishedAt: finished, writer: writer)
-        }
-        return outcome
+        return ReadInputs(index: index, accounts: accounts, accountOrigins: accountOrigins, rejections: storedRejections,
+                          quarantineFiles: quarantineFiles, warnings: warnings, failure: failure)
     }
 
     /// Bytes per slice of a big CSV file: small enough that both cores stay busy to the end, large
