@@ -13,7 +13,7 @@ struct FileMerge {
     private(set) var quarantined: [QuarantinedRow] = []
     private(set) var warnings: [String: [String: Int]] = [:]
     private(set) var quarantineColumns: [String] = []
-    private var seen = RandomKeyTable()
+    private var seen = RandomKeySet()
     private var rowsRead = 0
     private var duplicates = 0
     private var reasons: [String: Int] = [:]

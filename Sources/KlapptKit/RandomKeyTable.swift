@@ -52,13 +52,6 @@ struct RandomKeyTable: Sendable {
         return nil
     }
 
-    /// Adds `key` with `value` unless present; true when it was new.
-    mutating func insert(_ a: UInt64, _ b: UInt64, _ value: Int32 = 0) -> Bool {
-        if self.value(a, b) != nil { return false }
-        set(a, b, value)
-        return true
-    }
-
     private mutating func grow() {
         let oldKeys = keys
         let oldValues = values
@@ -69,6 +62,49 @@ struct RandomKeyTable: Sendable {
         count = 0
         for slot in oldValues.indices where oldValues[slot] >= 0 {
             set(oldKeys[2 * slot], oldKeys[2 * slot + 1], oldValues[slot])
+        }
+    }
+}
+
+/// The set form of `RandomKeyTable` (row fingerprints seen in a file): keys only, 16 bytes a slot.
+/// The all-zero key marks an empty slot; a fingerprint that happens to be zero is stored as (0, 1),
+/// which could only collide with another fingerprint of exactly that value.
+struct RandomKeySet: Sendable {
+    private var keys: [UInt64]
+    private var mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 16) {
+        var slots = 16
+        while slots < capacity * 2 { slots *= 2 }
+        keys = [UInt64](repeating: 0, count: 2 * slots)
+        mask = slots - 1
+    }
+
+    /// Adds the key; true when it was not there yet.
+    mutating func insert(_ a: UInt64, _ b: UInt64) -> Bool {
+        let b = a == 0 && b == 0 ? 1 : b
+        var slot = Int(truncatingIfNeeded: a ^ (b >> 32)) & mask
+        while true {
+            let storedA = keys[2 * slot], storedB = keys[2 * slot + 1]
+            if storedA == 0 && storedB == 0 { break }
+            if storedA == a && storedB == b { return false }
+            slot = (slot + 1) & mask
+        }
+        keys[2 * slot] = a
+        keys[2 * slot + 1] = b
+        count += 1
+        if count * 10 > (mask + 1) * 7 { grow() }
+        return true
+    }
+
+    private mutating func grow() {
+        let old = keys
+        keys = [UInt64](repeating: 0, count: 2 * old.count)
+        mask = old.count - 1
+        count = 0
+        for slot in 0..<(old.count / 2) where old[2 * slot] != 0 || old[2 * slot + 1] != 0 {
+            _ = insert(old[2 * slot], old[2 * slot + 1])
         }
     }
 }
