@@ -46,3 +46,20 @@ import Testing
         #expect(fresh)
     }
 }
+
+@Suite struct PersonSortTests {
+    @Test(arguments: [10, 5_000, 70_000])
+    func radixSortOrdersLikeAStableSort(count: Int) {
+        var state: UInt64 = 7
+        var keys: [PersonIndex.SortKey] = (0..<count).map { position in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // Few distinct high words and repeated values, so that every pass and tie matters.
+            let person = position % 13 == 0 ? 42 : (state >> 40) << (position % 3 == 0 ? 48 : 8)
+            return PersonIndex.SortKey(person: person, rank: 0, position: Int32(position))
+        }
+        let expected = keys.sorted { ($0.person, $0.position) < ($1.person, $1.position) }
+        PersonIndex.radixSort(&keys)
+        #expect(keys.map(\.person) == expected.map(\.person))
+        #expect(keys.map(\.position) == expected.map(\.position))
+    }
+}
