@@ -53,24 +53,40 @@ final class SQLiteDatabase {
         }
     }
 
-    /// A prepared statement's parameters, for `insert`.
-    struct Parameters {
-        fileprivate let statement: OpaquePointer?
+    /// A prepared statement's parameters, for `insert`. Text goes into an arena that lives until
+    /// the statement has run, so SQLite may use it in place (`SQLITE_STATIC`) instead of copying
+    /// every value into a buffer of its own.
+    final class Parameters {
+        fileprivate var statement: OpaquePointer?
+        private let arena: UnsafeMutablePointer<UInt8>
+        private let capacity: Int
+        fileprivate var used = 0
         private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+        fileprivate init(capacity: Int) {
+            self.capacity = capacity
+            arena = .allocate(capacity: capacity)
+        }
+
+        deinit { arena.deallocate() }
 
         func bind(_ position: Int32, _ text: String?) {
             guard var text else { sqlite3_bind_null(statement, position); return }
-            text.withUTF8 { bytes in
-                if let base = bytes.baseAddress, !bytes.isEmpty {
-                    sqlite3_bind_text(statement, position, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Parameters.transient)
-                } else {
-                    sqlite3_bind_text(statement, position, "", 0, Parameters.transient)
-                }
-            }
+            text.withUTF8 { bind(position, $0) }
         }
 
         func bind(_ position: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
-            sqlite3_bind_text(statement, position, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Parameters.transient)
+            guard bytes.count > 0 else {
+                sqlite3_bind_text(statement, position, "", 0, Parameters.transient)
+                return
+            }
+            if used + bytes.count <= capacity {
+                (arena + used).update(from: bytes.baseAddress!, count: bytes.count)
+                sqlite3_bind_text(statement, position, UnsafeRawPointer(arena + used).assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+                used += bytes.count
+            } else {
+                sqlite3_bind_text(statement, position, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Parameters.transient)
+            }
         }
 
         func bind(_ position: Int32, _ value: Int) { sqlite3_bind_int64(statement, position, Int64(value)) }
@@ -93,12 +109,14 @@ final class SQLiteDatabase {
             statements[rows] = prepared
             return prepared
         }
+        let parameters = Parameters(capacity: 256 * batch * columns)
         var row = 0
         while row < count {
             let rows = min(batch, count - row)
             let prepared = try statement(rows: rows)
             sqlite3_reset(prepared)
-            let parameters = Parameters(statement: prepared)
+            parameters.statement = prepared
+            parameters.used = 0
             for offset in 0..<rows { bind(row + offset, parameters, Int32(offset * columns)) }
             guard sqlite3_step(prepared) == SQLITE_DONE else { throw lastError() }
             row += rows
