@@ -239,6 +239,8 @@ private struct RecordBuilder {
     var currentPartPairs = 0
 
     var failure: FormatError?
+    /// `failure != nil`, as a flag the callbacks can test without copying the error.
+    private var failed = false
     var firstError: (line: Int, message: String)?
 
     var insideRecord: Bool { recordLevel >= 0 }
@@ -278,7 +280,7 @@ private struct RecordBuilder {
     }
 
     mutating func startElement(_ localName: UnsafePointer<xmlChar>?, attributeCount: Int, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
-        guard let localName, failure == nil else { return }
+        guard let localName, !failed else { return }
         defer { level += 1 }
         if level == 0 {
             for index in 0..<attributeCount {
@@ -339,7 +341,7 @@ private struct RecordBuilder {
     }
 
     mutating func endElement() {
-        guard failure == nil else { return }
+        guard !failed else { return }
         level -= 1
         guard recordLevel >= 0 else { return }
         if level == recordLevel + 1, inChild {
@@ -353,7 +355,7 @@ private struct RecordBuilder {
     }
 
     mutating func characters(_ bytes: UnsafePointer<xmlChar>?, _ count: Int) {
-        guard inChild, let bytes, failure == nil else { return }
+        guard inChild, let bytes, !failed else { return }
         append(bytes, count)
         if record.count - textStart > maxFieldBytes {
             forbid(.tooLong, "Ein Feld ist länger als \(maxFieldBytes) Bytes.", field: childNamePointer.map { String(cString: $0) })
@@ -376,7 +378,8 @@ private struct RecordBuilder {
     }
 
     mutating func forbid(_ kind: FormatError.Kind, _ message: String, field: String? = nil) {
-        if failure == nil { failure = FormatError(kind, file: "", line: line, field: field, message: message) }
+        if !failed { failure = FormatError(kind, file: "", line: line, field: field, message: message) }
+        failed = true
         xmlStopParser(parser)
     }
 
