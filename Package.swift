@@ -39,7 +39,6 @@ let package = Package(
                 "KlapptFormats",
                 "CSQLite",
                 "CKlapptSHA256",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

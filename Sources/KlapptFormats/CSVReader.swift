@@ -26,6 +26,12 @@ public struct FieldSpan: Sendable, Equatable {
 
     /// A field the row does not have.
     public static let absent = FieldSpan(start: 0, count: -1)
+
+    /// The field's bytes within `record`; nil when it is absent.
+    @inlinable
+    public func bytes(in record: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        count < 0 ? nil : UnsafeBufferPointer(rebasing: record[Int(start)..<Int(start + count)])
+    }
 }
 
 /// A streaming reader for delimiter-separated exports as German office software writes them.
@@ -159,7 +165,7 @@ public final class CSVReader {
     /// The next record with every field decoded, or nil at the end of the file or range.
     public func next() throws(FormatError) -> CSVRow? {
         guard try advance() else { return nil }
-        let decoded = withRecord { bytes, fields in fields.map { encoding.decode(UnsafeBufferPointer(rebasing: bytes[Int($0.start)..<Int($0.start + $0.count)]))! } }
+        let decoded = withRecord { bytes, fields in fields.map { encoding.decode($0.bytes(in: bytes)!)! } }
         return CSVRow(fields: decoded, line: recordLine, fingerprint: recordFingerprint, terminated: recordTerminated)
     }
 

@@ -1,3 +1,5 @@
+import KlapptFormats
+
 /// Turns clean records into pseudonymised ones (SPEC 4.1) and decides, per record, what it says
 /// about the period: its current activity (SPEC 4.3) and its flows (SPEC 4.4). After this stage no
 /// name, birth date or record id exists any more.
@@ -5,17 +7,19 @@ public struct Pseudonymisation: Sendable {
     public let pseudonymizer: Pseudonymizer
     public let period: Period
     public let sourceID: String
+    private let recordKeyScope: RowFingerprint
 
     public init(pseudonymizer: Pseudonymizer, period: Period, sourceID: String) {
         self.pseudonymizer = pseudonymizer
         self.period = period
         self.sourceID = sourceID
+        recordKeyScope = Pseudonymizer.recordKeyScope(sourceID)
     }
 
     public func pseudonymise(_ record: CleanRecord) -> PseudoRecord {
         PseudoRecord(
             person: pseudonymizer.personPseudonym(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate),
-            recordKey: record.recordID.isEmpty ? nil : pseudonymizer.recordKey(source: sourceID, id: record.recordID),
+            recordKey: record.recordID.isEmpty ? nil : pseudonymizer.recordKey(scope: recordKeyScope, id: record.recordID),
             role: record.role, origin: record.origin, asOf: record.asOf, sex: record.sex,
             age: record.birthDate.age(on: period.referenceDate), nationality: record.nationality,
             municipality: record.municipality, residence: record.residence,

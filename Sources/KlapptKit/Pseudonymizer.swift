@@ -85,9 +85,18 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
     /// or student id (SPEC 4.1); never stored or logged. 128 bits seeded at random per run: no
     /// cryptographic strength is needed for an in-memory key, and it is far cheaper than an HMAC.
     public func recordKey(source: String, id: String) -> RecordKey {
+        recordKey(scope: Pseudonymizer.recordKeyScope(source), id: id)
+    }
+
+    /// What sets one source's record keys apart from another's; computed once per source.
+    public static func recordKeyScope(_ source: String) -> RowFingerprint {
         var source = source
+        return source.withUTF8 { RowFingerprint(bytes: $0) }
+    }
+
+    /// The record key of `id` within a source's scope (the run's path).
+    public func recordKey(scope: RowFingerprint, id: String) -> RecordKey {
         var id = id
-        let scope = source.withUTF8 { RowFingerprint(bytes: $0) }
         let fingerprint = id.withUTF8 { RowFingerprint(bytes: $0) }
         return RecordKey(a: fingerprint.a ^ recordSeeds.0 ^ scope.b, b: fingerprint.b ^ recordSeeds.1 ^ scope.a)
     }

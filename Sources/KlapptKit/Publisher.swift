@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Crypto
 import Foundation
 
 /// Puts a run's outputs in place so that a crash at any moment leaves a consistent state (SPEC 8).
@@ -92,11 +91,13 @@ public struct Publisher {
     }
 
     static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        var stream = SHA256Stream()
+        bytes.withUnsafeBytes { stream.update($0) }
+        return stream.finalize()
     }
 
+    /// The file's check sum; nil when it cannot be read (a missing output counts as changed).
     static func fileSHA256(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return sha256(Array(data))
+        try? QuarterlyRun.sha256(of: path)
     }
 }

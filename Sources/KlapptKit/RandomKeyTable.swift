@@ -12,16 +12,26 @@ struct RandomKeyTable: Sendable {
     private(set) var count = 0
 
     init(capacity: Int = 16) {
-        var slots = 16
-        while slots < capacity * 2 { slots *= 2 }
+        let slots = RandomKeyTable.slots(for: capacity)
         keys = [UInt64](repeating: 0, count: 2 * slots)
         values = [Int32](repeating: -1, count: slots)
         mask = slots - 1
     }
 
+    /// A power of two with room for `capacity` keys at half load; grown at 70 % load.
+    static func slots(for capacity: Int) -> Int {
+        var slots = 16
+        while slots < capacity * 2 { slots *= 2 }
+        return slots
+    }
+
+    /// The slot a key's probe starts at (the keys are random: their bits are the hash).
+    @inline(__always)
+    static func home(_ a: UInt64, _ b: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: a ^ (b >> 32)) & mask }
+
     /// The value of `key`, if present.
     func value(_ a: UInt64, _ b: UInt64) -> Int32? {
-        var slot = Int(truncatingIfNeeded: a ^ (b >> 32)) & mask
+        var slot = RandomKeyTable.home(a, b, mask: mask)
         while true {
             let value = values[slot]
             if value < 0 { return nil }
@@ -34,7 +44,7 @@ struct RandomKeyTable: Sendable {
     @discardableResult
     mutating func set(_ a: UInt64, _ b: UInt64, _ value: Int32) -> Int32? {
         precondition(value >= 0)
-        var slot = Int(truncatingIfNeeded: a ^ (b >> 32)) & mask
+        var slot = RandomKeyTable.home(a, b, mask: mask)
         while true {
             let old = values[slot]
             if old < 0 { break }
@@ -75,8 +85,7 @@ struct RandomKeySet: Sendable {
     private(set) var count = 0
 
     init(capacity: Int = 16) {
-        var slots = 16
-        while slots < capacity * 2 { slots *= 2 }
+        let slots = RandomKeyTable.slots(for: capacity)
         keys = [UInt64](repeating: 0, count: 2 * slots)
         mask = slots - 1
     }
@@ -84,7 +93,7 @@ struct RandomKeySet: Sendable {
     /// Adds the key; true when it was not there yet.
     mutating func insert(_ a: UInt64, _ b: UInt64) -> Bool {
         let b = a == 0 && b == 0 ? 1 : b
-        var slot = Int(truncatingIfNeeded: a ^ (b >> 32)) & mask
+        var slot = RandomKeyTable.home(a, b, mask: mask)
         while true {
             let storedA = keys[2 * slot], storedB = keys[2 * slot + 1]
             if storedA == 0 && storedB == 0 { break }

@@ -66,9 +66,7 @@ public struct RawRow {
 
     /// The untrimmed bytes of a field; nil when the row does not have it.
     public subscript(field: CanonicalField) -> UnsafeBufferPointer<UInt8>? {
-        let span = spans[field.ordinal]
-        guard span.count >= 0 else { return nil }
-        return UnsafeBufferPointer(rebasing: bytes[Int(span.start)..<Int(span.start + span.count)])
+        spans[field.ordinal].bytes(in: bytes)
     }
 
     /// Calls `body` with a row made of decoded values (XML records, tests), laid out as UTF-8.

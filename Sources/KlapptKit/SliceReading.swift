@@ -178,6 +178,25 @@ public struct SliceResult: Sendable {
         return result
     }
 
+    /// Records what became of a row: its fingerprint, then the pseudonymised record or the
+    /// rejection (with the row's cells for the quarantine, decoded only then), then its warnings.
+    private mutating func take(_ outcome: Result<CleanRecord, Rejection>, fingerprint: RowFingerprint, warnings rowWarnings: inout RowWarnings,
+                               pseudonymisation: Pseudonymisation, cells: () -> [String]) {
+        fingerprints.append(fingerprint)
+        switch outcome {
+        case .success(let record):
+            outcomes.append(Int32(records.count))
+            records.append(pseudonymisation.pseudonymise(record))
+        case .failure(let rejection):
+            outcomes.append(-1 - Int32(rejections.count))
+            rejections.append(QuarantinedRow(line: rejection.origin.line, reason: rejection.reason, field: rejection.field, cells: cells()))
+        }
+        if !rowWarnings.isEmpty {
+            for entry in rowWarnings.entries { warnings.append((Int32(outcomes.count - 1), entry.kind, entry.value)) }
+            rowWarnings.removeAll()
+        }
+    }
+
     private mutating func readCSV(range: Range<Int>, layout: CSVLayout, spec: SourceSpec, validation: inout RecordValidation,
                                   pseudonymisation: Pseudonymisation, progress: ((Int) -> Void)?) throws {
         quarantineColumns = layout.header
@@ -205,21 +224,8 @@ public struct SliceResult: Sendable {
                     return validation.validate(row, warnings: &rowWarnings)
                 }
             }
-            fingerprints.append(reader.recordFingerprint)
-            switch outcome {
-            case .success(let record):
-                outcomes.append(Int32(records.count))
-                records.append(pseudonymisation.pseudonymise(record))
-            case .failure(let rejection):
-                let cells = reader.withRecord { bytes, fields in
-                    fields.map { layout.encoding.decode(UnsafeBufferPointer(rebasing: bytes[Int($0.start)..<Int($0.start + $0.count)])) ?? "" }
-                }
-                outcomes.append(-1 - Int32(rejections.count))
-                rejections.append(QuarantinedRow(line: rejection.origin.line, reason: rejection.reason, field: rejection.field, cells: cells))
-            }
-            if !rowWarnings.isEmpty {
-                for entry in rowWarnings.entries { warnings.append((Int32(outcomes.count - 1), entry.kind, entry.value)) }
-                rowWarnings.removeAll()
+            take(outcome, fingerprint: reader.recordFingerprint, warnings: &rowWarnings, pseudonymisation: pseudonymisation) {
+                reader.withRecord { bytes, fields in fields.map { layout.encoding.decode($0.bytes(in: bytes)!) ?? "" } }
             }
             if rowsRead % 16384 == 0, let progress {
                 progress(reader.nextRecordOffset - reported)
@@ -248,27 +254,14 @@ public struct SliceResult: Sendable {
             }
             let origin = RowOrigin(sourceIndex: slice.sourceIndex, fileIndex: slice.fileIndex, order: rowsRead, line: reader.recordLine)
             rowsRead += 1
-            fingerprints.append(reader.recordFingerprint)
             let outcome = reader.withRecord { bytes, _ in
                 spans.withUnsafeBufferPointer { spanBuffer in
                     validation.validate(RawRow(origin: origin, bytes: bytes, spans: spanBuffer, encoding: .utf8, missingField: missing, structuralDefect: nil),
                                         warnings: &rowWarnings)
                 }
             }
-            switch outcome {
-            case .success(let clean):
-                outcomes.append(Int32(records.count))
-                records.append(pseudonymisation.pseudonymise(clean))
-            case .failure(let rejection):
-                let cells = reader.withRecord { bytes, mapped in
-                    mapped.map { $0.count < 0 ? "" : String(decoding: UnsafeBufferPointer(rebasing: bytes[Int($0.start)..<Int($0.start + $0.count)]), as: UTF8.self) }
-                }
-                outcomes.append(-1 - Int32(rejections.count))
-                rejections.append(QuarantinedRow(line: rejection.origin.line, reason: rejection.reason, field: rejection.field, cells: cells))
-            }
-            if !rowWarnings.isEmpty {
-                for entry in rowWarnings.entries { warnings.append((Int32(outcomes.count - 1), entry.kind, entry.value)) }
-                rowWarnings.removeAll()
+            take(outcome, fingerprint: reader.recordFingerprint, warnings: &rowWarnings, pseudonymisation: pseudonymisation) {
+                reader.withRecord { bytes, mapped in mapped.map { $0.bytes(in: bytes).map { String(decoding: $0, as: UTF8.self) } ?? "" } }
             }
             if rowsRead % 4096 == 0, let progress {
                 progress(reader.bytesConsumed - reported)

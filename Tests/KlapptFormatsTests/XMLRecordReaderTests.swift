@@ -115,7 +115,7 @@ func readRecords(_ xml: String, record: String = "Schueler") throws -> (records:
         while try reader.advance() {
             fingerprints.append(reader.recordFingerprint)
             values.append(reader.withRecord { bytes, spans in
-                spans.map { $0.count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[Int($0.start)..<Int($0.start + $0.count)]), as: UTF8.self) }
+                spans.map { $0.bytes(in: bytes).map { String(decoding: $0, as: UTF8.self) } }
             })
         }
         // Latin-1 arrives as UTF-8; the first of a repeated element counts; an empty element is "";
