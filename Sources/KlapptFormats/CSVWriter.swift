@@ -8,10 +8,15 @@ import Foundation
 /// shows it as text instead of evaluating it.
 public struct CSVWriter: Sendable {
     public var delimiter: Character
+    /// Whether cells that could start a formula get a leading apostrophe. Off only for files that
+    /// must keep values exactly as delivered (the local quarantine, made for correcting at the
+    /// source and delivering again).
+    public var neutralisesFormulas: Bool
     public private(set) var text: String
 
-    public init(delimiter: Character = ";", byteOrderMark: Bool = true) {
+    public init(delimiter: Character = ";", byteOrderMark: Bool = true, neutralisesFormulas: Bool = true) {
         self.delimiter = delimiter
+        self.neutralisesFormulas = neutralisesFormulas
         self.text = byteOrderMark ? "\u{FEFF}" : ""
     }
 
@@ -20,16 +25,16 @@ public struct CSVWriter: Sendable {
         for cell in cells {
             if !first { text.append(delimiter) }
             first = false
-            text += Self.escape(cell, delimiter: delimiter)
+            text += Self.escape(cell, delimiter: delimiter, neutralisingFormulas: neutralisesFormulas)
         }
         text += "\r\n"
     }
 
     /// The cell as written: neutralised against formulas, then quoted when it holds the delimiter,
     /// a quote or a line break.
-    public static func escape(_ value: String, delimiter: Character = ";") -> String {
+    public static func escape(_ value: String, delimiter: Character = ";", neutralisingFormulas: Bool = true) -> String {
         var cell = value
-        if let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
+        if neutralisingFormulas, let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
             cell = "'" + cell
         }
         let delimiterByte = delimiter.asciiValue

@@ -161,6 +161,14 @@ public final class XMLRecordReader {
     private func parseFailure() -> FormatError {
         let line = state.builder.firstError?.line ?? Int(xmlSAX2GetLineNumber(context.map { UnsafeMutableRawPointer($0) }))
         let detail = state.builder.firstError?.message ?? "unbekannter Fehler"
+        // The file ends while the document element is still open: cut off, even when the cut fell
+        // right after a complete record (libxml2 then speaks of "extra content").
+        if finished, state.builder.openElements > 0, !state.builder.insideRecord || detail.contains("Premature end") || detail.contains("Extra content") {
+            return FormatError(.truncated, file: path, line: line, message: "Die Datei endet, bevor das Wurzelelement geschlossen ist (\(state.builder.openElements == 1 ? "nach dem letzten vollständigen Datensatz" : "mitten in einem Datensatz")): sie ist abgeschnitten, vermutlich unvollständig übertragen. Bitte die vollständige Datei neu liefern lassen.")
+        }
+        if finished, state.builder.insideRecord {
+            return FormatError(.truncated, file: path, line: line, message: "Die Datei endet mitten in einem Datensatz: sie ist abgeschnitten, vermutlich unvollständig übertragen. Bitte die vollständige Datei neu liefern lassen.")
+        }
         let kind: FormatError.Kind
         if detail.contains("encoding") || detail.contains("Input is not proper UTF-8") || detail.contains("Char 0x") {
             kind = .undecodable
@@ -244,6 +252,8 @@ private struct RecordBuilder {
     var firstError: (line: Int, message: String)?
 
     var insideRecord: Bool { recordLevel >= 0 }
+    /// Elements opened and not yet closed (the document element counts).
+    var openElements: Int { level }
     var hasFinishedRecords: Bool { nextFinished < finished.count }
 
     init(recordElement: String, mappedFields: [String], maxFieldBytes: Int) {

@@ -65,6 +65,15 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var description: String { iso }
 
+    /// `TT.MM.JJJJ`, as German readers write dates.
+    public var german: String { String(format: "%02d.%02d.%04d", day, month, year) }
+
+    /// Parses `JJJJ-MM-TT`.
+    public init?(iso text: String) {
+        guard let date = DateFormat("JJJJ-MM-TT")?.parse(text) else { return nil }
+        self = date
+    }
+
     /// Days since 1970-01-01 (negative before), by Howard Hinnant's civil-date algorithm: date
     /// arithmetic without Foundation's calendar, which is far slower.
     public var dayNumber: Int {

@@ -8,6 +8,8 @@ public struct PersonFacts: Sendable, Equatable {
     public var nationality: ShortText
     public var municipality: Municipality
     public var residence: ResidenceGroup
+    /// The residence group is `unbekannt` although a record gave a text: one the code list lacks.
+    public var residenceUnmapped: Bool
     /// Bit i: the person has a record of the pipeline's source i.
     public var sourceMask: UInt64
     /// The pipeline's source ids (shared by all persons; `sourceIDs` picks from them).
@@ -50,7 +52,9 @@ public struct Classification: Sendable {
         var activity: Activity?
         var flows = Flows()
         var sourceMask: UInt64 = 0
+        var unmapped = false
         for record in records {
+            unmapped = unmapped || record.residenceUnmapped
             if let current = record.currentActivity, activity.map({ current < $0 }) ?? true { activity = current }
             flows.formUnion(record.flows)
             sourceMask |= 1 << UInt64(record.origin.sourceIndex & 63)
@@ -58,6 +62,7 @@ public struct Classification: Sendable {
         return PersonFacts(
             pseudonym: pseudonym, sex: first.sex, age: first.age, ageGroup: ageGroup,
             nationality: first.nationality, municipality: first.municipality, residence: residence,
+            residenceUnmapped: residence == .unbekannt && unmapped,
             sourceMask: sourceMask, allSourceIDs: sourceIDs,
             ageInRange: rules.minAge <= first.age && first.age <= rules.maxAge,
             refugeeContext: rules.residenceGroups.contains(residence),

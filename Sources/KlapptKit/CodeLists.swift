@@ -98,6 +98,11 @@ public struct CodeLists: Sendable {
 
     /// SPEC 3.2: case-insensitive after trimming and collapsing white space.
     public static func normaliseResidenceText(_ text: String) -> String {
-        text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        collapsedWhitespace(text.lowercased())
+    }
+
+    /// The text trimmed, with each run of white space made one space.
+    public static func collapsedWhitespace(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 }

@@ -20,6 +20,8 @@ struct FileMerge {
     /// Where the next slice must begin, and the line it begins on.
     private var expectedStart: Int?
     private var nextLine = 1
+    private var newestStand: CivilDate?
+    private var school: String?
 
     init(source: SourceSpec, path: String, sha256: String) {
         self.source = source
@@ -30,7 +32,7 @@ struct FileMerge {
     var account: FileAccount {
         FileAccount(source: source.id, file: path, sha256: sha256, rowsRead: rowsRead,
                     accepted: rowsRead - duplicates - quarantined.count, rejected: quarantined.count,
-                    duplicates: duplicates, reasons: reasons, superseded: 0)
+                    duplicates: duplicates, reasons: reasons, superseded: 0, newestStand: newestStand?.iso, school: school)
     }
 
     /// Merges the next slice; `reread` reads a slice again (from the corrected start).
@@ -53,6 +55,7 @@ struct FileMerge {
             throw failure
         }
         quarantineColumns = result.quarantineColumns
+        if let value = result.rootAttributes[source.expectation.schoolAttribute] { school = value }
         rowsRead += result.rowsRead
         var keep = [Bool](repeating: true, count: result.outcomes.count)
         for (row, outcome) in result.outcomes.enumerated() {
@@ -63,7 +66,9 @@ struct FileMerge {
                 continue
             }
             if outcome >= 0 {
-                index.add(result.records[Int(outcome)])
+                let record = result.records[Int(outcome)]
+                if let stand = record.asOf, newestStand.map({ stand > $0 }) ?? true { newestStand = stand }
+                index.add(record)
             } else {
                 var rejection = result.rejections[Int(-1 - outcome)]
                 rejection.line += lineOffset

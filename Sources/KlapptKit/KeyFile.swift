@@ -32,7 +32,10 @@ public enum KeyFile {
         let hex = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // A folder made for the key is the owner's alone (an existing one is left as it is).
+            if !FileManager.default.fileExists(atPath: directory) {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
         } catch {
             throw .outputNotWritable("Ordner „\(directory)“ für die Schlüsseldatei kann nicht angelegt werden.")
         }

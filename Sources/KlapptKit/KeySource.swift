@@ -1,6 +1,11 @@
 import Foundation
 
 /// Where the key comes from (SPEC 8): `--key-file`, else `KLAPPT_KEY_FILE`, else the pipeline file.
+///
+/// The key decides whether pseudonyms match across quarters, so it is guarded (issue 9): it never
+/// lives in the output folder (that folder is shared), it is made only by `klappt keygen` or on the
+/// very first run of an empty store, and a key other than the one the store's finished quarters were
+/// computed with is refused unless the operator starts a new key series on purpose.
 public struct KeySource: Sendable {
     public var path: String
     public var origin: String
@@ -16,14 +21,23 @@ public struct KeySource: Sendable {
         throw .usage("Kein Schlüssel angegeben: --key-file, KLAPPT_KEY_FILE oder key_file in der Pipeline-Datei.")
     }
 
-    /// Loads the key; a missing key file is created (0600) with a warning on stderr, because the
-    /// first run of a new installation has none. An existing but unsafe file is never replaced.
-    public mutating func load() throws(KlapptError) -> [UInt8] {
+    /// Loads the key for a run whose outputs go to `outputDirectory`. A missing key file is made
+    /// (0600, with a note for the summary) only while the store there has no finished quarter.
+    public mutating func load(outputDirectory: String) throws(KlapptError) -> [UInt8] {
+        let folder = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path
+        let file = URL(fileURLWithPath: path).standardizedFileURL.path
+        if file.hasPrefix(folder + "/") {
+            throw .keyUnsafe("Die Schlüsseldatei „\(path)“ (\(origin)) liegt im Ausgabeordner „\(outputDirectory)“, dessen Dateien weitergegeben werden. Verschieben Sie sie an einen geschützten Ort außerhalb, z. B. „mv \(path) ~/.config/klappt/klappt.key“, und geben Sie den neuen Pfad an (--key-file, KLAPPT_KEY_FILE oder key_file der Pipeline-Datei).")
+        }
         if !FileManager.default.fileExists(atPath: path) {
+            let store = "\(outputDirectory)/klappt.sqlite"
+            let finished = FileManager.default.fileExists(atPath: store) ? try Store(path: store).finishedPeriods() : []
+            guard finished.isEmpty else {
+                throw .keyUnsafe("Die Schlüsseldatei „\(path)“ (\(origin)) fehlt, aber der Speicher „\(store)“ enthält schon fertige Quartale (\(finished.joined(separator: ", "))). Ein neuer Schlüssel ergäbe andere Pseudonyme, Personen ließen sich nicht mehr über die Quartale verfolgen. Stellen Sie die Schlüsseldatei aus der Sicherung wieder her oder geben Sie den richtigen Pfad an. Nur wenn der alte Schlüssel verloren ist: „klappt keygen DATEI“ und dann „klappt run … --key-file DATEI --new-key-series“.")
+            }
             try KeyFile.create(path: path)
-            let note = "Warnung: Schlüsseldatei „\(path)“ (\(origin)) fehlte und wurde neu angelegt (Rechte 0600). Bewahren Sie sie sicher auf: mit einem anderen Schlüssel entstehen andere Pseudonyme."
-            FileHandle.standardError.write(Data((note + "\n").utf8))
-            createdNote = note
+            createdNote = "Hinweis: Schlüsseldatei „\(path)“ (\(origin)) fehlte; da der Speicher noch kein fertiges Quartal hat, wurde sie neu angelegt (Rechte 0600). Bewahren Sie sie sicher auf und sichern Sie sie: mit einem anderen Schlüssel entstehen andere Pseudonyme."
+            FileHandle.standardError.write(Data((createdNote! + "\n").utf8))
         }
         return try KeyFile.load(path: path)
     }

@@ -24,6 +24,8 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
     case pipeline(PipelineError)
     case inputFormat(FormatError)
     case inputData(String)
+    /// The plausibility checks before publication failed (issue 9): the findings, in German.
+    case implausible([String])
     case inputMissing(String)
     case outputNotWritable(String)
     case locked(String)
@@ -33,7 +35,7 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
     public var exitCode: Int32 {
         switch self {
         case .usage, .pipeline: return 64
-        case .inputFormat, .inputData: return 65
+        case .inputFormat, .inputData, .implausible: return 65
         case .inputMissing: return 66
         case .internalError: return 70
         case .outputNotWritable: return 73
@@ -48,6 +50,9 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
         case .pipeline(let error): return "Pipeline-Datei fehlerhaft: \(error)"
         case .inputFormat(let error): return "Eingabedatei unlesbar: \(error)"
         case .inputData(let message): return "Eingabedaten fehlerhaft: \(message)"
+        case .implausible(let findings):
+            return "Plausibilitätsprüfung nicht bestanden, nichts wurde veröffentlicht:\n" + findings.map { "  - \($0)" }.joined(separator: "\n")
+                + "\nStimmt die Lieferung trotzdem, veröffentlicht „--ignore-plausibility“ sie (das wird im Speicher vermerkt). Die Schwellen stehen unter „plausibility:“ und „expect:“ in der Pipeline-Datei."
         case .inputMissing(let message): return "Eingabe fehlt: \(message)"
         case .outputNotWritable(let message): return "Ausgabe nicht schreibbar: \(message)"
         case .locked(let message): return "Ein anderer Lauf ist aktiv: \(message)"

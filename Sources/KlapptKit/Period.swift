@@ -21,6 +21,12 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(year)-Q\(quarter)" }
 
+    /// The quarter before this one.
+    public var previous: Period { quarter == 1 ? Period(year: year - 1, quarter: 4)! : Period(year: year, quarter: quarter - 1)! }
+
+    /// Whether the quarter has ended before `date` (only ended quarters are processed, issue 9).
+    public func hasEnded(before date: CivilDate) -> Bool { referenceDate < date }
+
     public static func < (lhs: Period, rhs: Period) -> Bool { (lhs.year, lhs.quarter) < (rhs.year, rhs.quarter) }
 
     public var firstDay: CivilDate { CivilDate(year: year, month: quarter * 3 - 2, day: 1)! }

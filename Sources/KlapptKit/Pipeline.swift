@@ -68,6 +68,33 @@ public struct SourceSpec: Sendable {
     public var fields: [CanonicalField: String]
     /// Mapped fields that may be absent (XML) without rejecting the record.
     public var optional: Set<CanonicalField>
+    /// Line of each field's mapping in the pipeline file, for messages that point there.
+    public var fieldLines: [CanonicalField: Int] = [:]
+    /// The pipeline file that declares the source.
+    public var pipelineFile = ""
+    /// What a complete delivery of this source looks like (plausibility, issue 9).
+    public var expectation = DeliveryExpectation()
+}
+
+/// What a complete delivery of a source looks like: at least this many files, or one file from each
+/// of these schools (the XML root's `Schulnummer`, or another root attribute).
+public struct DeliveryExpectation: Sendable, Equatable {
+    public var files: Int?
+    public var schools: [String]?
+    public var schoolAttribute = "Schulnummer"
+}
+
+/// The plausibility checks before publication (issue 9): a run that fails one publishes nothing
+/// (exit 65) unless the operator overrides it (`--ignore-plausibility`, kept in the ledger).
+public struct PlausibilityRules: Sendable, Equatable {
+    /// Largest drop of a source's accepted rows against the last finished run of the same quarter
+    /// and against the previous quarter's.
+    public var maxDrop = 0.30
+    /// Drops of at most this many rows never count (small sources fluctuate); a drop to no rows at
+    /// all always counts.
+    public var minDropRows = 10
+    /// Largest distance in days between a file's newest `Stand` and the reference date.
+    public var maxStandDistanceDays = 45
 }
 
 /// CSV options of a pipeline file.
@@ -108,6 +135,10 @@ public struct Pipeline: Sendable {
     public var keyFile: String?
     public var maxRejectShare: Double
     public var minCell: Int
+    public var plausibility: PlausibilityRules
+    /// A command run when a run fails (cron): with `KLAPPT_EXIT`, `KLAPPT_GRUND` (one German line,
+    /// never a value from an input), `KLAPPT_ZEITRAUM` and `KLAPPT_PIPELINE` in its environment.
+    public var onFailure: String?
     public var targetGroup: TargetGroupRules
     public var nationalityBreakdown: [String]
     public var codeLists: CodeLists
@@ -115,6 +146,8 @@ public struct Pipeline: Sendable {
     /// The pipeline file and every code list it names: what a run's result depends on besides the
     /// inputs and the key (part of the ledger's fingerprint).
     public var configurationFiles: [String]
+    /// Code list key (`aufenthalt`, `nationalitaeten`, …) -> its path.
+    public var codeListPaths: [String: String]
 
     /// Loads and checks the pipeline at `path`. Relative paths inside it are relative to its folder.
     public static func load(path: String) throws(KlapptError) -> Pipeline {
@@ -143,11 +176,12 @@ public struct Pipeline: Sendable {
         }
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
         func resolve(_ path: String) -> String {
-            path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
+            if path == "~" || path.hasPrefix("~/") { return Pipeline.home + path.dropFirst() }
+            return path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
         }
         let root = try YAMLWalker(file: file, node: node).mapping(allowed: [
             "name", "output_dir", "key_file", "max_reject_share", "target_group", "disclosure", "codelists",
-            "nationality_breakdown", "sources",
+            "nationality_breakdown", "sources", "plausibility", "on_failure",
         ])
         func required(_ key: String, in map: [String: YAMLWalker], at walker: YAMLWalker? = nil) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else {
@@ -170,6 +204,24 @@ public struct Pipeline: Sendable {
                 guard minCell >= 1 else { throw value.fail("min_cell muss mindestens 1 sein.") }
             }
         }
+
+        var plausibility = PlausibilityRules()
+        if let walker = root["plausibility"] {
+            let map = try walker.mapping(allowed: ["max_drop", "min_drop_rows", "max_stand_distance_days"])
+            if let value = map["max_drop"] {
+                plausibility.maxDrop = try value.double()
+                guard (0...1).contains(plausibility.maxDrop) else { throw value.fail("Wert muss zwischen 0 und 1 liegen.") }
+            }
+            if let value = map["min_drop_rows"] {
+                plausibility.minDropRows = try value.int()
+                guard plausibility.minDropRows >= 0 else { throw value.fail("Wert darf nicht negativ sein.") }
+            }
+            if let value = map["max_stand_distance_days"] {
+                plausibility.maxStandDistanceDays = try value.int()
+                guard plausibility.maxStandDistanceDays >= 0 else { throw value.fail("Wert darf nicht negativ sein.") }
+            }
+        }
+        let onFailure = try root["on_failure"]?.string()
 
         let targetWalker = try required("target_group", in: root)
         let target = try targetWalker.mapping(allowed: ["min_age", "max_age", "residence_groups", "age_groups"])
@@ -224,14 +276,14 @@ public struct Pipeline: Sendable {
 
         return Pipeline(
             file: file, name: name, outputDirectory: outputDirectory, keyFile: keyFile,
-            maxRejectShare: maxRejectShare, minCell: minCell,
+            maxRejectShare: maxRejectShare, minCell: minCell, plausibility: plausibility, onFailure: onFailure,
             targetGroup: TargetGroupRules(minAge: minAge, maxAge: maxAge, residenceGroups: residenceGroups, ageGroups: ageGroups),
             nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources,
-            configurationFiles: [file] + keys.map { listPaths[$0]! })
+            configurationFiles: [file] + keys.map { listPaths[$0]! }, codeListPaths: listPaths)
     }
 
     private static func parseSource(_ walker: YAMLWalker, file: String, resolve: (String) -> String) throws(PipelineError) -> SourceSpec {
-        let map = try walker.mapping(allowed: ["id", "role", "path", "format", "csv", "xml", "date_format", "fields", "optional"])
+        let map = try walker.mapping(allowed: ["id", "role", "path", "format", "csv", "xml", "date_format", "fields", "optional", "expect"])
         func need(_ key: String) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else { throw walker.fail("Pflichtangabe „\(key)“ fehlt.") }
             return value
@@ -282,12 +334,14 @@ public struct Pipeline: Sendable {
             throw map["date_format"]!.fail("Datumsformat „\(dateText)“ nicht verständlich (z. B. TT.MM.JJJJ oder JJJJ-MM-TT).")
         }
         var fields: [CanonicalField: String] = [:]
+        var fieldLines: [CanonicalField: Int] = [:]
         let fieldsWalker = try need("fields")
         for (key, value, line) in try fieldsWalker.stringMapping() {
             guard let field = CanonicalField(rawValue: key) else {
                 throw PipelineError(file: file, line: line, message: "Unbekanntes Feld „\(key)“. Erlaubt: \(CanonicalField.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
             fields[field] = value
+            fieldLines[field] = line
         }
         for field in CanonicalField.required(for: role) where fields[field] == nil {
             throw fieldsWalker.fail("Die Rolle \(role.rawValue) braucht das Feld „\(field.rawValue)“.")
@@ -309,7 +363,21 @@ public struct Pipeline: Sendable {
                 optional.insert(field)
             }
         }
-        return SourceSpec(id: id, role: role, glob: glob, format: format, dateFormat: dateFormat, fields: fields, optional: optional)
+        var expectation = DeliveryExpectation()
+        if let expectWalker = map["expect"] {
+            let expect = try expectWalker.mapping(allowed: ["files", "schools", "school_attribute"])
+            if let value = expect["files"] {
+                expectation.files = try value.int()
+                guard expectation.files! >= 1 else { throw value.fail("Mindestens 1 Datei.") }
+            }
+            if let value = expect["schools"] {
+                guard case .xml = format else { throw value.fail("Schulnummern gibt es nur bei XML-Quellen (Wurzelattribut der Schul-Exporte).") }
+                expectation.schools = try value.strings()
+            }
+            if let value = expect["school_attribute"] { expectation.schoolAttribute = try value.string() }
+        }
+        return SourceSpec(id: id, role: role, glob: glob, format: format, dateFormat: dateFormat, fields: fields, optional: optional,
+                          fieldLines: fieldLines, pipelineFile: file, expectation: expectation)
     }
 
     /// A copy with the CLI's overrides applied (SPEC 8).
@@ -325,9 +393,13 @@ public struct Pipeline: Sendable {
         return copy
     }
 
+    /// The user's home folder (`~` in paths of the pipeline file).
+    static var home: String { ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() }
+
     /// A path relative to the working directory made absolute.
     public static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path).standardizedFileURL.path
+        if path == "~" || path.hasPrefix("~/") { return home + path.dropFirst() }
+        return path.hasPrefix("/") ? path : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path).standardizedFileURL.path
     }
 }
 

@@ -22,7 +22,7 @@ public struct Pseudonymisation: Sendable {
             recordKey: record.recordID.isEmpty ? nil : pseudonymizer.recordKey(scope: recordKeyScope, id: record.recordID),
             role: record.role, origin: record.origin, asOf: record.asOf, sex: record.sex,
             age: record.birthDate.age(on: period.referenceDate), nationality: record.nationality,
-            municipality: record.municipality, residence: record.residence,
+            municipality: record.municipality, residence: record.residence, residenceUnmapped: record.residenceUnmapped,
             currentActivity: Pseudonymisation.currentActivity(record, period: period),
             flows: Pseudonymisation.flows(record, period: period))
     }

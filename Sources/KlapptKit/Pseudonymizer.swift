@@ -62,6 +62,10 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
     }
 
     /// Lowercase hex of HMAC-SHA256(key, UTF-8 of `material`).
+    /// A check value of the key (16 hex characters of a pseudonym of a fixed text): tells keys apart
+    /// in the ledger without revealing anything of the key.
+    public var keyCheck: String { String(pseudonym("klappt-schluesselpruefung").prefix(16)) }
+
     public func pseudonym(_ material: String) -> String {
         personPseudonym(material).hex
     }

@@ -24,12 +24,15 @@ public struct Publisher {
     /// Writes and commits a finished run; returns when its files are in place. `writer`, when
     /// given, already holds the period's persons in its open transaction.
     public func publish(_ outcome: RunOutcome, table: String, report: String, fingerprint: String, finishedAt: String,
-                        writer: Store.PeriodWriter? = nil) throws(KlapptError) {
+                        writer: Store.PeriodWriter? = nil, ledger: Store.Publication? = nil) throws(KlapptError) {
         let tableBytes = Array(table.utf8)
         let reportBytes = Array(report.utf8)
         try AtomicFile.write(tableBytes, to: Self.pendingPath(outputs.table))
         try AtomicFile.write(reportBytes, to: Self.pendingPath(outputs.report))
-        let publication = Store.Publication(fingerprint: fingerprint, tableSHA256: Self.sha256(tableBytes), reportSHA256: Self.sha256(reportBytes))
+        var publication = ledger ?? Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
+        publication.fingerprint = fingerprint
+        publication.tableSHA256 = Self.sha256(tableBytes)
+        publication.reportSHA256 = Self.sha256(reportBytes)
         let store: Store
         let run: Int
         if let writer {

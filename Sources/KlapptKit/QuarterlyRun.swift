@@ -26,6 +26,11 @@ public struct QuarterlyRun: Sendable {
     public var progress: (@Sendable (String, Int, Int) -> Void)?
     /// Run even when the period was already finished with the same inputs.
     public var force = false
+    /// Accept a key other than the one of the store's finished quarters: a new key series begins
+    /// (pseudonyms of earlier quarters no longer match; recorded in the ledger).
+    public var newKeySeries = false
+    /// Publish although plausibility checks failed (the findings are recorded in the ledger).
+    public var ignorePlausibility = false
     /// Bytes per slice of a big CSV file (see `defaultSliceBytes`); tests cut small files finely.
     public var sliceBytes = QuarterlyRun.defaultSliceBytes
     /// The secondary suppression; replaceable only to show what the audit catches.
@@ -48,8 +53,10 @@ public struct QuarterlyRun: Sendable {
 
     public var outputs: Outputs {
         let dir = pipeline.outputDirectory
+        // `klappt validate` writes its own report and never touches a published one (issue 9).
+        let report = mode == .validate ? "\(dir)/pruefung_\(period).json" : "\(dir)/lauf_\(period).json"
         return Outputs(table: "\(dir)/indikatoren_\(period).csv", store: "\(dir)/klappt.sqlite",
-                       report: "\(dir)/lauf_\(period).json", quarantine: Quarantine(outputDirectory: dir, period: period).directory)
+                       report: report, quarantine: Quarantine(outputDirectory: dir, period: period, mode: mode).directory)
     }
 
     /// Runs the pipeline with `key` (nil in validate mode: an ephemeral key links within the run).
@@ -81,6 +88,7 @@ public struct QuarterlyRun: Sendable {
             for period in completed {
                 logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
             }
+            try checkKeySeries(store: opened, keyCheck: pseudonymizer.keyCheck)
             if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
                Publisher.fileSHA256(outputs.table) == last.tableSHA256, Publisher.fileSHA256(outputs.report) == last.reportSHA256 {
                 return RunOutcome(
@@ -89,7 +97,7 @@ public struct QuarterlyRun: Sendable {
                     warnings: [:], rejections: [], quarantineFiles: [], persons: [], table: nil, unchangedSince: last.started)
             }
         }
-        let quarantine = Quarantine(outputDirectory: pipeline.outputDirectory, period: period)
+        let quarantine = Quarantine(outputDirectory: pipeline.outputDirectory, period: period, mode: mode)
         var inputs = try readInputs(files: files, hashes: hashes, pseudonymizer: pseudonymizer, quarantine: quarantine)
         if let failure = inputs.failure { throw failure }
         var index = inputs.index
@@ -99,10 +107,16 @@ public struct QuarterlyRun: Sendable {
         let storedRejections = inputs.rejections
         let quarantineFiles = inputs.quarantineFiles
         let warnings = inputs.warnings
+        let unknownValuesFile = try quarantine.writeUnknownValues(warnings, codeListPaths: pipeline.codeListPaths)
         steps.done("lesen")
         let superseded = index.supersededCounts()
         for (position, origin) in accountOrigins.enumerated() {
             accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
+        }
+        let findings = try plausibilityFindings(accounts: accounts, store: store)
+        if !findings.isEmpty {
+            guard ignorePlausibility else { throw .implausible(findings) }
+            logger.warning("Plausibilitätsprüfung übergangen (--ignore-plausibility)", metadata: ["befunde": "\(findings.count)"])
         }
 
         let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
@@ -138,13 +152,15 @@ public struct QuarterlyRun: Sendable {
             period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
             personsBySource: bySource, linkedPersons: linked,
             filter: funnel, warnings: warnings, rejections: storedRejections,
-            quarantineFiles: quarantineFiles, persons: persons, table: nil)
+            quarantineFiles: quarantineFiles, unknownValuesFile: unknownValuesFile, persons: persons, table: nil)
+        outcome.plausibilityFindings = findings
 
         let finished: String
         switch mode {
         case .validate:
             finished = QuarterlyRun.timestamp()
-            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
+            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
+                                   codeListPaths: pipeline.codeListPaths)
             try AtomicFile.write(report.json(), to: outputs.report)
         case .run:
             let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline))
@@ -162,10 +178,17 @@ public struct QuarterlyRun: Sendable {
             ])
             steps.done("geheimhaltung")
             finished = QuarterlyRun.timestamp()
-            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version)
+            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
+                                   codeListPaths: pipeline.codeListPaths)
+            let series = try store?.currentKeySeries()
+            var ledgerNotes = Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
+            ledgerNotes.keyCheck = pseudonymizer.keyCheck
+            ledgerNotes.newKeySeries = newKeySeries && series != nil && series?.check != pseudonymizer.keyCheck
+            ledgerNotes.overriddenPlausibility = findings.isEmpty ? nil : findings.joined(separator: "\n")
             defer { steps.done("veroeffentlichen") }
             try Publisher(outputs: outputs).publish(outcome, table: PublishedTable.csv(outcome.table!, period: period),
-                                                    report: report.json(), fingerprint: fingerprint, finishedAt: finished, writer: writer)
+                                                    report: report.json(), fingerprint: fingerprint, finishedAt: finished, writer: writer,
+                                                    ledger: ledgerNotes)
         }
         return outcome
     }
@@ -280,6 +303,24 @@ public struct QuarterlyRun: Sendable {
                           quarantineFiles: quarantineFiles, warnings: warnings, failure: failure)
     }
 
+    /// Refuses a key other than the one the store's finished quarters were computed with (issue 9),
+    /// unless a new key series is begun on purpose.
+    func checkKeySeries(store: Store, keyCheck: String) throws(KlapptError) {
+        guard let series = try store.currentKeySeries(), series.check != keyCheck, !newKeySeries else { return }
+        throw .keyUnsafe("Der Schlüssel passt nicht zum Speicher „\(store.path)“: die fertigen Quartale \(series.periods.joined(separator: ", ")) wurden mit einem anderen Schlüssel berechnet (Prüfwert \(series.check) statt \(keyCheck)). Mit diesem Schlüssel entstünden andere Pseudonyme; Personen ließen sich nicht mehr über die Quartale verfolgen. Geben Sie die richtige Schlüsseldatei an (--key-file, KLAPPT_KEY_FILE, key_file) oder stellen Sie sie aus der Sicherung wieder her. Nur wenn der alte Schlüssel verloren ist: „--new-key-series“ beginnt bewusst eine neue Serie (Übergänge zu früheren Quartalen entfallen).")
+    }
+
+    /// The plausibility findings of the files just read, against the store's earlier runs of this
+    /// quarter and of the previous one (a validation reads an existing store and never makes one).
+    func plausibilityFindings(accounts: [FileAccount], store: Store?) throws(KlapptError) -> [String] {
+        var earlier = store
+        let path = outputs.store
+        if earlier == nil, mode == .validate, FileManager.default.fileExists(atPath: path) { earlier = try Store(path: path) }
+        return Plausibility.findings(period: period, sources: pipeline.sources, accounts: accounts, rules: pipeline.plausibility,
+                                     sameQuarter: try earlier?.acceptedBySource(period: period),
+                                     previousQuarter: try earlier?.acceptedBySource(period: period.previous))
+    }
+
     /// Bytes per slice of a big CSV file: small enough that both cores stay busy to the end, large
     /// enough that cutting costs nothing.
     public static let defaultSliceBytes = 16 << 20
@@ -299,7 +340,7 @@ public struct QuarterlyRun: Sendable {
         for (source, paths) in zip(pipeline.sources, files) {
             for path in paths { text += "eingabe \(source.id) \(hashes[path]!)\n" }
         }
-        text += "schluessel \(pseudonymizer.pseudonym("klappt-schluesselpruefung").prefix(16))\n"
+        text += "schluessel \(pseudonymizer.keyCheck)\n"
         return Publisher.sha256(Array(text.utf8))
     }
 
@@ -443,7 +484,7 @@ public struct QuarterlyRun: Sendable {
         }
     }
 
-    static func timestamp() -> String {
+    public static func timestamp() -> String {
         ISO8601DateFormatter().string(from: Date())
     }
 

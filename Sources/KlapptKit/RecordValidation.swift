@@ -110,7 +110,7 @@ public struct RecordValidation: Sendable {
             givenToken: givenToken, familyToken: familyToken, birthDate: birthDate,
             sex: sex.value, nationality: nationality.value,
             municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: rules.codeLists) },
-            residence: residence.value,
+            residence: residence.value, residenceUnmapped: residence.warning != nil,
             status: status.status, activity: activity,
             statusSince: statusSince, entryDate: entryDate, exitDate: exitDate, asOf: asOf,
             statusCanBeCurrent: status.current, leaving: status.leaving))
@@ -160,7 +160,7 @@ public struct RecordValidation: Sendable {
     static func residence(_ text: String, codeLists: CodeLists) -> Normalised<ResidenceGroup> {
         if text.isEmpty { return Normalised(value: .unbekannt) }
         if let group = codeLists.residenceTexts[CodeLists.normaliseResidenceText(text)] { return Normalised(value: group) }
-        return Normalised(value: .unbekannt, warning: ("aufenthalt_unbekannt", String(text.prefix(60))))
+        return Normalised(value: .unbekannt, warning: ("aufenthalt_unbekannt", String(text.prefix(200))))
     }
 }
 

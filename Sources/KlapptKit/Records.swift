@@ -153,6 +153,9 @@ public struct CleanRecord: Sendable {
     public var nationality: ShortText
     public var municipality: Municipality
     public var residence: ResidenceGroup
+    /// A residence text was given but is not in the code list (SPEC 3.2: it counts as `unbekannt`;
+    /// the run report says how many persons fell out of the target group because of it).
+    public var residenceUnmapped = false
     public var status: String
     public var activity: Activity
     /// Job centre: `Status_seit`. College: unused.
@@ -181,7 +184,8 @@ public enum Leaving: String, Sendable {
 /// theirs); `origin.line` is 0.
 public struct PseudoRecord: Sendable {
     public init(person: PersonPseudonym, recordKey: RecordKey?, role: SourceRole, origin: RowOrigin, asOf: CivilDate?, sex: Sex, age: Int,
-                nationality: ShortText, municipality: Municipality, residence: ResidenceGroup, currentActivity: Activity?, flows: Flows) {
+                nationality: ShortText, municipality: Municipality, residence: ResidenceGroup, residenceUnmapped: Bool = false,
+                currentActivity: Activity?, flows: Flows) {
         self.person = person
         key = recordKey ?? RecordKey(a: 0, b: 0)
         hasKey = recordKey != nil
@@ -195,6 +199,7 @@ public struct PseudoRecord: Sendable {
         self.nationality = nationality
         self.municipality = municipality
         self.residence = residence
+        self.residenceUnmapped = residenceUnmapped
         self.currentActivity = currentActivity
         self.flows = flows
     }
@@ -212,6 +217,8 @@ public struct PseudoRecord: Sendable {
     public var sex: Sex
     private var ageInYears: UInt8
     public var residence: ResidenceGroup
+    /// The residence text was not in the code list (see `CleanRecord.residenceUnmapped`).
+    public var residenceUnmapped: Bool
     /// The activity when the record is current on the reference date (SPEC 4.3), else nil.
     public var currentActivity: Activity?
     public var flows: Flows

@@ -11,10 +11,15 @@ public struct FileAccount: Sendable, Codable, Equatable {
     public var reasons: [String: Int]
     /// Accepted rows replaced by a newer row of the same customer number or student id (SPEC 4.1).
     public var superseded: Int
+    /// The newest `Stand` of the file's accepted rows (ISO date), for the plausibility check.
+    public var newestStand: String? = nil
+    /// The school number of a college export (its root attribute), when the pipeline expects schools.
+    public var school: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case source, file, sha256, accepted, rejected, duplicates, reasons, superseded
+        case source, file, sha256, accepted, rejected, duplicates, reasons, superseded, school
         case rowsRead = "rows_read"
+        case newestStand = "newest_stand"
     }
 }
 
@@ -26,6 +31,10 @@ public struct TargetGroupCounts: Sendable, Codable, Equatable {
     public var inDistrictOrUnknown: Int
     public var targetGroup: Int
     public var withCurrentRecord: Int
+    /// Persons of the right age in the district or with unknown municipality whose residence group
+    /// is `unbekannt` only because a residence text is missing from the code list: with the text
+    /// mapped to a refugee-context group they would be in the target group.
+    public var outByUnknownResidenceText: Int = 0
 
     public init(persons: Int, ageInRange: Int, refugeeResidence: Int, inDistrictOrUnknown: Int, targetGroup: Int, withCurrentRecord: Int) {
         self.persons = persons
@@ -41,6 +50,7 @@ public struct TargetGroupCounts: Sendable, Codable, Equatable {
         persons += 1
         guard person.ageInRange else { return }
         ageInRange += 1
+        if person.residenceUnmapped, person.inDistrict { outByUnknownResidenceText += 1 }
         guard person.refugeeContext else { return }
         refugeeResidence += 1
         guard person.inDistrict else { return }
@@ -56,6 +66,7 @@ public struct TargetGroupCounts: Sendable, Codable, Equatable {
         case inDistrictOrUnknown = "and_in_district_or_unknown"
         case targetGroup = "target_group"
         case withCurrentRecord = "stock_with_current_record"
+        case outByUnknownResidenceText = "out_by_unknown_residence_text"
     }
 }
 
@@ -81,9 +92,13 @@ public struct RunOutcome: Sendable {
     public var warnings: [String: [String: Int]]
     public var rejections: [StoredRejection]
     public var quarantineFiles: [String]
+    /// The local file (0600, in the quarantine folder) that lists the values no code list knows.
+    public var unknownValuesFile: String? = nil
     /// The persons of the target group (everyone else is only counted, in `filter`).
     public var persons: [PersonFacts]
     public var table: ProtectedTable?
+    /// Plausibility findings (issue 9); non-empty only when the operator overrode them.
+    public var plausibilityFindings: [String] = []
     /// Set when the period was already finished with exactly these inputs: the start time of that
     /// run. Nothing was read or written (SPEC 7: no double work, no double counting).
     public var unchangedSince: String? = nil

@@ -16,6 +16,10 @@ public struct RunReport: Codable, Sendable {
     public var suppression: Suppression?
     public var warnings: [Warning]
     public var quarantine: [String]
+    /// The local file of unknown values (they may hold personal data, so the report has only counts).
+    public var unknownValuesFile: String?
+    /// Plausibility findings that the operator overrode (`--ignore-plausibility`); empty when all passed.
+    public var plausibilityOverridden: [String]
 
     public struct Persons: Codable, Sendable {
         public var total: Int
@@ -41,19 +45,33 @@ public struct RunReport: Codable, Sendable {
         }
     }
 
+    /// Values no code list knows, by kind: counts only (the values themselves may be free text with
+    /// names in it, so they go only to the local `unknownValuesFile`).
     public struct Warning: Codable, Sendable {
         public var kind: String
-        public var value: String
-        public var count: Int
+        public var rows: Int
+        public var distinctValues: Int
+        /// Residence texts: persons who fell out of the target group because of them.
+        public var personsOutOfTargetGroup: Int?
+        public var codeList: String?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, rows
+            case distinctValues = "distinct_values"
+            case personsOutOfTargetGroup = "persons_out_of_target_group"
+            case codeList = "code_list"
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case zeitraum, stichtag, pipeline, gestartet, beendet, modus, inputs, persons, suppression, warnings, quarantine
+        case unknownValuesFile = "unknown_values_file"
+        case plausibilityOverridden = "plausibility_overridden"
         case klapptVersion = "klappt_version"
         case targetGroup = "target_group"
     }
 
-    public init(outcome: RunOutcome, finishedAt: String, mode: String, minCell: Int, version: String) {
+    public init(outcome: RunOutcome, finishedAt: String, mode: String, minCell: Int, version: String, codeListPaths: [String: String] = [:]) {
         zeitraum = outcome.period.description
         stichtag = outcome.period.referenceDate.iso
         pipeline = outcome.pipelineName
@@ -65,10 +83,16 @@ public struct RunReport: Codable, Sendable {
         persons = Persons(total: outcome.filter.persons, bySource: outcome.personsBySource, linked: outcome.linkedPersons)
         targetGroup = outcome.filter
         suppression = outcome.table.map { Suppression(minCell: minCell, primaryCells: $0.primary.count, secondaryCells: $0.secondary.count) }
-        warnings = outcome.warnings.keys.sorted().flatMap { kind in
-            outcome.warnings[kind]!.sorted { $0.key < $1.key }.map { Warning(kind: kind, value: $0.key, count: $0.value) }
+        warnings = outcome.warnings.keys.sorted().map { kind in
+            let values = outcome.warnings[kind]!
+            let known = UnknownValueKind(rawValue: kind)
+            return Warning(kind: kind, rows: values.values.reduce(0, +), distinctValues: values.count,
+                           personsOutOfTargetGroup: known == .residence ? outcome.filter.outByUnknownResidenceText : nil,
+                           codeList: known.flatMap { codeListPaths[$0.codeList] })
         }
         quarantine = outcome.quarantineFiles
+        unknownValuesFile = outcome.unknownValuesFile
+        plausibilityOverridden = outcome.plausibilityFindings
     }
 
     public func json() -> String {

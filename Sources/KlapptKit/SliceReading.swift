@@ -45,8 +45,7 @@ public struct CSVLayout: Sendable {
                 if let index = lowered.firstIndex(of: name.lowercased()) {
                     columns[field.ordinal] = index
                 } else if !spec.optional.contains(field) {
-                    throw FormatError(.malformed, file: path, line: 1, field: name,
-                                      message: "Pflichtspalte „\(name)“ fehlt in der Kopfzeile (gefunden: \(header.joined(separator: ", "))).")
+                    throw missingColumn(name, field: field, header: header, spec: spec, options: readerOptions, path: path)
                 }
             }
             var fixed = readerOptions
@@ -60,6 +59,43 @@ public struct CSVLayout: Sendable {
         } catch {
             throw .internalError("\(error)")
         }
+    }
+
+    /// Why a required column is missing, leading the operator to the real cause (issue 9): a file
+    /// cut with another delimiter (65, ask the sender or change `csv.delimiter`), a name in the
+    /// pipeline file that nearly matches a header (64, a typo there), or a column the export lacks (65).
+    static func missingColumn(_ name: String, field: CanonicalField, header: [String], spec: SourceSpec, options: CSVReader.Options, path: String) -> KlapptError {
+        let configured = Character(UnicodeScalar(options.delimiter))
+        if header.count == 1, let other = [",", ";", "\t", "|"].map(Character.init).first(where: { $0 != configured && header[0].contains($0) }) {
+            let shown = other == "\t" ? "Tabulator" : "„\(other)“"
+            return .inputFormat(FormatError(.malformed, file: path, line: 1, field: name, message:
+                "Die Kopfzeile ist eine einzige Spalte und enthält \(shown): die Datei ist wohl mit \(shown) statt „\(configured)“ getrennt. Bitte beim Absender einen Export mit „\(configured)“ anfordern oder csv.delimiter der Quelle „\(spec.id)“ in der Pipeline-Datei anpassen."))
+        }
+        let line = spec.fieldLines[field]
+        let place = "fields.\(field.rawValue) der Quelle „\(spec.id)“\(line.map { " (Zeile \($0))" } ?? "")"
+        let lowered = name.lowercased()
+        if let near = header.min(by: { editDistance($0.lowercased(), lowered) < editDistance($1.lowercased(), lowered) }),
+           editDistance(near.lowercased(), lowered) <= max(1, min(2, name.count / 4)) {
+            return .pipeline(PipelineError(file: spec.pipelineFile, line: line, message:
+                "\(place) nennt die Spalte „\(name)“; „\(URL(fileURLWithPath: path).lastPathComponent)“ hat keine solche, aber „\(near)“. Tippfehler in der Pipeline-Datei? Bitte dort korrigieren."))
+        }
+        return .inputFormat(FormatError(.malformed, file: path, line: 1, field: name, message:
+            "Pflichtspalte „\(name)“ fehlt in der Kopfzeile (gefunden: \(header.joined(separator: ", "))). Fehlt sie im Export, bitte beim Absender nachfragen; heißt sie im Export nur anders, \(place) in der Pipeline-Datei anpassen."))
+    }
+
+    /// Levenshtein distance of two short texts (column names).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// Cuts the data of a file of `size` bytes into ranges of about `sliceBytes` that begin at
@@ -153,6 +189,8 @@ public struct SliceResult: Sendable {
     /// Warnings by row (position in `outcomes`).
     public var warnings: [(row: Int32, kind: String, value: String)] = []
     public var quarantineColumns: [String] = []
+    /// XML: the attributes of the document element (the school number, the file's `Stand`).
+    public var rootAttributes: [String: String] = [:]
     /// A problem that fails the file (lines relative when `slice.firstLine` is 0).
     public var failure: KlapptError?
 
@@ -269,5 +307,6 @@ public struct SliceResult: Sendable {
             }
         }
         progress?(reader.bytesConsumed - reported)
+        rootAttributes = reader.rootAttributes
     }
 }

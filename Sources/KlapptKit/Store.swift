@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// The internal SQLite store (SPEC 7), kept across periods. A run appends itself and its inputs to
@@ -36,7 +39,10 @@ public final class Store {
 
     /// Version 2: `persons` is a WITHOUT ROWID table (the key is the row: half the pages of
     /// version 1, which kept a rowid table and a separate index of the same key).
-    public static let schemaVersion = 2
+    /// Version 3: the ledger keeps the key's check value per run, whether the run began a new key
+    /// series and which plausibility findings were overridden, and every failed run (`failed_runs`).
+    /// A new store is made as version 2 and then upgraded, so every upgrade step is run each time.
+    public static let schemaVersion = 3
 
     static func personsTable(_ name: String) -> String {
         """
@@ -56,6 +62,14 @@ public final class Store {
             DROP TABLE persons;
             ALTER TABLE persons_v2 RENAME TO persons;
             """,
+        2: """
+            ALTER TABLE runs ADD COLUMN schluessel_pruefwert TEXT;
+            ALTER TABLE runs ADD COLUMN neue_schluesselserie INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE runs ADD COLUMN plausibilitaet_uebergangen TEXT;
+            CREATE TABLE IF NOT EXISTS failed_runs(
+                id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT, modus TEXT NOT NULL, gestartet TEXT NOT NULL,
+                beendet TEXT NOT NULL, exit INTEGER NOT NULL, grund TEXT NOT NULL);
+            """,
     ]
 
     let database: SQLiteDatabase
@@ -63,17 +77,21 @@ public final class Store {
 
     public init(path: String) throws(KlapptError) {
         self.path = path
+        Store.restrictToOwner(path)
         do {
             database = try SQLiteDatabase(path: path)
             try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
             let version = Int(try database.query("PRAGMA user_version")[0][0] ?? "0") ?? 0
             let tables = try database.query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")[0][0]
-            if version == 0 && tables == "0" {
-                try database.execute("BEGIN IMMEDIATE; \(Store.schema) PRAGMA user_version = \(Store.schemaVersion); COMMIT;")
-            } else if version < Store.schemaVersion, version >= 1 {
+            if (version == 0 && tables == "0") || (version < Store.schemaVersion && version >= 1) {
                 try database.execute("BEGIN IMMEDIATE")
                 do {
-                    for step in version..<Store.schemaVersion { try database.execute(Store.migrations[step]!) }
+                    var from = version
+                    if from == 0 {
+                        try database.execute(Store.schema)
+                        from = 2
+                    }
+                    for step in from..<Store.schemaVersion { try database.execute(Store.migrations[step]!) }
                     try database.execute("PRAGMA user_version = \(Store.schemaVersion); COMMIT;")
                 } catch {
                     try? database.execute("ROLLBACK")
@@ -87,11 +105,26 @@ public final class Store {
         }
     }
 
+    /// The store holds pseudonymised person rows: readable by its owner only (0600), and so are the
+    /// journal files SQLite makes next to it (it gives them the main file's mode). A store of an
+    /// earlier klappt (0644) is tightened on its next opening.
+    static func restrictToOwner(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+        for file in [path, "\(path)-wal", "\(path)-shm", "\(path)-journal"] { chmod(file, 0o600) }
+    }
+
     /// What a finished run wrote, for the ledger.
     public struct Publication: Sendable {
         public var fingerprint: String
         public var tableSHA256: String
         public var reportSHA256: String
+        /// The key's check value (never the key), so that later runs can refuse another key.
+        public var keyCheck: String? = nil
+        /// The run began a new key series on purpose (`--new-key-series`).
+        public var newKeySeries = false
+        /// Plausibility findings the operator overrode (`--ignore-plausibility`), one per line.
+        public var overriddenPlausibility: String? = nil
     }
 
     /// Writes a finished run: ledger entries appended, the period replaced, all in one transaction.
@@ -188,11 +221,16 @@ public final class Store {
         guard let protected = outcome.table else { throw KlapptError.internalError("Speichern ohne Tabelle") }
         let period = outcome.period.description
         try database.run(
-            "INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck, tabelle_sha256, bericht_sha256, veroeffentlicht) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
+            """
+            INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck,
+                             tabelle_sha256, bericht_sha256, veroeffentlicht, schluessel_pruefwert, neue_schluesselserie, plausibilitaet_uebergangen)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)
+            """,
             rows: [[.text(period), .text(outcome.startedAt), .text(finishedAt), .text(outcome.pipelineName), .text(version),
                     .int(outcome.filter.persons), .int(outcome.filter.targetGroup), .int(outcome.filter.withCurrentRecord),
                     .int(protected.suppressed.count), .text(publication.fingerprint), .text(publication.tableSHA256),
-                    .text(publication.reportSHA256)]])
+                    .text(publication.reportSHA256), publication.keyCheck.map { .text($0) } ?? .null, .int(publication.newKeySeries ? 1 : 0),
+                    publication.overriddenPlausibility.map { .text($0) } ?? .null]])
         let runID = database.lastInsertID
         try database.run(
             "INSERT INTO inputs VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -257,25 +295,77 @@ public final class Store {
         }
     }
 
-    /// The periods, their latest inputs and every run, in German (`klappt status`).
+    /// The periods, their latest inputs and every run (failed ones too), in German (`klappt status`).
     public func statusText() throws(KlapptError) -> String {
         var lines = ["klappt-Speicher: \(path)"]
-        let periods = try query("SELECT zeitraum, COUNT(*), MAX(id) FROM runs GROUP BY zeitraum ORDER BY zeitraum")
+        let finished = try query("SELECT zeitraum, MAX(id) FROM runs GROUP BY zeitraum")
+        let latest = Dictionary(finished.map { ($0[0]!, $0[1]!) }, uniquingKeysWith: { a, _ in a })
+        let failedPeriods = try query("SELECT DISTINCT COALESCE(zeitraum, '') FROM failed_runs").map { $0[0]! }
+        let periods = Set(latest.keys).union(failedPeriods).sorted()
         if periods.isEmpty { lines.append("Keine Läufe.") }
-        for period in periods {
-            let name = period[0]!
-            lines.append("")
-            lines.append("Zeitraum \(name): \(period[1]!) Lauf/Läufe")
-            for run in try query("SELECT id, gestartet, beendet, personen, zielgruppe, bestand, gesperrte_zellen, veroeffentlicht FROM runs WHERE zeitraum = '\(name)' ORDER BY id") {
-                let state = run[7] == "1" ? "veröffentlicht" : "Veröffentlichung unterbrochen (wird beim nächsten Lauf abgeschlossen)"
-                lines.append("  Lauf \(run[0]!): \(run[1]!) bis \(run[2]!), \(run[3]!) Personen, Zielgruppe \(run[4]!), Bestand \(run[5]!), \(run[6]!) gesperrte Zellen, \(state)")
+        for name in periods {
+            // Finished and failed runs in the order they started.
+            var entries: [(started: String, text: String)] = []
+            for run in try query("""
+                SELECT id, gestartet, beendet, personen, zielgruppe, bestand, gesperrte_zellen, veroeffentlicht, neue_schluesselserie,
+                       plausibilitaet_uebergangen FROM runs WHERE zeitraum = '\(name)' ORDER BY id
+                """) {
+                var state = run[7] == "1" ? "veröffentlicht" : "Veröffentlichung unterbrochen (wird beim nächsten Lauf abgeschlossen)"
+                if run[8] == "1" { state += ", Beginn einer neuen Schlüsselserie" }
+                if let overridden = run[9] { state += ", Plausibilitätsprüfung übergangen (\(overridden.replacingOccurrences(of: "\n", with: "; ")))" }
+                entries.append((run[1]!, "  Lauf \(run[0]!): \(run[1]!) bis \(run[2]!), \(Summary.counted(Int(run[3]!) ?? 0, "Person", "Personen")), Zielgruppe \(run[4]!), Bestand \(run[5]!), \(Summary.counted(Int(run[6]!) ?? 0, "gesperrte Zelle", "gesperrte Zellen")), \(state)"))
             }
-            lines.append("  Eingaben des letzten Laufs:")
-            for input in try query("SELECT quelle, datei, sha256, zeilen_gelesen, angenommen, abgelehnt, duplikate FROM inputs WHERE run_id = \(period[2]!) ORDER BY rowid") {
-                lines.append("    \(input[0]!): \(input[1]!) (sha256 \(input[2]!.prefix(12))…): \(input[3]!) gelesen, \(input[4]!) angenommen, \(input[5]!) abgewiesen, \(input[6]!) Duplikate")
+            for failed in try query("SELECT gestartet, beendet, modus, exit, grund FROM failed_runs WHERE COALESCE(zeitraum, '') = '\(name)' ORDER BY id") {
+                entries.append((failed[0]!, "  Fehlgeschlagen: \(failed[0]!) bis \(failed[1]!) (\(failed[2]!)), Exit \(failed[3]!): \(failed[4]!)"))
+            }
+            lines.append("")
+            lines.append("Zeitraum \(name.isEmpty ? "(unbestimmt)" : name): \(Summary.counted(entries.count, "Lauf", "Läufe"))")
+            lines += entries.sorted { $0.started < $1.started }.map(\.text)
+            if let run = latest[name] {
+                lines.append("  Eingaben des letzten fertigen Laufs:")
+                for input in try query("SELECT quelle, datei, sha256, zeilen_gelesen, angenommen, abgelehnt, duplikate FROM inputs WHERE run_id = \(run) ORDER BY rowid") {
+                    lines.append("    \(input[0]!): \(input[1]!) (sha256 \(input[2]!.prefix(12))…): \(input[3]!) gelesen, \(input[4]!) angenommen, \(input[5]!) abgewiesen, \(Summary.counted(Int(input[6]!) ?? 0, "Duplikat", "Duplikate"))")
+                }
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    // MARK: - Key series, plausibility and failures (issue 9)
+
+    /// The key check value of the latest finished run that recorded one, with the periods finished
+    /// under it; nil when no finished run has one (a new store, or runs of before schema 3).
+    public func currentKeySeries() throws(KlapptError) -> (check: String, periods: [String])? {
+        guard let check = try query("SELECT schluessel_pruefwert FROM runs WHERE veroeffentlicht = 1 AND schluessel_pruefwert IS NOT NULL ORDER BY id DESC LIMIT 1").first?[0] ?? nil else {
+            return nil
+        }
+        let periods = try query("SELECT DISTINCT zeitraum FROM runs WHERE veroeffentlicht = 1 AND schluessel_pruefwert = '\(check)' ORDER BY zeitraum").map { $0[0]! }
+        return (check, periods)
+    }
+
+    /// The periods with at least one finished run.
+    public func finishedPeriods() throws(KlapptError) -> [String] {
+        try query("SELECT DISTINCT zeitraum FROM runs WHERE veroeffentlicht = 1 ORDER BY zeitraum").map { $0[0]! }
+    }
+
+    /// Accepted rows and files per source of the latest finished run of `period`; nil when there is none.
+    public func acceptedBySource(period: Period) throws(KlapptError) -> [String: (accepted: Int, files: Int)]? {
+        guard let run = try query("SELECT MAX(id) FROM runs WHERE veroeffentlicht = 1 AND zeitraum = '\(period)'").first?[0] ?? nil else { return nil }
+        var result: [String: (accepted: Int, files: Int)] = [:]
+        for row in try query("SELECT quelle, SUM(angenommen), COUNT(*) FROM inputs WHERE run_id = \(run) GROUP BY quelle") {
+            result[row[0]!] = (Int(row[1]!) ?? 0, Int(row[2]!) ?? 0)
+        }
+        return result
+    }
+
+    /// Appends a failed run to the ledger (its own transaction; nothing else changes).
+    public func recordFailure(period: String?, mode: String, started: String, finished: String, exitCode: Int32, reason: String) throws(KlapptError) {
+        do {
+            try database.run("INSERT INTO failed_runs(zeitraum, modus, gestartet, beendet, exit, grund) VALUES (?,?,?,?,?,?)",
+                             rows: [[period.map { .text($0) } ?? .null, .text(mode), .text(started), .text(finished), .int(Int(exitCode)), .text(reason)]])
+        } catch {
+            throw .outputNotWritable("Speicher „\(path)“: \(error)")
+        }
     }
 
     /// Rows of a query, for tests and `klappt status`.

@@ -2,7 +2,8 @@ import Foundation
 
 /// The short German summary a coordinator reads on the terminal after a run (issue 2, point 1).
 public enum Summary {
-    public static func text(_ outcome: RunOutcome, outputs: QuarterlyRun.Outputs, mode: QuarterlyRun.Mode, keyNote: String?) -> String {
+    public static func text(_ outcome: RunOutcome, outputs: QuarterlyRun.Outputs, mode: QuarterlyRun.Mode, keyNote: String?,
+                            codeListPaths: [String: String] = [:]) -> String {
         var lines: [String] = []
         let title = mode == .run ? "klappt: Quartal \(outcome.period) (Stichtag \(outcome.period.referenceDate.iso)) verarbeitet" : "klappt: Eingaben für \(outcome.period) geprüft"
         lines.append(title)
@@ -10,12 +11,13 @@ public enum Summary {
         lines.append("Eingabedateien:")
         for file in outcome.files {
             lines.append("  \(file.source): \(URL(fileURLWithPath: file.file).lastPathComponent)")
-            var line = "    \(number(file.rowsRead)) Zeilen gelesen, \(number(file.accepted)) angenommen, \(number(file.rejected)) abgewiesen, \(number(file.duplicates)) Duplikate"
+            var line = "    \(counted(file.rowsRead, "Zeile", "Zeilen")) gelesen, \(number(file.accepted)) angenommen, \(number(file.rejected)) abgewiesen, \(counted(file.duplicates, "Duplikat", "Duplikate"))"
             if file.superseded > 0 { line += ", \(number(file.superseded)) durch neuere Zeilen ersetzt" }
             lines.append(line)
-            let top = file.reasons.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
-            if !top.isEmpty {
-                lines.append("    Gründe: " + top.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            // Every reason, most frequent first (issue 9: not only the top three).
+            let reasons = file.reasons.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            if !reasons.isEmpty {
+                lines.append("    Gründe: " + reasons.map { "\($0.key) \(number($0.value))" }.joined(separator: ", "))
             }
         }
         lines.append("")
@@ -24,15 +26,10 @@ public enum Summary {
                      "; in mehreren Quellen verknüpft: \(number(outcome.linkedPersons))")
         let f = outcome.filter
         lines.append("Zielgruppe: \(number(f.ageInRange)) im Alter, davon \(number(f.refugeeResidence)) mit Aufenthalt im Fluchtkontext, davon \(number(f.inDistrictOrUnknown)) im Kreis oder Wohnort unbekannt")
-        lines.append("            = \(number(f.targetGroup)) Personen in der Zielgruppe, \(number(f.withCurrentRecord)) im Bestand am Stichtag")
-        if let unknown = outcome.warnings["aufenthalt_unbekannt"] {
-            lines.append("Warnung: \(number(unknown.values.reduce(0, +))) Aufenthaltstexte nicht zuordenbar (als „unbekannt“ gezählt; Liste im Laufbericht, Codeliste pipelines/codelists/aufenthalt.csv ergänzen)")
-        }
-        for (kind, values) in outcome.warnings.sorted(by: { $0.key < $1.key }) where kind != "aufenthalt_unbekannt" {
-            lines.append("Warnung: \(kind): \(number(values.values.reduce(0, +))) Werte (siehe Laufbericht)")
-        }
+        lines.append("            = \(counted(f.targetGroup, "Person", "Personen")) in der Zielgruppe, \(number(f.withCurrentRecord)) im Bestand am Stichtag")
+        lines += warningLines(outcome, codeListPaths: codeListPaths)
         if let table = outcome.table {
-            lines.append("Geheimhaltung: \(table.primary.count) Zellen primär gesperrt, \(table.secondary.count) sekundär")
+            lines.append("Geheimhaltung: \(counted(table.primary.count, "Zelle", "Zellen")) primär gesperrt, \(number(table.secondary.count)) sekundär")
         }
         lines.append("")
         if mode == .run {
@@ -41,13 +38,50 @@ public enum Summary {
             lines.append("  Speicher (intern):          \(outputs.store)")
             lines.append("  Laufbericht:                \(outputs.report)")
         } else {
-            lines.append("Laufbericht: \(outputs.report)")
+            lines.append("Prüfbericht: \(outputs.report) (veröffentlichte Ausgaben bleiben unberührt)")
         }
         if !outcome.quarantineFiles.isEmpty {
             lines.append("  Quarantäne (personenbezogen, nur lokal): \(outputs.quarantine)/")
         }
         if let keyNote { lines.append(""); lines.append(keyNote) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The warnings about values no code list knows: counts and what became of the rows and
+    /// persons, never a value (those may hold names; they are in the local file only).
+    static func warningLines(_ outcome: RunOutcome, codeListPaths: [String: String]) -> [String] {
+        var lines: [String] = []
+        let where_ = outcome.unknownValuesFile.map { " Die Werte stehen mit der Zeile zum Ergänzen in „\($0)“ (personenbezogen, nur lokal)." } ?? ""
+        for kind in outcome.warnings.keys.sorted() {
+            let values = outcome.warnings[kind]!
+            let rows = values.values.reduce(0, +)
+            guard let known = UnknownValueKind(rawValue: kind) else {
+                lines.append("Warnung: \(kind): \(counted(rows, "Zeile", "Zeilen")).\(where_)")
+                continue
+            }
+            let list = codeListPaths[known.codeList].map { " (\($0))" } ?? ""
+            var line = "Warnung: \(known.germanName), die die Codeliste nicht kennt\(list): \(counted(values.count, "Schreibweise", "Schreibweisen")) in \(counted(rows, "Zeile", "Zeilen"))."
+            switch known {
+            case .residence:
+                let out = outcome.filter.outByUnknownResidenceText
+                line += " Diese Zeilen zählen mit Aufenthaltsgruppe „unbekannt“ und damit nicht zum Fluchtkontext: "
+                line += out == 0
+                    ? "niemand fällt deshalb aus der Zielgruppe."
+                    : "\(counted(out, "Person fällt", "Personen fallen")) deshalb aus der Zielgruppe (mit passender Gruppe in der Codeliste zählten sie mit)."
+            case .nationality:
+                line += " Sie zählen als Staatsangehörigkeit „unbekannt“."
+            case .sex:
+                line += " Sie zählen als Geschlecht „x“ (ohne Angabe)."
+            }
+            lines.append(line + where_)
+        }
+        return lines
+    }
+
+    /// `1 Zeile`, `2 Zeilen`, `1.234 Zeilen`: the number with German digit grouping and the noun in
+    /// the right number.
+    static func counted(_ value: Int, _ singular: String, _ plural: String) -> String {
+        "\(number(value)) \(value == 1 ? singular : plural)"
     }
 
     static func number(_ value: Int) -> String {

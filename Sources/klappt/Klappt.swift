@@ -49,8 +49,13 @@ struct InputOptions: ParsableArguments {
     var logFormat: LogFormat = .text
 
     func validate() throws {
-        if let period, Period(period) == nil {
-            throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.")
+        if let period {
+            guard let parsed = Period(period) else { throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.") }
+            // Only a quarter that has ended can be complete (issue 9).
+            let today = Period.today()
+            guard parsed.hasEnded(before: today) else {
+                throw ValidationError("--period \(parsed): das Quartal endet erst am \(parsed.referenceDate.german); verarbeitet werden nur abgeschlossene Quartale (zuletzt \(Period.lastCompleted(before: today))).")
+            }
         }
         for source in sources where !source.contains("=") {
             throw ValidationError("--source „\(source)“ hat nicht die Form ID=GLOB.")

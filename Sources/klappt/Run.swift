@@ -21,15 +21,26 @@ extension Klappt {
         @Flag(help: "Auch dann rechnen, wenn das Quartal mit denselben Eingaben schon fertig ist.")
         var force = false
 
+        @Flag(name: .customLong("new-key-series"), help: "Einen anderen Schlüssel als den der fertigen Quartale bewusst annehmen: eine neue Schlüsselserie beginnt (Übergänge zu früheren Quartalen entfallen; wird im Speicher vermerkt).")
+        var newKeySeries = false
+
+        @Flag(name: .customLong("ignore-plausibility"), help: "Trotz nicht bestandener Plausibilitätsprüfung veröffentlichen (wird im Speicher vermerkt).")
+        var ignorePlausibility = false
+
         func run() throws {
             let console = Console(format: input.logFormat, verbose: input.verbose)
+            let started = QuarterlyRun.timestamp()
+            var loaded: Pipeline?
             do {
                 let pipeline = try input.loadPipeline()
+                loaded = pipeline
                 let period = input.resolvedPeriod()
                 var key = try KeySource.resolve(option: keyFile, pipeline: pipeline)
-                let bytes = try key.load()
+                let bytes = try key.load(outputDirectory: pipeline.outputDirectory)
                 var run = QuarterlyRun(pipeline: pipeline, period: period, mode: .run, logger: console.logger)
                 run.force = force
+                run.newKeySeries = newKeySeries
+                run.ignorePlausibility = ignorePlausibility
                 run.progress = console.progressReporter()
                 let outcome = try run.execute(key: bytes)
                 if let since = outcome.unchangedSince {
@@ -44,9 +55,17 @@ extension Klappt {
                     "bestand": "\(outcome.filter.withCurrentRecord)", "gesperrt": "\(outcome.table?.suppressed.count ?? 0)",
                 ])
                 if input.logFormat == .text {
-                    print(Summary.text(outcome, outputs: run.outputs, mode: .run, keyNote: key.createdNote))
+                    print(Summary.text(outcome, outputs: run.outputs, mode: .run, keyNote: key.createdNote, codeListPaths: pipeline.codeListPaths))
                 }
             } catch {
+                // Every failed run in the ledger, and the operator's hook told (issue 9).
+                if let error = error as? KlapptError, let pipeline = loaded {
+                    let failure = FailedRun(period: input.resolvedPeriod(), mode: "run", started: started, error: error)
+                    failure.record(outputDirectory: pipeline.outputDirectory)
+                    if let command = pipeline.onFailure, let note = failure.notify(command: command, pipelineFile: pipeline.file) {
+                        console.logger.error("\(note)")
+                    }
+                }
                 throw console.fail(error)
             }
         }
@@ -54,8 +73,11 @@ extension Klappt {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Liest und prüft die Eingaben; schreibt nur den Laufbericht.",
-            discussion: "Braucht keinen Schlüssel: Personen werden mit einem flüchtigen Schlüssel nur innerhalb dieses Laufs verknüpft.")
+            abstract: "Liest und prüft die Eingaben; schreibt nur den Prüfbericht pruefung_<Quartal>.json.",
+            discussion: "Braucht keinen Schlüssel: Personen werden mit einem flüchtigen Schlüssel nur innerhalb dieses Laufs verknüpft. Veröffentlichte Ausgaben und der Speicher bleiben unberührt; abgewiesene Zeilen kommen nach quarantaene/<Quartal>/pruefung/.")
+
+        @Flag(name: .customLong("ignore-plausibility"), help: "Plausibilitätsbefunde nicht als Fehler werten.")
+        var ignorePlausibility = false
 
         @OptionGroup var input: InputOptions
 
@@ -64,11 +86,12 @@ extension Klappt {
             do {
                 let pipeline = try input.loadPipeline()
                 var run = QuarterlyRun(pipeline: pipeline, period: input.resolvedPeriod(), mode: .validate, logger: console.logger)
+                run.ignorePlausibility = ignorePlausibility
                 run.progress = console.progressReporter()
                 let outcome = try run.execute(key: nil)
                 console.logger.notice("Prüfung fertig", metadata: ["zeitraum": "\(run.period)", "bericht": "\(run.outputs.report)"])
                 if input.logFormat == .text {
-                    print(Summary.text(outcome, outputs: run.outputs, mode: .validate, keyNote: nil))
+                    print(Summary.text(outcome, outputs: run.outputs, mode: .validate, keyNote: nil, codeListPaths: pipeline.codeListPaths))
                 }
             } catch {
                 throw console.fail(error)

@@ -126,7 +126,7 @@ import Testing
         #expect(try runKlappt(arguments(["--force"], output: output)).status == 0)
         let status = try runKlappt(["status", "pipelines/quartal.yaml", "--output-dir", output])
         #expect(status.status == 0)
-        #expect(status.stdout.contains("Zeitraum 2026-Q3: 2 Lauf/Läufe"))
+        #expect(status.stdout.contains("Zeitraum 2026-Q3: 2 Läufe"))
         #expect(status.stdout.contains("Lauf 2:"))
         #expect(status.stdout.contains("bk_170011_2026-09-30.xml"))
     }

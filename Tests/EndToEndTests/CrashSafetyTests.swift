@@ -118,11 +118,16 @@ import Testing
         let text = try String(contentsOfFile: file, encoding: .utf8)
         try (text + "<!-- Nachtrag -->\n").write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try runPipeline(jobcenter: jc, berufskolleg: bk, output: output).unchangedSince == nil)
-        // Another key is new work too (other pseudonyms in the store).
+        // Another key is refused (issue 9: pseudonyms would stop matching) ...
         var otherKey = testKey
         otherKey[0] = 99
-        let other = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
+        var other = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
+        let refused = #expect(throws: KlapptError.self) { try other.execute(key: otherKey) }
+        #expect(refused?.exitCode == 77)
+        // ... unless a new key series begins on purpose: then it is new work, and the ledger says so.
+        other.newKeySeries = true
         #expect(try other.execute(key: otherKey).unchangedSince == nil)
+        #expect(try store.query("SELECT neue_schluesselserie FROM runs ORDER BY id DESC LIMIT 1") == [["1"]])
     }
 
     @Test func failingAuditIsAnInternalError70AndPublishesNothing() throws {

@@ -100,7 +100,8 @@ import Testing
         #expect(outcome.table == nil)
         #expect(outcome.filter.persons == 80)
         let written = filesBelow("\(directory)/out").map { URL(fileURLWithPath: $0).lastPathComponent }
-        #expect(written.contains("lauf_2026-Q3.json"))
+        #expect(written.contains("pruefung_2026-Q3.json"))
+        #expect(!written.contains("lauf_2026-Q3.json"))
         #expect(!written.contains("indikatoren_2026-Q3.csv"))
         #expect(!written.contains("klappt.sqlite"))
     }

@@ -55,10 +55,21 @@ func readRecords(_ xml: String, record: String = "Schueler") throws -> (records:
         let error = #expect(throws: FormatError.self) {
             _ = try readRecords("<r>\n<Schueler><Name>x</Name></Schueler>\n<Schueler><Name>y")
         }
-        #expect(error?.kind == .truncated || error?.kind == .malformed)
+        #expect(error?.kind == .truncated)
         #expect(error?.file.hasSuffix("export.xml") == true)
-        #expect(error?.message.contains("wohlgeformt") == true)
+        #expect(error?.message.contains("mitten in einem Datensatz") == true)
         #expect(error?.line == 3)
+    }
+
+    /// Issue 9: a file cut right after a complete record is "cut off", not "extra content".
+    @Test func documentCutAfterACompleteRecordIsTruncated() throws {
+        let error = #expect(throws: FormatError.self) {
+            _ = try readRecords("<r>\n<Schueler><Name>x</Name></Schueler>\n<Schueler><Name>y</Name></Schueler>\n")
+        }
+        #expect(error?.kind == .truncated)
+        #expect(error?.message.contains("nach dem letzten vollständigen Datensatz") == true)
+        #expect(error?.message.contains("abgeschnitten") == true)
+        #expect(error?.message.contains("Extra content") == false)
     }
 
     @Test func invalidUTF8Fails() throws {

@@ -106,7 +106,7 @@ import KlapptTestSupport
         let pipeline = standardPipeline
         #expect(try KeySource.resolve(option: "/a", pipeline: pipeline, environment: ["KLAPPT_KEY_FILE": "/b"]).path == "/a")
         #expect(try KeySource.resolve(option: nil, pipeline: pipeline, environment: ["KLAPPT_KEY_FILE": "/b"]).path == "/b")
-        #expect(try KeySource.resolve(option: nil, pipeline: pipeline, environment: [:]).path == "\(repositoryRoot)/output/klappt.key")
+        #expect(try KeySource.resolve(option: nil, pipeline: pipeline, environment: [:]).path == NSHomeDirectory() + "/.config/klappt/klappt.key")
     }
 
     @Test func exitCodesFollowSysexits() {

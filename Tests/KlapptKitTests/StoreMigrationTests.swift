@@ -23,7 +23,7 @@ import Testing
             try database.execute("INSERT INTO persons VALUES ('2026-Q2', '00ff', 'm', '24-26', 'unbekannt', 'schutz', 'AFG', NULL, 'jobcenter,berufskolleg')")
         }
         let store = try Store(path: path)
-        #expect(try store.query("PRAGMA user_version") == [["2"]])
+        #expect(try store.query("PRAGMA user_version") == [["\(Store.schemaVersion)"]])
         #expect(try store.query("SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = 'persons'") == [["1"]])
         #expect(try store.query("SELECT pseudonym, aktivitaet, quellen FROM persons ORDER BY pseudonym") == [
             ["00ff", nil, "jobcenter,berufskolleg"], ["ab12", "schule", "berufskolleg"],
