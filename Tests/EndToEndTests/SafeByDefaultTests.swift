@@ -321,6 +321,16 @@ import Testing
         #expect(typed.stderr.contains("Zeile \(line)"))
         #expect(typed.stderr.contains("„Kundenummer“") && typed.stderr.contains("„Kundennummer“") && typed.stderr.contains("Tippfehler"))
         #expect(!typed.stderr.contains("Absender"))
+        // A college file cut right after a complete record.
+        let xml = try String(contentsOfFile: filesBelow("\(directory)/in/berufskolleg")[0], encoding: .utf8)
+        let cut = String(xml[..<xml.range(of: "</Schueler>", options: .backwards)!.upperBound]) + "\n"
+        try FileManager.default.createDirectory(atPath: "\(directory)/cut", withIntermediateDirectories: true)
+        try cut.write(toFile: "\(directory)/cut/bk.xml", atomically: true, encoding: .utf8)
+        let truncated = try run(output: "\(directory)/m4", college: "\(directory)/cut/*.xml")
+        #expect(truncated.status == 65)
+        #expect(truncated.stderr.contains("bk.xml, Zeile"))
+        #expect(truncated.stderr.contains("nach dem letzten vollständigen Datensatz"))
+        #expect(!truncated.stderr.contains("Extra content"))
         // A column the export lacks is the sender's (65).
         let lacking = try pipelineCopy { $0.replacingOccurrences(of: "record_id: Kundennummer", with: "record_id: Personennummer") }
         let missing = try run(output: "\(directory)/m3", pipeline: lacking)
