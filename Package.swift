@@ -43,22 +43,29 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The sample generator: synthetic exports in the reference layouts with their own ground
+        // truth. A target of its own, so the library that handles real data does not ship it.
+        .target(
+            name: "KlapptSamples",
+            dependencies: ["KlapptKit"]
+        ),
         .executableTarget(
             name: "klappt",
             dependencies: [
                 "KlapptKit",
+                "KlapptSamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "KlapptTestSupport",
-            dependencies: ["KlapptKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KlapptKit", "KlapptSamples", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
         ),
         .testTarget(name: "KlapptFormatsTests", dependencies: ["KlapptFormats"]),
-        .testTarget(name: "KlapptKitTests", dependencies: ["KlapptKit", "KlapptTestSupport", "CKlapptSHA256", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KlapptKit", "KlapptTestSupport"]),
+        .testTarget(name: "KlapptKitTests", dependencies: ["KlapptKit", "KlapptSamples", "KlapptTestSupport", "CKlapptSHA256", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KlapptKit", "KlapptSamples", "KlapptTestSupport"]),
     ]
 )
 
@@ -68,7 +75,7 @@ if ProcessInfo.processInfo.environment["KLAPPT_BENCHMARKS"] != nil {
     package.dependencies.append(.package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
     package.targets.append(.executableTarget(
         name: "KlapptBenchmarks",
-        dependencies: [.product(name: "Benchmark", package: "benchmark"), "KlapptKit", "KlapptFormats"],
+        dependencies: [.product(name: "Benchmark", package: "benchmark"), "KlapptKit", "KlapptSamples", "KlapptFormats"],
         path: "Benchmarks/KlapptBenchmarks",
         plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ))

@@ -2,6 +2,7 @@ import Benchmark
 import Foundation
 import KlapptFormats
 import KlapptKit
+import KlapptSamples
 import Logging
 
 /// Inputs made once per benchmark process by klappt's own generator (20,000 persons, 2026-Q3).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KlapptKit
+import KlapptSamples
 
 extension Klappt {
     struct Run: ParsableCommand {
@@ -135,7 +136,7 @@ extension Klappt {
         var only: String?
 
         func validate() throws {
-            if let only, SourceRole(rawValue: only) == nil { throw ValidationError("--only: jobcenter oder berufskolleg.") }
+            if let only, SampleSource(rawValue: only) == nil { throw ValidationError("--only: jobcenter oder berufskolleg.") }
             guard persons >= 1 else { throw ValidationError("--persons muss mindestens 1 sein.") }
             if let period, Period(period) == nil { throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.") }
         }
@@ -143,7 +144,7 @@ extension Klappt {
         func run() throws {
             let quarter = period.flatMap(Period.init) ?? Period.lastCompleted(before: Period.today())
             do {
-                let roles = only.flatMap(SourceRole.init).map { Set([$0]) } ?? Set(SourceRole.allCases)
+                let roles = only.flatMap(SampleSource.init).map { Set([$0]) } ?? Set(SampleSource.allCases)
                 let expectation = try SampleGenerator(persons: persons, seed: seed, period: quarter, sources: roles).write(to: out)
                 print("Synthetische Exporte für \(quarter) geschrieben nach \(out):")
                 for file in expectation.files { print("  \(file.file): \(file.rowsRead) Zeilen") }

@@ -1,5 +1,6 @@
 import Foundation
 import KlapptKit
+import KlapptSamples
 import KlapptTestSupport
 import Testing
 

@@ -6,8 +6,8 @@ import KlapptTestSupport
     /// One instance: record keys are seeded per instance (per run).
     static let pseudonymizer = Pseudonymizer(keyBytes: Array(repeating: 7, count: 32))
 
-    func record(_ person: String, key: String?, file: Int, order: Int, asOf: CivilDate?, activity: Activity, role: SourceRole = .jobcenter, source: Int = 0) -> PseudoRecord {
-        PseudoRecord(person: Self.pseudonymizer.personPseudonym(person), recordKey: key.map { Self.pseudonymizer.recordKey(source: "s", id: $0) }, role: role, origin: RowOrigin(sourceIndex: source, fileIndex: file, order: order, line: order + 2),
+    func record(_ person: String, key: String?, file: Int, order: Int, asOf: CivilDate?, activity: Activity, role: Int = JobcenterRole.attributeRank, source: Int = 0) -> PseudoRecord {
+        PseudoRecord(person: Self.pseudonymizer.personPseudonym(person), recordKey: key.map { Self.pseudonymizer.recordKey(source: "s", id: $0) }, rank: role, origin: RowOrigin(sourceIndex: source, fileIndex: file, order: order, line: order + 2),
                      asOf: asOf, sex: .m, age: 20, nationality: "SYR", municipality: .unknown, residence: .duldung,
                      currentActivity: activity, flows: [])
     }
@@ -39,15 +39,15 @@ import KlapptTestSupport
     @Test func sameIdInAnotherSourceIsAnotherRecord() {
         var index = PersonIndex()
         index.add(record("p", key: "k", file: 0, order: 0, asOf: september, activity: .arbeitsuchend))
-        index.add(record("p", key: "k", file: 0, order: 0, asOf: september, activity: .schule, role: .berufskolleg, source: 1))
+        index.add(record("p", key: "k", file: 0, order: 0, asOf: september, activity: .schule, role: CollegeRole.attributeRank, source: 1))
         #expect(index.persons()[0].records.count == 2)
     }
 
     @Test func jobcenterRecordsComeFirst() {
         var index = PersonIndex()
-        index.add(record("p", key: "b", file: 0, order: 0, asOf: nil, activity: .schule, role: .berufskolleg, source: 0))
-        index.add(record("p", key: "a", file: 1, order: 3, asOf: nil, activity: .sonstige, role: .jobcenter, source: 1))
-        index.add(record("p", key: "c", file: 0, order: 1, asOf: nil, activity: .massnahme, role: .jobcenter, source: 1))
+        index.add(record("p", key: "b", file: 0, order: 0, asOf: nil, activity: .schule, role: CollegeRole.attributeRank, source: 0))
+        index.add(record("p", key: "a", file: 1, order: 3, asOf: nil, activity: .sonstige, role: JobcenterRole.attributeRank, source: 1))
+        index.add(record("p", key: "c", file: 0, order: 1, asOf: nil, activity: .massnahme, role: JobcenterRole.attributeRank, source: 1))
         #expect(index.persons()[0].records.map(\.currentActivity) == [.massnahme, .sonstige, .schule])
     }
 }
@@ -56,29 +56,29 @@ import KlapptTestSupport
     static let person = Pseudonymizer(keyBytes: Array(repeating: 3, count: 32)).personPseudonym("p")
     let classification = Classification(rules: standardPipeline.targetGroup, sourceIDs: ["jobcenter", "berufskolleg"])
 
-    func record(role: SourceRole, age: Int = 20, residence: ResidenceGroup = .duldung, municipality: Municipality = .district("05978036"),
+    func record(role: Int, age: Int = 20, residence: ResidenceGroup = .duldung, municipality: Municipality = .district("05978036"),
                 activity: Activity?, flows: Flows = [], sex: Sex = .m, source: Int = 0) -> PseudoRecord {
-        PseudoRecord(person: Self.person, recordKey: nil, role: role, origin: RowOrigin(sourceIndex: source, fileIndex: 0, order: 0, line: 2),
+        PseudoRecord(person: Self.person, recordKey: nil, rank: role, origin: RowOrigin(sourceIndex: source, fileIndex: 0, order: 0, line: 2),
                      asOf: nil, sex: sex, age: age, nationality: "SYR", municipality: municipality, residence: residence,
                      currentActivity: activity, flows: flows)
     }
 
     @Test func activityFollowsThePriorityOrder() {
         let person = Person(pseudonym: Self.person, records: [
-            record(role: .jobcenter, activity: .arbeitsuchend), record(role: .berufskolleg, activity: .schule, source: 1),
-            record(role: .berufskolleg, activity: nil, flows: [.dropout], source: 1),
+            record(role: JobcenterRole.attributeRank, activity: .arbeitsuchend), record(role: CollegeRole.attributeRank, activity: .schule, source: 1),
+            record(role: CollegeRole.attributeRank, activity: nil, flows: [.dropout], source: 1),
         ])
         let facts = classification.facts(for: person)
         #expect(facts.activity == .schule)
-        #expect(facts.flows == [.dropout])
+        #expect(facts.flows == Flows.dropout)
         #expect(facts.inTargetGroup)
         #expect(facts.sourceIDs == ["jobcenter", "berufskolleg"])
     }
 
     @Test func residenceIsTheFirstKnownGroupAndOtherAttributesTheFirstRecords() {
         let person = Person(pseudonym: Self.person, records: [
-            record(role: .jobcenter, residence: .unbekannt, activity: .sonstige, sex: .w),
-            record(role: .berufskolleg, residence: .chancen, activity: nil, sex: .m, source: 1),
+            record(role: JobcenterRole.attributeRank, residence: .unbekannt, activity: .sonstige, sex: .w),
+            record(role: CollegeRole.attributeRank, residence: .chancen, activity: nil, sex: .m, source: 1),
         ])
         let facts = classification.facts(for: person)
         #expect(facts.residence == .chancen)
@@ -91,7 +91,7 @@ import KlapptTestSupport
         (20, .unbekannt, .unknown, false), (20, .ukraine, .outside, false),
     ])
     func targetGroup(age: Int, residence: ResidenceGroup, municipality: Municipality, expected: Bool) {
-        let facts = classification.facts(for: Person(pseudonym: Self.person, records: [record(role: .jobcenter, age: age, residence: residence, municipality: municipality, activity: .sonstige)]))
+        let facts = classification.facts(for: Person(pseudonym: Self.person, records: [record(role: JobcenterRole.attributeRank, age: age, residence: residence, municipality: municipality, activity: .sonstige)]))
         #expect(facts.inTargetGroup == expected)
     }
 }
@@ -100,7 +100,7 @@ import KlapptTestSupport
     let period = Period("2026-Q3")!
 
     func college(status: String, entry: CivilDate?, exit: CivilDate?, activity: Activity, canBeCurrent: Bool, leaving: Leaving?) -> CleanRecord {
-        CleanRecord(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 1), role: .berufskolleg, recordID: "S", givenToken: "a", familyToken: "b",
+        CleanRecord(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 1), recordID: "S", givenToken: "a", familyToken: "b",
                     birthDate: CivilDate(year: 2000, month: 1, day: 1)!, sex: .x, nationality: "SYR", municipality: .unknown, residence: .unbekannt,
                     status: status, activity: activity, statusSince: nil, entryDate: entry, exitDate: exit, asOf: nil,
                     statusCanBeCurrent: canBeCurrent, leaving: leaving)
@@ -108,9 +108,12 @@ import KlapptTestSupport
 
     func day(_ m: Int, _ d: Int, _ y: Int = 2026) -> CivilDate { CivilDate(year: y, month: m, day: d)! }
 
+    /// The college role, tested alone on hand-made records.
+    let role = CollegeRole(codeLists: standardPipeline.codeLists)
+
     @Test func collegeRecordIsCurrentOnlyBetweenEntryAndExit() {
         func current(_ entry: CivilDate?, _ exit: CivilDate?, _ canBe: Bool = true) -> Activity? {
-            Pseudonymisation.currentActivity(college(status: "2", entry: entry, exit: exit, activity: .schule, canBeCurrent: canBe, leaving: nil), period: period)
+            role.currentActivity(college(status: "2", entry: entry, exit: exit, activity: .schule, canBeCurrent: canBe, leaving: nil), period: period)
         }
         #expect(current(day(9, 30), nil) == .schule)
         #expect(current(day(10, 1), nil) == nil)
@@ -122,17 +125,17 @@ import KlapptTestSupport
 
     @Test func flowsOfTheQuarter() {
         let entered = college(status: "2", entry: day(7, 1), exit: nil, activity: .ausbildung, canBeCurrent: true, leaving: nil)
-        #expect(Pseudonymisation.flows(entered, period: period) == [.trainingEntry])
+        #expect(role.flows(entered, period: period) == Flows.trainingEntry)
         let school = college(status: "2", entry: day(7, 1), exit: nil, activity: .schule, canBeCurrent: true, leaving: nil)
-        #expect(Pseudonymisation.flows(school, period: period) == [])
+        #expect(role.flows(school, period: period) == Flows())
         let qualified = college(status: "8", entry: day(8, 1, 2024), exit: day(9, 30), activity: .schule, canBeCurrent: false, leaving: .qualification)
-        #expect(Pseudonymisation.flows(qualified, period: period) == [.qualification])
+        #expect(role.flows(qualified, period: period) == Flows.qualification)
         let droppedSchool = college(status: "9", entry: day(8, 1, 2024), exit: day(7, 15), activity: .schule, canBeCurrent: false, leaving: .dropout)
-        #expect(Pseudonymisation.flows(droppedSchool, period: period) == [])
+        #expect(role.flows(droppedSchool, period: period) == Flows())
         let droppedTraining = college(status: "9", entry: day(8, 1, 2024), exit: day(7, 15), activity: .ausbildung, canBeCurrent: false, leaving: .dropout)
-        #expect(Pseudonymisation.flows(droppedTraining, period: period) == [.dropout])
+        #expect(role.flows(droppedTraining, period: period) == Flows.dropout)
         let leftLastQuarter = college(status: "9", entry: day(8, 1, 2024), exit: day(6, 30), activity: .ausbildung, canBeCurrent: false, leaving: .dropout)
-        #expect(Pseudonymisation.flows(leftLastQuarter, period: period) == [])
+        #expect(role.flows(leftLastQuarter, period: period) == Flows())
     }
 }
 

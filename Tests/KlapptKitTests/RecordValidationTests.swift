@@ -26,11 +26,14 @@ import KlapptTestSupport
 
     func validate(_ source: SourceSpec, _ row: Row) -> (Result<CleanRecord, Rejection>, RowWarnings) {
         var warnings = RowWarnings()
-        var validation = RecordValidation(source: source, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown)
-        let result = RawRow.with(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 7), values: FieldValues(row.values), missingField: row.missing) {
-            validation.validate($0, warnings: &warnings)
+        func run<Role: SourceSemantics>(_ role: Role) -> Result<CleanRecord, Rejection> {
+            var validation = RecordValidation(source: source, role: role, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown)
+            return RawRow.with(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 7), values: FieldValues(row.values), missingField: row.missing) {
+                validation.validate($0, warnings: &warnings)
+            }
         }
-        return (result, warnings)
+        let role = try! source.role.init(codeLists: standardPipeline.codeLists)
+        return (run(role), warnings)
     }
 
     @Test func normalisesAValidJobcenterRow() throws {

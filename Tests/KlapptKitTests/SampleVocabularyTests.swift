@@ -2,6 +2,7 @@ import Foundation
 import KlapptTestSupport
 import Testing
 @testable import KlapptKit
+@testable import KlapptSamples
 
 /// The generator's ground truth assumes that its name variants link and that different people never
 /// share linkage material; this checks those assumptions against the linkage rule.

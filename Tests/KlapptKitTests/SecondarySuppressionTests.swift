@@ -17,7 +17,7 @@ func cell(_ indicator: Indicator, _ dimension: String, _ category: String) -> Ce
 }
 
 func audit(_ table: IndicatorTable, suppressed: Set<CellID>, primary: Set<CellID>, minCell: Int = 3) -> [CellID: SuppressionAudit.Finding] {
-    let system = TableSystem(cells: table.cells)
+    let system = TableSystem(table)
     let values = table.cells.map { table.values[$0] ?? 0 }
     let findings = SuppressionAudit(minCell: minCell).audit(system: system, values: values,
                                                             suppressed: Set(suppressed.map { system.index[$0]! }),

@@ -25,28 +25,28 @@ import Testing
         return path
     }
 
-    func chains() -> (RecordValidation, Pseudonymisation) {
-        (RecordValidation(source: source, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown),
-         Pseudonymisation(pseudonymizer: Pseudonymizer(keyBytes: testKey), period: Period("2026-Q3")!, sourceID: "jobcenter"))
+    func reader() throws -> SourceReader {
+        try SourceReader.make(source: source, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown,
+                              pseudonymizer: Pseudonymizer(keyBytes: testKey), period: Period("2026-Q3")!)
     }
 
     /// Reads `path` in the given slices and merges them; returns the account, the rejected rows'
     /// lines, and how often a slice had to be read again.
     func read(_ path: String, cuts: [Int]) throws -> (FileAccount, [Int], Int, [PersonPseudonym]) {
-        guard case .csv(let options) = source.format else { throw KlapptError.internalError("csv") }
+        let options = try #require(source.format as? CSVFormat)
         let layout = try CSVLayout.read(source, options: options, path: path)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         let bounds = [layout.dataStart] + cuts + [size]
-        let (validation, pseudonymisation) = chains()
+        let reader = try reader()
         var merge = FileMerge(source: source, path: path, sha256: "-")
         var index = PersonIndex()
         var rereads = 0
         for (position, range) in zip(bounds, bounds.dropFirst()).map({ $0..<$1 }).enumerated() {
             let slice = FileSlice(sourceIndex: 0, fileIndex: 0, path: path, range: range, firstLine: position == 0 ? layout.dataLine : 0, layout: layout)
-            let result = SliceResult.read(slice, spec: source, validation: validation, pseudonymisation: pseudonymisation)
+            let result = reader.read(slice, nil)
             try merge.merge(result, into: &index) { slice in
                 rereads += 1
-                return SliceResult.read(slice, spec: source, validation: validation, pseudonymisation: pseudonymisation)
+                return reader.read(slice, nil)
             }
         }
         return (merge.account, merge.quarantined.map(\.line), rereads, index.persons().map(\.pseudonym))
@@ -73,7 +73,7 @@ import Testing
     @Test func thePlannerCutsOnlyAtPlausibleRecordStarts() throws {
         let rows = (0..<400).map { row("B\($0)", $0 % 7 == 0 ? treacherousRemark : "") }
         let path = write(([header] + rows).joined(separator: "\n") + "\n")
-        guard case .csv(let options) = source.format else { return }
+        let options = try #require(source.format as? CSVFormat)
         let layout = try CSVLayout.read(source, options: options, path: path)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         let ranges = layout.slices(path: path, size: size, sliceBytes: 3_000)

@@ -49,7 +49,7 @@ public struct DisclosureControl: Sendable {
     public func protect(_ table: IndicatorTable) throws -> ProtectedTable {
         let primary = primaryCells(of: table)
         let secondaryCells = try secondary.secondaryCells(for: table, primary: primary, minCell: minCell).subtracting(primary)
-        let system = TableSystem(cells: table.cells)
+        let system = TableSystem(table)
         let values = table.cells.map { table.values[$0] ?? 0 }
         let findings = SuppressionAudit(minCell: minCell).audit(
             system: system, values: values,

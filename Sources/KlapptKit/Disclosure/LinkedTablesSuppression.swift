@@ -14,7 +14,7 @@ public struct LinkedTablesSuppression: SecondarySuppression {
     public init() {}
 
     public func secondaryCells(for table: IndicatorTable, primary: Set<CellID>, minCell: Int) throws -> Set<CellID> {
-        let system = TableSystem(cells: table.cells)
+        let system = TableSystem(table)
         let values = table.cells.map { table.values[$0] ?? 0 }
         var suppressed = Set(primary.compactMap { system.index[$0] })
         let primaryCells = suppressed

@@ -14,7 +14,10 @@ public enum PublishedTableAudit {
         public var unsafe: [SuppressionAudit.Finding] { findings.filter { !$0.protected } }
     }
 
-    public static func audit(file: String, minCell: Int) throws(KlapptError) -> [PeriodResult] {
+    public static func audit(file: String, minCell: Int, registry: Registry = .standard) throws(KlapptError) -> [PeriodResult] {
+        // What a reader knows: every registered family's columns and identities.
+        let families = Array(registry.indicatorFamilies.values)
+        let known = Dictionary(families.flatMap(\.columns).map { ($0.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         let reader: CSVReader
         var rows: [(period: String, cell: CellID, value: Int?, line: Int)] = []
         do {
@@ -27,7 +30,7 @@ public enum PublishedTableAudit {
                 guard row.fields.count == 5 else {
                     throw KlapptError.inputFormat(FormatError(.malformed, file: file, line: row.line, message: "Zeile hat \(row.fields.count) statt 5 Felder."))
                 }
-                guard let indicator = Indicator(rawValue: row.fields[1]) else {
+                guard let indicator = known[row.fields[1]] else {
                     throw KlapptError.inputFormat(FormatError(.malformed, file: file, line: row.line, field: "indikator", message: "Unbekannter Indikator „\(row.fields[1])“."))
                 }
                 let text = row.fields[4]
@@ -48,7 +51,9 @@ public enum PublishedTableAudit {
         for row in rows where !periods.contains(row.period) { periods.append(row.period) }
         return periods.map { period in
             let own = rows.filter { $0.period == period }
-            let system = TableSystem(cells: own.map(\.cell))
+            let cells = own.map(\.cell)
+            let present = Set(cells.map(\.indicator))
+            let system = TableSystem(cells: cells, identities: families.flatMap(\.identities).filter { $0.columns.allSatisfy(present.contains) })
             let values = own.map { $0.value ?? 0 }
             let suppressed = Set(own.indices.filter { own[$0].value == nil })
             let findings = SuppressionAudit(minCell: minCell).audit(system: system, values: values, suppressed: suppressed,

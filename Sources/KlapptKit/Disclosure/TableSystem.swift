@@ -5,7 +5,8 @@
 /// the indicators as columns. Two kinds of equations hold for the exact values, and a reader of the
 /// published table knows them:
 /// - per indicator and dimension, the categories add up to the total row;
-/// - per row (every category, and the total row), the six activity columns add up to `personen`.
+/// - per row (every category, and the total row), each identity the indicator families declare
+///   (`TableIdentity`, e.g. the six activity columns add up to `personen`).
 /// Every cell is also non-negative. Tables are linked through the shared total row.
 public struct TableSystem: Sendable {
     public let cells: [CellID]
@@ -19,7 +20,12 @@ public struct TableSystem: Sendable {
     public static let totalDimension = "insgesamt"
     public static let totalCategory = "insgesamt"
 
-    public init(cells: [CellID]) {
+    /// The system of `table`, with the identities of its families.
+    public init(_ table: IndicatorTable) {
+        self.init(cells: table.cells, identities: table.identities)
+    }
+
+    public init(cells: [CellID], identities: [TableIdentity]) {
         self.cells = cells
         var index: [CellID: Int] = [:]
         for (position, cell) in cells.enumerated() { index[cell] = position }
@@ -27,11 +33,16 @@ public struct TableSystem: Sendable {
         var equations: [[(cell: Int, coefficient: Double)]] = []
         var dimensions: [String: [String]] = [:]
         var dimensionOrder: [String] = []
-        for cell in cells where cell.indicator == .personen {
-            if dimensions[cell.dimension] == nil { dimensionOrder.append(cell.dimension) }
-            dimensions[cell.dimension, default: []].append(cell.category)
+        var indicators: [Indicator] = []
+        var seenRows = Set<String>()
+        for cell in cells {
+            if !indicators.contains(cell.indicator) { indicators.append(cell.indicator) }
+            if seenRows.insert("\(cell.dimension)\u{1F}\(cell.category)").inserted {
+                if dimensions[cell.dimension] == nil { dimensionOrder.append(cell.dimension) }
+                dimensions[cell.dimension, default: []].append(cell.category)
+            }
         }
-        let indicators = Indicator.allCases.filter { indicator in cells.contains { $0.indicator == indicator } }
+        indicators.sort()
         // Categories add up to the total row.
         for indicator in indicators {
             guard let total = index[CellID(indicator: indicator, dimension: Self.totalDimension, category: Self.totalCategory)] else { continue }
@@ -43,15 +54,20 @@ public struct TableSystem: Sendable {
                 equations.append(equation)
             }
         }
-        // Activity columns add up to personen, in every row.
-        for dimension in dimensionOrder {
-            for category in dimensions[dimension]! {
-                guard let persons = index[CellID(indicator: .personen, dimension: dimension, category: category)] else { continue }
-                var equation = [(cell: persons, coefficient: -1.0)]
-                for activity in Indicator.activities {
-                    if let cell = index[CellID(indicator: activity, dimension: dimension, category: category)] { equation.append((cell, 1)) }
+        // The families' identities, in every row.
+        for identity in identities {
+            switch identity {
+            case .sum(let whole, let parts):
+                for dimension in dimensionOrder {
+                    for category in dimensions[dimension]! {
+                        guard let sum = index[CellID(indicator: whole, dimension: dimension, category: category)] else { continue }
+                        var equation = [(cell: sum, coefficient: -1.0)]
+                        for part in parts {
+                            if let cell = index[CellID(indicator: part, dimension: dimension, category: category)] { equation.append((cell, 1)) }
+                        }
+                        if equation.count > 1 { equations.append(equation) }
+                    }
                 }
-                if equation.count > 1 { equations.append(equation) }
             }
         }
         self.equations = equations

@@ -1,3 +1,4 @@
+import KlapptKit
 import Foundation
 import KlapptFormats
 
@@ -17,9 +18,9 @@ public struct SampleGenerator {
     public var period: Period
     /// The sources to write; with one only, every invented person has records in it alone (for
     /// benchmarks of one reader: a 1.8-million-row job-centre file, say).
-    public var sources: Set<SourceRole>
+    public var sources: Set<SampleSource>
 
-    public init(persons: Int = 400, seed: UInt64 = 1, period: Period, sources: Set<SourceRole> = Set(SourceRole.allCases)) {
+    public init(persons: Int = 400, seed: UInt64 = 1, period: Period, sources: Set<SampleSource> = Set(SampleSource.allCases)) {
         self.persons = persons
         self.seed = seed
         self.period = period
@@ -362,4 +363,9 @@ public struct SampleGenerator {
         if date > period.referenceDate { date = period.referenceDate }
         return date
     }
+}
+
+/// The exports the generator can write, by the role of the source that sends them.
+public enum SampleSource: String, Sendable, CaseIterable {
+    case jobcenter, berufskolleg
 }

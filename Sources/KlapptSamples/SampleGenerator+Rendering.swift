@@ -1,3 +1,4 @@
+import KlapptKit
 import Foundation
 import KlapptFormats
 

@@ -1,3 +1,4 @@
+import KlapptKit
 /// SplitMix64: a small, fast, seedable generator, so `klappt samples --seed S` writes the same files
 /// on every machine and every Swift version.
 public struct SeededRandom: RandomNumberGenerator, Sendable {

@@ -21,18 +21,35 @@ public struct Publisher {
         return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).pending").path
     }
 
+    /// A file of a finished run, rendered and not yet visible.
+    public struct StagedFile: Sendable {
+        /// The sink's kind (the ledger's key).
+        public var kind: String
+        /// Where it goes.
+        public var path: String
+        public var bytes: [UInt8]
+
+        public init(kind: String, path: String, bytes: [UInt8]) {
+            self.kind = kind
+            self.path = path
+            self.bytes = bytes
+        }
+    }
+
     /// Writes and commits a finished run; returns when its files are in place. `writer`, when
     /// given, already holds the period's persons in its open transaction.
-    public func publish(_ outcome: RunOutcome, table: String, report: String, fingerprint: String, finishedAt: String,
+    public func publish(_ outcome: RunOutcome, files: [StagedFile], fingerprint: String, finishedAt: String,
                         writer: Store.PeriodWriter? = nil, ledger: Store.Publication? = nil) throws(KlapptError) {
-        let tableBytes = Array(table.utf8)
-        let reportBytes = Array(report.utf8)
-        try AtomicFile.write(tableBytes, to: Self.pendingPath(outputs.table))
-        try AtomicFile.write(reportBytes, to: Self.pendingPath(outputs.report))
         var publication = ledger ?? Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
         publication.fingerprint = fingerprint
-        publication.tableSHA256 = Self.sha256(tableBytes)
-        publication.reportSHA256 = Self.sha256(reportBytes)
+        publication.outputs = []
+        for file in files {
+            try AtomicFile.write(file.bytes, to: Self.pendingPath(file.path))
+            publication.outputs.append(Store.OutputFile(kind: file.kind, file: URL(fileURLWithPath: file.path).lastPathComponent, sha256: Self.sha256(file.bytes)))
+        }
+        // The ledger's columns of schema 2 keep the two files every klappt writes.
+        publication.tableSHA256 = publication.outputs.first { $0.kind == IndicatorTableSink().kind }?.sha256 ?? ""
+        publication.reportSHA256 = publication.outputs.first { $0.kind == RunReportSink().kind }?.sha256 ?? ""
         let store: Store
         let run: Int
         if let writer {
@@ -42,8 +59,7 @@ public struct Publisher {
             store = try Store(path: outputs.store)
             run = try store.record(outcome, finishedAt: finishedAt, version: QuarterlyRun.version, publication: publication)
         }
-        try Self.moveIntoPlace(Self.pendingPath(outputs.table), outputs.table)
-        try Self.moveIntoPlace(Self.pendingPath(outputs.report), outputs.report)
+        for file in files { try Self.moveIntoPlace(Self.pendingPath(file.path), file.path) }
         try store.markPublished(run: run)
     }
 
@@ -54,13 +70,12 @@ public struct Publisher {
         var completed: [String] = []
         var keep = Set<String>()
         for run in try store.pendingRuns() {
-            let table = "\(outputDirectory)/indikatoren_\(run.period).csv"
-            let report = "\(outputDirectory)/lauf_\(run.period).json"
             var inPlace = true
-            for (final, sha) in [(table, run.tableSHA256), (report, run.reportSHA256)] {
+            for output in run.outputs {
+                let final = "\(outputDirectory)/\(output.file)"
                 let pending = pendingPath(final)
-                if fileSHA256(final) == sha { continue }
-                if fileSHA256(pending) == sha {
+                if fileSHA256(final) == output.sha256 { continue }
+                if fileSHA256(pending) == output.sha256 {
                     try moveIntoPlace(pending, final)
                 } else {
                     inPlace = false
@@ -80,6 +95,11 @@ public struct Publisher {
             if !keep.contains(path) { unlink(path) }
         }
         return completed
+    }
+
+    /// Whether every file of a finished run is in place, byte for byte as the ledger recorded it.
+    public static func filesInPlace(_ run: Store.LedgerRun, outputDirectory: String) -> Bool {
+        !run.outputs.isEmpty && run.outputs.allSatisfy { fileSHA256("\(outputDirectory)/\($0.file)") == $0.sha256 }
     }
 
     static func moveIntoPlace(_ pending: String, _ final: String) throws(KlapptError) {

@@ -41,8 +41,10 @@ public final class Store {
     /// version 1, which kept a rowid table and a separate index of the same key).
     /// Version 3: the ledger keeps the key's check value per run, whether the run began a new key
     /// series and which plausibility findings were overridden, and every failed run (`failed_runs`).
+    /// Version 4: the files of each run in `outputs` (kind, file name, sha256), whatever sinks the
+    /// pipeline chose; runs of before are given theirs from the two sha256 columns of `runs`.
     /// A new store is made as version 2 and then upgraded, so every upgrade step is run each time.
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
 
     static func personsTable(_ name: String) -> String {
         """
@@ -69,6 +71,13 @@ public final class Store {
             CREATE TABLE IF NOT EXISTS failed_runs(
                 id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT, modus TEXT NOT NULL, gestartet TEXT NOT NULL,
                 beendet TEXT NOT NULL, exit INTEGER NOT NULL, grund TEXT NOT NULL);
+            """,
+        3: """
+            CREATE TABLE IF NOT EXISTS outputs(
+                run_id INTEGER NOT NULL REFERENCES runs(id), art TEXT NOT NULL, datei TEXT NOT NULL, sha256 TEXT NOT NULL,
+                PRIMARY KEY(run_id, art));
+            INSERT INTO outputs SELECT id, 'indikatoren', 'indikatoren_' || zeitraum || '.csv', tabelle_sha256 FROM runs;
+            INSERT INTO outputs SELECT id, 'laufbericht', 'lauf_' || zeitraum || '.json', bericht_sha256 FROM runs;
             """,
     ]
 
@@ -125,6 +134,15 @@ public final class Store {
         public var newKeySeries = false
         /// Plausibility findings the operator overrode (`--ignore-plausibility`), one per line.
         public var overriddenPlausibility: String? = nil
+        /// Every file the run wrote.
+        public var outputs: [OutputFile] = []
+    }
+
+    /// A file of a run, for the ledger: the sink's kind, the file name in the output folder, sha256.
+    public struct OutputFile: Sendable, Equatable {
+        public var kind: String
+        public var file: String
+        public var sha256: String
     }
 
     /// Writes a finished run: ledger entries appended, the period replaced, all in one transaction.
@@ -232,6 +250,7 @@ public final class Store {
                     .text(publication.reportSHA256), publication.keyCheck.map { .text($0) } ?? .null, .int(publication.newKeySeries ? 1 : 0),
                     publication.overriddenPlausibility.map { .text($0) } ?? .null]])
         let runID = database.lastInsertID
+        try database.run("INSERT INTO outputs VALUES (?,?,?,?)", rows: publication.outputs.map { [.int(runID), .text($0.kind), .text($0.file), .text($0.sha256)] })
         try database.run(
             "INSERT INTO inputs VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows: outcome.files.map { file in
@@ -276,6 +295,8 @@ public final class Store {
         public var tableSHA256: String
         public var reportSHA256: String
         public var published: Bool
+        /// The files the run wrote.
+        public var outputs: [OutputFile]
     }
 
     /// Committed runs whose files may not yet be in place.
@@ -289,10 +310,16 @@ public final class Store {
     }
 
     func runs(where condition: String) throws(KlapptError) -> [LedgerRun] {
-        try query("SELECT id, zeitraum, gestartet, fingerabdruck, tabelle_sha256, bericht_sha256, veroeffentlicht FROM runs WHERE \(condition)").map { row in
-            LedgerRun(id: Int(row[0]!)!, period: row[1]!, started: row[2]!, fingerprint: row[3]!, tableSHA256: row[4]!,
-                      reportSHA256: row[5]!, published: row[6] == "1")
+        var runs: [LedgerRun] = []
+        for row in try query("SELECT id, zeitraum, gestartet, fingerabdruck, tabelle_sha256, bericht_sha256, veroeffentlicht FROM runs WHERE \(condition)") {
+            let id = Int(row[0]!)!
+            let outputs = try query("SELECT art, datei, sha256 FROM outputs WHERE run_id = \(id) ORDER BY rowid").map {
+                OutputFile(kind: $0[0]!, file: $0[1]!, sha256: $0[2]!)
+            }
+            runs.append(LedgerRun(id: id, period: row[1]!, started: row[2]!, fingerprint: row[3]!, tableSHA256: row[4]!,
+                                  reportSHA256: row[5]!, published: row[6] == "1", outputs: outputs))
         }
+        return runs
     }
 
     /// The periods, their latest inputs and every run (failed ones too), in German (`klappt status`).

@@ -11,8 +11,9 @@ import KlapptFormats
 /// coded fields (status, course, sex, nationality, postcode, residence) are normalised once per
 /// distinct spelling and then remembered (`ByteMemo`). The normalisation itself is the functions
 /// below on decoded text, so the rules live in one place whatever the input encoding.
-public struct RecordValidation: Sendable {
+public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
     public let source: SourceSpec
+    public let role: Role
     /// The code lists and the breakdown, behind one reference: the normalisers capture it per
     /// row, and copying the struct of dictionaries instead cost a retain and release of each.
     final class Rules: Sendable {
@@ -38,18 +39,29 @@ public struct RecordValidation: Sendable {
         var warning: (kind: String, value: String)?
     }
 
-    private var statusMemo = ByteMemo<(status: String, activity: Activity, current: Bool, leaving: Leaving?)?>()
+    private var statusMemo = ByteMemo<StatusMeaning?>()
     private var courseMemo = ByteMemo<Activity?>()
     private var sexMemo = ByteMemo<Normalised<Sex>>()
     private var nationalityMemo = ByteMemo<Normalised<ShortText>>()
     private var postcodeMemo = ByteMemo<Municipality>()
     private var residenceMemo = ByteMemo<Normalised<ResidenceGroup>>()
 
-    public init(source: SourceSpec, codeLists: CodeLists, nationalityBreakdown: [String]) {
+    public init(source: SourceSpec, role: Role, codeLists: CodeLists, nationalityBreakdown: [String]) {
         self.source = source
+        self.role = role
         rules = Rules(codeLists: codeLists, nationalityBreakdown: Set(nationalityBreakdown))
         otherDateFields = [CanonicalField.statusSince, .entryDate, .exitDate, .asOf].filter { source.fields[$0] != nil }
         mapsCourse = source.fields[.course] != nil
+    }
+
+    /// The stage: a valid row becomes a record, an invalid one a rejection in the context.
+    public mutating func process(_ row: RawRow, context: inout RowContext) -> CleanRecord? {
+        switch validate(row, warnings: &context.warnings) {
+        case .success(let record): return record
+        case .failure(let rejection):
+            context.rejection = rejection
+            return nil
+        }
     }
 
     public mutating func validate(_ row: RawRow, warnings: inout RowWarnings) -> Result<CleanRecord, Rejection> {
@@ -73,18 +85,18 @@ public struct RecordValidation: Sendable {
         guard let familyToken = NameFolding.familyNameToken(value(.familyName), encoding: encoding) else { return reject(.nameMissing, .familyName) }
 
         let statusBytes = value(.status)
-        let role = source.role
+        let role = self.role
         let rules = self.rules
-        guard let status = statusMemo.value(for: statusBytes, compute: { RecordValidation.status(text(statusBytes), role: role, codeLists: rules.codeLists) }) else {
+        guard let status = statusMemo.value(for: statusBytes, compute: { role.status(text(statusBytes)) }) else {
             return reject(.statusUnknown, .status)
         }
         var activity = status.activity
-        if role == .berufskolleg || mapsCourse {
+        if Role.activityFromCourse || mapsCourse {
             let courseBytes = value(.course)
             guard let course = courseMemo.value(for: courseBytes, compute: { rules.codeLists.courses[text(courseBytes).uppercased()] }) else {
                 return reject(.courseUnknown, .course)
             }
-            if role == .berufskolleg { activity = course }
+            if Role.activityFromCourse { activity = course }
         }
         var statusSince: CivilDate?, entryDate: CivilDate?, exitDate: CivilDate?, asOf: CivilDate?
         for field in otherDateFields {
@@ -106,7 +118,7 @@ public struct RecordValidation: Sendable {
         if let warning = nationality.warning { warnings.warn(warning.kind, warning.value) }
         if let warning = residence.warning { warnings.warn(warning.kind, warning.value) }
         return .success(CleanRecord(
-            origin: row.origin, role: role, recordID: text(value(.recordID)),
+            origin: row.origin, recordID: text(value(.recordID)),
             givenToken: givenToken, familyToken: familyToken, birthDate: birthDate,
             sex: sex.value, nationality: nationality.value,
             municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: rules.codeLists) },
@@ -117,17 +129,6 @@ public struct RecordValidation: Sendable {
     }
 
     // MARK: - Normalisation (SPEC 3), on decoded and trimmed text
-
-    /// SPEC 4.3: a job-centre status (any case) or a college status, with what it says.
-    static func status(_ text: String, role: SourceRole, codeLists: CodeLists) -> (status: String, activity: Activity, current: Bool, leaving: Leaving?)? {
-        switch role {
-        case .jobcenter:
-            let status = text.uppercased()
-            return codeLists.jobcenterStatus[status].map { (status, $0, true, nil) }
-        case .berufskolleg:
-            return codeLists.collegeStatus[text].map { (text, .schule, $0.current, $0.leaving) }
-        }
-    }
 
     static func sex(_ text: String, codeLists: CodeLists) -> Normalised<Sex> {
         if let sex = codeLists.sexes[text.lowercased()] { return Normalised(value: sex) }

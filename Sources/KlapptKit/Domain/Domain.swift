@@ -16,7 +16,7 @@ public enum Activity: String, CaseIterable, Sendable, Codable, Comparable {
     public static func < (lhs: Activity, rhs: Activity) -> Bool { lhs.priority < rhs.priority }
 
     /// Position in the priority order (the order of the cases).
-    var priority: Int {
+    public var priority: Int {
         switch self {
         case .ausbildung: return 0
         case .beschaeftigung: return 1
@@ -54,13 +54,4 @@ public enum Municipality: Hashable, Sendable {
         case .outside: return nil
         }
     }
-}
-
-/// The two semantics klappt knows for a source (SPEC 2.2, 2.3). Which file layout carries them is
-/// the pipeline file's business.
-public enum SourceRole: String, Sendable, Codable, CaseIterable {
-    case jobcenter, berufskolleg
-
-    /// Job-centre records come first when a person's attributes are chosen (SPEC 4.2).
-    var precedence: Int { self == .jobcenter ? 0 : 1 }
 }

@@ -143,7 +143,6 @@ public struct Rejection: Error, Sendable {
 /// exists only between validation and pseudonymisation.
 public struct CleanRecord: Sendable {
     public var origin: RowOrigin
-    public var role: SourceRole
     public var recordID: String
     public var givenToken: String
     public var familyToken: String
@@ -157,7 +156,8 @@ public struct CleanRecord: Sendable {
     /// the run report says how many persons fell out of the target group because of it).
     public var residenceUnmapped = false
     public var status: String
-    public var activity: Activity
+    /// The activity the status or the course means (none for a role without one, the register).
+    public var activity: Activity?
     /// Job centre: `Status_seit`. College: unused.
     public var statusSince: CivilDate?
     public var entryDate: CivilDate?
@@ -183,13 +183,13 @@ public enum Leaving: String, Sendable {
 /// persons are linked, millions in a state-wide run. The row's line is not kept (rejections carry
 /// theirs); `origin.line` is 0.
 public struct PseudoRecord: Sendable {
-    public init(person: PersonPseudonym, recordKey: RecordKey?, role: SourceRole, origin: RowOrigin, asOf: CivilDate?, sex: Sex, age: Int,
+    public init(person: PersonPseudonym, recordKey: RecordKey?, rank: Int, origin: RowOrigin, asOf: CivilDate?, sex: Sex, age: Int,
                 nationality: ShortText, municipality: Municipality, residence: ResidenceGroup, residenceUnmapped: Bool = false,
                 currentActivity: Activity?, flows: Flows) {
         self.person = person
         key = recordKey ?? RecordKey(a: 0, b: 0)
         hasKey = recordKey != nil
-        self.role = role
+        self.rank = UInt8(clamping: rank)
         order = origin.order
         sourceIndex = UInt8(origin.sourceIndex)
         fileIndex = UInt16(origin.fileIndex)
@@ -213,7 +213,8 @@ public struct PseudoRecord: Sendable {
     private var fileIndex: UInt16
     private var sourceIndex: UInt8
     private var hasKey: Bool
-    public var role: SourceRole
+    /// The role's rank among roles (SPEC 4.2: `SourceSemantics.attributeRank`).
+    public var rank: UInt8
     public var sex: Sex
     private var ageInYears: UInt8
     public var residence: ResidenceGroup

@@ -90,7 +90,7 @@ public struct QuarterlyRun: Sendable {
             }
             try checkKeySeries(store: opened, keyCheck: pseudonymizer.keyCheck)
             if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
-               Publisher.fileSHA256(outputs.table) == last.tableSHA256, Publisher.fileSHA256(outputs.report) == last.reportSHA256 {
+               last.outputs.map(\.kind) == pipeline.sinks.map(\.kind), Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory) {
                 return RunOutcome(
                     period: period, pipelineName: pipeline.name, startedAt: started, files: [], personsBySource: [:], linkedPersons: 0,
                     filter: TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0),
@@ -163,17 +163,19 @@ public struct QuarterlyRun: Sendable {
                                    codeListPaths: pipeline.codeListPaths)
             try AtomicFile.write(report.json(), to: outputs.report)
         case .run:
-            let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline))
+            let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline), families: pipeline.indicatorFamilies)
             steps.done("indikatoren")
             let clock = ContinuousClock()
             let start = clock.now
+            let protected: ProtectedTable
             do {
-                outcome.table = try DisclosureControl(minCell: pipeline.minCell, secondary: secondarySuppression).protect(table)
+                protected = try DisclosureControl(minCell: pipeline.minCell, secondary: secondarySuppression).protect(table)
             } catch {
                 throw .internalError("Geheimhaltung: \(error)")
             }
+            outcome.table = protected
             logger.info("Geheimhaltung geprüft", metadata: [
-                "primaer": "\(outcome.table!.primary.count)", "sekundaer": "\(outcome.table!.secondary.count)",
+                "primaer": "\(protected.primary.count)", "sekundaer": "\(protected.secondary.count)",
                 "dauer_ms": "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)",
             ])
             steps.done("geheimhaltung")
@@ -186,9 +188,12 @@ public struct QuarterlyRun: Sendable {
             ledgerNotes.newKeySeries = newKeySeries && series != nil && series?.check != pseudonymizer.keyCheck
             ledgerNotes.overriddenPlausibility = findings.isEmpty ? nil : findings.joined(separator: "\n")
             defer { steps.done("veroeffentlichen") }
-            try Publisher(outputs: outputs).publish(outcome, table: PublishedTable.csv(outcome.table!, period: period),
-                                                    report: report.json(), fingerprint: fingerprint, finishedAt: finished, writer: writer,
-                                                    ledger: ledgerNotes)
+            let result = PeriodResult(period: period, pipelineName: pipeline.name, table: PublishableTable(protected), report: report)
+            var files: [Publisher.StagedFile] = []
+            for sink in pipeline.sinks {
+                files.append(Publisher.StagedFile(kind: sink.kind, path: "\(pipeline.outputDirectory)/\(sink.fileName(for: period))", bytes: try sink.render(result)))
+            }
+            try Publisher(outputs: outputs).publish(outcome, files: files, fingerprint: fingerprint, finishedAt: finished, writer: writer, ledger: ledgerNotes)
         }
         return outcome
     }
@@ -220,31 +225,26 @@ public struct QuarterlyRun: Sendable {
         // Files are independent until linkage, and so are the slices of a big CSV file: they are
         // read on all cores at once and merged in file order afterwards, so that the result does
         // not depend on which slice finished first.
+        // Each source's reader, specialised once for its format and role (the per-row loop is generic).
+        var made: [SourceReader] = []
+        for source in pipeline.sources {
+            made.append(try SourceReader.make(source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown,
+                                              pseudonymizer: pseudonymizer, period: period))
+        }
+        let readers = made
         var slices: [FileSlice] = []
         var layoutFailures: [String: KlapptError] = [:]
         for (sourceIndex, paths) in files.enumerated() {
-            let source = pipeline.sources[sourceIndex]
             for (fileIndex, path) in paths.enumerated() {
-                switch source.format {
-                case .csv(let options):
-                    let layout: CSVLayout
-                    do { layout = try CSVLayout.read(source, options: options, path: path) } catch {
-                        layoutFailures[path] = error
-                        continue
-                    }
-                    let size = QuarterlyRun.fileSize(path)
-                    for (position, range) in layout.slices(path: path, size: size, sliceBytes: sliceBytes).enumerated() {
-                        slices.append(FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: range,
-                                                firstLine: position == 0 ? layout.dataLine : 0, layout: layout))
-                    }
-                case .xml:
-                    slices.append(FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: nil, firstLine: 1, layout: nil))
+                let layout: any Sendable
+                do { layout = try readers[sourceIndex].layout(path) } catch {
+                    layoutFailures[path] = error
+                    continue
+                }
+                for part in readers[sourceIndex].slices(path, layout, sliceBytes) {
+                    slices.append(FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: part.range, firstLine: part.firstLine, layout: layout))
                 }
             }
-        }
-        let chains = pipeline.sources.map { source in
-            (RecordValidation(source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown),
-             Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id))
         }
         let progressCounter = progress.map { ProgressCounter(report: $0, sizes: Dictionary(files.joined().map { ($0, QuarterlyRun.fileSize($0)) }, uniquingKeysWith: { a, _ in a })) }
         // Slices are read by one worker per core, in order, while this thread merges the ones
@@ -261,9 +261,7 @@ public struct QuarterlyRun: Sendable {
             DispatchQueue.global().async(group: workers) {
                 while let position = results.claim() {
                     let slice = work[position]
-                    let (validation, pseudonymisation) = chains[slice.sourceIndex]
-                    results[position] = .success(SliceResult.read(slice, spec: pipeline.sources[slice.sourceIndex], validation: validation,
-                                                                  pseudonymisation: pseudonymisation, progress: progressCounter.map { counter in { counter.add(slice.path, $0) } }))
+                    results[position] = .success(readers[slice.sourceIndex].read(slice, progressCounter.map { counter in { counter.add(slice.path, $0) } }))
                 }
             }
         }
@@ -278,9 +276,7 @@ public struct QuarterlyRun: Sendable {
                 var file = FileMerge(source: source, path: path, sha256: hashes[path]!)
                 if let error = layoutFailures[path] { throw error }
                 while position < slices.count, slices[position].path == path {
-                    try file.merge(try results.take(position).get(), into: &index) { slice in
-                        SliceResult.read(slice, spec: source, validation: chains[sourceIndex].0, pseudonymisation: chains[sourceIndex].1)
-                    }
+                    try file.merge(try results.take(position).get(), into: &index) { slice in readers[sourceIndex].read(slice, nil) }
                     position += 1
                 }
                 let written = try quarantine.write(source: source.id, inputPath: path, columns: file.quarantineColumns,

@@ -63,7 +63,7 @@ public struct PersonIndex: Sendable {
     struct SortKey {
         /// The pseudonym's first word (full pseudonyms are compared only when these tie).
         var person: UInt64
-        /// SPEC 4.2 order within the person: job centre first, then source, file, row.
+        /// SPEC 4.2 order within the person: by role rank, then source, file, row.
         var rank: UInt64
         var position: Int32
     }
@@ -79,8 +79,11 @@ public struct PersonIndex: Sendable {
         for position in 0..<records.count where !superseded[position] {
             let record = records[position]
             let origin = record.origin
-            let rank = UInt64(record.role.precedence) << 63 | UInt64(origin.sourceIndex & 0x7F) << 56
-                | UInt64(origin.fileIndex & 0xFFFF) << 40 | UInt64(origin.order & 0xFF_FFFF_FFFF)
+            // SPEC 4.2: role rank (2 bits), source (6), file (16), row (40).
+            let role = UInt64(record.rank & 0x3) << 62
+            let source = UInt64(origin.sourceIndex & 0x3F) << 56
+            let file = UInt64(origin.fileIndex & 0xFFFF) << 40
+            let rank: UInt64 = role | source | file | UInt64(origin.order & 0xFF_FFFF_FFFF)
             keys.append(SortKey(person: record.person.words.0, rank: rank, position: Int32(position)))
         }
         superseded = []

@@ -6,11 +6,11 @@ import KlapptFormats
 public enum PublishedTable {
     public static let header = ["zeitraum", "indikator", "dimension", "auspraegung", "wert"]
 
-    public static func csv(_ protected: ProtectedTable, period: Period) -> String {
+    public static func csv(_ table: PublishableTable, period: Period) -> String {
         var writer = CSVWriter()
         writer.writeRow(header)
-        for cell in protected.table.cells {
-            writer.writeRow([period.description, cell.indicator.rawValue, cell.dimension, cell.category, protected.published(cell)])
+        for cell in table.cells {
+            writer.writeRow([period.description, cell.indicator.rawValue, cell.dimension, cell.category, table[cell].description])
         }
         return writer.text
     }

@@ -39,29 +39,18 @@ public enum CanonicalField: String, CaseIterable, Sendable {
         }
     }
 
-    /// Fields a source of this role must map.
-    static func required(for role: SourceRole) -> Set<CanonicalField> {
-        switch role {
-        case .jobcenter: return [.recordID, .familyName, .givenName, .birthDate, .status]
-        case .berufskolleg: return [.recordID, .familyName, .givenName, .birthDate, .status, .course, .entryDate]
-        }
-    }
-
     /// Fields with a date (validated by the source's date format).
     var isDate: Bool { [.birthDate, .statusSince, .entryDate, .exitDate, .asOf].contains(self) }
 }
 
 /// One source of a pipeline: where its files are, how to read them, which field is which.
 public struct SourceSpec: Sendable {
-    public enum Format: Sendable {
-        case csv(CSVReaderOptions)
-        case xml(recordElement: String)
-    }
-
     public var id: String
-    public var role: SourceRole
+    /// What the source's records mean (`role:`).
+    public var role: any SourceSemantics.Type
     public var glob: String
-    public var format: Format
+    /// How its files are read (`format:` with its options).
+    public var format: any SourceFormat
     public var dateFormat: DateFormat
     /// Canonical field -> the export's field name (CSV column, XML child element, `@attr` of the
     /// record, `/@attr` of the document element).
@@ -95,13 +84,6 @@ public struct PlausibilityRules: Sendable, Equatable {
     public var minDropRows = 10
     /// Largest distance in days between a file's newest `Stand` and the reference date.
     public var maxStandDistanceDays = 45
-}
-
-/// CSV options of a pipeline file.
-public struct CSVReaderOptions: Sendable {
-    public var delimiter: UInt8 = UInt8(ascii: ";")
-    public var quote: UInt8 = UInt8(ascii: "\"")
-    public var encoding: String = "auto"
 }
 
 /// A row of the `altersgruppe` dimension: `18-20` and the like.
@@ -143,6 +125,10 @@ public struct Pipeline: Sendable {
     public var nationalityBreakdown: [String]
     public var codeLists: CodeLists
     public var sources: [SourceSpec]
+    /// The indicator families of the table, in the pipeline file's order (`indicators:`).
+    public var indicatorFamilies: [any IndicatorFamily]
+    /// The outputs of a finished run (`outputs:`).
+    public var sinks: [any PeriodSink]
     /// The pipeline file and every code list it names: what a run's result depends on besides the
     /// inputs and the key (part of the ledger's fingerprint).
     public var configurationFiles: [String]
@@ -150,7 +136,7 @@ public struct Pipeline: Sendable {
     public var codeListPaths: [String: String]
 
     /// Loads and checks the pipeline at `path`. Relative paths inside it are relative to its folder.
-    public static func load(path: String) throws(KlapptError) -> Pipeline {
+    public static func load(path: String, registry: Registry = .standard) throws(KlapptError) -> Pipeline {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .usage("Pipeline-Datei „\(path)“ nicht gefunden oder nicht lesbar.")
         }
@@ -158,13 +144,13 @@ public struct Pipeline: Sendable {
             throw .pipeline(PipelineError(file: path, message: "Die Datei ist nicht in UTF-8 kodiert."))
         }
         do {
-            return try parse(text, file: path)
+            return try parse(text, file: path, registry: registry)
         } catch {
             throw .pipeline(error)
         }
     }
 
-    static func parse(_ text: String, file: String) throws(PipelineError) -> Pipeline {
+    static func parse(_ text: String, file: String, registry: Registry = .standard) throws(PipelineError) -> Pipeline {
         let node: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else { throw PipelineError(file: file, message: "Die Datei ist leer.") }
@@ -181,7 +167,7 @@ public struct Pipeline: Sendable {
         }
         let root = try YAMLWalker(file: file, node: node).mapping(allowed: [
             "name", "output_dir", "key_file", "max_reject_share", "target_group", "disclosure", "codelists",
-            "nationality_breakdown", "sources", "plausibility", "on_failure",
+            "nationality_breakdown", "sources", "plausibility", "on_failure", "indicators", "outputs",
         ])
         func required(_ key: String, in map: [String: YAMLWalker], at walker: YAMLWalker? = nil) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else {
@@ -265,10 +251,25 @@ public struct Pipeline: Sendable {
             throw breakdownWalker.fail("„\(iso)“ ist kein ISO-Code der Nationalitäten-Codeliste.")
         }
 
+        // The table's indicator families and the outputs, by their registered names.
+        func names(_ key: String, default defaults: [String], known: Set<String>, what: String) throws(PipelineError) -> [String] {
+            guard let walker = root[key] else { return defaults }
+            let chosen = try walker.strings()
+            for name in chosen where !known.contains(name) {
+                throw walker.fail("Unbekannte \(what) „\(name)“ (bekannt: \(known.sorted().joined(separator: ", "))).")
+            }
+            guard !chosen.isEmpty else { throw walker.fail("Mindestens ein Eintrag ist nötig.") }
+            return chosen
+        }
+        let families = try names("indicators", default: registry.defaultIndicators, known: Set(registry.indicatorFamilies.keys), what: "Indikatorfamilie")
+            .map { registry.indicatorFamilies[$0]! }
+        let sinks = try names("outputs", default: registry.defaultOutputs, known: Set(registry.sinks.keys), what: "Ausgabe")
+            .map { registry.sinks[$0]! }
+
         var sources: [SourceSpec] = []
         let sourcesWalker = try required("sources", in: root)
         for walker in try sourcesWalker.sequence() {
-            let spec = try parseSource(walker, file: file, resolve: resolve)
+            let spec = try parseSource(walker, file: file, registry: registry, resolve: resolve)
             if sources.contains(where: { $0.id == spec.id }) { throw walker.fail("Quelle „\(spec.id)“ ist doppelt.") }
             sources.append(spec)
         }
@@ -278,12 +279,12 @@ public struct Pipeline: Sendable {
             file: file, name: name, outputDirectory: outputDirectory, keyFile: keyFile,
             maxRejectShare: maxRejectShare, minCell: minCell, plausibility: plausibility, onFailure: onFailure,
             targetGroup: TargetGroupRules(minAge: minAge, maxAge: maxAge, residenceGroups: residenceGroups, ageGroups: ageGroups),
-            nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources,
+            nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources, indicatorFamilies: families, sinks: sinks,
             configurationFiles: [file] + keys.map { listPaths[$0]! }, codeListPaths: listPaths)
     }
 
-    private static func parseSource(_ walker: YAMLWalker, file: String, resolve: (String) -> String) throws(PipelineError) -> SourceSpec {
-        let map = try walker.mapping(allowed: ["id", "role", "path", "format", "csv", "xml", "date_format", "fields", "optional", "expect"])
+    private static func parseSource(_ walker: YAMLWalker, file: String, registry: Registry, resolve: (String) -> String) throws(PipelineError) -> SourceSpec {
+        let map = try walker.mapping(allowed: Set(["id", "role", "path", "format", "date_format", "fields", "optional", "expect"]).union(registry.formats.keys))
         func need(_ key: String) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else { throw walker.fail("Pflichtangabe „\(key)“ fehlt.") }
             return value
@@ -293,41 +294,16 @@ public struct Pipeline: Sendable {
             throw walker.fail("Quellen-ID „\(id)“: nur Buchstaben, Ziffern, _ und -.")
         }
         let roleText = try need("role").string()
-        guard let role = SourceRole(rawValue: roleText) else {
-            throw map["role"]!.fail("Unbekannte Rolle „\(roleText)“ (jobcenter oder berufskolleg).")
+        guard let role = registry.roles[roleText] else {
+            throw map["role"]!.fail("Unbekannte Rolle „\(roleText)“ (bekannt: \(registry.roles.keys.sorted().joined(separator: ", "))).")
         }
         let glob = resolve(try need("path").string())
         let formatText = try need("format").string()
-        let format: SourceSpec.Format
-        switch formatText {
-        case "csv":
-            var options = CSVReaderOptions()
-            if let csv = map["csv"] {
-                let csvMap = try csv.mapping(allowed: ["delimiter", "quote", "encoding"])
-                func byte(_ key: String) throws(PipelineError) -> UInt8? {
-                    guard let walker = csvMap[key] else { return nil }
-                    let text = try walker.string()
-                    let resolved = text == "\\t" || text == "tab" ? "\t" : text
-                    guard resolved.utf8.count == 1, let value = resolved.utf8.first else { throw walker.fail("Genau ein ASCII-Zeichen erwartet.") }
-                    return value
-                }
-                options.delimiter = try byte("delimiter") ?? options.delimiter
-                options.quote = try byte("quote") ?? options.quote
-                if let encoding = csvMap["encoding"] {
-                    let text = try encoding.string()
-                    guard text == "auto" || TextEncoding(name: text) != nil else {
-                        throw encoding.fail("Unbekannte Kodierung „\(text)“ (auto, utf-8, windows-1252).")
-                    }
-                    options.encoding = text
-                }
-            }
-            format = .csv(options)
-        case "xml":
-            let xml = try need("xml").mapping(allowed: ["record"])
-            guard let record = xml["record"] else { throw walker.fail("xml.record (Name des Datensatz-Elements) fehlt.") }
-            format = .xml(recordElement: try record.string())
-        default:
-            throw map["format"]!.fail("Unbekanntes Format „\(formatText)“ (csv oder xml).")
+        guard let formatType = registry.formats[formatText] else {
+            throw map["format"]!.fail("Unbekanntes Format „\(formatText)“ (bekannt: \(registry.formats.keys.sorted().joined(separator: ", "))).")
+        }
+        for other in registry.formats.keys where other != formatText && map[other] != nil {
+            throw map[other]!.fail("Optionen für „\(other)“, aber das Format ist „\(formatText)“.")
         }
         let dateText = try need("date_format").string()
         guard let dateFormat = DateFormat(dateText) else {
@@ -343,22 +319,18 @@ public struct Pipeline: Sendable {
             fields[field] = value
             fieldLines[field] = line
         }
-        for field in CanonicalField.required(for: role) where fields[field] == nil {
-            throw fieldsWalker.fail("Die Rolle \(role.rawValue) braucht das Feld „\(field.rawValue)“.")
+        for field in role.requiredFields.sorted(by: { $0.ordinal < $1.ordinal }) where fields[field] == nil {
+            throw fieldsWalker.fail("Die Rolle \(roleText) braucht das Feld „\(field.rawValue)“.")
         }
-        if case .csv = format {
-            for (field, name) in fields where name.hasPrefix("@") || name.hasPrefix("/@") {
-                throw fieldsWalker.fail("Feld „\(field.rawValue)“: Attribute (\(name)) gibt es nur in XML-Quellen.")
-            }
-        }
+        let format = try formatType.init(options: try formatOptions(map[formatText], name: formatText, file: file, at: walker), fields: fields)
         var optional: Set<CanonicalField> = []
         if let optionalWalker = map["optional"] {
             for key in try optionalWalker.strings() {
                 guard let field = CanonicalField(rawValue: key), fields[field] != nil else {
                     throw optionalWalker.fail("„\(key)“ ist kein zugeordnetes Feld dieser Quelle.")
                 }
-                guard !CanonicalField.required(for: role).contains(field) else {
-                    throw optionalWalker.fail("„\(key)“ ist für die Rolle \(role.rawValue) unverzichtbar.")
+                guard !role.requiredFields.contains(field) else {
+                    throw optionalWalker.fail("„\(key)“ ist für die Rolle \(roleText) unverzichtbar.")
                 }
                 optional.insert(field)
             }
@@ -371,13 +343,21 @@ public struct Pipeline: Sendable {
                 guard expectation.files! >= 1 else { throw value.fail("Mindestens 1 Datei.") }
             }
             if let value = expect["schools"] {
-                guard case .xml = format else { throw value.fail("Schulnummern gibt es nur bei XML-Quellen (Wurzelattribut der Schul-Exporte).") }
+                guard format is XMLFormat else { throw value.fail("Schulnummern gibt es nur bei XML-Quellen (Wurzelattribut der Schul-Exporte).") }
                 expectation.schools = try value.strings()
             }
             if let value = expect["school_attribute"] { expectation.schoolAttribute = try value.string() }
         }
         return SourceSpec(id: id, role: role, glob: glob, format: format, dateFormat: dateFormat, fields: fields, optional: optional,
                           fieldLines: fieldLines, pipelineFile: file, expectation: expectation)
+    }
+
+    /// The options of a format (`csv:`, `xml:`) as text values with their lines.
+    private static func formatOptions(_ walker: YAMLWalker?, name: String, file: String, at source: YAMLWalker) throws(PipelineError) -> FormatOptions {
+        guard let walker else { return FormatOptions(file: file, path: "\(source.path).\(name)", line: source.line, values: [:]) }
+        var values: [String: (value: String, line: Int?)] = [:]
+        for (key, value, line) in try walker.stringMapping() { values[key] = (value, line) }
+        return FormatOptions(file: file, path: walker.path, line: walker.line, values: values)
     }
 
     /// A copy with the CLI's overrides applied (SPEC 8).

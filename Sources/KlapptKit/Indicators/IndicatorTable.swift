@@ -1,13 +1,3 @@
-/// The indicators of SPEC 5: the stock, the stock by activity (adding up to it) and the flows.
-public enum Indicator: String, CaseIterable, Sendable {
-    case personen, ausbildung, beschaeftigung, schule, massnahme, arbeitsuchend, sonstige
-    case eintrittAusbildung = "eintritt_ausbildung"
-    case abschluss, abbruch
-
-    /// The six activity columns that add up to `personen`.
-    public static let activities: [Indicator] = [.ausbildung, .beschaeftigung, .schule, .massnahme, .arbeitsuchend, .sonstige]
-}
-
 /// A dimension of the published table with all its categories, always listed (SPEC 5).
 public struct Dimension: Sendable, Equatable {
     public var name: String
@@ -36,23 +26,40 @@ public struct CellID: Hashable, Sendable, Comparable {
     public var dimension: String
     public var category: String
 
+    public init(indicator: Indicator, dimension: String, category: String) {
+        self.indicator = indicator
+        self.dimension = dimension
+        self.category = category
+    }
+
     public static func < (lhs: CellID, rhs: CellID) -> Bool {
-        (Indicator.allCases.firstIndex(of: lhs.indicator)!, lhs.dimension, lhs.category)
-            < (Indicator.allCases.firstIndex(of: rhs.indicator)!, rhs.dimension, rhs.category)
+        (lhs.indicator, lhs.dimension, lhs.category) < (rhs.indicator, rhs.dimension, rhs.category)
     }
 }
 
 /// Exact counts of every indicator by every dimension and category (SPEC 5).
 public struct IndicatorTable: Sendable {
     public var dimensions: [Dimension]
+    /// The columns, in the order of publication (the families' columns by rank).
+    public let indicators: [Indicator]
+    /// What a reader knows about the columns (from the families): the disclosure model's equations.
+    public let identities: [TableIdentity]
     /// Row order of publication: indicator, then dimension in table order, then category.
     public private(set) var cells: [CellID]
     public private(set) var values: [CellID: Int]
 
-    public init(dimensions: [Dimension]) {
+    /// The standard families of SPEC 5.
+    public static let standardFamilies: [any IndicatorFamily] = [StockFamily(), FlowFamily()]
+
+    public init(dimensions: [Dimension], families: [any IndicatorFamily] = IndicatorTable.standardFamilies) {
         self.dimensions = dimensions
+        let indicators = families.flatMap(\.columns).sorted()
+        self.indicators = indicators
+        // An identity is known only where the table publishes all its columns.
+        let present = Set(indicators)
+        identities = families.flatMap(\.identities).filter { $0.columns.allSatisfy(present.contains) }
         var cells: [CellID] = []
-        for indicator in Indicator.allCases {
+        for indicator in indicators {
             for dimension in dimensions {
                 for category in dimension.categories { cells.append(CellID(indicator: indicator, dimension: dimension.name, category: category)) }
             }
@@ -71,27 +78,26 @@ public struct IndicatorTable: Sendable {
         values[cell] = value
     }
 
-    /// Counts the target-group persons: the stock (with an activity), and each flow (SPEC 4.3, 4.4).
-    /// Counting goes into one flat array per dimension (category position x indicator); the cells
-    /// are filled from it at the end.
-    public static func aggregate(_ persons: [PersonFacts], dimensions: [Dimension]) -> IndicatorTable {
-        var table = IndicatorTable(dimensions: dimensions)
-        let indicators = Indicator.allCases
+    /// Counts the target-group persons into the families' columns (SPEC 4.3, 4.4, 5). Counting goes
+    /// into one flat array per dimension (category position x indicator); the cells are filled from
+    /// it at the end.
+    public static func aggregate(_ persons: [PersonFacts], dimensions: [Dimension],
+                                 families: [any IndicatorFamily] = IndicatorTable.standardFamilies) -> IndicatorTable {
+        var table = IndicatorTable(dimensions: dimensions, families: families)
+        let indicators = table.indicators
         let ordinal = Dictionary(uniqueKeysWithValues: indicators.enumerated().map { ($1, $0) })
-        let activityOrdinal = Dictionary(uniqueKeysWithValues: Activity.allCases.map { ($0, ordinal[Indicator(rawValue: $0.rawValue)!]!) })
+        // Each family's column positions in the table.
+        let columnsOf = families.map { $0.columns.map { ordinal[$0]! } }
         let positions = dimensions.map { Dictionary($0.categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
         var counts = dimensions.map { [Int](repeating: 0, count: $0.categories.count * indicators.count) }
-        let personen = ordinal[.personen]!, entry = ordinal[.eintrittAusbildung]!, qualification = ordinal[.abschluss]!, dropout = ordinal[.abbruch]!
-        var counted: [Int] = []
+        var counted: [Int] = [], local: [Int] = []
         for person in persons where person.inTargetGroup {
             counted.removeAll(keepingCapacity: true)
-            if let activity = person.activity {
-                counted.append(personen)
-                counted.append(activityOrdinal[activity]!)
+            for (number, family) in families.enumerated() {
+                local.removeAll(keepingCapacity: true)
+                family.count(person, into: &local)
+                for position in local { counted.append(columnsOf[number][position]) }
             }
-            if person.flows.contains(.trainingEntry) { counted.append(entry) }
-            if person.flows.contains(.qualification) { counted.append(qualification) }
-            if person.flows.contains(.dropout) { counted.append(dropout) }
             if counted.isEmpty { continue }
             for (position, dimension) in dimensions.enumerated() {
                 guard let category = dimension.categoryOf(person), let row = positions[position][category] else { continue }

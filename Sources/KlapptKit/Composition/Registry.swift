@@ -1,0 +1,52 @@
+/// Every conforming type klappt knows, by the name the pipeline file gives it: source roles
+/// (`role:`), formats (`format:`), indicator families (`indicators:`) and outputs (`outputs:`).
+///
+/// The one place that names them: a new role, format, indicator family or output is a new type and
+/// one line in `standard`. A pipeline file that names something unknown fails at load with its line
+/// (exit 64). Tests and other programs can add their own types to a copy:
+///
+/// ```swift
+/// var registry = Registry.standard
+/// registry.register(role: ToyRole.self)
+/// let pipeline = try Pipeline.load(path: file, registry: registry)
+/// ```
+public struct Registry: Sendable {
+    public private(set) var roles: [String: any SourceSemantics.Type] = [:]
+    public private(set) var formats: [String: any SourceFormat.Type] = [:]
+    public private(set) var indicatorFamilies: [String: any IndicatorFamily] = [:]
+    /// Indicator families in the order the published table lists them when the pipeline file does
+    /// not choose (`indicators:` absent).
+    public private(set) var defaultIndicators: [String] = []
+    public private(set) var sinks: [String: any PeriodSink] = [:]
+    /// Outputs written when the pipeline file does not choose (`outputs:` absent).
+    public private(set) var defaultOutputs: [String] = []
+
+    public init() {}
+
+    /// What klappt ships.
+    public static let standard: Registry = {
+        var registry = Registry()
+        registry.register(role: JobcenterRole.self)
+        registry.register(role: CollegeRole.self)
+        registry.register(format: CSVFormat.self)
+        registry.register(format: XMLFormat.self)
+        registry.register(indicators: StockFamily(), byDefault: true)
+        registry.register(indicators: FlowFamily(), byDefault: true)
+        registry.register(sink: IndicatorTableSink(), byDefault: true)
+        registry.register(sink: RunReportSink(), byDefault: true)
+        return registry
+    }()
+
+    public mutating func register(role: any SourceSemantics.Type) { roles[role.role] = role }
+    public mutating func register(format: any SourceFormat.Type) { formats[format.name] = format }
+
+    public mutating func register(indicators family: any IndicatorFamily, byDefault: Bool = false) {
+        indicatorFamilies[family.name] = family
+        if byDefault, !defaultIndicators.contains(family.name) { defaultIndicators.append(family.name) }
+    }
+
+    public mutating func register(sink: any PeriodSink, byDefault: Bool = false) {
+        sinks[sink.kind] = sink
+        if byDefault, !defaultOutputs.contains(sink.kind) { defaultOutputs.append(sink.kind) }
+    }
+}

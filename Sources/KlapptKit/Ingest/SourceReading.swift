@@ -1,0 +1,90 @@
+import KlapptFormats
+
+/// Reads the slices of one source: its format's reader, then the row stages (validation and
+/// pseudonymisation under the source's role), in one loop specialised for the concrete format and
+/// role (ARCHITECTURE: existentials at the edges, generics in the per-row loop).
+struct SourceReading<Format: SourceFormat, Stage: RowStage>: Sendable
+where Stage.Input == RawRow, Stage.Output == PseudoRecord, Stage: Sendable {
+    let source: SourceSpec
+    let format: Format
+    let stages: Stage
+
+    /// Reads `slice`; never throws: a problem of the whole file ends the slice and is kept in
+    /// `failure`.
+    func read(_ slice: FileSlice, progress: ((Int) -> Void)?) -> SliceResult {
+        var result = SliceResult(slice: slice)
+        var stages = self.stages
+        do {
+            guard let layout = slice.layout as? Format.Layout else { throw KlapptError.internalError("Layout passt nicht zum Format \(Format.name)") }
+            let reader = try format.makeReader(path: slice.path, layout: layout, range: slice.range, firstLine: slice.firstLine)
+            result.quarantineColumns = format.quarantineColumns(layout: layout, source: source)
+            let encoding = format.encoding(of: layout)
+            var spans = [FieldSpan](repeating: .absent, count: CanonicalField.allCases.count)
+            var context = RowContext()
+            var reported = 0
+            while try reader.advance() {
+                let shape = try format.map(reader, layout: layout, source: source, row: result.rowsRead, into: &spans)
+                let origin = RowOrigin(sourceIndex: slice.sourceIndex, fileIndex: slice.fileIndex, order: shape.order, line: reader.recordLine)
+                result.rowsRead += 1
+                context.reset()
+                let record = reader.withRecord { bytes, _ in
+                    spans.withUnsafeBufferPointer { spanBuffer in
+                        stages.process(RawRow(origin: origin, bytes: bytes, spans: spanBuffer, encoding: encoding, missingField: shape.missingField,
+                                              structuralDefect: shape.defect), context: &context)
+                    }
+                }
+                result.take(record, context: context, fingerprint: reader.recordFingerprint) { format.cells(of: reader, layout: layout) }
+                if result.rowsRead % 16384 == 0, let progress {
+                    progress(reader.bytesConsumed - reported)
+                    reported = reader.bytesConsumed
+                }
+            }
+            progress?(reader.bytesConsumed - reported)
+            format.finish(reader, layout: layout, into: &result)
+        } catch let error as FormatError {
+            result.failure = .inputFormat(error)
+        } catch let error as KlapptError {
+            result.failure = error
+        } catch {
+            result.failure = .internalError("\(error)")
+        }
+        return result
+    }
+}
+
+/// A source's reading, erased to closures once per run (the edges may be existential): what the
+/// run's work queue calls for each file and slice.
+public struct SourceReader: Sendable {
+    /// Reads the file's layout (header, encoding, mapping check).
+    public let layout: @Sendable (String) throws(KlapptError) -> any Sendable
+    /// The file's slices with the line each starts on.
+    public let slices: @Sendable (String, any Sendable, Int) -> [(range: Range<Int>?, firstLine: Int)]
+    /// Reads one slice.
+    public let read: @Sendable (FileSlice, ((Int) -> Void)?) -> SliceResult
+
+    /// The reader of `source`: its format and role as the pipeline file named them, the stages
+    /// built for that role, all specialised here.
+    public static func make(source: SourceSpec, codeLists: CodeLists, nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
+                            period: Period) throws(KlapptError) -> SourceReader {
+        let role: any SourceSemantics
+        do { role = try source.role.init(codeLists: codeLists) } catch { throw .pipeline(error) }
+        return make(source: source, format: source.format, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown,
+                    pseudonymizer: pseudonymizer, period: period)
+    }
+
+    /// The generic maker, with the format and role opened to their concrete types.
+    static func make<Format: SourceFormat, Role: SourceSemantics>(source: SourceSpec, format: Format, role: Role, codeLists: CodeLists,
+                                                                  nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
+                                                                  period: Period) -> SourceReader {
+        let stages = RecordValidation(source: source, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown)
+            .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id, role: role))
+        let reading = SourceReading(source: source, format: format, stages: stages)
+        return SourceReader(
+            layout: { path throws(KlapptError) in try format.layout(of: path, source: source) },
+            slices: { path, layout, sliceBytes in
+                guard let layout = layout as? Format.Layout else { return [] }
+                return format.slices(of: path, layout: layout, sliceBytes: sliceBytes)
+            },
+            read: { slice, progress in reading.read(slice, progress: progress) })
+    }
+}

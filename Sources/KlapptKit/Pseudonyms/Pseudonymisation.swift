@@ -1,0 +1,35 @@
+import KlapptFormats
+
+/// Turns clean records into pseudonymised ones (SPEC 4.1) and asks the source's role what each
+/// record says about the period: its current activity (SPEC 4.3) and its flows (SPEC 4.4). After
+/// this stage no name, birth date or record id exists any more.
+public struct Pseudonymisation<Role: SourceSemantics>: RowStage, Sendable {
+    public let pseudonymizer: Pseudonymizer
+    public let period: Period
+    public let sourceID: String
+    public let role: Role
+    private let recordKeyScope: RowFingerprint
+
+    public init(pseudonymizer: Pseudonymizer, period: Period, sourceID: String, role: Role) {
+        self.pseudonymizer = pseudonymizer
+        self.period = period
+        self.sourceID = sourceID
+        self.role = role
+        recordKeyScope = Pseudonymizer.recordKeyScope(sourceID)
+    }
+
+    public mutating func process(_ record: CleanRecord, context: inout RowContext) -> PseudoRecord? {
+        pseudonymise(record)
+    }
+
+    public func pseudonymise(_ record: CleanRecord) -> PseudoRecord {
+        PseudoRecord(
+            person: pseudonymizer.personPseudonym(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate),
+            recordKey: record.recordID.isEmpty ? nil : pseudonymizer.recordKey(scope: recordKeyScope, id: record.recordID),
+            rank: Role.attributeRank, origin: record.origin, asOf: record.asOf, sex: record.sex,
+            age: record.birthDate.age(on: period.referenceDate), nationality: record.nationality,
+            municipality: record.municipality, residence: record.residence, residenceUnmapped: record.residenceUnmapped,
+            currentActivity: role.currentActivity(record, period: period),
+            flows: role.flows(record, period: period))
+    }
+}
