@@ -43,8 +43,9 @@ extension Klappt {
                 run.newKeySeries = newKeySeries
                 run.ignorePlausibility = ignorePlausibility
                 run.progress = console.progressReporter()
-                let outcome = try run.execute(key: bytes)
-                if let since = outcome.unchangedSince {
+                let result = try run.execute(key: bytes)
+                guard let outcome = result.outcome else {
+                    let since = result.unchangedSince ?? "?"
                     console.logger.notice("Eingaben unverändert, nichts zu tun", metadata: ["zeitraum": "\(period)", "letzter_lauf": "\(since)"])
                     if input.logFormat == .text {
                         print("klappt: Quartal \(period) ist mit denselben Eingaben bereits fertig (Lauf vom \(since)). Nichts zu tun; --force erzwingt einen neuen Lauf.")
@@ -89,7 +90,7 @@ extension Klappt {
                 var run = QuarterlyRun(pipeline: pipeline, period: input.resolvedPeriod(), mode: .validate, logger: console.logger)
                 run.ignorePlausibility = ignorePlausibility
                 run.progress = console.progressReporter()
-                let outcome = try run.execute(key: nil)
+                guard let outcome = try run.execute(key: nil).outcome else { throw KlapptError.internalError("Prüfung ohne Ergebnis") }
                 console.logger.notice("Prüfung fertig", metadata: ["zeitraum": "\(run.period)", "bericht": "\(run.outputs.report)"])
                 if input.logFormat == .text {
                     print(Summary.text(outcome, outputs: run.outputs, mode: .validate, keyNote: nil, codeListPaths: pipeline.codeListPaths))

@@ -169,7 +169,7 @@ struct TotalsSink: PeriodSink {
         let pipeline = try Pipeline.load(path: "\(directory)/toy.yaml", registry: registry)
         var run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
         run.ignorePlausibility = false
-        let outcome = try run.execute(key: testKey)
+        let outcome = try #require(try run.execute(key: testKey).outcome)
         #expect(outcome.files.map(\.rowsRead) == [6])
         #expect(outcome.files.map(\.rejected) == [1])
         #expect(outcome.files[0].reasons == ["status_unbekannt": 1])

@@ -24,6 +24,7 @@ public let quietLogger: Logger = {
 public let testKey: [UInt8] = Array(UInt8(0)...UInt8(31))
 
 /// Runs the project's pipeline on other inputs, as `klappt run --source … --output-dir …` does.
+/// The outcome of a run that did work (a run with nothing to do throws).
 public func runPipeline(
     jobcenter: String, berufskolleg: String, output: String, period: String = "2026-Q3",
     mode: QuarterlyRun.Mode = .run, sliceBytes: Int = QuarterlyRun.defaultSliceBytes, adjust: (inout Pipeline) -> Void = { _ in }
@@ -32,7 +33,9 @@ public func runPipeline(
     adjust(&pipeline)
     var run = QuarterlyRun(pipeline: pipeline, period: Period(period)!, mode: mode, logger: quietLogger)
     run.sliceBytes = sliceBytes
-    return try run.execute(key: mode == .run ? testKey : nil)
+    let result = try run.execute(key: mode == .run ? testKey : nil)
+    guard let outcome = result.outcome else { throw .internalError("unverändert seit \(result.unchangedSince ?? "?")") }
+    return outcome
 }
 
 /// Every file below `directory`, recursively.

@@ -84,24 +84,3 @@ struct FileMerge {
         nextLine = (result.slice.firstLine == 0 ? nextLine : result.slice.firstLine) + result.lineCount
     }
 }
-
-/// Adds up the bytes read per file from all slices and reports them (progress on a terminal).
-final class ProgressCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var read: [String: Int] = [:]
-    private let sizes: [String: Int]
-    private let report: @Sendable (String, Int, Int) -> Void
-
-    init(report: @escaping @Sendable (String, Int, Int) -> Void, sizes: [String: Int]) {
-        self.report = report
-        self.sizes = sizes
-    }
-
-    func add(_ path: String, _ bytes: Int) {
-        let total = lock.withLock { () -> Int in
-            read[path, default: 0] += bytes
-            return read[path]!
-        }
-        report(path, total, sizes[path] ?? 0)
-    }
-}

@@ -60,7 +60,7 @@ public struct QuarterlyRun: Sendable {
     }
 
     /// Runs the pipeline with `key` (nil in validate mode: an ephemeral key links within the run).
-    public func execute(key: [UInt8]?) throws(KlapptError) -> RunOutcome {
+    public func execute(key: [UInt8]?) throws(KlapptError) -> RunResult {
         let started = QuarterlyRun.timestamp()
         let files = try resolveInputs()
         try prepareOutputDirectory()
@@ -91,10 +91,7 @@ public struct QuarterlyRun: Sendable {
             try checkKeySeries(store: opened, keyCheck: pseudonymizer.keyCheck)
             if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
                last.outputs.map(\.kind) == pipeline.sinks.map(\.kind), Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory) {
-                return RunOutcome(
-                    period: period, pipelineName: pipeline.name, startedAt: started, files: [], personsBySource: [:], linkedPersons: 0,
-                    filter: TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0),
-                    warnings: [:], rejections: [], quarantineFiles: [], persons: [], table: nil, unchangedSince: last.started)
+                return .unchanged(since: last.started)
             }
         }
         let quarantine = Quarantine(outputDirectory: pipeline.outputDirectory, period: period, mode: mode)
@@ -195,7 +192,7 @@ public struct QuarterlyRun: Sendable {
             }
             try Publisher(outputs: outputs).publish(outcome, files: files, fingerprint: fingerprint, finishedAt: finished, writer: writer, ledger: ledgerNotes)
         }
-        return outcome
+        return mode == .validate ? .validated(outcome) : .published(outcome)
     }
 
     /// What reading all inputs gives: the person index and each file's accounting, rejections,
@@ -321,56 +318,6 @@ public struct QuarterlyRun: Sendable {
     /// enough that cutting costs nothing.
     public static let defaultSliceBytes = 16 << 20
 
-    static func fileSize(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
-    }
-
-    // MARK: - Inputs
-
-    /// What the result of a run depends on: klappt's version, the pipeline file and its code lists,
-    /// every input file (by content), the period and the key (by a check value, never the key).
-    func fingerprint(files: [[String]], hashes: [String: String], pseudonymizer: Pseudonymizer) throws(KlapptError) -> String {
-        var text = "klappt \(QuarterlyRun.version)\nzeitraum \(period)\n"
-        for file in pipeline.configurationFiles { text += "konfiguration \(try QuarterlyRun.sha256(of: file))\n" }
-        for (source, paths) in zip(pipeline.sources, files) {
-            for path in paths { text += "eingabe \(source.id) \(hashes[path]!)\n" }
-        }
-        text += "schluessel \(pseudonymizer.keyCheck)\n"
-        return Publisher.sha256(Array(text.utf8))
-    }
-
-    /// Each source's files in path order; a source without files is "input missing" (66).
-    public func resolveInputs() throws(KlapptError) -> [[String]] {
-        var result: [[String]] = []
-        for source in pipeline.sources {
-            let files = QuarterlyRun.glob(source.glob)
-            guard !files.isEmpty else {
-                throw .inputMissing("Keine Dateien für Quelle „\(source.id)“ unter „\(source.glob)“.")
-            }
-            for file in files where access(file, R_OK) != 0 {
-                throw .inputMissing("„\(file)“ ist nicht lesbar.")
-            }
-            result.append(files)
-        }
-        return result
-    }
-
-    static func glob(_ pattern: String) -> [String] {
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
-        var paths: [String] = []
-        for index in 0..<Int(result.gl_pathc) {
-            if let path = result.gl_pathv[index] {
-                let text = String(cString: path)
-                var info = stat()
-                if stat(text, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { paths.append(text) }
-            }
-        }
-        return paths.sorted()
-    }
-
     private func prepareOutputDirectory() throws(KlapptError) {
         let directory = pipeline.outputDirectory
         do {
@@ -379,105 +326,6 @@ public struct QuarterlyRun: Sendable {
             throw .outputNotWritable("Ausgabeverzeichnis „\(directory)“ kann nicht angelegt werden.")
         }
         guard access(directory, W_OK) == 0 else { throw .outputNotWritable("Ausgabeverzeichnis „\(directory)“ ist nicht beschreibbar.") }
-    }
-
-    // MARK: - Figures for the report
-
-    /// Lowercase hex SHA-256 of a file, read in 4 MiB pieces into one buffer.
-    public static func sha256(of path: String) throws(KlapptError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .inputMissing("„\(path)“ ist nicht lesbar.") }
-        defer { close(fd) }
-        var stream = SHA256Stream()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(fd, buffer.baseAddress, buffer.count)
-            if count < 0 { throw .inputMissing("„\(path)“: \(String(cString: strerror(errno)))") }
-            if count == 0 { break }
-            stream.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
-        return stream.finalize()
-    }
-
-    /// Slots that concurrent workers fill, one each, in the order they claim them; `take` waits
-    /// until its slot is filled.
-    final class ResultSlots<Value: Sendable>: @unchecked Sendable {
-        private var slots: [Result<Value, KlapptError>?]
-        private var claimed = 0
-        private var taken = 0
-        private var cancelled = false
-        /// At most this many slots are claimed ahead of the ones taken, so that memory holds a few
-        /// slices' rows, not a whole file's, when merging is slower than reading.
-        private let window: Int
-        private let condition = NSCondition()
-
-        init(count: Int, window: Int = .max) {
-            slots = Array(repeating: nil, count: count)
-            self.window = window
-        }
-
-        /// The next slot to fill, once it is within the window; nil when all are claimed (or the
-        /// reading was cancelled).
-        func claim() -> Int? {
-            condition.withLock {
-                while !cancelled, claimed < slots.count, claimed - taken >= window { condition.wait() }
-                guard !cancelled, claimed < slots.count else { return nil }
-                claimed += 1
-                return claimed - 1
-            }
-        }
-
-        /// Stops handing out slots (a failed file ends the run).
-        func cancel() {
-            condition.withLock {
-                cancelled = true
-                condition.broadcast()
-            }
-        }
-
-        subscript(position: Int) -> Result<Value, KlapptError>? {
-            get { condition.withLock { slots[position] } }
-            set {
-                condition.withLock {
-                    slots[position] = newValue
-                    condition.broadcast()
-                }
-            }
-        }
-
-        /// The value of a slot once it is filled; the slot is emptied (so that nothing else holds it).
-        func take(_ position: Int) -> Result<Value, KlapptError> {
-            condition.withLock {
-                while slots[position] == nil { condition.wait() }
-                defer {
-                    slots[position] = nil
-                    taken += 1
-                    condition.broadcast()
-                }
-                return slots[position]!
-            }
-        }
-    }
-
-    /// Logs how long each step of a run took (`klappt run -v`), for finding where time goes.
-    struct StepTimer {
-        let logger: Logger
-        private let clock = ContinuousClock()
-        private var last: ContinuousClock.Instant
-
-        init(logger: Logger) {
-            self.logger = logger
-            last = clock.now
-        }
-
-        mutating func done(_ step: String) {
-            let now = clock.now
-            let elapsed = now - last
-            last = now
-            let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            logger.info("Schritt fertig", metadata: ["schritt": "\(step)", "dauer_ms": "\(milliseconds)"])
-        }
     }
 
     public static func timestamp() -> String {

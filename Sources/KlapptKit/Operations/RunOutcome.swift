@@ -99,7 +99,29 @@ public struct RunOutcome: Sendable {
     public var table: ProtectedTable?
     /// Plausibility findings (issue 9); non-empty only when the operator overrode them.
     public var plausibilityFindings: [String] = []
-    /// Set when the period was already finished with exactly these inputs: the start time of that
-    /// run. Nothing was read or written (SPEC 7: no double work, no double counting).
-    public var unchangedSince: String? = nil
+}
+
+/// How a run ended: states that cannot coexist, as cases.
+public enum RunResult: Sendable {
+    /// The period was already finished with exactly these inputs, pipeline and key: the start time
+    /// of that run. Nothing was read or written (SPEC 7: no double work, no double counting).
+    case unchanged(since: String)
+    /// `klappt validate`: read and checked; only the check report was written.
+    case validated(RunOutcome)
+    /// Computed, protected, audited and published.
+    case published(RunOutcome)
+
+    /// What the run found; nil when it had nothing to do.
+    public var outcome: RunOutcome? {
+        switch self {
+        case .unchanged: return nil
+        case .validated(let outcome), .published(let outcome): return outcome
+        }
+    }
+
+    /// The start of the finished run this one found unchanged.
+    public var unchangedSince: String? {
+        if case .unchanged(let since) = self { return since }
+        return nil
+    }
 }
