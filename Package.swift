@@ -64,7 +64,9 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "KlapptFormatsTests", dependencies: ["KlapptFormats"]),
-        .testTarget(name: "KlapptKitTests", dependencies: ["KlapptKit", "KlapptSamples", "KlapptTestSupport", "CKlapptSHA256", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "KlapptKitTests",
+            dependencies: ["KlapptKit", "KlapptSamples", "KlapptTestSupport", "CKlapptSHA256", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "EndToEndTests", dependencies: ["KlapptKit", "KlapptSamples", "KlapptTestSupport"]),
     ]
 )
@@ -73,10 +75,11 @@ let package = Package(
 // build the benchmark framework:  KLAPPT_BENCHMARKS=1 swift package --disable-sandbox benchmark
 if ProcessInfo.processInfo.environment["KLAPPT_BENCHMARKS"] != nil {
     package.dependencies.append(.package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
-    package.targets.append(.executableTarget(
-        name: "KlapptBenchmarks",
-        dependencies: [.product(name: "Benchmark", package: "benchmark"), "KlapptKit", "KlapptSamples", "KlapptFormats"],
-        path: "Benchmarks/KlapptBenchmarks",
-        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-    ))
+    package.targets.append(
+        .executableTarget(
+            name: "KlapptBenchmarks",
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "KlapptKit", "KlapptSamples", "KlapptFormats"],
+            path: "benchmarks/Benchmarks/KlapptBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
 }

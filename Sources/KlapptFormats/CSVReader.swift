@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One record of a CSV file: its decoded fields, the physical line it starts on (1-based) and the
@@ -140,7 +140,9 @@ public final class CSVReader {
             if options.encoding == nil || options.encoding == .utf8 {
                 encoding = .utf8
             } else {
-                throw FormatError(.undecodable, file: path, line: 1, message: "Die Datei beginnt mit einer UTF-8-Kennung (BOM), laut Pipeline-Datei ist sie aber \(options.encoding!.rawValue) kodiert.")
+                throw FormatError(
+                    .undecodable, file: path, line: 1,
+                    message: "Die Datei beginnt mit einer UTF-8-Kennung (BOM), laut Pipeline-Datei ist sie aber \(options.encoding!.rawValue) kodiert.")
             }
         }
     }
@@ -262,12 +264,16 @@ public final class CSVReader {
             }
             scanned = position - recordStart
             if scanned > options.maxRecordBytes {
-                throw FormatError(.tooLong, file: path, line: line, message: "Ein Datensatz ist länger als \(options.maxRecordBytes) Bytes; vermutlich fehlt ein schließendes Anführungszeichen.")
+                throw FormatError(
+                    .tooLong, file: path, line: line,
+                    message: "Ein Datensatz ist länger als \(options.maxRecordBytes) Bytes; vermutlich fehlt ein schließendes Anführungszeichen.")
             }
             if atEOF {
                 if start == end { return nil }
                 if state == 2 {
-                    throw FormatError(.truncated, file: path, line: line, message: "Die Datei endet mitten in einem Feld in Anführungszeichen: sie ist abgeschnitten oder ein Anführungszeichen fehlt.")
+                    throw FormatError(
+                        .truncated, file: path, line: line,
+                        message: "Die Datei endet mitten in einem Feld in Anführungszeichen: sie ist abgeschnitten oder ein Anführungszeichen fehlt.")
                 }
                 let recordEnd = buffer[end - 1] == 0x0D ? end - 1 : end
                 return (recordEnd, end - recordEnd, newlines)
@@ -342,7 +348,10 @@ public final class CSVReader {
         for boundary in 0..<rawStarts.count {
             let rawStart = Int(rawStarts[boundary])
             let rawEnd = boundary + 1 < rawStarts.count ? Int(rawStarts[boundary + 1]) - 1 : count
-            if encoding.decode(UnsafeBufferPointer(rebasing: record[rawStart..<rawEnd])) == nil { column = boundary; break }
+            if encoding.decode(UnsafeBufferPointer(rebasing: record[rawStart..<rawEnd])) == nil {
+                column = boundary
+                break
+            }
         }
         let name = column < header.count ? header[column] : "Spalte \(column + 1)"
         throw FormatError(.undecodable, file: path, line: recordLine, field: name, message: "Ungültige Bytes für die Kodierung \(encoding.rawValue).")

@@ -38,7 +38,8 @@ public struct CSVWriter: Sendable {
             cell = "'" + cell
         }
         let delimiterByte = delimiter.asciiValue
-        let needsQuotes = delimiterByte == nil
+        let needsQuotes =
+            delimiterByte == nil
             ? cell.contains(delimiter) || cell.utf8.contains { $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
             : cell.utf8.contains { $0 == delimiterByte! || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
         if needsQuotes {

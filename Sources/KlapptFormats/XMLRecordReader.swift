@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibXML2
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One record element of an XML export: its attributes, its child elements' text (by local name)
 /// and the line it starts on.
@@ -77,7 +78,8 @@ public final class XMLRecordReader {
         handler.characters = { context, bytes, length in ParseState.from(context).builder.characters(bytes, Int(length)) }
         handler.cdataBlock = { context, bytes, length in ParseState.from(context).builder.characters(bytes, Int(length)) }
         handler.internalSubset = { context, _, _, _ in
-            ParseState.from(context).builder.forbid(.forbiddenDTD, "Dokumenttyp-Deklaration (DTD) gefunden: sie ist in Exporten nicht erlaubt und wird aus Sicherheitsgründen nicht verarbeitet.")
+            ParseState.from(context).builder.forbid(
+                .forbiddenDTD, "Dokumenttyp-Deklaration (DTD) gefunden: sie ist in Exporten nicht erlaubt und wird aus Sicherheitsgründen nicht verarbeitet.")
         }
         handler.reference = { context, _ in
             ParseState.from(context).builder.forbid(.forbiddenDTD, "Entity-Referenz gefunden: Entities werden aus Sicherheitsgründen nicht aufgelöst.")
@@ -164,10 +166,18 @@ public final class XMLRecordReader {
         // The file ends while the document element is still open: cut off, even when the cut fell
         // right after a complete record (libxml2 then speaks of "extra content").
         if finished, state.builder.openElements > 0, !state.builder.insideRecord || detail.contains("Premature end") || detail.contains("Extra content") {
-            return FormatError(.truncated, file: path, line: line, message: "Die Datei endet, bevor das Wurzelelement geschlossen ist (\(state.builder.openElements == 1 ? "nach dem letzten vollständigen Datensatz" : "mitten in einem Datensatz")): sie ist abgeschnitten, vermutlich unvollständig übertragen. Bitte die vollständige Datei neu liefern lassen.")
+            return FormatError(
+                .truncated, file: path, line: line,
+                message:
+                    "Die Datei endet, bevor das Wurzelelement geschlossen ist (\(state.builder.openElements == 1 ? "nach dem letzten vollständigen Datensatz" : "mitten in einem Datensatz")): sie ist abgeschnitten, vermutlich unvollständig übertragen. Bitte die vollständige Datei neu liefern lassen."
+            )
         }
         if finished, state.builder.insideRecord {
-            return FormatError(.truncated, file: path, line: line, message: "Die Datei endet mitten in einem Datensatz: sie ist abgeschnitten, vermutlich unvollständig übertragen. Bitte die vollständige Datei neu liefern lassen.")
+            return FormatError(
+                .truncated, file: path, line: line,
+                message:
+                    "Die Datei endet mitten in einem Datensatz: sie ist abgeschnitten, vermutlich unvollständig übertragen. Bitte die vollständige Datei neu liefern lassen."
+            )
         }
         let kind: FormatError.Kind
         if detail.contains("encoding") || detail.contains("Input is not proper UTF-8") || detail.contains("Char 0x") {
@@ -259,7 +269,9 @@ private struct RecordBuilder {
     init(recordElement: String, mappedFields: [String], maxFieldBytes: Int) {
         recordName = Array(recordElement.utf8)
         self.maxFieldBytes = maxFieldBytes
-        var children: [(Int, [UInt8])] = [], attributes: [(Int, [UInt8])] = [], root: [(Int, String)] = []
+        var children: [(Int, [UInt8])] = []
+        var attributes: [(Int, [UInt8])] = []
+        var root: [(Int, String)] = []
         for (index, name) in mappedFields.enumerated() {
             if name.hasPrefix("/@") {
                 root.append((index, String(name.dropFirst(2))))
@@ -280,7 +292,9 @@ private struct RecordBuilder {
 
     private static func equal(_ name: UnsafePointer<xmlChar>, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { expected in
-            strncmp(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), UnsafeRawPointer(expected.baseAddress!).assumingMemoryBound(to: CChar.self), expected.count) == 0
+            strncmp(
+                UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), UnsafeRawPointer(expected.baseAddress!).assumingMemoryBound(to: CChar.self),
+                expected.count) == 0
                 && name[expected.count] == 0
         }
     }
@@ -295,7 +309,8 @@ private struct RecordBuilder {
         if level == 0 {
             for index in 0..<attributeCount {
                 let name = String(cString: attributes![5 * index]!)
-                let start = attributes![5 * index + 3]!, end = attributes![5 * index + 4]!
+                let start = attributes![5 * index + 3]!
+                let end = attributes![5 * index + 4]!
                 rootAttributes[name] = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
             }
             return
@@ -311,12 +326,17 @@ private struct RecordBuilder {
             var order: [Int] = []
             if attributeCount > 1 {
                 order = Array(0..<attributeCount)
-                order.sort { strcmp(UnsafeRawPointer(attributes![5 * $0]!).assumingMemoryBound(to: CChar.self), UnsafeRawPointer(attributes![5 * $1]!).assumingMemoryBound(to: CChar.self)) < 0 }
+                order.sort {
+                    strcmp(
+                        UnsafeRawPointer(attributes![5 * $0]!).assumingMemoryBound(to: CChar.self),
+                        UnsafeRawPointer(attributes![5 * $1]!).assumingMemoryBound(to: CChar.self)) < 0
+                }
             }
             for position in 0..<attributeCount {
                 let index = attributeCount > 1 ? order[position] : position
                 let name = attributes![5 * index]!
-                let start = attributes![5 * index + 3]!, end = attributes![5 * index + 4]!
+                let start = attributes![5 * index + 3]!
+                let end = attributes![5 * index + 4]!
                 record.append(UInt8(ascii: "@"))
                 append(name, strlen(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)))
                 record.append(0x1F)
@@ -380,8 +400,10 @@ private struct RecordBuilder {
             spans[index] = FieldSpan(start: Int32(record.count), count: Int32(value.utf8.count))
             record.append(contentsOf: value.utf8)
         }
-        finished.append(Finished(start: arena.count, count: record.count, line: recordLine, fingerprint: fingerprint,
-                                 spanStart: spanArena.count, partPairs: pairs))
+        finished.append(
+            Finished(
+                start: arena.count, count: record.count, line: recordLine, fingerprint: fingerprint,
+                spanStart: spanArena.count, partPairs: pairs))
         arena.append(contentsOf: record)
         spanArena.append(contentsOf: spans)
         recordLevel = -1

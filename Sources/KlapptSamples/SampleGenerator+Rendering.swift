@@ -1,6 +1,6 @@
-import KlapptKit
 import Foundation
 import KlapptFormats
+import KlapptKit
 
 extension SampleGenerator {
     /// A rendered row and how a correct reader must count it.
@@ -11,8 +11,10 @@ extension SampleGenerator {
 
     // MARK: - Job centre (SPEC 2.2)
 
-    static let jobcenterColumns = ["Kundennummer", "Nachname", "Vorname", "Geburtsdatum", "Geschlecht", "Staatsangehoerigkeit",
-                                   "Aufenthaltsstatus", "PLZ", "Wohnort", "Status", "Status_seit", "Massnahme", "Bemerkung", "Stand"]
+    static let jobcenterColumns = [
+        "Kundennummer", "Nachname", "Vorname", "Geburtsdatum", "Geschlecht", "Staatsangehoerigkeit",
+        "Aufenthaltsstatus", "PLZ", "Wohnort", "Status", "Status_seit", "Massnahme", "Bemerkung", "Stand",
+    ]
 
     func writeJobcenter(_ people: [TruePerson], directory: String, random: inout SeededRandom) throws -> [Expectation.File] {
         let reference = period.referenceDate
@@ -54,7 +56,8 @@ extension SampleGenerator {
                 let cells = SampleGenerator.splitRenderedRow(text)
                 return .valid(order.map { SampleGenerator.csvCell(cells[$0]) }.joined(separator: ";"))
             }
-            files.append(try writeCSV(reordered, header: order.map { Self.jobcenterColumns[$0] }, to: "\(directory)/\(laterName)", name: laterName, utf8: true, &random))
+            files.append(
+                try writeCSV(reordered, header: order.map { Self.jobcenterColumns[$0] }, to: "\(directory)/\(laterName)", name: laterName, utf8: true, &random))
         }
         return files
     }
@@ -78,15 +81,19 @@ extension SampleGenerator {
         default: sex = ""
         }
         let status = random.chance(0.1) ? state.status.lowercased() : state.status
-        let cells = [state.customer, family, given, german(person.birth), sex, person.nationality.key, person.jobcenterResidence.text,
-                     person.postcode, person.place, status, german(state.since), state.measure, random.pick(SampleVocabulary.remarks), german(stand)]
+        let cells = [
+            state.customer, family, given, german(person.birth), sex, person.nationality.key, person.jobcenterResidence.text,
+            person.postcode, person.place, status, german(state.since), state.measure, random.pick(SampleVocabulary.remarks), german(stand),
+        ]
         return cells.map(SampleGenerator.csvCell).joined(separator: ";")
     }
 
     func jobcenterJunk(_ index: Int, reason: String, _ random: inout SeededRandom) -> String {
         let reference = period.referenceDate
-        var cells = ["999D\(100_000 + index)", "Fehler", "Zeile", german(shift(reference, years: -22, days: -index)), "W", "475", "Duldung",
-                     "59423", "Unna", "ALO", german(shift(period.firstDay, years: 0, days: -30)), "", "", german(reference)]
+        var cells = [
+            "999D\(100_000 + index)", "Fehler", "Zeile", german(shift(reference, years: -22, days: -index)), "W", "475", "Duldung",
+            "59423", "Unna", "ALO", german(shift(period.firstDay, years: 0, days: -30)), "", "", german(reference),
+        ]
         switch reason {
         case "geburtsdatum_ungueltig": cells[3] = random.pick(["31.02.2001", "2001-03-17", "", "1.3.2001"])
         case "name_fehlt": if index % 2 == 0 { cells[2] = "" } else { cells[1] = "   " }
@@ -122,9 +129,18 @@ extension SampleGenerator {
             if quoted {
                 if scalar == "\"" {
                     if let next = iterator.next() {
-                        if next == "\"" { current.unicodeScalars.append("\"") } else { quoted = false; pending = next }
-                    } else { quoted = false }
-                } else { current.unicodeScalars.append(scalar) }
+                        if next == "\"" {
+                            current.unicodeScalars.append("\"")
+                        } else {
+                            quoted = false
+                            pending = next
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.unicodeScalars.append(scalar)
+                }
             } else if scalar == "\"" && current.isEmpty {
                 quoted = true
             } else if scalar == ";" {
@@ -165,8 +181,9 @@ extension SampleGenerator {
         let bytes: [UInt8] = utf8 ? [0xEF, 0xBB, 0xBF] + Array(text.utf8) : Windows1252.encode(text)!
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let rejected = reasons.values.reduce(0, +)
-        return Expectation.File(file: name, rowsRead: rows.count, accepted: rows.count - rejected - duplicates,
-                                rejected: rejected, duplicates: duplicates, reasons: reasons)
+        return Expectation.File(
+            file: name, rowsRead: rows.count, accepted: rows.count - rejected - duplicates,
+            rejected: rejected, duplicates: duplicates, reasons: reasons)
     }
 
     // MARK: - Vocational colleges (SPEC 2.3)
@@ -194,7 +211,10 @@ extension SampleGenerator {
                 switch line {
                 case .valid(let text):
                     records.append(text)
-                    if random.chance(0.02) { records.append(text); duplicates += 1 }
+                    if random.chance(0.02) {
+                        records.append(text)
+                        duplicates += 1
+                    }
                 case .junk(let text, let reason):
                     records.append(text)
                     reasonCounts[reason, default: 0] += 1
@@ -209,8 +229,10 @@ extension SampleGenerator {
             let name = "berufskolleg/bk_\(info.number)_\(reference.iso).xml"
             try Data(xml.utf8).write(to: URL(fileURLWithPath: "\(directory)/\(name)"))
             let rejected = reasonCounts.values.reduce(0, +)
-            files.append(Expectation.File(file: name, rowsRead: records.count, accepted: records.count - rejected - duplicates,
-                                          rejected: rejected, duplicates: duplicates, reasons: reasonCounts))
+            files.append(
+                Expectation.File(
+                    file: name, rowsRead: records.count, accepted: records.count - rejected - duplicates,
+                    rejected: rejected, duplicates: duplicates, reasons: reasonCounts))
         }
         return files
     }

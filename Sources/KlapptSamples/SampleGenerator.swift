@@ -1,6 +1,6 @@
-import KlapptKit
 import Foundation
 import KlapptFormats
+import KlapptKit
 
 /// Writes realistic synthetic exports in the reference layouts (SPEC 2.2, 2.3) together with the
 /// figures a correct pipeline must compute from them (`erwartet_<period>.json`).
@@ -147,7 +147,10 @@ public struct SampleGenerator {
                 case 2: birth = shift(reference, years: -27, days: 0)
                 case 3: birth = shift(reference, years: -27, days: 1)
                 default:
-                    let age = random.weighted([(Int.random(in: 18...26, using: &random), 85), (Int.random(in: 15...17, using: &random), 7), (Int.random(in: 27...31, using: &random), 8)])
+                    let age = random.weighted([
+                        (Int.random(in: 18...26, using: &random), 85), (Int.random(in: 15...17, using: &random), 7),
+                        (Int.random(in: 27...31, using: &random), 8),
+                    ])
                     birth = shift(reference, years: -age, days: -Int.random(in: 0..<365, using: &random))
                 }
                 person = TruePerson(
@@ -228,11 +231,14 @@ public struct SampleGenerator {
         let training = random.chance(0.45)
         let course = training ? random.pick(SampleVocabulary.trainingCourses) : random.pick(SampleVocabulary.schoolCourses)
         let earlier = { (r: inout SeededRandom) in shift(self.period.firstDay, years: 0, days: -Int.random(in: 1...900, using: &r)) }
-        var record = CollegeRecord(school: Int.random(in: 0..<SampleVocabulary.schools.count, using: &random), id: id, course: course,
-                                   status: "2", entry: nil, exit: nil, current: false, entryFlow: false, qualification: false, dropout: false)
+        var record = CollegeRecord(
+            school: Int.random(in: 0..<SampleVocabulary.schools.count, using: &random), id: id, course: course,
+            status: "2", entry: nil, exit: nil, current: false, entryFlow: false, qualification: false, dropout: false)
         let reference = period.referenceDate
-        switch random.weighted([("current", 52), ("currentLeavingLater", 6), ("enteredNow", 10), ("future", 4), ("qualified", 8),
-                                ("droppedOut", 8), ("leftEarlier", 5), ("waiting", 3), ("leftOnReferenceDay", 4)]) {
+        switch random.weighted([
+            ("current", 52), ("currentLeavingLater", 6), ("enteredNow", 10), ("future", 4), ("qualified", 8),
+            ("droppedOut", 8), ("leftEarlier", 5), ("waiting", 3), ("leftOnReferenceDay", 4),
+        ]) {
         case "current":
             record.status = random.pick(["2", "2", "2", "3"])
             record.entry = earlier(&random)
@@ -323,10 +329,14 @@ public struct SampleGenerator {
             ("aufenthalt", SampleVocabulary.refugeeGroups),
             ("staatsangehoerigkeit", ["AFG", "ERI", "IRN", "IRQ", "NGA", "PAK", "SOM", "SYR", "UKR", "TUR", "sonstige", "unbekannt"]),
         ]
-        let indicators = ["personen", "ausbildung", "beschaeftigung", "schule", "massnahme", "arbeitsuchend", "sonstige",
-                          "eintritt_ausbildung", "abschluss", "abbruch"]
+        let indicators = [
+            "personen", "ausbildung", "beschaeftigung", "schule", "massnahme", "arbeitsuchend", "sonstige",
+            "eintritt_ausbildung", "abschluss", "abbruch",
+        ]
         var result: [String: Int] = [:]
-        for indicator in indicators { for (dimension, categories) in dimensions { for category in categories { result["\(indicator)|\(dimension)|\(category)"] = 0 } } }
+        for indicator in indicators {
+            for (dimension, categories) in dimensions { for category in categories { result["\(indicator)|\(dimension)|\(category)"] = 0 } }
+        }
         for person in people where isTargetGroup(person, reference: reference) {
             var counted: [String] = []
             if let activity = activity(person) { counted += ["personen", activity] }

@@ -1,4 +1,5 @@
 import KlapptKit
+
 /// The generator's own knowledge of the domain, written down independently of the pipeline's code
 /// lists and rules so that its ground truth is an independent check of them.
 enum SampleVocabulary {

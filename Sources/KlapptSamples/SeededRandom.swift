@@ -1,4 +1,5 @@
 import KlapptKit
+
 /// SplitMix64: a small, fast, seedable generator, so `klappt samples --seed S` writes the same files
 /// on every machine and every Swift version.
 public struct SeededRandom: RandomNumberGenerator, Sendable {

@@ -26,7 +26,7 @@ extension Klappt {
 
         func run() throws {
             do {
-                guard FileManager.default.isReadableFile(atPath: file) else { throw KlapptError.inputMissing("„\(file)“ nicht gefunden oder nicht lesbar.") }
+                guard FileManager.default.isReadableFile(atPath: file) else { throw KlapptError.inputUnreadable(path: file, reason: "nicht gefunden") }
                 let results = try PublishedTableAudit.audit(file: file, minCell: minCell)
                 print(PublishedTableAudit.report(results, file: file, minCell: minCell))
                 if results.contains(where: { !$0.unsafe.isEmpty }) { throw ExitCode(65) }

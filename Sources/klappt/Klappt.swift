@@ -54,7 +54,9 @@ struct InputOptions: ParsableArguments {
             // Only a quarter that has ended can be complete (issue 9).
             let today = Period.today()
             guard parsed.hasEnded(before: today) else {
-                throw ValidationError("--period \(parsed): das Quartal endet erst am \(parsed.referenceDate.german); verarbeitet werden nur abgeschlossene Quartale (zuletzt \(Period.lastCompleted(before: today))).")
+                throw ValidationError(
+                    "--period \(parsed): das Quartal endet erst am \(parsed.referenceDate.german); verarbeitet werden nur abgeschlossene Quartale (zuletzt \(Period.lastCompleted(before: today)))."
+                )
             }
         }
         for source in sources where !source.contains("=") {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import Foundation
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// How log lines look: text for people at a terminal, one JSON object per line for cron and log
 /// shippers. Log lines carry paths, counts and codes only, never a value from an input row.
@@ -23,7 +24,9 @@ struct JSONLineLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var object: [String: String] = ["zeit": ISO8601DateFormatter().string(from: Date()), "stufe": event.level.rawValue, "meldung": event.message.description, "quelle": label]
+        var object: [String: String] = [
+            "zeit": ISO8601DateFormatter().string(from: Date()), "stufe": event.level.rawValue, "meldung": event.message.description, "quelle": label,
+        ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = value.description }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         FileHandle.standardError.write(data + Data("\n".utf8))
@@ -96,7 +99,8 @@ final class ProgressState: @unchecked Sendable {
         let seconds = max(now.timeIntervalSince(fileStart), 0.001)
         let megabytes = Double(bytes) / 1_000_000
         let percent = size > 0 ? min(100, bytes * 100 / size) : 100
-        let line = String(format: "\r\u{1B}[2KLese %@: %d %% (%.1f MB, %.0f MB/s)", URL(fileURLWithPath: file).lastPathComponent, percent, megabytes, megabytes / seconds)
+        let line = String(
+            format: "\r\u{1B}[2KLese %@: %d %% (%.1f MB, %.0f MB/s)", URL(fileURLWithPath: file).lastPathComponent, percent, megabytes, megabytes / seconds)
         FileHandle.standardError.write(Data(line.utf8))
         if bytes >= size { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
     }

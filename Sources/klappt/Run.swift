@@ -22,7 +22,11 @@ extension Klappt {
         @Flag(help: "Auch dann rechnen, wenn das Quartal mit denselben Eingaben schon fertig ist.")
         var force = false
 
-        @Flag(name: .customLong("new-key-series"), help: "Einen anderen Schlüssel als den der fertigen Quartale bewusst annehmen: eine neue Schlüsselserie beginnt (Übergänge zu früheren Quartalen entfallen; wird im Speicher vermerkt).")
+        @Flag(
+            name: .customLong("new-key-series"),
+            help:
+                "Einen anderen Schlüssel als den der fertigen Quartale bewusst annehmen: eine neue Schlüsselserie beginnt (Übergänge zu früheren Quartalen entfallen; wird im Speicher vermerkt)."
+        )
         var newKeySeries = false
 
         @Flag(name: .customLong("ignore-plausibility"), help: "Trotz nicht bestandener Plausibilitätsprüfung veröffentlichen (wird im Speicher vermerkt).")
@@ -48,20 +52,24 @@ extension Klappt {
                     let since = result.unchangedSince ?? "?"
                     console.logger.notice("Eingaben unverändert, nichts zu tun", metadata: ["zeitraum": "\(period)", "letzter_lauf": "\(since)"])
                     if input.logFormat == .text {
-                        print("klappt: Quartal \(period) ist mit denselben Eingaben bereits fertig (Lauf vom \(since)). Nichts zu tun; --force erzwingt einen neuen Lauf.")
+                        print(
+                            "klappt: Quartal \(period) ist mit denselben Eingaben bereits fertig (Lauf vom \(since)). Nichts zu tun; --force erzwingt einen neuen Lauf."
+                        )
                     }
                     return
                 }
-                console.logger.notice("Lauf fertig", metadata: [
-                    "zeitraum": "\(period)", "personen": "\(outcome.filter.persons)", "zielgruppe": "\(outcome.filter.targetGroup)",
-                    "bestand": "\(outcome.filter.withCurrentRecord)", "gesperrt": "\(outcome.table?.suppressed.count ?? 0)",
-                ])
+                console.logger.notice(
+                    "Lauf fertig",
+                    metadata: [
+                        "zeitraum": "\(period)", "personen": "\(outcome.filter.persons)", "zielgruppe": "\(outcome.filter.targetGroup)",
+                        "bestand": "\(outcome.filter.withCurrentRecord)", "gesperrt": "\(outcome.table?.suppressed.count ?? 0)",
+                    ])
                 if input.logFormat == .text {
                     print(Summary.text(outcome, outputs: run.outputs, mode: .run, keyNote: key.createdNote, codeListPaths: pipeline.codeListPaths))
                 }
             } catch {
                 // Every failed run in the ledger, and the operator's hook told (issue 9).
-                if let error = error as? KlapptError, let pipeline = loaded {
+                if let pipeline = loaded {
                     let failure = FailedRun(period: input.resolvedPeriod(), mode: "run", started: started, error: error)
                     failure.record(outputDirectory: pipeline.outputDirectory)
                     if let command = pipeline.onFailure, let note = failure.notify(command: command, pipelineFile: pipeline.file) {
@@ -76,7 +84,9 @@ extension Klappt {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Liest und prüft die Eingaben; schreibt nur den Prüfbericht pruefung_<Quartal>.json.",
-            discussion: "Braucht keinen Schlüssel: Personen werden mit einem flüchtigen Schlüssel nur innerhalb dieses Laufs verknüpft. Veröffentlichte Ausgaben und der Speicher bleiben unberührt; abgewiesene Zeilen kommen nach quarantaene/<Quartal>/pruefung/.")
+            discussion:
+                "Braucht keinen Schlüssel: Personen werden mit einem flüchtigen Schlüssel nur innerhalb dieses Laufs verknüpft. Veröffentlichte Ausgaben und der Speicher bleiben unberührt; abgewiesene Zeilen kommen nach quarantaene/<Quartal>/pruefung/."
+        )
 
         @Flag(name: .customLong("ignore-plausibility"), help: "Plausibilitätsbefunde nicht als Fehler werten.")
         var ignorePlausibility = false
@@ -110,7 +120,9 @@ extension Klappt {
         func run() throws {
             do {
                 try KeyFile.create(path: file)
-                print("Schlüssel geschrieben: \(file) (Rechte 0600). Sicher aufbewahren: ohne ihn lassen sich Pseudonyme späterer Quartale nicht mehr verknüpfen.")
+                print(
+                    "Schlüssel geschrieben: \(file) (Rechte 0600). Sicher aufbewahren: ohne ihn lassen sich Pseudonyme späterer Quartale nicht mehr verknüpfen."
+                )
             } catch {
                 throw Klappt.fail(error)
             }

@@ -16,10 +16,12 @@ import Testing
     }
 
     func arguments(_ extra: [String] = [], output: String? = nil, jobcenter: String? = nil) -> [String] {
-        ["run", "pipelines/quartal.yaml", "--period", "2026-Q3",
-         "--source", "jobcenter=\(jobcenter ?? "\(directory)/in/jobcenter/*.csv")",
-         "--source", "berufskolleg=\(directory)/in/berufskolleg/*.xml",
-         "--output-dir", output ?? "\(directory)/out", "--key-file", key] + extra
+        [
+            "run", "pipelines/quartal.yaml", "--period", "2026-Q3",
+            "--source", "jobcenter=\(jobcenter ?? "\(directory)/in/jobcenter/*.csv")",
+            "--source", "berufskolleg=\(directory)/in/berufskolleg/*.xml",
+            "--output-dir", output ?? "\(directory)/out", "--key-file", key,
+        ] + extra
     }
 
     @Test func binaryIsBuilt() {
@@ -77,8 +79,10 @@ import Testing
     @Test func twoRunsStartedAtOnceNeverInterleave() throws {
         let big = makeTemporaryDirectory("klappt-two")
         try SampleGenerator(persons: 6000, seed: 5, period: Period("2026-Q3")!).write(to: "\(big)/in")
-        let args = ["run", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(big)/in/jobcenter/*.csv",
-                    "--source", "berufskolleg=\(big)/in/berufskolleg/*.xml", "--output-dir", "\(big)/out", "--key-file", key]
+        let args = [
+            "run", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(big)/in/jobcenter/*.csv",
+            "--source", "berufskolleg=\(big)/in/berufskolleg/*.xml", "--output-dir", "\(big)/out", "--key-file", key,
+        ]
         let first = try startKlappt(args)
         let second = try startKlappt(args)
         for (process, out, err) in [first, second] {
@@ -114,7 +118,10 @@ import Testing
             #expect(!result.stderr.contains(";\(cells[1]);"))
         }
         // A failure is a JSON line too.
-        let failed = try runKlappt(["run", "pipelines/quartal.yaml", "--log-format", "json", "--source", "jobcenter=\(directory)/nichts/*.csv", "--output-dir", "\(directory)/json2", "--key-file", key])
+        let failed = try runKlappt([
+            "run", "pipelines/quartal.yaml", "--log-format", "json", "--source", "jobcenter=\(directory)/nichts/*.csv", "--output-dir", "\(directory)/json2",
+            "--key-file", key,
+        ])
         #expect(failed.status == 66)
         let object = try JSONSerialization.jsonObject(with: Data(failed.stderr.split(separator: "\n").last!.utf8)) as? [String: Any]
         #expect(object?["exit"] as? String == "66")

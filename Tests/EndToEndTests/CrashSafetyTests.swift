@@ -17,9 +17,10 @@ import Testing
     func snapshot(_ output: String) throws -> Snapshot {
         let store = try Store(path: "\(output)/klappt.sqlite")
         #expect(try store.query("PRAGMA integrity_check")[0][0] == "ok")
-        return Snapshot(table: FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv"),
-                        report: FileManager.default.contents(atPath: "\(output)/lauf_2026-Q3.json"),
-                        figures: try store.query("SELECT indikator, dimension, auspraegung, wert, gesperrt FROM indikatoren WHERE zeitraum = '2026-Q3' ORDER BY 1, 2, 3"))
+        return Snapshot(
+            table: FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv"),
+            report: FileManager.default.contents(atPath: "\(output)/lauf_2026-Q3.json"),
+            figures: try store.query("SELECT indikator, dimension, auspraegung, wert, gesperrt FROM indikatoren WHERE zeitraum = '2026-Q3' ORDER BY 1, 2, 3"))
     }
 
     @Test func killedRunsLeaveThePreviousOutputsOrCompleteOnTheNextStart() throws {
@@ -28,8 +29,10 @@ import Testing
         try SampleGenerator(persons: 300, seed: 1, period: Period("2026-Q3")!).write(to: "\(directory)/old")
         try SampleGenerator(persons: 8000, seed: 2, period: Period("2026-Q3")!).write(to: "\(directory)/new")
         func args(_ input: String, _ output: String) -> [String] {
-            ["run", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(directory)/\(input)/jobcenter/*.csv",
-             "--source", "berufskolleg=\(directory)/\(input)/berufskolleg/*.xml", "--output-dir", output, "--key-file", key]
+            [
+                "run", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(directory)/\(input)/jobcenter/*.csv",
+                "--source", "berufskolleg=\(directory)/\(input)/berufskolleg/*.xml", "--output-dir", output, "--key-file", key,
+            ]
         }
         // What the new inputs give when nothing interrupts them, and how long that takes.
         let reference = "\(directory)/reference"
@@ -75,7 +78,8 @@ import Testing
         let directory = makeTemporaryDirectory("klappt-recover")
         try SampleGenerator(persons: 120, seed: 8, period: Period("2026-Q3")!).write(to: "\(directory)/in")
         let output = "\(directory)/out"
-        var pipeline = try standardPipeline.overriding(sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: output)
+        var pipeline = try standardPipeline.overriding(
+            sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: output)
         pipeline.maxRejectShare = 0.05
         let run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
         _ = try run.execute(key: testKey)
@@ -97,11 +101,13 @@ import Testing
         let directory = makeTemporaryDirectory("klappt-idem")
         try SampleGenerator(persons: 120, seed: 9, period: Period("2026-Q3")!).write(to: "\(directory)/in")
         let output = "\(directory)/out"
-        let jc = "\(directory)/in/jobcenter/*.csv", bk = "\(directory)/in/berufskolleg/*.xml"
+        let jc = "\(directory)/in/jobcenter/*.csv"
+        let bk = "\(directory)/in/berufskolleg/*.xml"
         let first = try runPipeline(jobcenter: jc, berufskolleg: bk, output: output)
         let table = FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv")
-        var again = QuarterlyRun(pipeline: try standardPipeline.overriding(sources: ["jobcenter": jc, "berufskolleg": bk], outputDirectory: output),
-                                 period: Period("2026-Q3")!, logger: quietLogger)
+        var again = QuarterlyRun(
+            pipeline: try standardPipeline.overriding(sources: ["jobcenter": jc, "berufskolleg": bk], outputDirectory: output),
+            period: Period("2026-Q3")!, logger: quietLogger)
         again.force = false
         #expect(try again.execute(key: testKey).unchangedSince == first.startedAt)
         let store = try Store(path: "\(output)/klappt.sqlite")
@@ -126,6 +132,11 @@ import Testing
         var other = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
         let refused = #expect(throws: KlapptError.self) { try other.execute(key: otherKey) }
         #expect(refused?.exitCode == 77)
+        guard case .key(.otherKey(_, let periods, let expected, let found))? = refused else {
+            Issue.record("\(String(describing: refused))")
+            return
+        }
+        #expect(periods == ["2026-Q3"] && expected == Pseudonymizer(keyBytes: testKey).keyCheck && found == Pseudonymizer(keyBytes: otherKey).keyCheck)
         // ... unless a new key series begins on purpose: then it is new work, and the ledger says so.
         other.newKeySeries = true
         #expect(try other.execute(key: otherKey).unchangedSince == nil)
@@ -135,7 +146,9 @@ import Testing
     @Test func failingAuditIsAnInternalError70AndPublishesNothing() throws {
         let directory = makeTemporaryDirectory("klappt-70")
         try SampleGenerator(persons: 150, seed: 4, period: Period("2026-Q3")!).write(to: "\(directory)/in")
-        let pipeline = try standardPipeline.overriding(sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: "\(directory)/out")
+        let pipeline = try standardPipeline.overriding(
+            sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: "\(directory)/out"
+        )
         var run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
         run.secondarySuppression = NoSecondarySuppression()
         do {

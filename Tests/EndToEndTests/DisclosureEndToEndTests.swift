@@ -66,7 +66,8 @@ import Testing
 
     @Test func malformedPublishedFileIsRejected() throws {
         let path = makeTemporaryDirectory("klappt-audit-bad") + "/x.csv"
-        try "\u{FEFF}zeitraum;indikator;dimension;auspraegung;wert\r\n2026-Q3;personen;insgesamt;insgesamt;viele\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "\u{FEFF}zeitraum;indikator;dimension;auspraegung;wert\r\n2026-Q3;personen;insgesamt;insgesamt;viele\r\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         do {
             _ = try PublishedTableAudit.audit(file: path, minCell: 3)
             Issue.record("expected 65")

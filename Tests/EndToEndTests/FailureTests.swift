@@ -89,7 +89,11 @@ import Testing
             Issue.record("expected 66")
         } catch {
             #expect(error.exitCode == 66)
-            #expect(error.description.contains("jobcenter"))
+            guard case .noInputFiles(let source, let glob) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(source == "jobcenter" && glob == "\(directory)/nichts/*.csv")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/out/klappt.sqlite"))
     }
@@ -97,7 +101,8 @@ import Testing
     @Test func validateWritesOnlyTheReport() throws {
         let directory = makeTemporaryDirectory("klappt-validate")
         try SampleGenerator(persons: 80, seed: 5, period: Period("2026-Q3")!).write(to: "\(directory)/in")
-        let outcome = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: "\(directory)/out", mode: .validate)
+        let outcome = try runPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: "\(directory)/out", mode: .validate)
         #expect(outcome.table == nil)
         #expect(outcome.filter.persons == 80)
         let written = filesBelow("\(directory)/out").map { URL(fileURLWithPath: $0).lastPathComponent }

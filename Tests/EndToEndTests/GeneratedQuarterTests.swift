@@ -15,7 +15,9 @@ import Testing
         var description: String { "\(persons) Personen, Seed \(seed), \(period)" }
     }
 
-    static let cases = [Case(persons: 300, seed: 1, period: "2026-Q3"), Case(persons: 1200, seed: 42, period: "2024-Q1"), Case(persons: 700, seed: 7, period: "2025-Q4")]
+    static let cases = [
+        Case(persons: 300, seed: 1, period: "2026-Q3"), Case(persons: 1200, seed: 42, period: "2024-Q1"), Case(persons: 700, seed: 7, period: "2025-Q4"),
+    ]
 
     func generate(_ c: Case) throws -> (directory: String, expectation: SampleGenerator.Expectation) {
         let directory = makeTemporaryDirectory("klappt-gen")
@@ -26,12 +28,15 @@ import Testing
     @Test(arguments: cases)
     func figuresAndAccountingMatchTheGroundTruth(_ c: Case) throws {
         let (directory, expectation) = try generate(c)
-        let outcome = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: "\(directory)/out", period: c.period)
+        let outcome = try runPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: "\(directory)/out", period: c.period)
         let table = try #require(outcome.table?.table)
         var mismatches: [String] = []
         for cell in table.cells {
             let key = "\(cell.indicator.rawValue)|\(cell.dimension)|\(cell.category)"
-            if expectation.figures[key] != table.values[cell] { mismatches.append("\(key): erwartet \(expectation.figures[key] ?? -1), berechnet \(table.values[cell] ?? -1)") }
+            if expectation.figures[key] != table.values[cell] {
+                mismatches.append("\(key): erwartet \(expectation.figures[key] ?? -1), berechnet \(table.values[cell] ?? -1)")
+            }
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
         #expect(table.cells.count == expectation.figures.count)
@@ -112,7 +117,8 @@ import Testing
     @Test func rerunIsByteIdenticalAndNeverDoublesTheStore() throws {
         let (directory, _) = try generate(Self.cases[0])
         let output = "\(directory)/out"
-        let pipeline = try standardPipeline.overriding(sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: output)
+        let pipeline = try standardPipeline.overriding(
+            sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: output)
         var run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
         _ = try run.execute(key: testKey)
         let first = FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv")
@@ -136,7 +142,8 @@ import Testing
         let data = try #require(FileManager.default.contents(atPath: "\(repositoryRoot)/samples/erwartet_2026-Q3.json"))
         let expectation = try JSONDecoder().decode(SampleGenerator.Expectation.self, from: data)
         let output = makeTemporaryDirectory("klappt-samples-run")
-        let outcome = try runPipeline(jobcenter: "\(repositoryRoot)/samples/jobcenter/*.csv", berufskolleg: "\(repositoryRoot)/samples/berufskolleg/*.xml", output: output)
+        let outcome = try runPipeline(
+            jobcenter: "\(repositoryRoot)/samples/jobcenter/*.csv", berufskolleg: "\(repositoryRoot)/samples/berufskolleg/*.xml", output: output)
         let table = try #require(outcome.table?.table)
         for cell in table.cells {
             #expect(expectation.figures["\(cell.indicator.rawValue)|\(cell.dimension)|\(cell.category)"] == table.values[cell], "\(cell)")
@@ -151,8 +158,9 @@ import Testing
         let directory = makeTemporaryDirectory("klappt-slices")
         _ = try SampleGenerator(persons: 1500, seed: 11, period: Period("2026-Q3")!).write(to: "\(directory)/in")
         func run(_ sliceBytes: Int, _ name: String) throws -> RunOutcome {
-            try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
-                            output: "\(directory)/\(name)", sliceBytes: sliceBytes)
+            try runPipeline(
+                jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+                output: "\(directory)/\(name)", sliceBytes: sliceBytes)
         }
         let whole = try run(QuarterlyRun.defaultSliceBytes, "whole")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: whole.files[0].file)[.size] as? Int)

@@ -69,7 +69,8 @@ import Testing
         try! FileManager.default.createDirectory(atPath: "\(directory)/bk", withIntermediateDirectories: true)
         let main = Windows1252.encode(mainRows.joined(separator: "\r\n") + "\r\n")!
         FileManager.default.createFile(atPath: "\(directory)/jc/a_main.csv", contents: Data(main))
-        FileManager.default.createFile(atPath: "\(directory)/jc/b_later.csv", contents: Data([0xEF, 0xBB, 0xBF] + Array(laterRows.joined(separator: "\r\n").utf8)))
+        FileManager.default.createFile(
+            atPath: "\(directory)/jc/b_later.csv", contents: Data([0xEF, 0xBB, 0xBF] + Array(laterRows.joined(separator: "\r\n").utf8)))
         FileManager.default.createFile(atPath: "\(directory)/bk/schule.xml", contents: Data(college.utf8))
         return directory
     }
@@ -106,7 +107,8 @@ import Testing
         #expect(value(.abbruch, "gemeinde", "05978028") == 1)
         #expect(value(.eintrittAusbildung, "altersgruppe", "24-26") == 2)
 
-        #expect(outcome.filter == TargetGroupCounts(persons: 10, ageInRange: 9, refugeeResidence: 8, inDistrictOrUnknown: 7, targetGroup: 7, withCurrentRecord: 7))
+        #expect(
+            outcome.filter == TargetGroupCounts(persons: 10, ageInRange: 9, refugeeResidence: 8, inDistrictOrUnknown: 7, targetGroup: 7, withCurrentRecord: 7))
         #expect(outcome.linkedPersons == 2)
         #expect(outcome.personsBySource == ["jobcenter": 9, "berufskolleg": 3])
         #expect(outcome.warnings["aufenthalt_unbekannt"] == ["Fiktionsbescheinigung": 1])
@@ -121,7 +123,10 @@ import Testing
         let school = try #require(outcome.files.first { $0.file.hasSuffix("schule.xml") })
         let schoolCounts: [Int] = [school.rowsRead, school.accepted, school.rejected, school.duplicates]
         #expect(schoolCounts == [5, 4, 1, 0])
-        #expect(outcome.rejections.map { "\($0.line) \($0.reason.rawValue) \($0.field ?? "")" }.sorted() == ["14 geburtsdatum_ungueltig Geburtsdatum", "14 gliederung_unbekannt Gliederung"])
+        #expect(
+            outcome.rejections.map { "\($0.line) \($0.reason.rawValue) \($0.field ?? "")" }.sorted() == [
+                "14 geburtsdatum_ungueltig Geburtsdatum", "14 gliederung_unbekannt Gliederung",
+            ])
     }
 
     @Test func publishedTableSuppressesSmallCellsAndMatchesTheStore() throws {

@@ -21,10 +21,15 @@ import Testing
     var jobcenter: String { "\(directory)/in/jobcenter/*.csv" }
     var college: String { "\(directory)/in/berufskolleg/*.xml" }
 
-    func run(_ extra: [String] = [], output: String, pipeline: String = "pipelines/quartal.yaml", period: String = "2026-Q3",
-             jobcenter: String? = nil, college: String? = nil, key: String? = nil) throws -> CommandResult {
-        try runKlappt(["run", pipeline, "--period", period, "--source", "jobcenter=\(jobcenter ?? self.jobcenter)",
-                       "--source", "berufskolleg=\(college ?? self.college)", "--output-dir", output, "--key-file", key ?? self.key] + extra)
+    func run(
+        _ extra: [String] = [], output: String, pipeline: String = "pipelines/quartal.yaml", period: String = "2026-Q3",
+        jobcenter: String? = nil, college: String? = nil, key: String? = nil
+    ) throws -> CommandResult {
+        try runKlappt(
+            [
+                "run", pipeline, "--period", period, "--source", "jobcenter=\(jobcenter ?? self.jobcenter)",
+                "--source", "berufskolleg=\(college ?? self.college)", "--output-dir", output, "--key-file", key ?? self.key,
+            ] + extra)
     }
 
     /// A copy of `pipelines/` with `edit` applied to the pipeline file; returns the copy's path.
@@ -53,7 +58,8 @@ import Testing
 
     /// Job-centre rows in the reference layout (UTF-8 with BOM), one per tuple.
     func writeJobcenter(_ path: String, rows: [[String]]) throws {
-        let header = "Kundennummer;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Status;Status_seit;Massnahme;Bemerkung;Stand"
+        let header =
+            "Kundennummer;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Status;Status_seit;Massnahme;Bemerkung;Stand"
         let text = "\u{FEFF}" + ([header] + rows.map { $0.joined(separator: ";") }).joined(separator: "\r\n") + "\r\n"
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -64,10 +70,18 @@ import Testing
     @Test func freeTextWithNamesNeverLeavesTheQuarantine() throws {
         // Free text typed into coded fields, as in the issue, plus the generator's own persons.
         try FileManager.default.copyItem(atPath: "\(directory)/in/jobcenter", toPath: "\(directory)/frei")
-        try writeJobcenter("\(directory)/frei/zusatz.csv", rows: [
-            ["123D900001", "Qasemi", "Samira", "03.04.2004", "W", "Syrien (Kundin Aischa)", "Duldung - Rückfrage bei Fr. Petrovic (Tel. 0151 2345678)", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
-            ["123D900002", "Haddad", "Yara", "07.08.2003", "Herr Omar Farouk", "475", "Duldung", "59423", "Unna", "ASU", "01.02.2026", "", "", "30.09.2026"],
-        ])
+        try writeJobcenter(
+            "\(directory)/frei/zusatz.csv",
+            rows: [
+                [
+                    "123D900001", "Qasemi", "Samira", "03.04.2004", "W", "Syrien (Kundin Aischa)", "Duldung - Rückfrage bei Fr. Petrovic (Tel. 0151 2345678)",
+                    "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026",
+                ],
+                [
+                    "123D900002", "Haddad", "Yara", "07.08.2003", "Herr Omar Farouk", "475", "Duldung", "59423", "Unna", "ASU", "01.02.2026", "", "",
+                    "30.09.2026",
+                ],
+            ])
         let output = "\(directory)/frei-out"
         let result = try run(["--log-format", "json", "-v"], output: output, jobcenter: "\(directory)/frei/*.csv")
         #expect(result.status == 0, "\(result.stderr)")
@@ -115,27 +129,32 @@ import Testing
         // Three persons of 20 in Unna known only with an unknown residence text: they fall out; a
         // fourth has the same text but is 40 (out anyway), a fifth has it but also a known text.
         try FileManager.default.createDirectory(atPath: "\(directory)/res", withIntermediateDirectories: true)
-        try writeJobcenter("\(directory)/res/a.csv", rows: [
-            ["K1", "Amini", "Reza", "01.01.2006", "M", "423", "Duldung bis Klärung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
-            ["K2", "Bakri", "Lina", "01.01.2006", "W", "475", "duldung  bis klärung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
-            ["K3", "Chalabi", "Omid", "01.01.2006", "M", "423", "Schutzstatus beantragt", "", "", "ASU", "01.02.2026", "", "", "30.09.2026"],
-            ["K4", "Darwish", "Nour", "01.01.1986", "W", "475", "Duldung bis Klärung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
-            ["K5", "Elias", "Sami", "01.01.2006", "M", "475", "Duldung bis Klärung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
-            ["K6", "Elias", "Sami", "01.01.2006", "M", "475", "Duldung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
-        ])
+        try writeJobcenter(
+            "\(directory)/res/a.csv",
+            rows: [
+                ["K1", "Amini", "Reza", "01.01.2006", "M", "423", "Duldung bis Klärung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
+                ["K2", "Bakri", "Lina", "01.01.2006", "W", "475", "duldung  bis klärung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
+                ["K3", "Chalabi", "Omid", "01.01.2006", "M", "423", "Schutzstatus beantragt", "", "", "ASU", "01.02.2026", "", "", "30.09.2026"],
+                ["K4", "Darwish", "Nour", "01.01.1986", "W", "475", "Duldung bis Klärung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
+                ["K5", "Elias", "Sami", "01.01.2006", "M", "475", "Duldung bis Klärung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
+                ["K6", "Elias", "Sami", "01.01.2006", "M", "475", "Duldung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"],
+            ])
         // One college record, whose residence is not given (colleges rarely keep it).
         try """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <Schuelerdaten xmlns="urn:klappt:berufskolleg:1" Schulnummer="170011" Stand="2026-09-30">
-              <Schueler Id="S1"><Name>Fuad</Name><Vorname>Karim</Vorname><Geburtsdatum>2005-05-05</Geburtsdatum><Geschlecht>3</Geschlecht>
-                <StaatKrz>475</StaatKrz><PLZ>59423</PLZ><Status>2</Status><Gliederung>A12</Gliederung><Aufnahmedatum>2025-08-20</Aufnahmedatum></Schueler>
-            </Schuelerdaten>
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Schuelerdaten xmlns="urn:klappt:berufskolleg:1" Schulnummer="170011" Stand="2026-09-30">
+          <Schueler Id="S1"><Name>Fuad</Name><Vorname>Karim</Vorname><Geburtsdatum>2005-05-05</Geburtsdatum><Geschlecht>3</Geschlecht>
+            <StaatKrz>475</StaatKrz><PLZ>59423</PLZ><Status>2</Status><Gliederung>A12</Gliederung><Aufnahmedatum>2025-08-20</Aufnahmedatum></Schueler>
+        </Schuelerdaten>
 
-            """.write(toFile: "\(directory)/res/bk.xml", atomically: true, encoding: .utf8)
+        """.write(toFile: "\(directory)/res/bk.xml", atomically: true, encoding: .utf8)
         let output = "\(directory)/res-out"
         let first = try run(output: output, jobcenter: "\(directory)/res/*.csv", college: "\(directory)/res/*.xml")
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("Warnung: Aufenthaltstexte, die die Codeliste nicht kennt (\(repositoryRoot)/pipelines/codelists/aufenthalt.csv): 3 Schreibweisen in 5 Zeilen."))
+        #expect(
+            first.stdout.contains(
+                "Warnung: Aufenthaltstexte, die die Codeliste nicht kennt (\(repositoryRoot)/pipelines/codelists/aufenthalt.csv): 3 Schreibweisen in 5 Zeilen.")
+        )
         #expect(first.stdout.contains("3 Personen fallen deshalb aus der Zielgruppe"))
         let before = try report("\(output)/lauf_2026-Q3.json")
         let funnel = try #require(before["target_group"] as? [String: Any])
@@ -144,11 +163,13 @@ import Testing
         #expect(warning["persons_out_of_target_group"] as? Int == 3)
         #expect(warning["distinct_values"] as? Int == 3)
         // With the two spellings in the code list the target group grows by exactly those three.
-        let pipeline = try pipelineCopy({ $0 }, codeLists: { folder in
-            let list = "\(folder)/aufenthalt.csv"
-            let text = (try? String(contentsOfFile: list, encoding: .utf8)) ?? ""
-            try? (text + "Duldung bis Klärung;duldung\nSchutzstatus beantragt;gestattung\n").write(toFile: list, atomically: true, encoding: .utf8)
-        })
+        let pipeline = try pipelineCopy(
+            { $0 },
+            codeLists: { folder in
+                let list = "\(folder)/aufenthalt.csv"
+                let text = (try? String(contentsOfFile: list, encoding: .utf8)) ?? ""
+                try? (text + "Duldung bis Klärung;duldung\nSchutzstatus beantragt;gestattung\n").write(toFile: list, atomically: true, encoding: .utf8)
+            })
         let second = try run(output: "\(directory)/res-out2", pipeline: pipeline, jobcenter: "\(directory)/res/*.csv", college: "\(directory)/res/*.xml")
         #expect(second.status == 0, "\(second.stderr)")
         let after = try #require(try report("\(directory)/res-out2/lauf_2026-Q3.json")["target_group"] as? [String: Any])
@@ -174,7 +195,9 @@ import Testing
         // One college file of three missing: the largest, so the drop is at least a third.
         let files = filesBelow("\(directory)/in/berufskolleg").sorted { fileSize($0) > fileSize($1) }
         try FileManager.default.createDirectory(atPath: "\(directory)/zwei", withIntermediateDirectories: true)
-        for file in files.dropFirst() { try FileManager.default.copyItem(atPath: file, toPath: "\(directory)/zwei/\(URL(fileURLWithPath: file).lastPathComponent)") }
+        for file in files.dropFirst() {
+            try FileManager.default.copyItem(atPath: file, toPath: "\(directory)/zwei/\(URL(fileURLWithPath: file).lastPathComponent)")
+        }
         let partial = try run(output: output, college: "\(directory)/zwei/*.xml")
         #expect(partial.status == 65)
         #expect(partial.stderr.contains("Quelle „berufskolleg“"))
@@ -183,7 +206,8 @@ import Testing
         // Declared schools catch it whatever the size of the missing file.
         let school = try #require(URL(fileURLWithPath: files[0]).lastPathComponent.split(separator: "_").dropFirst().first.map(String.init))
         let declared = try pipelineCopy {
-            $0.replacingOccurrences(of: "    # expect: {schools: [\"170011\", \"170023\", \"170035\"]}", with: "    expect: {schools: [\"170011\", \"170023\", \"170035\"]}")
+            $0.replacingOccurrences(
+                of: "    # expect: {schools: [\"170011\", \"170023\", \"170035\"]}", with: "    expect: {schools: [\"170011\", \"170023\", \"170035\"]}")
         }
         let schools = try run(output: "\(directory)/plaus-schulen", pipeline: declared, college: "\(directory)/zwei/*.xml")
         #expect(schools.status == 65)
@@ -267,8 +291,10 @@ import Testing
         #expect(try run(output: output).status == 0)
         let before = published(output)
         let store = try Data(contentsOf: URL(fileURLWithPath: "\(output)/klappt.sqlite"))
-        let check = try runKlappt(["validate", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(jobcenter)",
-                                   "--source", "berufskolleg=\(college)", "--output-dir", output])
+        let check = try runKlappt([
+            "validate", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(jobcenter)",
+            "--source", "berufskolleg=\(college)", "--output-dir", output,
+        ])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("pruefung_2026-Q3.json"))
         #expect(try report("\(output)/pruefung_2026-Q3.json")["modus"] as? String == "validate")
@@ -309,7 +335,8 @@ import Testing
     @Test func messagesPointToTheRealCause() throws {
         // A comma-separated export.
         try FileManager.default.createDirectory(atPath: "\(directory)/komma", withIntermediateDirectories: true)
-        try Data("Kundennummer,Nachname,Vorname,Geburtsdatum,Status\r\n1,A,B,01.01.2000,ALO\r\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/komma/k.csv"))
+        try Data("Kundennummer,Nachname,Vorname,Geburtsdatum,Status\r\n1,A,B,01.01.2000,ALO\r\n".utf8).write(
+            to: URL(fileURLWithPath: "\(directory)/komma/k.csv"))
         let comma = try run(output: "\(directory)/m1", jobcenter: "\(directory)/komma/*.csv")
         #expect(comma.status == 65)
         #expect(comma.stderr.contains("mit „,“ statt „;“ getrennt"))
@@ -343,11 +370,15 @@ import Testing
         try FileManager.default.createDirectory(atPath: "\(directory)/gruende", withIntermediateDirectories: true)
         var rows: [[String]] = []
         for index in 0..<100 {
-            rows.append(["K\(index)", "Name\(index)", "Vorname", "01.01.2000", "M", "475", "Duldung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"])
+            rows.append([
+                "K\(index)", "Name\(index)", "Vorname", "01.01.2000", "M", "475", "Duldung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026",
+            ])
         }
         rows.append(["K900", "", "Vorname", "01.01.2000", "M", "475", "Duldung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"])
         rows.append(["K901", "Name", "Vorname", "31.02.2000", "M", "475", "Duldung", "59423", "Unna", "ALO", "01.02.2026", "", "", "30.09.2026"])
-        rows.append(["K902", "\"=HYPERLINK(\"\"x\"\")\"", "Vorname", "01.01.2000", "M", "475", "Duldung", "59423", "Unna", "XYZ", "01.02.2026", "", "", "30.09.2026"])
+        rows.append([
+            "K902", "\"=HYPERLINK(\"\"x\"\")\"", "Vorname", "01.01.2000", "M", "475", "Duldung", "59423", "Unna", "XYZ", "01.02.2026", "", "", "30.09.2026",
+        ])
         rows.append(["K903", "Name", "Vorname", "01.01.2000", "M", "475", "Duldung", "59423", "Unna", "ALO", "99.02.2026", "", "", "30.09.2026"])
         rows.append(rows[0])
         try writeJobcenter("\(directory)/gruende/g.csv", rows: rows)
@@ -366,7 +397,9 @@ import Testing
         #expect(!quarantine.contains("'="))
         let xmlQuarantine = try String(contentsOfFile: "\(output)/quarantaene/2026-Q3/berufskolleg_bk.csv", encoding: .utf8)
         let header = try #require(xmlQuarantine.components(separatedBy: "\r\n").first)
-        #expect(header.trimmingCharacters(in: CharacterSet(charactersIn: "\u{FEFF}")) == "zeile;grund;feld;Id;Name;Vorname;Geburtsdatum;Geschlecht;StaatKrz;Aufenthaltsstatus;PLZ;Status;Gliederung;Aufnahmedatum;Entlassdatum;Stand")
+        #expect(
+            header.trimmingCharacters(in: CharacterSet(charactersIn: "\u{FEFF}"))
+                == "zeile;grund;feld;Id;Name;Vorname;Geburtsdatum;Geschlecht;StaatKrz;Aufenthaltsstatus;PLZ;Status;Gliederung;Aufnahmedatum;Entlassdatum;Stand")
         #expect(xmlQuarantine.contains(";geburtsdatum_ungueltig;Geburtsdatum;"))
         #expect(xmlQuarantine.contains(";=") && !xmlQuarantine.contains("'="))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KlapptFormats
 
 /// Writes `bytes` to a fresh temporary file and returns its path.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KlapptFormats
 
 /// A seeded random-mutation fuzzer for the readers (issue 4): each input from the corpus is mutated
@@ -151,14 +152,21 @@ import Testing
         xml += Array("</Name></Schueler></r>".utf8)
         let xmlPath = "\(Self.directory)/long.xml"
         FileManager.default.createFile(atPath: xmlPath, contents: Data(xml))
-        guard case .failure(let error) = Self.readXML(xmlPath) else { Issue.record("must fail"); return }
+        guard case .failure(let error) = Self.readXML(xmlPath) else {
+            Issue.record("must fail")
+            return
+        }
         #expect(error.kind == .tooLong || error.kind == .malformed)
     }
 
     @Test func externalDTDIsRefused() throws {
         let path = "\(Self.directory)/dtd.xml"
-        FileManager.default.createFile(atPath: path, contents: Data("<?xml version=\"1.0\"?>\n<!DOCTYPE r SYSTEM \"http://example.invalid/evil.dtd\">\n<r><Schueler/></r>".utf8))
-        guard case .failure(let error) = Self.readXML(path) else { Issue.record("must fail"); return }
+        FileManager.default.createFile(
+            atPath: path, contents: Data("<?xml version=\"1.0\"?>\n<!DOCTYPE r SYSTEM \"http://example.invalid/evil.dtd\">\n<r><Schueler/></r>".utf8))
+        guard case .failure(let error) = Self.readXML(path) else {
+            Issue.record("must fail")
+            return
+        }
         #expect(error.kind == .forbiddenDTD)
     }
 }

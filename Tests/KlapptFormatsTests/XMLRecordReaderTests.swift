@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KlapptFormats
 
 func readRecords(_ xml: String, record: String = "Schueler") throws -> (records: [XMLRecord], root: [String: String]) {
@@ -125,9 +126,10 @@ func readRecords(_ xml: String, record: String = "Schueler") throws -> (records:
         var fingerprints: [RowFingerprint] = []
         while try reader.advance() {
             fingerprints.append(reader.recordFingerprint)
-            values.append(reader.withRecord { bytes, spans in
-                spans.map { $0.bytes(in: bytes).map { String(decoding: $0, as: UTF8.self) } }
-            })
+            values.append(
+                reader.withRecord { bytes, spans in
+                    spans.map { $0.bytes(in: bytes).map { String(decoding: $0, as: UTF8.self) } }
+                })
         }
         // Latin-1 arrives as UTF-8; the first of a repeated element counts; an empty element is "";
         // a missing one is absent.

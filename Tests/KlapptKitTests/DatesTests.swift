@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KlapptKit
 
 @Suite struct DateTests {
@@ -10,7 +11,9 @@ import Testing
         #expect(german.parse(text) != nil)
     }
 
-    @Test(arguments: ["2004-03-17", "17.3.2004", "1.03.2004", "31.02.2001", "29.02.2023", "00.01.2000", "17.03.04", "17.03.2004 ", "", "17-03-2004", "aa.bb.cccc"])
+    @Test(arguments: [
+        "2004-03-17", "17.3.2004", "1.03.2004", "31.02.2001", "29.02.2023", "00.01.2000", "17.03.04", "17.03.2004 ", "", "17-03-2004", "aa.bb.cccc",
+    ])
     func strictGermanFormatRejects(text: String) {
         #expect(german.parse(text) == nil)
     }

@@ -1,6 +1,7 @@
 import CKlapptSHA256
 import Crypto
 import Testing
+
 @testable import KlapptKit
 
 /// The hand-written HMAC-SHA256 must agree with swift-crypto bit for bit, on both compression

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KlapptKit
 
 @Suite struct LinearProgramTests {
@@ -7,7 +8,10 @@ import Testing
         lp.objective = [-1, -1]
         lp.add([0: 1, 1: 2], .lessOrEqual, 4)
         lp.upperBounds[0] = 3
-        guard case .optimal(let value, let x) = lp.minimize() else { Issue.record("not optimal"); return }
+        guard case .optimal(let value, let x) = lp.minimize() else {
+            Issue.record("not optimal")
+            return
+        }
         #expect(abs(value + 3.5) < 1e-9)
         #expect(abs(x[0] - 3) < 1e-9 && abs(x[1] - 0.5) < 1e-9)
     }
@@ -19,7 +23,10 @@ import Testing
         lp.add([0: 1, 1: 1, 2: 1], .equal, 10)
         lp.add([1: 1, 2: -1], .greaterOrEqual, 2)
         lp.add([2: 1], .greaterOrEqual, 1)
-        guard case .optimal(let value, let x) = lp.minimize() else { Issue.record("not optimal"); return }
+        guard case .optimal(let value, let x) = lp.minimize() else {
+            Issue.record("not optimal")
+            return
+        }
         #expect(abs(value - 15) < 1e-9)
         #expect(x.map { ($0 * 1e6).rounded() / 1e6 } == [6, 3, 1])
     }
@@ -50,7 +57,10 @@ import Testing
         lp.add([0: 0.25, 1: -60, 2: -0.04, 3: 9], .lessOrEqual, 0)
         lp.add([0: 0.5, 1: -90, 2: -0.02, 3: 3], .lessOrEqual, 0)
         lp.add([2: 1], .lessOrEqual, 1)
-        guard case .optimal(let value, _) = lp.minimize() else { Issue.record("not optimal"); return }
+        guard case .optimal(let value, _) = lp.minimize() else {
+            Issue.record("not optimal")
+            return
+        }
         #expect(abs(value + 0.05) < 1e-9)
     }
 }

@@ -1,15 +1,20 @@
-import Testing
-@testable import KlapptKit
 import KlapptTestSupport
+import Testing
+
+@testable import KlapptKit
 
 @Suite struct PersonIndexTests {
     /// One instance: record keys are seeded per instance (per run).
     static let pseudonymizer = Pseudonymizer(keyBytes: Array(repeating: 7, count: 32))
 
-    func record(_ person: String, key: String?, file: Int, order: Int, asOf: CivilDate?, activity: Activity, role: Int = JobcenterRole.attributeRank, source: Int = 0) -> PseudoRecord {
-        PseudoRecord(person: Self.pseudonymizer.personPseudonym(person), recordKey: key.map { Self.pseudonymizer.recordKey(source: "s", id: $0) }, rank: role, origin: RowOrigin(sourceIndex: source, fileIndex: file, order: order, line: order + 2),
-                     asOf: asOf, sex: .m, age: 20, nationality: "SYR", municipality: .unknown, residence: .duldung,
-                     currentActivity: activity, flows: [])
+    func record(
+        _ person: String, key: String?, file: Int, order: Int, asOf: CivilDate?, activity: Activity, role: Int = JobcenterRole.attributeRank, source: Int = 0
+    ) -> PseudoRecord {
+        PseudoRecord(
+            person: Self.pseudonymizer.personPseudonym(person), recordKey: key.map { Self.pseudonymizer.recordKey(source: "s", id: $0) }, rank: role,
+            origin: RowOrigin(sourceIndex: source, fileIndex: file, order: order, line: order + 2),
+            asOf: asOf, sex: .m, age: 20, nationality: "SYR", municipality: .unknown, residence: .duldung,
+            currentActivity: activity, flows: [])
     }
 
     let september = CivilDate(year: 2026, month: 9, day: 30)
@@ -56,18 +61,23 @@ import KlapptTestSupport
     static let person = Pseudonymizer(keyBytes: Array(repeating: 3, count: 32)).personPseudonym("p")
     let classification = Classification(rules: standardPipeline.targetGroup, sourceIDs: ["jobcenter", "berufskolleg"])
 
-    func record(role: Int, age: Int = 20, residence: ResidenceGroup = .duldung, municipality: Municipality = .district("05978036"),
-                activity: Activity?, flows: Flows = [], sex: Sex = .m, source: Int = 0) -> PseudoRecord {
-        PseudoRecord(person: Self.person, recordKey: nil, rank: role, origin: RowOrigin(sourceIndex: source, fileIndex: 0, order: 0, line: 2),
-                     asOf: nil, sex: sex, age: age, nationality: "SYR", municipality: municipality, residence: residence,
-                     currentActivity: activity, flows: flows)
+    func record(
+        role: Int, age: Int = 20, residence: ResidenceGroup = .duldung, municipality: Municipality = .district("05978036"),
+        activity: Activity?, flows: Flows = [], sex: Sex = .m, source: Int = 0
+    ) -> PseudoRecord {
+        PseudoRecord(
+            person: Self.person, recordKey: nil, rank: role, origin: RowOrigin(sourceIndex: source, fileIndex: 0, order: 0, line: 2),
+            asOf: nil, sex: sex, age: age, nationality: "SYR", municipality: municipality, residence: residence,
+            currentActivity: activity, flows: flows)
     }
 
     @Test func activityFollowsThePriorityOrder() {
-        let person = Person(pseudonym: Self.person, records: [
-            record(role: JobcenterRole.attributeRank, activity: .arbeitsuchend), record(role: CollegeRole.attributeRank, activity: .schule, source: 1),
-            record(role: CollegeRole.attributeRank, activity: nil, flows: [.dropout], source: 1),
-        ])
+        let person = Person(
+            pseudonym: Self.person,
+            records: [
+                record(role: JobcenterRole.attributeRank, activity: .arbeitsuchend), record(role: CollegeRole.attributeRank, activity: .schule, source: 1),
+                record(role: CollegeRole.attributeRank, activity: nil, flows: [.dropout], source: 1),
+            ])
         let facts = classification.facts(for: person)
         #expect(facts.activity == .schule)
         #expect(facts.flows == Flows.dropout)
@@ -76,10 +86,12 @@ import KlapptTestSupport
     }
 
     @Test func residenceIsTheFirstKnownGroupAndOtherAttributesTheFirstRecords() {
-        let person = Person(pseudonym: Self.person, records: [
-            record(role: JobcenterRole.attributeRank, residence: .unbekannt, activity: .sonstige, sex: .w),
-            record(role: CollegeRole.attributeRank, residence: .chancen, activity: nil, sex: .m, source: 1),
-        ])
+        let person = Person(
+            pseudonym: Self.person,
+            records: [
+                record(role: JobcenterRole.attributeRank, residence: .unbekannt, activity: .sonstige, sex: .w),
+                record(role: CollegeRole.attributeRank, residence: .chancen, activity: nil, sex: .m, source: 1),
+            ])
         let facts = classification.facts(for: person)
         #expect(facts.residence == .chancen)
         #expect(facts.sex == .w)
@@ -91,7 +103,10 @@ import KlapptTestSupport
         (20, .unbekannt, .unknown, false), (20, .ukraine, .outside, false),
     ])
     func targetGroup(age: Int, residence: ResidenceGroup, municipality: Municipality, expected: Bool) {
-        let facts = classification.facts(for: Person(pseudonym: Self.person, records: [record(role: JobcenterRole.attributeRank, age: age, residence: residence, municipality: municipality, activity: .sonstige)]))
+        let facts = classification.facts(
+            for: Person(
+                pseudonym: Self.person,
+                records: [record(role: JobcenterRole.attributeRank, age: age, residence: residence, municipality: municipality, activity: .sonstige)]))
         #expect(facts.inTargetGroup == expected)
     }
 }
@@ -100,10 +115,11 @@ import KlapptTestSupport
     let period = Period("2026-Q3")!
 
     func college(status: String, entry: CivilDate?, exit: CivilDate?, activity: Activity, canBeCurrent: Bool, leaving: Leaving?) -> CleanRecord {
-        CleanRecord(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 1), recordID: "S", givenToken: "a", familyToken: "b",
-                    birthDate: CivilDate(year: 2000, month: 1, day: 1)!, sex: .x, nationality: "SYR", municipality: .unknown, residence: .unbekannt,
-                    status: status, activity: activity, statusSince: nil, entryDate: entry, exitDate: exit, asOf: nil,
-                    statusCanBeCurrent: canBeCurrent, leaving: leaving)
+        CleanRecord(
+            origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 1), recordID: "S", givenToken: "a", familyToken: "b",
+            birthDate: CivilDate(year: 2000, month: 1, day: 1)!, sex: .x, nationality: "SYR", municipality: .unknown, residence: .unbekannt,
+            status: status, activity: activity, statusSince: nil, entryDate: entry, exitDate: exit, asOf: nil,
+            statusCanBeCurrent: canBeCurrent, leaving: leaving)
     }
 
     func day(_ m: Int, _ d: Int, _ y: Int = 2026) -> CivilDate { CivilDate(year: y, month: m, day: d)! }
@@ -146,7 +162,8 @@ import KlapptTestSupport
         let values: [Indicator: Int] = [.personen: 7, .ausbildung: 1, .beschaeftigung: 2, .schule: 3, .massnahme: 0, .arbeitsuchend: 1, .sonstige: 0]
         for (indicator, value) in values { table.set(CellID(indicator: indicator, dimension: "insgesamt", category: "insgesamt"), value) }
         let protected = try DisclosureControl(minCell: 3).protect(table)
-        let published = Dictionary(uniqueKeysWithValues: values.keys.map { ($0, protected.published(CellID(indicator: $0, dimension: "insgesamt", category: "insgesamt"))) })
+        let published = Dictionary(
+            uniqueKeysWithValues: values.keys.map { ($0, protected.published(CellID(indicator: $0, dimension: "insgesamt", category: "insgesamt"))) })
         #expect(published == [.personen: "7", .ausbildung: "*", .beschaeftigung: "*", .schule: "3", .massnahme: "0", .arbeitsuchend: "*", .sonstige: "0"])
         #expect(protected.primary.count == 3)
         #expect(protected.secondary.isEmpty)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KlapptKit
 
 @Suite struct KoelnerPhonetikTests {

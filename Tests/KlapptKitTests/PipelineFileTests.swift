@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import KlapptKit
 import KlapptTestSupport
+import Testing
+
+@testable import KlapptKit
 
 @Suite struct PipelineFileTests {
     let original = try! String(contentsOfFile: "\(repositoryRoot)/pipelines/quartal.yaml", encoding: .utf8)
@@ -47,8 +48,10 @@ import KlapptTestSupport
     @Test(arguments: [
         ("date_format: TT.MM.JJJJ", "date_format: TT.MM.JJ", "Datumsformat"),
         ("role: jobcenter", "role: arbeitsamt", "arbeitsamt"),
-        ("      given_name: Vorname\n      birth_date: Geburtsdatum\n      sex: Geschlecht\n      nationality: Staatsangehoerigkeit",
-         "      given_name: Vorname\n      sex: Geschlecht\n      nationality: Staatsangehoerigkeit", "birth_date"),
+        (
+            "      given_name: Vorname\n      birth_date: Geburtsdatum\n      sex: Geschlecht\n      nationality: Staatsangehoerigkeit",
+            "      given_name: Vorname\n      sex: Geschlecht\n      nationality: Staatsangehoerigkeit", "birth_date"
+        ),
         ("codelists/aufenthalt.csv", "codelists/fehlt.csv", "nicht gefunden"),
         ("min_cell: 3", "min_cell: drei", "ganze Zahl"),
         ("[AFG, ERI,", "[AFX, ERI,", "AFX"),
@@ -86,6 +89,11 @@ import KlapptTestSupport
             Issue.record("expected refusal")
         } catch {
             #expect(error.exitCode == 77)
+            guard case .key(.readableByOthers(let file, let mode)) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(file == path && mode == "644")
         }
     }
 
@@ -98,7 +106,8 @@ import KlapptTestSupport
 
     @Test func surroundingWhiteSpaceIsIgnored() throws {
         let path = makeTemporaryDirectory() + "/k"
-        FileManager.default.createFile(atPath: path, contents: Data(("  \n" + String(repeating: "0F", count: 32) + "\r\n\n").utf8), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: path, contents: Data(("  \n" + String(repeating: "0F", count: 32) + "\r\n\n").utf8), attributes: [.posixPermissions: 0o600])
         #expect(try KeyFile.load(path: path) == Array(repeating: 0x0F, count: 32))
     }
 
@@ -111,12 +120,16 @@ import KlapptTestSupport
 
     @Test func exitCodesFollowSysexits() {
         #expect(KlapptError.usage("").exitCode == 64)
-        #expect(KlapptError.inputData("").exitCode == 65)
-        #expect(KlapptError.inputMissing("").exitCode == 66)
+        #expect(KlapptError.pipeline(PipelineError(file: "p", message: "")).exitCode == 64)
+        #expect(KlapptError.tooManyRejected(file: "f", rejected: 2, rowsRead: 3, allowedShare: 0.05, mostFrequent: nil, quarantine: "q").exitCode == 65)
+        #expect(KlapptError.implausible([]).exitCode == 65)
+        #expect(KlapptError.noInputFiles(source: "s", glob: "g").exitCode == 66)
+        #expect(KlapptError.key(.missing(path: "k")).exitCode == 66)
         #expect(KlapptError.internalError("").exitCode == 70)
         #expect(KlapptError.outputNotWritable("").exitCode == 73)
-        #expect(KlapptError.locked("").exitCode == 75)
-        #expect(KlapptError.keyUnsafe("").exitCode == 77)
+        #expect(KlapptError.locked(directory: "d", holder: "h").exitCode == 75)
+        #expect(KlapptError.key(.notAKey(path: "k")).exitCode == 77)
+        #expect(KlapptError.key(.otherKey(store: "s", periods: [], expected: "a", found: "b")).exitCode == 77)
     }
 }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KlapptKit
 
 /// The linkage tables must behave like `Dictionary` and `Set` through every growth step,

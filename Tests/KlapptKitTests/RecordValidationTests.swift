@@ -1,6 +1,7 @@
-import Testing
-@testable import KlapptKit
 import KlapptTestSupport
+import Testing
+
+@testable import KlapptKit
 
 @Suite struct RecordValidationTests {
     let jobcenter = standardPipeline.sources.first { $0.id == "jobcenter" }!
@@ -15,19 +16,24 @@ import KlapptTestSupport
     func row(_ values: [CanonicalField: String], missing: String? = nil) -> Row { Row(values: values, missing: missing) }
 
     var validJobcenter: [CanonicalField: String] {
-        [.recordID: "123D1", .familyName: "Al-Hassan", .givenName: "Mohammed", .birthDate: "15.05.2000", .sex: "m",
-         .nationality: "475", .residence: " duldung  § 60a ", .postcode: "59423", .status: "alo", .statusSince: "01.02.2026", .asOf: "30.09.2026"]
+        [
+            .recordID: "123D1", .familyName: "Al-Hassan", .givenName: "Mohammed", .birthDate: "15.05.2000", .sex: "m",
+            .nationality: "475", .residence: " duldung  § 60a ", .postcode: "59423", .status: "alo", .statusSince: "01.02.2026", .asOf: "30.09.2026",
+        ]
     }
 
     var validCollege: [CanonicalField: String] {
-        [.recordID: "S1", .familyName: "Muhammad", .givenName: "Hassan", .birthDate: "2000-05-15", .sex: "4", .nationality: "423",
-         .postcode: "", .status: "2", .course: "a14", .entryDate: "2026-08-01", .exitDate: "", .asOf: "2026-09-30"]
+        [
+            .recordID: "S1", .familyName: "Muhammad", .givenName: "Hassan", .birthDate: "2000-05-15", .sex: "4", .nationality: "423",
+            .postcode: "", .status: "2", .course: "a14", .entryDate: "2026-08-01", .exitDate: "", .asOf: "2026-09-30",
+        ]
     }
 
     func validate(_ source: SourceSpec, _ row: Row) -> (Result<CleanRecord, Rejection>, RowWarnings) {
         var warnings = RowWarnings()
         func run<Role: SourceSemantics>(_ role: Role) -> Result<CleanRecord, Rejection> {
-            var validation = RecordValidation(source: source, role: role, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown)
+            var validation = RecordValidation(
+                source: source, role: role, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown)
             return RawRow.with(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 7), values: FieldValues(row.values), missingField: row.missing) {
                 validation.validate($0, warnings: &warnings)
             }
@@ -113,7 +119,10 @@ import KlapptTestSupport
         values[.givenName] = ""
         values[.status] = "XYZ"
         values[.birthDate] = "x"
-        guard case .failure(let rejection) = validate(jobcenter, row(values)).0 else { Issue.record("expected rejection"); return }
+        guard case .failure(let rejection) = validate(jobcenter, row(values)).0 else {
+            Issue.record("expected rejection")
+            return
+        }
         #expect(rejection.reason == .birthDateInvalid)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KlapptTestSupport
 import Testing
+
 @testable import KlapptKit
 @testable import KlapptSamples
 
@@ -30,7 +31,8 @@ import Testing
 
     @Test func sameSeedSameFiles() throws {
         let period = Period("2026-Q3")!
-        let a = makeTemporaryDirectory("klappt-samples"), b = makeTemporaryDirectory("klappt-samples")
+        let a = makeTemporaryDirectory("klappt-samples")
+        let b = makeTemporaryDirectory("klappt-samples")
         try SampleGenerator(persons: 60, seed: 9, period: period).write(to: a)
         try SampleGenerator(persons: 60, seed: 9, period: period).write(to: b)
         for file in ["jobcenter/jobcenter_kreis_unna_2026-09-30.csv", "berufskolleg/bk_170011_2026-09-30.xml", "erwartet_2026-Q3.json"] {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KlapptKit
 
 /// Tables for the disclosure tests: every indicator, the given dimensions, all cells 0 unless set.
@@ -19,9 +20,10 @@ func cell(_ indicator: Indicator, _ dimension: String, _ category: String) -> Ce
 func audit(_ table: IndicatorTable, suppressed: Set<CellID>, primary: Set<CellID>, minCell: Int = 3) -> [CellID: SuppressionAudit.Finding] {
     let system = TableSystem(table)
     let values = table.cells.map { table.values[$0] ?? 0 }
-    let findings = SuppressionAudit(minCell: minCell).audit(system: system, values: values,
-                                                            suppressed: Set(suppressed.map { system.index[$0]! }),
-                                                            primary: Set(primary.map { system.index[$0]! }))
+    let findings = SuppressionAudit(minCell: minCell).audit(
+        system: system, values: values,
+        suppressed: Set(suppressed.map { system.index[$0]! }),
+        primary: Set(primary.map { system.index[$0]! }))
     return Dictionary(uniqueKeysWithValues: findings.map { ($0.cell, $0) })
 }
 
@@ -30,11 +32,13 @@ func audit(_ table: IndicatorTable, suppressed: Set<CellID>, primary: Set<CellID
 
     @Test func oneRowWithOnePrimaryGetsTheCheapestRectangle() throws {
         // geschlecht m: personen 10 = ausbildung 4 + schule 6; w: personen 5 = ausbildung 1 + schule 4.
-        let table = makeTable([("geschlecht", ["m", "w"])], [
-            (.personen, "insgesamt", "insgesamt", 15), (.ausbildung, "insgesamt", "insgesamt", 5), (.schule, "insgesamt", "insgesamt", 10),
-            (.personen, "geschlecht", "m", 10), (.ausbildung, "geschlecht", "m", 4), (.schule, "geschlecht", "m", 6),
-            (.personen, "geschlecht", "w", 5), (.ausbildung, "geschlecht", "w", 1), (.schule, "geschlecht", "w", 4),
-        ])
+        let table = makeTable(
+            [("geschlecht", ["m", "w"])],
+            [
+                (.personen, "insgesamt", "insgesamt", 15), (.ausbildung, "insgesamt", "insgesamt", 5), (.schule, "insgesamt", "insgesamt", 10),
+                (.personen, "geschlecht", "m", 10), (.ausbildung, "geschlecht", "m", 4), (.schule, "geschlecht", "m", 6),
+                (.personen, "geschlecht", "w", 5), (.ausbildung, "geschlecht", "w", 1), (.schule, "geschlecht", "w", 4),
+            ])
         let protected = try control.protect(table)
         #expect(protected.primary == [cell(.ausbildung, "geschlecht", "w")])
         // Three complements are the minimum; of the three-cell cycles this one hides the least (4 + 4 + 6).
@@ -46,10 +50,12 @@ func audit(_ table: IndicatorTable, suppressed: Set<CellID>, primary: Set<CellID
 
     @Test func twoPrimariesInARowThatSumBelowMinCell() throws {
         // abschluss by geschlecht: m 10, w 7, d 1, x 1; suppressing d and x alone reveals d + x = 2.
-        let table = makeTable([("geschlecht", ["m", "w", "d", "x"])], [
-            (.abschluss, "insgesamt", "insgesamt", 19), (.abschluss, "geschlecht", "m", 10), (.abschluss, "geschlecht", "w", 7),
-            (.abschluss, "geschlecht", "d", 1), (.abschluss, "geschlecht", "x", 1),
-        ])
+        let table = makeTable(
+            [("geschlecht", ["m", "w", "d", "x"])],
+            [
+                (.abschluss, "insgesamt", "insgesamt", 19), (.abschluss, "geschlecht", "m", 10), (.abschluss, "geschlecht", "w", 7),
+                (.abschluss, "geschlecht", "d", 1), (.abschluss, "geschlecht", "x", 1),
+            ])
         let primaries: Set = [cell(.abschluss, "geschlecht", "d"), cell(.abschluss, "geschlecht", "x")]
         let unsafe = audit(table, suppressed: primaries, primary: primaries)
         #expect(unsafe[cell(.abschluss, "geschlecht", "d")]?.interval == CellInterval(lower: 0, upper: 2))
@@ -63,11 +69,13 @@ func audit(_ table: IndicatorTable, suppressed: Set<CellID>, primary: Set<CellID
 
     @Test func primaryInTheTotalRow() throws {
         // sonstige: 2 in total (1 m, 1 w); schule 18 (9 m, 9 w); personen 20 (10, 10).
-        let table = makeTable([("geschlecht", ["m", "w"])], [
-            (.personen, "insgesamt", "insgesamt", 20), (.schule, "insgesamt", "insgesamt", 18), (.sonstige, "insgesamt", "insgesamt", 2),
-            (.personen, "geschlecht", "m", 10), (.schule, "geschlecht", "m", 9), (.sonstige, "geschlecht", "m", 1),
-            (.personen, "geschlecht", "w", 10), (.schule, "geschlecht", "w", 9), (.sonstige, "geschlecht", "w", 1),
-        ])
+        let table = makeTable(
+            [("geschlecht", ["m", "w"])],
+            [
+                (.personen, "insgesamt", "insgesamt", 20), (.schule, "insgesamt", "insgesamt", 18), (.sonstige, "insgesamt", "insgesamt", 2),
+                (.personen, "geschlecht", "m", 10), (.schule, "geschlecht", "m", 9), (.sonstige, "geschlecht", "m", 1),
+                (.personen, "geschlecht", "w", 10), (.schule, "geschlecht", "w", 9), (.sonstige, "geschlecht", "w", 1),
+            ])
         let protected = try control.protect(table)
         #expect(protected.primary.contains(cell(.sonstige, "insgesamt", "insgesamt")))
         // Each of the three rows needs a complement: three is the minimum, and the schule cells are the smallest.
@@ -78,11 +86,15 @@ func audit(_ table: IndicatorTable, suppressed: Set<CellID>, primary: Set<CellID
 
     @Test func protectionThroughAnotherDimensionTable() throws {
         // abschluss: geschlecht m 1, w 9; altersgruppe a 4, b 6; total 10. The tables share the total.
-        let table = makeTable([("geschlecht", ["m", "w"]), ("altersgruppe", ["a", "b"])], [
-            (.abschluss, "insgesamt", "insgesamt", 10), (.abschluss, "geschlecht", "m", 1), (.abschluss, "geschlecht", "w", 9),
-            (.abschluss, "altersgruppe", "a", 4), (.abschluss, "altersgruppe", "b", 6),
-        ])
-        let m = cell(.abschluss, "geschlecht", "m"), total = cell(.abschluss, "insgesamt", "insgesamt"), a = cell(.abschluss, "altersgruppe", "a")
+        let table = makeTable(
+            [("geschlecht", ["m", "w"]), ("altersgruppe", ["a", "b"])],
+            [
+                (.abschluss, "insgesamt", "insgesamt", 10), (.abschluss, "geschlecht", "m", 1), (.abschluss, "geschlecht", "w", 9),
+                (.abschluss, "altersgruppe", "a", 4), (.abschluss, "altersgruppe", "b", 6),
+            ])
+        let m = cell(.abschluss, "geschlecht", "m")
+        let total = cell(.abschluss, "insgesamt", "insgesamt")
+        let a = cell(.abschluss, "altersgruppe", "a")
         // Hiding the total with m does not help while the age table still adds up to it...
         #expect(audit(table, suppressed: [m, total], primary: [m])[m]?.interval == CellInterval(lower: 1, upper: 1))
         // ...but one suppressed age cell frees the shared total, and with it m (m = total - 9 = a - 3).
@@ -94,9 +106,11 @@ func audit(_ table: IndicatorTable, suppressed: Set<CellID>, primary: Set<CellID
 
     @Test func zeroCellsArePublishedAndBoundTheIntervals() throws {
         // abschluss by geschlecht: m 1, w 0, d 0, x 5. Zeros cannot go below 0, so only x can balance m.
-        let table = makeTable([("geschlecht", ["m", "w", "d", "x"])], [
-            (.abschluss, "insgesamt", "insgesamt", 6), (.abschluss, "geschlecht", "m", 1), (.abschluss, "geschlecht", "x", 5),
-        ])
+        let table = makeTable(
+            [("geschlecht", ["m", "w", "d", "x"])],
+            [
+                (.abschluss, "insgesamt", "insgesamt", 6), (.abschluss, "geschlecht", "m", 1), (.abschluss, "geschlecht", "x", 5),
+            ])
         let protected = try control.protect(table)
         #expect(protected.primary == [cell(.abschluss, "geschlecht", "m")])
         #expect(protected.secondary == [cell(.abschluss, "geschlecht", "x")])
@@ -105,19 +119,23 @@ func audit(_ table: IndicatorTable, suppressed: Set<CellID>, primary: Set<CellID
     }
 
     @Test func tableWithoutSmallCellsSuppressesNothing() throws {
-        let table = makeTable([("geschlecht", ["m", "w"])], [
-            (.personen, "insgesamt", "insgesamt", 10), (.schule, "insgesamt", "insgesamt", 10),
-            (.personen, "geschlecht", "m", 6), (.schule, "geschlecht", "m", 6), (.personen, "geschlecht", "w", 4), (.schule, "geschlecht", "w", 4),
-        ])
+        let table = makeTable(
+            [("geschlecht", ["m", "w"])],
+            [
+                (.personen, "insgesamt", "insgesamt", 10), (.schule, "insgesamt", "insgesamt", 10),
+                (.personen, "geschlecht", "m", 6), (.schule, "geschlecht", "m", 6), (.personen, "geschlecht", "w", 4), (.schule, "geschlecht", "w", 4),
+            ])
         let protected = try control.protect(table)
         #expect(protected.suppressed.isEmpty)
         #expect(protected.audit.isEmpty)
     }
 
     @Test func theAuditCatchesAnUnsafePattern() throws {
-        let table = makeTable([("geschlecht", ["m", "w"])], [
-            (.abschluss, "insgesamt", "insgesamt", 9), (.abschluss, "geschlecht", "m", 1), (.abschluss, "geschlecht", "w", 8),
-        ])
+        let table = makeTable(
+            [("geschlecht", ["m", "w"])],
+            [
+                (.abschluss, "insgesamt", "insgesamt", 9), (.abschluss, "geschlecht", "m", 1), (.abschluss, "geschlecht", "w", 8),
+            ])
         let primaryOnly = DisclosureControl(minCell: 3, secondary: NoSecondarySuppression())
         #expect {
             _ = try primaryOnly.protect(table)
@@ -128,14 +146,16 @@ func audit(_ table: IndicatorTable, suppressed: Set<CellID>, primary: Set<CellID
     }
 
     @Test func samePatternEveryTime() throws {
-        let table = makeTable([("geschlecht", ["m", "w", "d"]), ("altersgruppe", ["a", "b"])], [
-            (.personen, "insgesamt", "insgesamt", 12), (.massnahme, "insgesamt", "insgesamt", 7), (.sonstige, "insgesamt", "insgesamt", 5),
-            (.personen, "geschlecht", "m", 6), (.massnahme, "geschlecht", "m", 4), (.sonstige, "geschlecht", "m", 2),
-            (.personen, "geschlecht", "w", 5), (.massnahme, "geschlecht", "w", 3), (.sonstige, "geschlecht", "w", 2),
-            (.personen, "geschlecht", "d", 1), (.sonstige, "geschlecht", "d", 1),
-            (.personen, "altersgruppe", "a", 7), (.massnahme, "altersgruppe", "a", 4), (.sonstige, "altersgruppe", "a", 3),
-            (.personen, "altersgruppe", "b", 5), (.massnahme, "altersgruppe", "b", 3), (.sonstige, "altersgruppe", "b", 2),
-        ])
+        let table = makeTable(
+            [("geschlecht", ["m", "w", "d"]), ("altersgruppe", ["a", "b"])],
+            [
+                (.personen, "insgesamt", "insgesamt", 12), (.massnahme, "insgesamt", "insgesamt", 7), (.sonstige, "insgesamt", "insgesamt", 5),
+                (.personen, "geschlecht", "m", 6), (.massnahme, "geschlecht", "m", 4), (.sonstige, "geschlecht", "m", 2),
+                (.personen, "geschlecht", "w", 5), (.massnahme, "geschlecht", "w", 3), (.sonstige, "geschlecht", "w", 2),
+                (.personen, "geschlecht", "d", 1), (.sonstige, "geschlecht", "d", 1),
+                (.personen, "altersgruppe", "a", 7), (.massnahme, "altersgruppe", "a", 4), (.sonstige, "altersgruppe", "a", 3),
+                (.personen, "altersgruppe", "b", 5), (.massnahme, "altersgruppe", "b", 3), (.sonstige, "altersgruppe", "b", 2),
+            ])
         let first = try control.protect(table)
         for _ in 0..<3 { #expect(try control.protect(table).secondary == first.secondary) }
         #expect(first.audit.allSatisfy { $0.protected })

@@ -2,13 +2,15 @@ import Foundation
 import KlapptFormats
 import KlapptTestSupport
 import Testing
+
 @testable import KlapptKit
 
 /// Cutting a CSV file into slices must not depend on guessing right: a cut inside a quoted field
 /// is found when the slices are merged, and the slice is read again from the right place.
 @Suite struct SliceTests {
     let source = standardPipeline.sources.first { $0.id == "jobcenter" }!
-    let header = "Kundennummer;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Status;Status_seit;Massnahme;Bemerkung;Stand"
+    let header =
+        "Kundennummer;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Status;Status_seit;Massnahme;Bemerkung;Stand"
 
     func row(_ id: String, _ remark: String = "", birth: String = "01.02.2003") -> String {
         "\(id);Haddad;Rami;\(birth);m;475;Duldung;59425;Unna;ALO;01.01.2026;;\(remark);30.09.2026"
@@ -26,8 +28,9 @@ import Testing
     }
 
     func reader() throws -> SourceReader {
-        try SourceReader.make(source: source, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown,
-                              pseudonymizer: Pseudonymizer(keyBytes: testKey), period: Period("2026-Q3")!)
+        try SourceReader.make(
+            source: source, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown,
+            pseudonymizer: Pseudonymizer(keyBytes: testKey), period: Period("2026-Q3")!)
     }
 
     /// Reads `path` in the given slices and merges them; returns the account, the rejected rows'

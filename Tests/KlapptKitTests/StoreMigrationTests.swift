@@ -1,6 +1,7 @@
 import Foundation
 import KlapptTestSupport
 import Testing
+
 @testable import KlapptKit
 
 /// A store written by klappt 1.0 (schema version 1) is upgraded in place, without losing a row.
@@ -25,9 +26,10 @@ import Testing
         let store = try Store(path: path)
         #expect(try store.query("PRAGMA user_version") == [["\(Store.schemaVersion)"]])
         #expect(try store.query("SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = 'persons'") == [["1"]])
-        #expect(try store.query("SELECT pseudonym, aktivitaet, quellen FROM persons ORDER BY pseudonym") == [
-            ["00ff", nil, "jobcenter,berufskolleg"], ["ab12", "schule", "berufskolleg"],
-        ])
+        #expect(
+            try store.query("SELECT pseudonym, aktivitaet, quellen FROM persons ORDER BY pseudonym") == [
+                ["00ff", nil, "jobcenter,berufskolleg"], ["ab12", "schule", "berufskolleg"],
+            ])
         // Opening again changes nothing.
         _ = try Store(path: path)
         #expect(try store.query("SELECT COUNT(*) FROM persons") == [["2"]])

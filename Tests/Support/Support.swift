@@ -76,7 +76,8 @@ public func startKlappt(_ arguments: [String], environment: [String: String] = [
     for (key, value) in environment { env[key] = value }
     process.environment = env
     process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
@@ -95,6 +96,7 @@ public func runKlappt(_ arguments: [String], environment: [String: String] = [:]
 /// Writes a private key file for command-line tests.
 public func writeTestKey(in directory: String) -> String {
     let path = "\(directory)/test.key"
-    FileManager.default.createFile(atPath: path, contents: Data((testKey.map { String(format: "%02x", $0) }.joined() + "\n").utf8), attributes: [.posixPermissions: 0o600])
+    FileManager.default.createFile(
+        atPath: path, contents: Data((testKey.map { String(format: "%02x", $0) }.joined() + "\n").utf8), attributes: [.posixPermissions: 0o600])
     return path
 }

@@ -49,7 +49,9 @@ public struct CodeList: Sendable {
     }
 
     /// A map from one column to a value built from the row; duplicate keys are an error.
-    public func map<Value>(key: String, normalise: (String) -> String = { $0 }, _ value: (_ row: [String: String], _ line: Int) throws(PipelineError) -> Value) throws(PipelineError) -> [String: Value] {
+    public func map<Value>(key: String, normalise: (String) -> String = { $0 }, _ value: (_ row: [String: String], _ line: Int) throws(PipelineError) -> Value)
+        throws(PipelineError) -> [String: Value]
+    {
         var result: [String: Value] = [:]
         for (row, line) in zip(rows, lines) {
             let code = normalise(row[key] ?? "")

@@ -28,7 +28,9 @@ public struct CodeLists: Sendable {
         let nat = try CodeList(path: nationalities)
         try nat.require("schluessel", "iso3")
         self.nationalities = try nat.map(key: "schluessel") { (row, line) throws(PipelineError) in
-            guard ShortText(exactly: row["iso3"]!) != nil else { throw PipelineError(file: nationalities, line: line, message: "ISO-Code „\(row["iso3"]!)“ ist zu lang.") }
+            guard ShortText(exactly: row["iso3"]!) != nil else {
+                throw PipelineError(file: nationalities, line: line, message: "ISO-Code „\(row["iso3"]!)“ ist zu lang.")
+            }
             return row["iso3"]!
         }
 
@@ -54,7 +56,8 @@ public struct CodeLists: Sendable {
         func activities(_ path: String, key: String) throws(PipelineError) -> [String: Activity] {
             let list = try CodeList(path: path)
             try list.require(key, "aktivitaet")
-            return try list.map(key: key, normalise: { $0.uppercased() }) { (row, line) throws(PipelineError) in
+            let upper: (String) -> String = { $0.uppercased() }
+            return try list.map(key: key, normalise: upper) { (row, line) throws(PipelineError) in
                 guard let activity = Activity(rawValue: row["aktivitaet"]!) else {
                     throw PipelineError(file: path, line: line, message: "Unbekannte Aktivität „\(row["aktivitaet"]!)“.")
                 }
@@ -83,7 +86,8 @@ public struct CodeLists: Sendable {
 
         let sex = try CodeList(path: sexes)
         try sex.require("wert", "geschlecht")
-        self.sexes = try sex.map(key: "wert", normalise: { $0.lowercased() }) { (row, line) throws(PipelineError) in
+        let lower: (String) -> String = { $0.lowercased() }
+        self.sexes = try sex.map(key: "wert", normalise: lower) { (row, line) throws(PipelineError) in
             guard let value = Sex(rawValue: row["geschlecht"]!) else {
                 throw PipelineError(file: sexes, line: line, message: "Unbekanntes Geschlecht „\(row["geschlecht"]!)“.")
             }

@@ -284,7 +284,8 @@ public struct Pipeline: Sendable {
     }
 
     private static func parseSource(_ walker: YAMLWalker, file: String, registry: Registry, resolve: (String) -> String) throws(PipelineError) -> SourceSpec {
-        let map = try walker.mapping(allowed: Set(["id", "role", "path", "format", "date_format", "fields", "optional", "expect"]).union(registry.formats.keys))
+        let map = try walker.mapping(
+            allowed: Set(["id", "role", "path", "format", "date_format", "fields", "optional", "expect"]).union(registry.formats.keys))
         func need(_ key: String) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else { throw walker.fail("Pflichtangabe „\(key)“ fehlt.") }
             return value
@@ -314,7 +315,8 @@ public struct Pipeline: Sendable {
         let fieldsWalker = try need("fields")
         for (key, value, line) in try fieldsWalker.stringMapping() {
             guard let field = CanonicalField(rawValue: key) else {
-                throw PipelineError(file: file, line: line, message: "Unbekanntes Feld „\(key)“. Erlaubt: \(CanonicalField.allCases.map(\.rawValue).joined(separator: ", ")).")
+                throw PipelineError(
+                    file: file, line: line, message: "Unbekanntes Feld „\(key)“. Erlaubt: \(CanonicalField.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
             fields[field] = value
             fieldLines[field] = line
@@ -348,8 +350,9 @@ public struct Pipeline: Sendable {
             }
             if let value = expect["school_attribute"] { expectation.schoolAttribute = try value.string() }
         }
-        return SourceSpec(id: id, role: role, glob: glob, format: format, dateFormat: dateFormat, fields: fields, optional: optional,
-                          fieldLines: fieldLines, pipelineFile: file, expectation: expectation)
+        return SourceSpec(
+            id: id, role: role, glob: glob, format: format, dateFormat: dateFormat, fields: fields, optional: optional,
+            fieldLines: fieldLines, pipelineFile: file, expectation: expectation)
     }
 
     /// The options of a format (`csv:`, `xml:`) as text values with their lines.
@@ -382,4 +385,3 @@ public struct Pipeline: Sendable {
         return path.hasPrefix("/") ? path : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path).standardizedFileURL.path
     }
 }
-

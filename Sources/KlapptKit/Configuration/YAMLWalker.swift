@@ -29,7 +29,8 @@ struct YAMLWalker {
             guard let name = key.string else { throw fail("Schlüssel muss ein Text sein.") }
             let child = YAMLWalker(file: file, node: value, path: path.isEmpty ? name : "\(path).\(name)")
             guard allowed.contains(name) else {
-                throw PipelineError(file: file, line: key.mark?.line, message: "Unbekannter Schlüssel „\(child.path)“. Erlaubt: \(allowed.sorted().joined(separator: ", ")).")
+                throw PipelineError(
+                    file: file, line: key.mark?.line, message: "Unbekannter Schlüssel „\(child.path)“. Erlaubt: \(allowed.sorted().joined(separator: ", ")).")
             }
             result[name] = child
         }

@@ -39,10 +39,11 @@ public struct DisclosureControl: Sendable {
     }
 
     public func primaryCells(of table: IndicatorTable) -> Set<CellID> {
-        Set(table.cells.filter { cell in
-            let value = table.values[cell] ?? 0
-            return value > 0 && value < minCell
-        })
+        Set(
+            table.cells.filter { cell in
+                let value = table.values[cell] ?? 0
+                return value > 0 && value < minCell
+            })
     }
 
     /// Suppresses and audits; throws `DisclosureError.auditFailed` when a primary cell stays unprotected.

@@ -184,7 +184,10 @@ public struct LinearProgram: Sendable {
             }
         }
 
-        enum Outcome { case optimal(Double), unbounded }
+        enum Outcome {
+            case optimal(Double)
+            case unbounded
+        }
 
         /// Minimises `cost` over the columns below `allowed` from the current basis. The reduced costs
         /// are kept as an extra row and updated with each pivot.
@@ -231,7 +234,12 @@ public struct LinearProgram: Sendable {
                 for column in 0..<columns where cells[base + column] != 0 { reduced[column] -= factor * cells[base + column] }
                 reduced[entering] = 0
                 let value = objectiveValue(cost, basis)
-                if value < lastValue - 1e-9 { stalled = 0; lastValue = value } else { stalled += 1 }
+                if value < lastValue - 1e-9 {
+                    stalled = 0
+                    lastValue = value
+                } else {
+                    stalled += 1
+                }
             }
         }
 

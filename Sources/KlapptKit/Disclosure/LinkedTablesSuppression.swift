@@ -27,8 +27,11 @@ public struct LinkedTablesSuppression: SecondarySuppression {
                 if isProtected(p, audit: audit, system: system, values: values, suppressed: suppressed) { continue }
                 let component = system.component(of: p)
                 let needed = Double(minCell - values[p] + round)
-                guard let touched = cheapestComplement(for: p, raise: needed, component: component, system: system, values: values,
-                                                       suppressed: suppressed, totalValue: totalValue) else {
+                guard
+                    let touched = cheapestComplement(
+                        for: p, raise: needed, component: component, system: system, values: values,
+                        suppressed: suppressed, totalValue: totalValue)
+                else {
                     throw DisclosureError.unprotectable(system.cells[p])
                 }
                 changed = changed || !touched.isEmpty
@@ -64,8 +67,10 @@ public struct LinkedTablesSuppression: SecondarySuppression {
     /// non-negative; it is added up front for the cells the LP may change for free (already
     /// suppressed) and for small values, and for the others only when a solution breaks it (exact,
     /// and the LP stays small).
-    func cheapestComplement(for p: Int, raise: Double, component: [Int], system: TableSystem, values: [Int],
-                            suppressed: Set<Int>, totalValue: Int) -> Set<Int>? {
+    func cheapestComplement(
+        for p: Int, raise: Double, component: [Int], system: TableSystem, values: [Int],
+        suppressed: Set<Int>, totalValue: Int
+    ) -> Set<Int>? {
         let others = component.filter { $0 != p }
         var increase: [Int: Int] = [:]
         var decrease: [Int: Int] = [:]
@@ -129,7 +134,9 @@ public enum DisclosureError: Error, CustomStringConvertible {
         case .unprotectable(let cell):
             return "Zelle \(cell.indicator.rawValue)/\(cell.dimension)/\(cell.category) lässt sich nicht schützen."
         case .auditFailed(let findings):
-            let cells = findings.map { "\($0.cell.indicator.rawValue)/\($0.cell.dimension)/\($0.cell.category) (höchstens \($0.interval.upper.map(String.init) ?? "∞"))" }
+            let cells = findings.map {
+                "\($0.cell.indicator.rawValue)/\($0.cell.dimension)/\($0.cell.category) (höchstens \($0.interval.upper.map(String.init) ?? "∞"))"
+            }
             return "Prüfung der Geheimhaltung fehlgeschlagen: ungeschützt \(cells.joined(separator: ", "))."
         }
     }

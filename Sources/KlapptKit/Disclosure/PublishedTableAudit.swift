@@ -24,19 +24,26 @@ public enum PublishedTableAudit {
             reader = try CSVReader(path: file, options: .init(encoding: .utf8))
             let header = try reader.readHeader()
             guard header == PublishedTable.header else {
-                throw KlapptError.inputFormat(FormatError(.malformed, file: file, line: 1, message: "Kopfzeile ist nicht „\(PublishedTable.header.joined(separator: ";"))“."))
+                throw KlapptError.inputFormat(
+                    FormatError(.malformed, file: file, line: 1, message: "Kopfzeile ist nicht „\(PublishedTable.header.joined(separator: ";"))“."))
             }
             while let row = try reader.next() {
                 guard row.fields.count == 5 else {
                     throw KlapptError.inputFormat(FormatError(.malformed, file: file, line: row.line, message: "Zeile hat \(row.fields.count) statt 5 Felder."))
                 }
                 guard let indicator = known[row.fields[1]] else {
-                    throw KlapptError.inputFormat(FormatError(.malformed, file: file, line: row.line, field: "indikator", message: "Unbekannter Indikator „\(row.fields[1])“."))
+                    throw KlapptError.inputFormat(
+                        FormatError(.malformed, file: file, line: row.line, field: "indikator", message: "Unbekannter Indikator „\(row.fields[1])“."))
                 }
                 let text = row.fields[4]
                 let value: Int?
-                if text == "*" { value = nil } else if let number = Int(text), number >= 0 { value = number } else {
-                    throw KlapptError.inputFormat(FormatError(.malformed, file: file, line: row.line, field: "wert", message: "„\(text)“ ist weder eine Anzahl noch *."))
+                if text == "*" {
+                    value = nil
+                } else if let number = Int(text), number >= 0 {
+                    value = number
+                } else {
+                    throw KlapptError.inputFormat(
+                        FormatError(.malformed, file: file, line: row.line, field: "wert", message: "„\(text)“ ist weder eine Anzahl noch *."))
                 }
                 rows.append((row.fields[0], CellID(indicator: indicator, dimension: row.fields[2], category: row.fields[3]), value, row.line))
             }
@@ -56,8 +63,9 @@ public enum PublishedTableAudit {
             let system = TableSystem(cells: cells, identities: families.flatMap(\.identities).filter { $0.columns.allSatisfy(present.contains) })
             let values = own.map { $0.value ?? 0 }
             let suppressed = Set(own.indices.filter { own[$0].value == nil })
-            let findings = SuppressionAudit(minCell: minCell).audit(system: system, values: values, suppressed: suppressed,
-                                                                    primary: suppressed, exactValuesKnown: false)
+            let findings = SuppressionAudit(minCell: minCell).audit(
+                system: system, values: values, suppressed: suppressed,
+                primary: suppressed, exactValuesKnown: false)
             return PeriodResult(period: period, findings: findings)
         }
     }
@@ -72,7 +80,8 @@ public enum PublishedTableAudit {
                 let range = "[\(finding.interval.lower), \(finding.interval.upper.map(String.init) ?? "∞")]"
                 let verdict: String
                 if !finding.protected {
-                    verdict = finding.interval.upper == finding.interval.lower
+                    verdict =
+                        finding.interval.upper == finding.interval.lower
                         ? "UNGESCHÜTZT: Wert ist eindeutig bestimmbar"
                         : "UNGESCHÜTZT: höchstens \(finding.interval.upper!)"
                 } else if finding.interval.upper == finding.interval.lower {

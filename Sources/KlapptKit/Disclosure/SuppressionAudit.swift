@@ -47,8 +47,9 @@ public struct SuppressionAudit: Sendable {
             }
             let isPrimary = primary.contains(cell)
             let safe = !isPrimary || (upper ?? Int.max) >= minCell
-            return Finding(cell: system.cells[cell], value: exactValuesKnown ? values[cell] : nil, primary: isPrimary,
-                           interval: CellInterval(lower: max(0, lower), upper: upper), protected: safe)
+            return Finding(
+                cell: system.cells[cell], value: exactValuesKnown ? values[cell] : nil, primary: isPrimary,
+                interval: CellInterval(lower: max(0, lower), upper: upper), protected: safe)
         }
     }
 

@@ -15,7 +15,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// nil unless the three numbers name a real day of the proleptic Gregorian calendar.
     public init?(year: Int, month: Int, day: Int) {
         guard year >= 1, year <= 9999, month >= 1, month <= 12, day >= 1,
-              day <= CivilDate.daysInMonth(year: year, month: month) else { return nil }
+            day <= CivilDate.daysInMonth(year: year, month: month)
+        else { return nil }
         packed = UInt32(year) << 9 | UInt32(month) << 5 | UInt32(day)
     }
 
@@ -50,7 +51,9 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// built this way for every record).
     @inline(__always)
     public func writeISO(_ put: (UInt8) -> Void) {
-        let year = self.year, month = self.month, day = self.day
+        let year = self.year
+        let month = self.month
+        let day = self.day
         put(UInt8(0x30 + year / 1000 % 10))
         put(UInt8(0x30 + year / 100 % 10))
         put(UInt8(0x30 + year / 10 % 10))
@@ -114,7 +117,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 /// `TT.MM.JJJJ` = `dd.MM.yyyy`, `JJJJ-MM-TT` = `yyyy-MM-dd`. Parsing is strict: every digit the
 /// pattern asks for, the separators exactly, nothing more.
 public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
-    enum Token: Equatable { case day, month, year, literal(UInt8) }
+    enum Token: Equatable {
+        case day, month, year
+        case literal(UInt8)
+    }
 
     let tokens: [Token]
     public let pattern: String
@@ -134,11 +140,14 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
             let length = run(byte)
             switch (byte, length) {
             case (UInt8(ascii: "T"), 2), (UInt8(ascii: "d"), 2):
-                tokens.append(.day); seen.insert("d")
+                tokens.append(.day)
+                seen.insert("d")
             case (UInt8(ascii: "M"), 2):
-                tokens.append(.month); seen.insert("m")
+                tokens.append(.month)
+                seen.insert("m")
             case (UInt8(ascii: "J"), 4), (UInt8(ascii: "y"), 4):
-                tokens.append(.year); seen.insert("y")
+                tokens.append(.year)
+                seen.insert("y")
             case _ where !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) && !(UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte):
                 for _ in 0..<length { tokens.append(.literal(byte)) }
             default:
@@ -160,7 +169,9 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses ASCII bytes (the run's path: no string per date).
     public func parse(bytes: UnsafeBufferPointer<UInt8>) -> CivilDate? {
-        var day = 0, month = 0, year = 0
+        var day = 0
+        var month = 0
+        var year = 0
         var index = 0
         let count = bytes.count
         func digits(_ width: Int) -> Int? {
@@ -176,9 +187,15 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
         }
         for token in tokens {
             switch token {
-            case .day: guard let value = digits(2) else { return nil }; day = value
-            case .month: guard let value = digits(2) else { return nil }; month = value
-            case .year: guard let value = digits(4) else { return nil }; year = value
+            case .day:
+                guard let value = digits(2) else { return nil }
+                day = value
+            case .month:
+                guard let value = digits(2) else { return nil }
+                month = value
+            case .year:
+                guard let value = digits(4) else { return nil }
+                year = value
             case .literal(let expected):
                 guard index < count, bytes[index] == expected else { return nil }
                 index += 1

@@ -15,7 +15,8 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.uppercased().split(separator: "-")
         guard parts.count == 2, parts[0].count == 4, let year = Int(parts[0]),
-              parts[1].count == 2, parts[1].first == "Q", let quarter = Int(parts[1].dropFirst()) else { return nil }
+            parts[1].count == 2, parts[1].first == "Q", let quarter = Int(parts[1].dropFirst())
+        else { return nil }
         self.init(year: year, quarter: quarter)
     }
 

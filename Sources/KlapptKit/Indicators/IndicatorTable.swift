@@ -81,8 +81,10 @@ public struct IndicatorTable: Sendable {
     /// Counts the target-group persons into the families' columns (SPEC 4.3, 4.4, 5). Counting goes
     /// into one flat array per dimension (category position x indicator); the cells are filled from
     /// it at the end.
-    public static func aggregate(_ persons: [PersonFacts], dimensions: [Dimension],
-                                 families: [any IndicatorFamily] = IndicatorTable.standardFamilies) -> IndicatorTable {
+    public static func aggregate(
+        _ persons: [PersonFacts], dimensions: [Dimension],
+        families: [any IndicatorFamily] = IndicatorTable.standardFamilies
+    ) -> IndicatorTable {
         var table = IndicatorTable(dimensions: dimensions, families: families)
         let indicators = table.indicators
         let ordinal = Dictionary(uniqueKeysWithValues: indicators.enumerated().map { ($1, $0) })
@@ -90,7 +92,8 @@ public struct IndicatorTable: Sendable {
         let columnsOf = families.map { $0.columns.map { ordinal[$0]! } }
         let positions = dimensions.map { Dictionary($0.categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
         var counts = dimensions.map { [Int](repeating: 0, count: $0.categories.count * indicators.count) }
-        var counted: [Int] = [], local: [Int] = []
+        var counted: [Int] = []
+        var local: [Int] = []
         for person in persons where person.inTargetGroup {
             counted.removeAll(keepingCapacity: true)
             for (number, family) in families.enumerated() {
@@ -107,7 +110,8 @@ public struct IndicatorTable: Sendable {
         for (position, dimension) in dimensions.enumerated() {
             for (row, category) in dimension.categories.enumerated() {
                 for (column, indicator) in indicators.enumerated() {
-                    table.values[CellID(indicator: indicator, dimension: dimension.name, category: category)] = counts[position][row * indicators.count + column]
+                    table.values[CellID(indicator: indicator, dimension: dimension.name, category: category)] =
+                        counts[position][row * indicators.count + column]
                 }
             }
         }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import KlapptFormats
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Delimited text with a header row (SPEC 2.2, 2.5): fields found by header name, `"` quoting with
 /// `""` escapes, Windows-1252 or UTF-8 (BOM detected). Big files are cut into slices at record
@@ -59,7 +60,9 @@ public struct CSVFormat: SourceFormat {
         let fields = reader.fields
         let width = layout.header.count
         if !reader.recordTerminated && fields.count < width {
-            throw FormatError(.truncated, file: reader.path, line: reader.recordLine, message: "Die letzte Zeile hat \(fields.count) statt \(width) Felder: die Datei ist abgeschnitten.")
+            throw FormatError(
+                .truncated, file: reader.path, line: reader.recordLine,
+                message: "Die letzte Zeile hat \(fields.count) statt \(width) Felder: die Datei ist abgeschnitten.")
         }
         for (ordinal, column) in layout.columns.enumerated() {
             spans[ordinal] = column >= 0 && column < fields.count ? fields[column] : .absent
@@ -95,8 +98,9 @@ public struct CSVLayout: Sendable {
     /// (case-insensitive); a missing required column fails the file (65).
     public static func read(_ spec: SourceSpec, options: CSVFormat, path: String) throws(KlapptError) -> CSVLayout {
         do {
-            let readerOptions = CSVReader.Options(delimiter: options.delimiter, quote: options.quote,
-                                                  encoding: options.encoding == "auto" ? nil : TextEncoding(name: options.encoding))
+            let readerOptions = CSVReader.Options(
+                delimiter: options.delimiter, quote: options.quote,
+                encoding: options.encoding == "auto" ? nil : TextEncoding(name: options.encoding))
             let reader = try CSVReader(path: path, options: readerOptions)
             let header = try reader.readHeader()
             let lowered = header.map { $0.lowercased() }
@@ -111,8 +115,9 @@ public struct CSVLayout: Sendable {
             }
             var fixed = readerOptions
             fixed.encoding = reader.encoding
-            return CSVLayout(header: header, encoding: reader.encoding, options: fixed, dataStart: reader.nextRecordOffset,
-                             dataLine: reader.nextLine, columns: columns)
+            return CSVLayout(
+                header: header, encoding: reader.encoding, options: fixed, dataStart: reader.nextRecordOffset,
+                dataLine: reader.nextLine, columns: columns)
         } catch let error as FormatError {
             throw .inputFormat(error)
         } catch let error as KlapptError {
@@ -125,28 +130,44 @@ public struct CSVLayout: Sendable {
     /// Why a required column is missing, leading the operator to the real cause (issue 9): a file
     /// cut with another delimiter (65, ask the sender or change `csv.delimiter`), a name in the
     /// pipeline file that nearly matches a header (64, a typo there), or a column the export lacks (65).
-    static func missingColumn(_ name: String, field: CanonicalField, header: [String], spec: SourceSpec, options: CSVReader.Options, path: String) -> KlapptError {
+    static func missingColumn(_ name: String, field: CanonicalField, header: [String], spec: SourceSpec, options: CSVReader.Options, path: String)
+        -> KlapptError
+    {
         let configured = Character(UnicodeScalar(options.delimiter))
         if header.count == 1, let other = [",", ";", "\t", "|"].map(Character.init).first(where: { $0 != configured && header[0].contains($0) }) {
             let shown = other == "\t" ? "Tabulator" : "„\(other)“"
-            return .inputFormat(FormatError(.malformed, file: path, line: 1, field: name, message:
-                "Die Kopfzeile ist eine einzige Spalte und enthält \(shown): die Datei ist wohl mit \(shown) statt „\(configured)“ getrennt. Bitte beim Absender einen Export mit „\(configured)“ anfordern oder csv.delimiter der Quelle „\(spec.id)“ in der Pipeline-Datei anpassen."))
+            return .inputFormat(
+                FormatError(
+                    .malformed, file: path, line: 1, field: name,
+                    message:
+                        "Die Kopfzeile ist eine einzige Spalte und enthält \(shown): die Datei ist wohl mit \(shown) statt „\(configured)“ getrennt. Bitte beim Absender einen Export mit „\(configured)“ anfordern oder csv.delimiter der Quelle „\(spec.id)“ in der Pipeline-Datei anpassen."
+                ))
         }
         let line = spec.fieldLines[field]
         let place = "fields.\(field.rawValue) der Quelle „\(spec.id)“\(line.map { " (Zeile \($0))" } ?? "")"
         let lowered = name.lowercased()
         if let near = header.min(by: { editDistance($0.lowercased(), lowered) < editDistance($1.lowercased(), lowered) }),
-           editDistance(near.lowercased(), lowered) <= max(1, min(2, name.count / 4)) {
-            return .pipeline(PipelineError(file: spec.pipelineFile, line: line, message:
-                "\(place) nennt die Spalte „\(name)“; „\(URL(fileURLWithPath: path).lastPathComponent)“ hat keine solche, aber „\(near)“. Tippfehler in der Pipeline-Datei? Bitte dort korrigieren."))
+            editDistance(near.lowercased(), lowered) <= max(1, min(2, name.count / 4))
+        {
+            return .pipeline(
+                PipelineError(
+                    file: spec.pipelineFile, line: line,
+                    message:
+                        "\(place) nennt die Spalte „\(name)“; „\(URL(fileURLWithPath: path).lastPathComponent)“ hat keine solche, aber „\(near)“. Tippfehler in der Pipeline-Datei? Bitte dort korrigieren."
+                ))
         }
-        return .inputFormat(FormatError(.malformed, file: path, line: 1, field: name, message:
-            "Pflichtspalte „\(name)“ fehlt in der Kopfzeile (gefunden: \(header.joined(separator: ", "))). Fehlt sie im Export, bitte beim Absender nachfragen; heißt sie im Export nur anders, \(place) in der Pipeline-Datei anpassen."))
+        return .inputFormat(
+            FormatError(
+                .malformed, file: path, line: 1, field: name,
+                message:
+                    "Pflichtspalte „\(name)“ fehlt in der Kopfzeile (gefunden: \(header.joined(separator: ", "))). Fehlt sie im Export, bitte beim Absender nachfragen; heißt sie im Export nur anders, \(place) in der Pipeline-Datei anpassen."
+            ))
     }
 
     /// Levenshtein distance of two short texts (column names).
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
         var previous = Array(0...b.count)
         for i in 1...a.count {
@@ -225,4 +246,3 @@ public struct CSVLayout: Sendable {
         return true
     }
 }
-

@@ -30,9 +30,10 @@ struct FileMerge {
     }
 
     var account: FileAccount {
-        FileAccount(source: source.id, file: path, sha256: sha256, rowsRead: rowsRead,
-                    accepted: rowsRead - duplicates - quarantined.count, rejected: quarantined.count,
-                    duplicates: duplicates, reasons: reasons, superseded: 0, newestStand: newestStand?.iso, school: school)
+        FileAccount(
+            source: source.id, file: path, sha256: sha256, rowsRead: rowsRead,
+            accepted: rowsRead - duplicates - quarantined.count, rejected: quarantined.count,
+            duplicates: duplicates, reasons: reasons, superseded: 0, newestStand: newestStand?.iso, school: school)
     }
 
     /// Merges the next slice; `reread` reads a slice again (from the corrected start).

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import KlapptFormats
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Rejected rows kept locally so they can be corrected and imported again (SPEC 2.1). Quarantine
 /// files hold personal data: folder 0700, files 0600, never part of the published outputs.
@@ -25,7 +26,9 @@ public struct Quarantine: Sendable {
 
     /// Writes one file's rejected rows: line, reason, field, then the row's own cells. Returns the
     /// path, or nil when there is nothing to keep (an old quarantine file of the input is removed).
-    public func write(source: String, inputPath: String, columns: [String], rows: [(line: Int, reason: ReasonCode, field: String?, cells: [String])]) throws(KlapptError) -> String? {
+    public func write(source: String, inputPath: String, columns: [String], rows: [(line: Int, reason: ReasonCode, field: String?, cells: [String])])
+        throws(KlapptError) -> String?
+    {
         let name = "\(source)_\(URL(fileURLWithPath: inputPath).deletingPathExtension().lastPathComponent).csv"
         let path = "\(directory)/\(name)"
         guard !rows.isEmpty else {

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import KlapptFormats
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A stretch of one input file that one worker reads: a whole XML file, or the records of a CSV
 /// file that start in a byte range (a big export is cut into several, read on all cores).

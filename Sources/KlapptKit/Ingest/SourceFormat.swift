@@ -74,7 +74,8 @@ public struct FormatOptions: Sendable {
     /// Refuses keys outside `allowed` (a typo fails at load with its line).
     public func allow(_ allowed: Set<String>) throws(PipelineError) {
         for (key, entry) in values where !allowed.contains(key) {
-            throw PipelineError(file: file, line: entry.line, message: "Unbekannter Schlüssel „\(path).\(key)“. Erlaubt: \(allowed.sorted().joined(separator: ", ")).")
+            throw PipelineError(
+                file: file, line: entry.line, message: "Unbekannter Schlüssel „\(path).\(key)“. Erlaubt: \(allowed.sorted().joined(separator: ", ")).")
         }
     }
 

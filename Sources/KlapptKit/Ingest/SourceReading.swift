@@ -29,8 +29,10 @@ where Stage.Input == RawRow, Stage.Output == PseudoRecord, Stage: Sendable {
                 context.reset()
                 let record = reader.withRecord { bytes, _ in
                     spans.withUnsafeBufferPointer { spanBuffer in
-                        stages.process(RawRow(origin: origin, bytes: bytes, spans: spanBuffer, encoding: encoding, missingField: shape.missingField,
-                                              structuralDefect: shape.defect), context: &context)
+                        stages.process(
+                            RawRow(
+                                origin: origin, bytes: bytes, spans: spanBuffer, encoding: encoding, missingField: shape.missingField,
+                                structuralDefect: shape.defect), context: &context)
                     }
                 }
                 result.take(record, context: context, fingerprint: reader.recordFingerprint) { format.cells(of: reader, layout: layout) }
@@ -64,18 +66,23 @@ public struct SourceReader: Sendable {
 
     /// The reader of `source`: its format and role as the pipeline file named them, the stages
     /// built for that role, all specialised here.
-    public static func make(source: SourceSpec, codeLists: CodeLists, nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
-                            period: Period) throws(KlapptError) -> SourceReader {
+    public static func make(
+        source: SourceSpec, codeLists: CodeLists, nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
+        period: Period
+    ) throws(KlapptError) -> SourceReader {
         let role: any SourceSemantics
         do { role = try source.role.init(codeLists: codeLists) } catch { throw .pipeline(error) }
-        return make(source: source, format: source.format, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown,
-                    pseudonymizer: pseudonymizer, period: period)
+        return make(
+            source: source, format: source.format, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown,
+            pseudonymizer: pseudonymizer, period: period)
     }
 
     /// The generic maker, with the format and role opened to their concrete types.
-    static func make<Format: SourceFormat, Role: SourceSemantics>(source: SourceSpec, format: Format, role: Role, codeLists: CodeLists,
-                                                                  nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
-                                                                  period: Period) -> SourceReader {
+    static func make<Format: SourceFormat, Role: SourceSemantics>(
+        source: SourceSpec, format: Format, role: Role, codeLists: CodeLists,
+        nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
+        period: Period
+    ) -> SourceReader {
         let stages = RecordValidation(source: source, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown)
             .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id, role: role))
         let reading = SourceReading(source: source, format: format, stages: stages)

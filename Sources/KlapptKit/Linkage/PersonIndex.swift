@@ -42,7 +42,7 @@ public struct PersonIndex: Sendable {
 
     static func isNewer(_ a: PseudoRecord, than b: PseudoRecord) -> Bool {
         switch (a.asOf, b.asOf) {
-        case let (x?, y?) where x != y: return x > y
+        case (let x?, let y?) where x != y: return x > y
         case (_?, nil): return true
         case (nil, _?): return false
         default: return (a.origin.fileIndex, a.origin.order) > (b.origin.fileIndex, b.origin.order)
@@ -99,7 +99,8 @@ public struct PersonIndex: Sendable {
             while runEnd < keys.count, keys[runEnd].person == keys[runStart].person { runEnd += 1 }
             if runEnd - runStart > 1 {
                 keys[runStart..<runEnd].sort { x, y in
-                    let p = records[Int(x.position)].person, q = records[Int(y.position)].person
+                    let p = records[Int(x.position)].person
+                    let q = records[Int(y.position)].person
                     if p != q { return p < q }
                     return x.rank < y.rank
                 }

@@ -95,7 +95,8 @@ struct RandomKeySet: Sendable {
         let b = a == 0 && b == 0 ? 1 : b
         var slot = RandomKeyTable.home(a, b, mask: mask)
         while true {
-            let storedA = keys[2 * slot], storedB = keys[2 * slot + 1]
+            let storedA = keys[2 * slot]
+            let storedB = keys[2 * slot + 1]
             if storedA == 0 && storedB == 0 { break }
             if storedA == a && storedB == b { return false }
             slot = (slot + 1) & mask

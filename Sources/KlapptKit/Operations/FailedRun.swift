@@ -28,9 +28,11 @@ public struct FailedRun: Sendable {
         if case .locked = error { return }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue,
-              let store = try? Store(path: "\(outputDirectory)/klappt.sqlite") else { return }
-        try? store.recordFailure(period: period?.description, mode: mode, started: started, finished: QuarterlyRun.timestamp(),
-                                 exitCode: error.exitCode, reason: reason)
+            let store = try? Store(path: "\(outputDirectory)/klappt.sqlite")
+        else { return }
+        try? store.recordFailure(
+            period: period?.description, mode: mode, started: started, finished: QuarterlyRun.timestamp(),
+            exitCode: error.exitCode, reason: reason)
     }
 
     /// Runs the `on_failure` command with `/bin/sh -c`, the exit code, the one-line reason, the

@@ -8,20 +8,26 @@ public enum Plausibility {
     /// Accepted rows and files of each source in an earlier finished run.
     public typealias Delivery = [String: (accepted: Int, files: Int)]
 
-    public static func findings(period: Period, sources: [SourceSpec], accounts: [FileAccount], rules: PlausibilityRules,
-                                sameQuarter: Delivery?, previousQuarter: Delivery?) -> [String] {
+    public static func findings(
+        period: Period, sources: [SourceSpec], accounts: [FileAccount], rules: PlausibilityRules,
+        sameQuarter: Delivery?, previousQuarter: Delivery?
+    ) -> [String] {
         var findings: [String] = []
         let reference = period.referenceDate
         for source in sources {
             let files = accounts.filter { $0.source == source.id }
             if let expected = source.expectation.files, files.count < expected {
-                findings.append("Quelle „\(source.id)“: \(Summary.counted(files.count, "Datei", "Dateien")) geliefert, erwartet \(expected == 1 ? "mindestens eine" : "mindestens \(expected)") (expect.files in der Pipeline-Datei).")
+                findings.append(
+                    "Quelle „\(source.id)“: \(Summary.counted(files.count, "Datei", "Dateien")) geliefert, erwartet \(expected == 1 ? "mindestens eine" : "mindestens \(expected)") (expect.files in der Pipeline-Datei)."
+                )
             }
             if let schools = source.expectation.schools {
                 let delivered = Set(files.compactMap(\.school))
                 let missing = schools.filter { !delivered.contains($0) }
                 if !missing.isEmpty {
-                    findings.append("Quelle „\(source.id)“: \(missing.count == 1 ? "keine Datei der Schule" : "keine Dateien der Schulen") \(missing.joined(separator: ", ")) (erwartet: \(schools.joined(separator: ", ")); geliefert: \(delivered.isEmpty ? "keine" : delivered.sorted().joined(separator: ", "))).")
+                    findings.append(
+                        "Quelle „\(source.id)“: \(missing.count == 1 ? "keine Datei der Schule" : "keine Dateien der Schulen") \(missing.joined(separator: ", ")) (erwartet: \(schools.joined(separator: ", ")); geliefert: \(delivered.isEmpty ? "keine" : delivered.sorted().joined(separator: ", ")))."
+                    )
                 }
             }
             for file in files where file.rowsRead == 0 {
@@ -32,15 +38,21 @@ public enum Plausibility {
                 let distance = stand.dayNumber - reference.dayNumber
                 if abs(distance) > rules.maxStandDistanceDays {
                     let direction = distance > 0 ? "nach" : "vor"
-                    findings.append("„\(file.file)“: der neueste Stand (\(stand.german)) liegt \(Summary.counted(abs(distance), "Tag", "Tage")) \(direction) dem Stichtag \(reference.german) des Quartals \(period) (erlaubt: \(rules.maxStandDistanceDays)). Gehört die Lieferung zu einem anderen Quartal (--period)?")
+                    findings.append(
+                        "„\(file.file)“: der neueste Stand (\(stand.german)) liegt \(Summary.counted(abs(distance), "Tag", "Tage")) \(direction) dem Stichtag \(reference.german) des Quartals \(period) (erlaubt: \(rules.maxStandDistanceDays)). Gehört die Lieferung zu einem anderen Quartal (--period)?"
+                    )
                 }
             }
             let accepted = files.reduce(0) { $0 + $1.accepted }
-            for (earlier, label) in [(sameQuarter, "beim letzten fertigen Lauf desselben Quartals \(period)"), (previousQuarter, "im Vorquartal \(period.previous)")] {
+            for (earlier, label) in [
+                (sameQuarter, "beim letzten fertigen Lauf desselben Quartals \(period)"), (previousQuarter, "im Vorquartal \(period.previous)"),
+            ] {
                 guard let before = earlier?[source.id]?.accepted, before > 0 else { continue }
                 let drop = Double(before - accepted) / Double(before)
                 if accepted == 0 || (drop > rules.maxDrop && before - accepted > rules.minDropRows) {
-                    findings.append("Quelle „\(source.id)“: \(Summary.number(accepted)) angenommene Zeilen, \(label) \(Summary.number(before)) (\(percent(-drop)); erlaubt sind höchstens \(percent(-rules.maxDrop))). Fehlt eine Datei oder ist eine unvollständig?")
+                    findings.append(
+                        "Quelle „\(source.id)“: \(Summary.number(accepted)) angenommene Zeilen, \(label) \(Summary.number(before)) (\(percent(-drop)); erlaubt sind höchstens \(percent(-rules.maxDrop))). Fehlt eine Datei oder ist eine unvollständig?"
+                    )
                 }
             }
         }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Finding the inputs: globbing, readability, sizes and check sums.
 extension QuarterlyRun {
@@ -11,10 +12,10 @@ extension QuarterlyRun {
         for source in pipeline.sources {
             let files = QuarterlyRun.glob(source.glob)
             guard !files.isEmpty else {
-                throw .inputMissing("Keine Dateien für Quelle „\(source.id)“ unter „\(source.glob)“.")
+                throw .noInputFiles(source: source.id, glob: source.glob)
             }
             for file in files where access(file, R_OK) != 0 {
-                throw .inputMissing("„\(file)“ ist nicht lesbar.")
+                throw .inputUnreadable(path: file, reason: nil)
             }
             result.append(files)
         }
@@ -41,18 +42,17 @@ extension QuarterlyRun {
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
-
     /// Lowercase hex SHA-256 of a file, read in 4 MiB pieces into one buffer.
     public static func sha256(of path: String) throws(KlapptError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .inputMissing("„\(path)“ ist nicht lesbar.") }
+        guard fd >= 0 else { throw .inputUnreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var stream = SHA256Stream()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
         defer { buffer.deallocate() }
         while true {
             let count = read(fd, buffer.baseAddress, buffer.count)
-            if count < 0 { throw .inputMissing("„\(path)“: \(String(cString: strerror(errno)))") }
+            if count < 0 { throw .inputUnreadable(path: path, reason: String(cString: strerror(errno))) }
             if count == 0 { break }
             stream.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }

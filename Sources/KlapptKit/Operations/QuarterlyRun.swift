@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import KlapptFormats
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The quarterly run, end to end (SPEC 2-7): reads every source, validates, pseudonymises and links,
 /// classifies, aggregates, protects and writes the outputs. I/O happens here and in the sinks; the
@@ -55,8 +56,9 @@ public struct QuarterlyRun: Sendable {
         let dir = pipeline.outputDirectory
         // `klappt validate` writes its own report and never touches a published one (issue 9).
         let report = mode == .validate ? "\(dir)/pruefung_\(period).json" : "\(dir)/lauf_\(period).json"
-        return Outputs(table: "\(dir)/indikatoren_\(period).csv", store: "\(dir)/klappt.sqlite",
-                       report: report, quarantine: Quarantine(outputDirectory: dir, period: period, mode: mode).directory)
+        return Outputs(
+            table: "\(dir)/indikatoren_\(period).csv", store: "\(dir)/klappt.sqlite",
+            report: report, quarantine: Quarantine(outputDirectory: dir, period: period, mode: mode).directory)
     }
 
     /// Runs the pipeline with `key` (nil in validate mode: an ephemeral key links within the run).
@@ -90,7 +92,8 @@ public struct QuarterlyRun: Sendable {
             }
             try checkKeySeries(store: opened, keyCheck: pseudonymizer.keyCheck)
             if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
-               last.outputs.map(\.kind) == pipeline.sinks.map(\.kind), Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory) {
+                last.outputs.map(\.kind) == pipeline.sinks.map(\.kind), Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
+            {
                 return .unchanged(since: last.started)
             }
         }
@@ -156,8 +159,9 @@ public struct QuarterlyRun: Sendable {
         switch mode {
         case .validate:
             finished = QuarterlyRun.timestamp()
-            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
-                                   codeListPaths: pipeline.codeListPaths)
+            let report = RunReport(
+                outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
+                codeListPaths: pipeline.codeListPaths)
             try AtomicFile.write(report.json(), to: outputs.report)
         case .run:
             let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline), families: pipeline.indicatorFamilies)
@@ -171,14 +175,17 @@ public struct QuarterlyRun: Sendable {
                 throw .internalError("Geheimhaltung: \(error)")
             }
             outcome.table = protected
-            logger.info("Geheimhaltung geprüft", metadata: [
-                "primaer": "\(protected.primary.count)", "sekundaer": "\(protected.secondary.count)",
-                "dauer_ms": "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)",
-            ])
+            logger.info(
+                "Geheimhaltung geprüft",
+                metadata: [
+                    "primaer": "\(protected.primary.count)", "sekundaer": "\(protected.secondary.count)",
+                    "dauer_ms": "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)",
+                ])
             steps.done("geheimhaltung")
             finished = QuarterlyRun.timestamp()
-            let report = RunReport(outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
-                                   codeListPaths: pipeline.codeListPaths)
+            let report = RunReport(
+                outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
+                codeListPaths: pipeline.codeListPaths)
             let series = try store?.currentKeySeries()
             var ledgerNotes = Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
             ledgerNotes.keyCheck = pseudonymizer.keyCheck
@@ -188,7 +195,8 @@ public struct QuarterlyRun: Sendable {
             let result = PeriodResult(period: period, pipelineName: pipeline.name, table: PublishableTable(protected), report: report)
             var files: [Publisher.StagedFile] = []
             for sink in pipeline.sinks {
-                files.append(Publisher.StagedFile(kind: sink.kind, path: "\(pipeline.outputDirectory)/\(sink.fileName(for: period))", bytes: try sink.render(result)))
+                files.append(
+                    Publisher.StagedFile(kind: sink.kind, path: "\(pipeline.outputDirectory)/\(sink.fileName(for: period))", bytes: try sink.render(result)))
             }
             try Publisher(outputs: outputs).publish(outcome, files: files, fingerprint: fingerprint, finishedAt: finished, writer: writer, ledger: ledgerNotes)
         }
@@ -225,8 +233,10 @@ public struct QuarterlyRun: Sendable {
         // Each source's reader, specialised once for its format and role (the per-row loop is generic).
         var made: [SourceReader] = []
         for source in pipeline.sources {
-            made.append(try SourceReader.make(source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown,
-                                              pseudonymizer: pseudonymizer, period: period))
+            made.append(
+                try SourceReader.make(
+                    source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown,
+                    pseudonymizer: pseudonymizer, period: period))
         }
         let readers = made
         var slices: [FileSlice] = []
@@ -239,11 +249,14 @@ public struct QuarterlyRun: Sendable {
                     continue
                 }
                 for part in readers[sourceIndex].slices(path, layout, sliceBytes) {
-                    slices.append(FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: part.range, firstLine: part.firstLine, layout: layout))
+                    slices.append(
+                        FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: part.range, firstLine: part.firstLine, layout: layout))
                 }
             }
         }
-        let progressCounter = progress.map { ProgressCounter(report: $0, sizes: Dictionary(files.joined().map { ($0, QuarterlyRun.fileSize($0)) }, uniquingKeysWith: { a, _ in a })) }
+        let progressCounter = progress.map {
+            ProgressCounter(report: $0, sizes: Dictionary(files.joined().map { ($0, QuarterlyRun.fileSize($0)) }, uniquingKeysWith: { a, _ in a }))
+        }
         // Slices are read by one worker per core, in order, while this thread merges the ones
         // already read (merging is sequential; reading is not).
         // XML files are not cut: when there are more of them than cores, each gets a worker of its
@@ -276,8 +289,9 @@ public struct QuarterlyRun: Sendable {
                     try file.merge(try results.take(position).get(), into: &index) { slice in readers[sourceIndex].read(slice, nil) }
                     position += 1
                 }
-                let written = try quarantine.write(source: source.id, inputPath: path, columns: file.quarantineColumns,
-                                                   rows: file.quarantined.map { ($0.line, $0.reason, $0.field, $0.cells) })
+                let written = try quarantine.write(
+                    source: source.id, inputPath: path, columns: file.quarantineColumns,
+                    rows: file.quarantined.map { ($0.line, $0.reason, $0.field, $0.cells) })
                 if let written { quarantineFiles.append(written) }
                 storedRejections += file.quarantined.map { StoredRejection(source: source.id, file: path, line: $0.line, reason: $0.reason, field: $0.field) }
                 for (kind, values) in file.warnings {
@@ -288,19 +302,22 @@ public struct QuarterlyRun: Sendable {
                 accountOrigins.append((sourceIndex, fileIndex))
                 let share = account.rowsRead == 0 ? 0 : Double(account.rejected) / Double(account.rowsRead)
                 if share > pipeline.maxRejectShare, failure == nil {
-                    failure = .inputData("„\(path)“: \(account.rejected) von \(account.rowsRead) Zeilen abgewiesen (\(QuarterlyRun.percent(share)), erlaubt sind höchstens \(QuarterlyRun.percent(pipeline.maxRejectShare))). Häufigster Grund: \(account.reasons.max { $0.value < $1.value }.map { "\($0.key) (\($0.value))" } ?? "-"). Die abgewiesenen Zeilen stehen in „\(quarantine.directory)“. Keine Ausgabe des Zeitraums wurde geschrieben.")
+                    failure = .tooManyRejected(
+                        file: path, rejected: account.rejected, rowsRead: account.rowsRead, allowedShare: pipeline.maxRejectShare,
+                        mostFrequent: account.reasons.max { $0.value < $1.value }.map { "\($0.key) (\($0.value))" }, quarantine: quarantine.directory)
                 }
             }
         }
-        return ReadInputs(index: index, accounts: accounts, accountOrigins: accountOrigins, rejections: storedRejections,
-                          quarantineFiles: quarantineFiles, warnings: warnings, failure: failure)
+        return ReadInputs(
+            index: index, accounts: accounts, accountOrigins: accountOrigins, rejections: storedRejections,
+            quarantineFiles: quarantineFiles, warnings: warnings, failure: failure)
     }
 
     /// Refuses a key other than the one the store's finished quarters were computed with (issue 9),
     /// unless a new key series is begun on purpose.
     func checkKeySeries(store: Store, keyCheck: String) throws(KlapptError) {
         guard let series = try store.currentKeySeries(), series.check != keyCheck, !newKeySeries else { return }
-        throw .keyUnsafe("Der Schlüssel passt nicht zum Speicher „\(store.path)“: die fertigen Quartale \(series.periods.joined(separator: ", ")) wurden mit einem anderen Schlüssel berechnet (Prüfwert \(series.check) statt \(keyCheck)). Mit diesem Schlüssel entstünden andere Pseudonyme; Personen ließen sich nicht mehr über die Quartale verfolgen. Geben Sie die richtige Schlüsseldatei an (--key-file, KLAPPT_KEY_FILE, key_file) oder stellen Sie sie aus der Sicherung wieder her. Nur wenn der alte Schlüssel verloren ist: „--new-key-series“ beginnt bewusst eine neue Serie (Übergänge zu früheren Quartalen entfallen).")
+        throw .key(.otherKey(store: store.path, periods: series.periods, expected: series.check, found: keyCheck))
     }
 
     /// The plausibility findings of the files just read, against the store's earlier runs of this
@@ -309,9 +326,10 @@ public struct QuarterlyRun: Sendable {
         var earlier = store
         let path = outputs.store
         if earlier == nil, mode == .validate, FileManager.default.fileExists(atPath: path) { earlier = try Store(path: path) }
-        return Plausibility.findings(period: period, sources: pipeline.sources, accounts: accounts, rules: pipeline.plausibility,
-                                     sameQuarter: try earlier?.acceptedBySource(period: period),
-                                     previousQuarter: try earlier?.acceptedBySource(period: period.previous))
+        return Plausibility.findings(
+            period: period, sources: pipeline.sources, accounts: accounts, rules: pipeline.plausibility,
+            sameQuarter: try earlier?.acceptedBySource(period: period),
+            previousQuarter: try earlier?.acceptedBySource(period: period.previous))
     }
 
     /// Bytes per slice of a big CSV file: small enough that both cores stay busy to the end, large

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An exclusive `flock` on the output folder (SPEC 8): two runs never interleave. The lock file
 /// names the holder (PID and start time) so that the second run can say who it waits for.
@@ -17,7 +18,7 @@ public final class RunLock {
             let count = pread(fd, &buffer, buffer.count, 0)
             let holder = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unbekannt"
             close(fd)
-            throw .locked("Das Ausgabeverzeichnis „\(directory)“ ist gesperrt von \(holder).")
+            throw .locked(directory: directory, holder: holder)
         }
         let formatter = ISO8601DateFormatter()
         let note = "PID \(getpid()), gestartet \(formatter.string(from: Date()))\n"

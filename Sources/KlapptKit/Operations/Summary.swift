@@ -2,16 +2,21 @@ import Foundation
 
 /// The short German summary a coordinator reads on the terminal after a run (issue 2, point 1).
 public enum Summary {
-    public static func text(_ outcome: RunOutcome, outputs: QuarterlyRun.Outputs, mode: QuarterlyRun.Mode, keyNote: String?,
-                            codeListPaths: [String: String] = [:]) -> String {
+    public static func text(
+        _ outcome: RunOutcome, outputs: QuarterlyRun.Outputs, mode: QuarterlyRun.Mode, keyNote: String?,
+        codeListPaths: [String: String] = [:]
+    ) -> String {
         var lines: [String] = []
-        let title = mode == .run ? "klappt: Quartal \(outcome.period) (Stichtag \(outcome.period.referenceDate.iso)) verarbeitet" : "klappt: Eingaben für \(outcome.period) geprüft"
+        let title =
+            mode == .run
+            ? "klappt: Quartal \(outcome.period) (Stichtag \(outcome.period.referenceDate.iso)) verarbeitet" : "klappt: Eingaben für \(outcome.period) geprüft"
         lines.append(title)
         lines.append("")
         lines.append("Eingabedateien:")
         for file in outcome.files {
             lines.append("  \(file.source): \(URL(fileURLWithPath: file.file).lastPathComponent)")
-            var line = "    \(counted(file.rowsRead, "Zeile", "Zeilen")) gelesen, \(number(file.accepted)) angenommen, \(number(file.rejected)) abgewiesen, \(counted(file.duplicates, "Duplikat", "Duplikate"))"
+            var line =
+                "    \(counted(file.rowsRead, "Zeile", "Zeilen")) gelesen, \(number(file.accepted)) angenommen, \(number(file.rejected)) abgewiesen, \(counted(file.duplicates, "Duplikat", "Duplikate"))"
             if file.superseded > 0 { line += ", \(number(file.superseded)) durch neuere Zeilen ersetzt" }
             lines.append(line)
             // Every reason, most frequent first (issue 9: not only the top three).
@@ -21,11 +26,14 @@ public enum Summary {
             }
         }
         lines.append("")
-        lines.append("Personen: \(number(outcome.filter.persons)) insgesamt; " +
-                     outcome.personsBySource.sorted { $0.key < $1.key }.map { "\($0.key) \(number($0.value))" }.joined(separator: ", ") +
-                     "; in mehreren Quellen verknüpft: \(number(outcome.linkedPersons))")
+        lines.append(
+            "Personen: \(number(outcome.filter.persons)) insgesamt; "
+                + outcome.personsBySource.sorted { $0.key < $1.key }.map { "\($0.key) \(number($0.value))" }.joined(separator: ", ")
+                + "; in mehreren Quellen verknüpft: \(number(outcome.linkedPersons))")
         let f = outcome.filter
-        lines.append("Zielgruppe: \(number(f.ageInRange)) im Alter, davon \(number(f.refugeeResidence)) mit Aufenthalt im Fluchtkontext, davon \(number(f.inDistrictOrUnknown)) im Kreis oder Wohnort unbekannt")
+        lines.append(
+            "Zielgruppe: \(number(f.ageInRange)) im Alter, davon \(number(f.refugeeResidence)) mit Aufenthalt im Fluchtkontext, davon \(number(f.inDistrictOrUnknown)) im Kreis oder Wohnort unbekannt"
+        )
         lines.append("            = \(counted(f.targetGroup, "Person", "Personen")) in der Zielgruppe, \(number(f.withCurrentRecord)) im Bestand am Stichtag")
         lines += warningLines(outcome, codeListPaths: codeListPaths)
         if let table = outcome.table {
@@ -43,7 +51,10 @@ public enum Summary {
         if !outcome.quarantineFiles.isEmpty {
             lines.append("  Quarantäne (personenbezogen, nur lokal): \(outputs.quarantine)/")
         }
-        if let keyNote { lines.append(""); lines.append(keyNote) }
+        if let keyNote {
+            lines.append("")
+            lines.append(keyNote)
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -51,21 +62,23 @@ public enum Summary {
     /// persons, never a value (those may hold names; they are in the local file only).
     static func warningLines(_ outcome: RunOutcome, codeListPaths: [String: String]) -> [String] {
         var lines: [String] = []
-        let where_ = outcome.unknownValuesFile.map { " Die Werte stehen mit der Zeile zum Ergänzen in „\($0)“ (personenbezogen, nur lokal)." } ?? ""
+        let listNote = outcome.unknownValuesFile.map { " Die Werte stehen mit der Zeile zum Ergänzen in „\($0)“ (personenbezogen, nur lokal)." } ?? ""
         for kind in outcome.warnings.keys.sorted() {
             let values = outcome.warnings[kind]!
             let rows = values.values.reduce(0, +)
             guard let known = UnknownValueKind(rawValue: kind) else {
-                lines.append("Warnung: \(kind): \(counted(rows, "Zeile", "Zeilen")).\(where_)")
+                lines.append("Warnung: \(kind): \(counted(rows, "Zeile", "Zeilen")).\(listNote)")
                 continue
             }
             let list = codeListPaths[known.codeList].map { " (\($0))" } ?? ""
-            var line = "Warnung: \(known.germanName), die die Codeliste nicht kennt\(list): \(counted(values.count, "Schreibweise", "Schreibweisen")) in \(counted(rows, "Zeile", "Zeilen"))."
+            var line =
+                "Warnung: \(known.germanName), die die Codeliste nicht kennt\(list): \(counted(values.count, "Schreibweise", "Schreibweisen")) in \(counted(rows, "Zeile", "Zeilen"))."
             switch known {
             case .residence:
                 let out = outcome.filter.outByUnknownResidenceText
                 line += " Diese Zeilen zählen mit Aufenthaltsgruppe „unbekannt“ und damit nicht zum Fluchtkontext: "
-                line += out == 0
+                line +=
+                    out == 0
                     ? "niemand fällt deshalb aus der Zielgruppe."
                     : "\(counted(out, "Person fällt", "Personen fallen")) deshalb aus der Zielgruppe (mit passender Gruppe in der Codeliste zählten sie mit)."
             case .nationality:
@@ -73,7 +86,7 @@ public enum Summary {
             case .sex:
                 line += " Sie zählen als Geschlecht „x“ (ohne Angabe)."
             }
-            lines.append(line + where_)
+            lines.append(line + listNote)
         }
         return lines
     }

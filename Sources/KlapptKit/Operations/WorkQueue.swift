@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Slots that concurrent workers fill, one each, in the order they claim them; `take` waits
 /// until its slot is filled.

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The secret key file (SPEC 4.1): 64 hex characters, surrounding white space ignored, readable by
 /// its owner only.
@@ -10,17 +11,17 @@ public enum KeyFile {
     public static func load(path: String) throws(KlapptError) -> [UInt8] {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw .inputMissing("Schlüsseldatei „\(path)“ nicht gefunden.")
+            throw .key(.missing(path: path))
         }
         if info.st_mode & 0o077 != 0 {
-            throw .keyUnsafe("„\(path)“ ist für Gruppe oder andere lesbar (Rechte \(String(info.st_mode & 0o777, radix: 8))). Bitte „chmod 600 \(path)“ ausführen.")
+            throw .key(.readableByOthers(path: path, mode: String(info.st_mode & 0o777, radix: 8)))
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .keyUnsafe("„\(path)“ ist nicht lesbar.")
+            throw .key(.unreadable(path: path))
         }
         let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard hex.utf8.count == 64, let bytes = decodeHex(hex) else {
-            throw .keyUnsafe("„\(path)“ enthält keinen Schlüssel aus 64 Hex-Zeichen (256 Bit).")
+            throw .key(.notAKey(path: path))
         }
         return bytes
     }
@@ -63,7 +64,12 @@ public enum KeyFile {
             case 0x41...0x46: value = c - 0x41 + 10
             default: return nil
             }
-            if let h = high { bytes.append(h << 4 | value); high = nil } else { high = value }
+            if let h = high {
+                bytes.append(h << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
         }
         return high == nil ? bytes : nil
     }

@@ -12,7 +12,9 @@ public struct KeySource: Sendable {
     /// Set when the key file was missing and has just been made.
     public var createdNote: String?
 
-    public static func resolve(option: String?, pipeline: Pipeline, environment: [String: String] = ProcessInfo.processInfo.environment) throws(KlapptError) -> KeySource {
+    public static func resolve(option: String?, pipeline: Pipeline, environment: [String: String] = ProcessInfo.processInfo.environment) throws(KlapptError)
+        -> KeySource
+    {
         if let option { return KeySource(path: Pipeline.absolute(option), origin: "--key-file") }
         if let variable = environment["KLAPPT_KEY_FILE"], !variable.isEmpty {
             return KeySource(path: Pipeline.absolute(variable), origin: "KLAPPT_KEY_FILE")
@@ -27,16 +29,17 @@ public struct KeySource: Sendable {
         let folder = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path
         let file = URL(fileURLWithPath: path).standardizedFileURL.path
         if file.hasPrefix(folder + "/") {
-            throw .keyUnsafe("Die Schlüsseldatei „\(path)“ (\(origin)) liegt im Ausgabeordner „\(outputDirectory)“, dessen Dateien weitergegeben werden. Verschieben Sie sie an einen geschützten Ort außerhalb, z. B. „mv \(path) ~/.config/klappt/klappt.key“, und geben Sie den neuen Pfad an (--key-file, KLAPPT_KEY_FILE oder key_file der Pipeline-Datei).")
+            throw .key(.insideOutputFolder(path: path, origin: origin, folder: outputDirectory))
         }
         if !FileManager.default.fileExists(atPath: path) {
             let store = "\(outputDirectory)/klappt.sqlite"
             let finished = FileManager.default.fileExists(atPath: store) ? try Store(path: store).finishedPeriods() : []
             guard finished.isEmpty else {
-                throw .keyUnsafe("Die Schlüsseldatei „\(path)“ (\(origin)) fehlt, aber der Speicher „\(store)“ enthält schon fertige Quartale (\(finished.joined(separator: ", "))). Ein neuer Schlüssel ergäbe andere Pseudonyme, Personen ließen sich nicht mehr über die Quartale verfolgen. Stellen Sie die Schlüsseldatei aus der Sicherung wieder her oder geben Sie den richtigen Pfad an. Nur wenn der alte Schlüssel verloren ist: „klappt keygen DATEI“ und dann „klappt run … --key-file DATEI --new-key-series“.")
+                throw .key(.missingWithFinishedQuarters(path: path, origin: origin, store: store, periods: finished))
             }
             try KeyFile.create(path: path)
-            createdNote = "Hinweis: Schlüsseldatei „\(path)“ (\(origin)) fehlte; da der Speicher noch kein fertiges Quartal hat, wurde sie neu angelegt (Rechte 0600). Bewahren Sie sie sicher auf und sichern Sie sie: mit einem anderen Schlüssel entstehen andere Pseudonyme."
+            createdNote =
+                "Hinweis: Schlüsseldatei „\(path)“ (\(origin)) fehlte; da der Speicher noch kein fertiges Quartal hat, wurde sie neu angelegt (Rechte 0600). Bewahren Sie sie sicher auf und sichern Sie sie: mit einem anderen Schlüssel entstehen andere Pseudonyme."
             FileHandle.standardError.write(Data((createdNote! + "\n").utf8))
         }
         return try KeyFile.load(path: path)

@@ -76,7 +76,8 @@ public enum KoelnerPhonetik {
     @inline(__always) static func isFirstC(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a"), UInt8(ascii: "h"), UInt8(ascii: "k"), UInt8(ascii: "l"), UInt8(ascii: "o"), UInt8(ascii: "q"),
-             UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "x"): return true
+            UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "x"):
+            return true
         default: return false
         }
     }

@@ -28,7 +28,8 @@ public enum NameFolding {
         var current = ""
         for scalar in mapped.decomposedStringWithCompatibilityMapping.unicodeScalars {
             if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .enclosingMark
-                || scalar.properties.generalCategory == .spacingMark {
+                || scalar.properties.generalCategory == .spacingMark
+            {
                 continue
             }
             var lowered = scalar.value

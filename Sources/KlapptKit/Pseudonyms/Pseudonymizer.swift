@@ -28,13 +28,16 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
     }
 
     /// Calls `body` with the linkage material, built in a temporary buffer (no allocation per record).
-    public static func withLinkageMaterial<Result>(givenToken: String, familyToken: String, birthDate: CivilDate,
-                                                   _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+    public static func withLinkageMaterial<Result>(
+        givenToken: String, familyToken: String, birthDate: CivilDate,
+        _ body: (UnsafeRawBufferPointer) -> Result
+    ) -> Result {
         var given = givenToken
         var family = familyToken
         return given.withUTF8 { a in
             family.withUTF8 { b in
-                let codeA = KoelnerPhonetik.maxCodeLength(a.count), codeB = KoelnerPhonetik.maxCodeLength(b.count)
+                let codeA = KoelnerPhonetik.maxCodeLength(a.count)
+                let codeB = KoelnerPhonetik.maxCodeLength(b.count)
                 return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * (codeA + codeB) + 16) { buffer in
                     let lengthA = KoelnerPhonetik.encode(a, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<codeA]))
                     let lengthB = KoelnerPhonetik.encode(b, into: UnsafeMutableBufferPointer(rebasing: buffer[codeA..<(codeA + codeB)]))
@@ -43,7 +46,10 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
                     if high.lexicographicallyPrecedes(low) { swap(&low, &high) }
                     var position = codeA + codeB
                     let start = position
-                    func put(_ byte: UInt8) { buffer[position] = byte; position += 1 }
+                    func put(_ byte: UInt8) {
+                        buffer[position] = byte
+                        position += 1
+                    }
                     for byte in "v1|".utf8 { put(byte) }
                     for byte in low { put(byte) }
                     put(UInt8(ascii: "|"))

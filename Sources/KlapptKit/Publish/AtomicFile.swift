@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes a file so that readers see either the old or the new content, never a mix (SPEC 8):
 /// a temporary file in the same folder, fsync, rename over the target, fsync of the folder.

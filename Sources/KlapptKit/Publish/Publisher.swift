@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Puts a run's outputs in place so that a crash at any moment leaves a consistent state (SPEC 8).
 ///
@@ -38,14 +39,17 @@ public struct Publisher {
 
     /// Writes and commits a finished run; returns when its files are in place. `writer`, when
     /// given, already holds the period's persons in its open transaction.
-    public func publish(_ outcome: RunOutcome, files: [StagedFile], fingerprint: String, finishedAt: String,
-                        writer: Store.PeriodWriter? = nil, ledger: Store.Publication? = nil) throws(KlapptError) {
+    public func publish(
+        _ outcome: RunOutcome, files: [StagedFile], fingerprint: String, finishedAt: String,
+        writer: Store.PeriodWriter? = nil, ledger: Store.Publication? = nil
+    ) throws(KlapptError) {
         var publication = ledger ?? Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
         publication.fingerprint = fingerprint
         publication.outputs = []
         for file in files {
             try AtomicFile.write(file.bytes, to: Self.pendingPath(file.path))
-            publication.outputs.append(Store.OutputFile(kind: file.kind, file: URL(fileURLWithPath: file.path).lastPathComponent, sha256: Self.sha256(file.bytes)))
+            publication.outputs.append(
+                Store.OutputFile(kind: file.kind, file: URL(fileURLWithPath: file.path).lastPathComponent, sha256: Self.sha256(file.bytes)))
         }
         // The ledger's columns of schema 2 keep the two files every klappt writes.
         publication.tableSHA256 = publication.outputs.first { $0.kind == IndicatorTableSink().kind }?.sha256 ?? ""

@@ -86,9 +86,10 @@ public struct RunReport: Codable, Sendable {
         warnings = outcome.warnings.keys.sorted().map { kind in
             let values = outcome.warnings[kind]!
             let known = UnknownValueKind(rawValue: kind)
-            return Warning(kind: kind, rows: values.values.reduce(0, +), distinctValues: values.count,
-                           personsOutOfTargetGroup: known == .residence ? outcome.filter.outByUnknownResidenceText : nil,
-                           codeList: known.flatMap { codeListPaths[$0.codeList] })
+            return Warning(
+                kind: kind, rows: values.values.reduce(0, +), distinctValues: values.count,
+                personsOutOfTargetGroup: known == .residence ? outcome.filter.outByUnknownResidenceText : nil,
+                codeList: known.flatMap { codeListPaths[$0.codeList] })
         }
         quarantine = outcome.quarantineFiles
         unknownValuesFile = outcome.unknownValuesFile

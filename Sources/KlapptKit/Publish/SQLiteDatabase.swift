@@ -71,7 +71,10 @@ final class SQLiteDatabase {
         deinit { arena.deallocate() }
 
         func bind(_ position: Int32, _ text: String?) {
-            guard var text else { sqlite3_bind_null(statement, position); return }
+            guard var text else {
+                sqlite3_bind_null(statement, position)
+                return
+            }
             text.withUTF8 { bind(position, $0) }
         }
 
@@ -85,7 +88,8 @@ final class SQLiteDatabase {
                 sqlite3_bind_text(statement, position, UnsafeRawPointer(arena + used).assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
                 used += bytes.count
             } else {
-                sqlite3_bind_text(statement, position, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Parameters.transient)
+                sqlite3_bind_text(
+                    statement, position, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Parameters.transient)
             }
         }
 
@@ -135,9 +139,10 @@ final class SQLiteDatabase {
             if status == SQLITE_DONE { break }
             guard status == SQLITE_ROW else { throw lastError() }
             let count = sqlite3_column_count(statement)
-            rows.append((0..<count).map { column in
-                sqlite3_column_text(statement, column).map { String(cString: $0) }
-            })
+            rows.append(
+                (0..<count).map { column in
+                    sqlite3_column_text(statement, column).map { String(cString: $0) }
+                })
         }
         return rows
     }

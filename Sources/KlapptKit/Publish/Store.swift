@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The internal SQLite store (SPEC 7), kept across periods. A run appends itself and its inputs to
 /// the ledger (`runs`, `inputs`) and replaces its period's `rejects`, `persons` and `indikatoren` in
@@ -59,26 +60,26 @@ public final class Store {
     /// Upgrades a store of an earlier klappt in one transaction (nothing is lost).
     static let migrations: [Int: String] = [
         1: """
-            \(personsTable("persons_v2"))
-            INSERT INTO persons_v2 SELECT zeitraum, pseudonym, geschlecht, altersgruppe, gemeinde, aufenthalt, staatsangehoerigkeit, aktivitaet, quellen FROM persons;
-            DROP TABLE persons;
-            ALTER TABLE persons_v2 RENAME TO persons;
-            """,
+        \(personsTable("persons_v2"))
+        INSERT INTO persons_v2 SELECT zeitraum, pseudonym, geschlecht, altersgruppe, gemeinde, aufenthalt, staatsangehoerigkeit, aktivitaet, quellen FROM persons;
+        DROP TABLE persons;
+        ALTER TABLE persons_v2 RENAME TO persons;
+        """,
         2: """
-            ALTER TABLE runs ADD COLUMN schluessel_pruefwert TEXT;
-            ALTER TABLE runs ADD COLUMN neue_schluesselserie INTEGER NOT NULL DEFAULT 0;
-            ALTER TABLE runs ADD COLUMN plausibilitaet_uebergangen TEXT;
-            CREATE TABLE IF NOT EXISTS failed_runs(
-                id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT, modus TEXT NOT NULL, gestartet TEXT NOT NULL,
-                beendet TEXT NOT NULL, exit INTEGER NOT NULL, grund TEXT NOT NULL);
-            """,
+        ALTER TABLE runs ADD COLUMN schluessel_pruefwert TEXT;
+        ALTER TABLE runs ADD COLUMN neue_schluesselserie INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN plausibilitaet_uebergangen TEXT;
+        CREATE TABLE IF NOT EXISTS failed_runs(
+            id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT, modus TEXT NOT NULL, gestartet TEXT NOT NULL,
+            beendet TEXT NOT NULL, exit INTEGER NOT NULL, grund TEXT NOT NULL);
+        """,
         3: """
-            CREATE TABLE IF NOT EXISTS outputs(
-                run_id INTEGER NOT NULL REFERENCES runs(id), art TEXT NOT NULL, datei TEXT NOT NULL, sha256 TEXT NOT NULL,
-                PRIMARY KEY(run_id, art));
-            INSERT INTO outputs SELECT id, 'indikatoren', 'indikatoren_' || zeitraum || '.csv', tabelle_sha256 FROM runs;
-            INSERT INTO outputs SELECT id, 'laufbericht', 'lauf_' || zeitraum || '.json', bericht_sha256 FROM runs;
-            """,
+        CREATE TABLE IF NOT EXISTS outputs(
+            run_id INTEGER NOT NULL REFERENCES runs(id), art TEXT NOT NULL, datei TEXT NOT NULL, sha256 TEXT NOT NULL,
+            PRIMARY KEY(run_id, art));
+        INSERT INTO outputs SELECT id, 'indikatoren', 'indikatoren_' || zeitraum || '.csv', tabelle_sha256 FROM runs;
+        INSERT INTO outputs SELECT id, 'laufbericht', 'lauf_' || zeitraum || '.json', bericht_sha256 FROM runs;
+        """,
     ]
 
     let database: SQLiteDatabase
@@ -244,18 +245,25 @@ public final class Store {
                              tabelle_sha256, bericht_sha256, veroeffentlicht, schluessel_pruefwert, neue_schluesselserie, plausibilitaet_uebergangen)
             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)
             """,
-            rows: [[.text(period), .text(outcome.startedAt), .text(finishedAt), .text(outcome.pipelineName), .text(version),
+            rows: [
+                [
+                    .text(period), .text(outcome.startedAt), .text(finishedAt), .text(outcome.pipelineName), .text(version),
                     .int(outcome.filter.persons), .int(outcome.filter.targetGroup), .int(outcome.filter.withCurrentRecord),
                     .int(protected.suppressed.count), .text(publication.fingerprint), .text(publication.tableSHA256),
                     .text(publication.reportSHA256), publication.keyCheck.map { .text($0) } ?? .null, .int(publication.newKeySeries ? 1 : 0),
-                    publication.overriddenPlausibility.map { .text($0) } ?? .null]])
+                    publication.overriddenPlausibility.map { .text($0) } ?? .null,
+                ]
+            ])
         let runID = database.lastInsertID
-        try database.run("INSERT INTO outputs VALUES (?,?,?,?)", rows: publication.outputs.map { [.int(runID), .text($0.kind), .text($0.file), .text($0.sha256)] })
+        try database.run(
+            "INSERT INTO outputs VALUES (?,?,?,?)", rows: publication.outputs.map { [.int(runID), .text($0.kind), .text($0.file), .text($0.sha256)] })
         try database.run(
             "INSERT INTO inputs VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows: outcome.files.map { file in
-                [.int(runID), .text(period), .text(file.source), .text(file.file), .text(file.sha256), .int(file.rowsRead),
-                 .int(file.accepted), .int(file.rejected), .int(file.duplicates), .text(Store.json(file.reasons))]
+                [
+                    .int(runID), .text(period), .text(file.source), .text(file.file), .text(file.sha256), .int(file.rowsRead),
+                    .int(file.accepted), .int(file.rejected), .int(file.duplicates), .text(Store.json(file.reasons)),
+                ]
             })
         try database.run(
             "INSERT INTO rejects VALUES (?,?,?,?,?,?,?)",
@@ -265,16 +273,20 @@ public final class Store {
         try database.run(
             "INSERT INTO indikatoren VALUES (?,?,?,?,?,?)",
             rows: protected.table.cells.map { cell in
-                [.text(period), .text(cell.indicator.rawValue), .text(cell.dimension), .text(cell.category),
-                 .int(protected.table.values[cell] ?? 0), .int(protected.suppressed.contains(cell) ? 1 : 0)]
+                [
+                    .text(period), .text(cell.indicator.rawValue), .text(cell.dimension), .text(cell.category),
+                    .int(protected.table.values[cell] ?? 0), .int(protected.suppressed.contains(cell) ? 1 : 0),
+                ]
             })
         // SPEC 6: each suppressed cell's feasible interval (NULL upper bound: unbounded).
         try database.run(
             "INSERT INTO sperrungen VALUES (?,?,?,?,?,?,?,?)",
             rows: protected.audit.map { finding in
-                [.text(period), .text(finding.cell.indicator.rawValue), .text(finding.cell.dimension), .text(finding.cell.category),
-                 .text(finding.primary ? "primaer" : "sekundaer"), .int(finding.interval.lower),
-                 finding.interval.upper.map { .int($0) } ?? .null, .int(finding.protected ? 1 : 0)]
+                [
+                    .text(period), .text(finding.cell.indicator.rawValue), .text(finding.cell.dimension), .text(finding.cell.category),
+                    .text(finding.primary ? "primaer" : "sekundaer"), .int(finding.interval.lower),
+                    finding.interval.upper.map { .int($0) } ?? .null, .int(finding.protected ? 1 : 0),
+                ]
             })
         return runID
     }
@@ -316,8 +328,10 @@ public final class Store {
             let outputs = try query("SELECT art, datei, sha256 FROM outputs WHERE run_id = \(id) ORDER BY rowid").map {
                 OutputFile(kind: $0[0]!, file: $0[1]!, sha256: $0[2]!)
             }
-            runs.append(LedgerRun(id: id, period: row[1]!, started: row[2]!, fingerprint: row[3]!, tableSHA256: row[4]!,
-                                  reportSHA256: row[5]!, published: row[6] == "1", outputs: outputs))
+            runs.append(
+                LedgerRun(
+                    id: id, period: row[1]!, started: row[2]!, fingerprint: row[3]!, tableSHA256: row[4]!,
+                    reportSHA256: row[5]!, published: row[6] == "1", outputs: outputs))
         }
         return runs
     }
@@ -333,14 +347,20 @@ public final class Store {
         for name in periods {
             // Finished and failed runs in the order they started.
             var entries: [(started: String, text: String)] = []
-            for run in try query("""
+            for run in try query(
+                """
                 SELECT id, gestartet, beendet, personen, zielgruppe, bestand, gesperrte_zellen, veroeffentlicht, neue_schluesselserie,
                        plausibilitaet_uebergangen FROM runs WHERE zeitraum = '\(name)' ORDER BY id
-                """) {
+                """)
+            {
                 var state = run[7] == "1" ? "veröffentlicht" : "Veröffentlichung unterbrochen (wird beim nächsten Lauf abgeschlossen)"
                 if run[8] == "1" { state += ", Beginn einer neuen Schlüsselserie" }
                 if let overridden = run[9] { state += ", Plausibilitätsprüfung übergangen (\(overridden.replacingOccurrences(of: "\n", with: "; ")))" }
-                entries.append((run[1]!, "  Lauf \(run[0]!): \(run[1]!) bis \(run[2]!), \(Summary.counted(Int(run[3]!) ?? 0, "Person", "Personen")), Zielgruppe \(run[4]!), Bestand \(run[5]!), \(Summary.counted(Int(run[6]!) ?? 0, "gesperrte Zelle", "gesperrte Zellen")), \(state)"))
+                entries.append(
+                    (
+                        run[1]!,
+                        "  Lauf \(run[0]!): \(run[1]!) bis \(run[2]!), \(Summary.counted(Int(run[3]!) ?? 0, "Person", "Personen")), Zielgruppe \(run[4]!), Bestand \(run[5]!), \(Summary.counted(Int(run[6]!) ?? 0, "gesperrte Zelle", "gesperrte Zellen")), \(state)"
+                    ))
             }
             for failed in try query("SELECT gestartet, beendet, modus, exit, grund FROM failed_runs WHERE COALESCE(zeitraum, '') = '\(name)' ORDER BY id") {
                 entries.append((failed[0]!, "  Fehlgeschlagen: \(failed[0]!) bis \(failed[1]!) (\(failed[2]!)), Exit \(failed[3]!): \(failed[4]!)"))
@@ -350,8 +370,12 @@ public final class Store {
             lines += entries.sorted { $0.started < $1.started }.map(\.text)
             if let run = latest[name] {
                 lines.append("  Eingaben des letzten fertigen Laufs:")
-                for input in try query("SELECT quelle, datei, sha256, zeilen_gelesen, angenommen, abgelehnt, duplikate FROM inputs WHERE run_id = \(run) ORDER BY rowid") {
-                    lines.append("    \(input[0]!): \(input[1]!) (sha256 \(input[2]!.prefix(12))…): \(input[3]!) gelesen, \(input[4]!) angenommen, \(input[5]!) abgewiesen, \(Summary.counted(Int(input[6]!) ?? 0, "Duplikat", "Duplikate"))")
+                for input in try query(
+                    "SELECT quelle, datei, sha256, zeilen_gelesen, angenommen, abgelehnt, duplikate FROM inputs WHERE run_id = \(run) ORDER BY rowid")
+                {
+                    lines.append(
+                        "    \(input[0]!): \(input[1]!) (sha256 \(input[2]!.prefix(12))…): \(input[3]!) gelesen, \(input[4]!) angenommen, \(input[5]!) abgewiesen, \(Summary.counted(Int(input[6]!) ?? 0, "Duplikat", "Duplikate"))"
+                    )
                 }
             }
         }
@@ -363,10 +387,16 @@ public final class Store {
     /// The key check value of the latest finished run that recorded one, with the periods finished
     /// under it; nil when no finished run has one (a new store, or runs of before schema 3).
     public func currentKeySeries() throws(KlapptError) -> (check: String, periods: [String])? {
-        guard let check = try query("SELECT schluessel_pruefwert FROM runs WHERE veroeffentlicht = 1 AND schluessel_pruefwert IS NOT NULL ORDER BY id DESC LIMIT 1").first?[0] ?? nil else {
+        guard
+            let check = try query(
+                "SELECT schluessel_pruefwert FROM runs WHERE veroeffentlicht = 1 AND schluessel_pruefwert IS NOT NULL ORDER BY id DESC LIMIT 1"
+            ).first?[0] ?? nil
+        else {
             return nil
         }
-        let periods = try query("SELECT DISTINCT zeitraum FROM runs WHERE veroeffentlicht = 1 AND schluessel_pruefwert = '\(check)' ORDER BY zeitraum").map { $0[0]! }
+        let periods = try query("SELECT DISTINCT zeitraum FROM runs WHERE veroeffentlicht = 1 AND schluessel_pruefwert = '\(check)' ORDER BY zeitraum").map {
+            $0[0]!
+        }
         return (check, periods)
     }
 
@@ -388,8 +418,9 @@ public final class Store {
     /// Appends a failed run to the ledger (its own transaction; nothing else changes).
     public func recordFailure(period: String?, mode: String, started: String, finished: String, exitCode: Int32, reason: String) throws(KlapptError) {
         do {
-            try database.run("INSERT INTO failed_runs(zeitraum, modus, gestartet, beendet, exit, grund) VALUES (?,?,?,?,?,?)",
-                             rows: [[period.map { .text($0) } ?? .null, .text(mode), .text(started), .text(finished), .int(Int(exitCode)), .text(reason)]])
+            try database.run(
+                "INSERT INTO failed_runs(zeitraum, modus, gestartet, beendet, exit, grund) VALUES (?,?,?,?,?,?)",
+                rows: [[period.map { .text($0) } ?? .null, .text(mode), .text(started), .text(finished), .int(Int(exitCode)), .text(reason)]])
         } catch {
             throw .outputNotWritable("Speicher „\(path)“: \(error)")
         }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KlapptFormats
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Remembers what a short field value normalises to, keyed by its raw bytes. The exports repeat a
 /// few hundred status codes, postcodes, nationality keys and residence texts over millions of rows;

@@ -98,7 +98,10 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
             }
             if Role.activityFromCourse { activity = course }
         }
-        var statusSince: CivilDate?, entryDate: CivilDate?, exitDate: CivilDate?, asOf: CivilDate?
+        var statusSince: CivilDate?
+        var entryDate: CivilDate?
+        var exitDate: CivilDate?
+        var asOf: CivilDate?
         for field in otherDateFields {
             let (parsed, valid) = date(field)
             guard valid else { return reject(.dateInvalid, field) }
@@ -110,22 +113,28 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
             }
         }
 
-        let sexBytes = value(.sex), nationalityBytes = value(.nationality), postcodeBytes = value(.postcode), residenceBytes = value(.residence)
+        let sexBytes = value(.sex)
+        let nationalityBytes = value(.nationality)
+        let postcodeBytes = value(.postcode)
+        let residenceBytes = value(.residence)
         let sex = sexMemo.value(for: sexBytes) { RecordValidation.sex(text(sexBytes), codeLists: rules.codeLists) }
-        let nationality = nationalityMemo.value(for: nationalityBytes) { RecordValidation.nationality(text(nationalityBytes), codeLists: rules.codeLists, breakdown: rules.nationalityBreakdown) }
+        let nationality = nationalityMemo.value(for: nationalityBytes) {
+            RecordValidation.nationality(text(nationalityBytes), codeLists: rules.codeLists, breakdown: rules.nationalityBreakdown)
+        }
         let residence = residenceMemo.value(for: residenceBytes) { RecordValidation.residence(text(residenceBytes), codeLists: rules.codeLists) }
         if let warning = sex.warning { warnings.warn(warning.kind, warning.value) }
         if let warning = nationality.warning { warnings.warn(warning.kind, warning.value) }
         if let warning = residence.warning { warnings.warn(warning.kind, warning.value) }
-        return .success(CleanRecord(
-            origin: row.origin, recordID: text(value(.recordID)),
-            givenToken: givenToken, familyToken: familyToken, birthDate: birthDate,
-            sex: sex.value, nationality: nationality.value,
-            municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: rules.codeLists) },
-            residence: residence.value, residenceUnmapped: residence.warning != nil,
-            status: status.status, activity: activity,
-            statusSince: statusSince, entryDate: entryDate, exitDate: exitDate, asOf: asOf,
-            statusCanBeCurrent: status.current, leaving: status.leaving))
+        return .success(
+            CleanRecord(
+                origin: row.origin, recordID: text(value(.recordID)),
+                givenToken: givenToken, familyToken: familyToken, birthDate: birthDate,
+                sex: sex.value, nationality: nationality.value,
+                municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: rules.codeLists) },
+                residence: residence.value, residenceUnmapped: residence.warning != nil,
+                status: status.status, activity: activity,
+                statusSince: statusSince, entryDate: entryDate, exitDate: exitDate, asOf: asOf,
+                statusCanBeCurrent: status.current, leaving: status.leaving))
     }
 
     // MARK: - Normalisation (SPEC 3), on decoded and trimmed text

@@ -54,8 +54,10 @@ public struct RawRow {
     /// A structural defect found while mapping (wrong field count).
     public var structuralDefect: ReasonCode?
 
-    public init(origin: RowOrigin, bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<FieldSpan>, encoding: TextEncoding,
-                missingField: String?, structuralDefect: ReasonCode?) {
+    public init(
+        origin: RowOrigin, bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<FieldSpan>, encoding: TextEncoding,
+        missingField: String?, structuralDefect: ReasonCode?
+    ) {
         self.origin = origin
         self.bytes = bytes
         self.spans = spans
@@ -70,8 +72,10 @@ public struct RawRow {
     }
 
     /// Calls `body` with a row made of decoded values (XML records, tests), laid out as UTF-8.
-    public static func with<Result>(origin: RowOrigin, values: FieldValues, missingField: String? = nil, structuralDefect: ReasonCode? = nil,
-                                    _ body: (RawRow) throws -> Result) rethrows -> Result {
+    public static func with<Result>(
+        origin: RowOrigin, values: FieldValues, missingField: String? = nil, structuralDefect: ReasonCode? = nil,
+        _ body: (RawRow) throws -> Result
+    ) rethrows -> Result {
         var bytes: [UInt8] = []
         var spans = [FieldSpan](repeating: .absent, count: CanonicalField.allCases.count)
         for field in CanonicalField.allCases {
@@ -81,7 +85,8 @@ public struct RawRow {
         }
         return try bytes.withUnsafeBufferPointer { buffer in
             try spans.withUnsafeBufferPointer { spanBuffer in
-                try body(RawRow(origin: origin, bytes: buffer, spans: spanBuffer, encoding: .utf8, missingField: missingField, structuralDefect: structuralDefect))
+                try body(
+                    RawRow(origin: origin, bytes: buffer, spans: spanBuffer, encoding: .utf8, missingField: missingField, structuralDefect: structuralDefect))
             }
         }
     }
@@ -94,15 +99,33 @@ public struct RawRow {
         var upper = bytes.count
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
         while lower < upper {
-            if isSpace(bytes[lower]) { lower += 1; continue }
-            if encoding == .windows1252, bytes[lower] == 0xA0 { lower += 1; continue }
-            if encoding == .utf8, bytes[lower] == 0xC2, lower + 1 < upper, bytes[lower + 1] == 0xA0 { lower += 2; continue }
+            if isSpace(bytes[lower]) {
+                lower += 1
+                continue
+            }
+            if encoding == .windows1252, bytes[lower] == 0xA0 {
+                lower += 1
+                continue
+            }
+            if encoding == .utf8, bytes[lower] == 0xC2, lower + 1 < upper, bytes[lower + 1] == 0xA0 {
+                lower += 2
+                continue
+            }
             break
         }
         while upper > lower {
-            if isSpace(bytes[upper - 1]) { upper -= 1; continue }
-            if encoding == .windows1252, bytes[upper - 1] == 0xA0 { upper -= 1; continue }
-            if encoding == .utf8, bytes[upper - 1] == 0xA0, upper - 2 >= lower, bytes[upper - 2] == 0xC2 { upper -= 2; continue }
+            if isSpace(bytes[upper - 1]) {
+                upper -= 1
+                continue
+            }
+            if encoding == .windows1252, bytes[upper - 1] == 0xA0 {
+                upper -= 1
+                continue
+            }
+            if encoding == .utf8, bytes[upper - 1] == 0xA0, upper - 2 >= lower, bytes[upper - 2] == 0xC2 {
+                upper -= 2
+                continue
+            }
             break
         }
         return UnsafeBufferPointer(rebasing: bytes[lower..<upper])
@@ -183,9 +206,11 @@ public enum Leaving: String, Sendable {
 /// persons are linked, millions in a state-wide run. The row's line is not kept (rejections carry
 /// theirs); `origin.line` is 0.
 public struct PseudoRecord: Sendable {
-    public init(person: PersonPseudonym, recordKey: RecordKey?, rank: Int, origin: RowOrigin, asOf: CivilDate?, sex: Sex, age: Int,
-                nationality: ShortText, municipality: Municipality, residence: ResidenceGroup, residenceUnmapped: Bool = false,
-                currentActivity: Activity?, flows: Flows) {
+    public init(
+        person: PersonPseudonym, recordKey: RecordKey?, rank: Int, origin: RowOrigin, asOf: CivilDate?, sex: Sex, age: Int,
+        nationality: ShortText, municipality: Municipality, residence: ResidenceGroup, residenceUnmapped: Bool = false,
+        currentActivity: Activity?, flows: Flows
+    ) {
         self.person = person
         key = recordKey ?? RecordKey(a: 0, b: 0)
         hasKey = recordKey != nil

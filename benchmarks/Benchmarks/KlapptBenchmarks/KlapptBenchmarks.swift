@@ -11,7 +11,8 @@ let fixture: (directory: String, csv: String, xml: [String], pipeline: Pipeline)
     try! SampleGenerator(persons: 20_000, seed: 1, period: Period("2026-Q3")!).write(to: directory)
     let csv = "\(directory)/jobcenter/jobcenter_kreis_unna_2026-09-30.csv"
     let xml = (try! FileManager.default.contentsOfDirectory(atPath: "\(directory)/berufskolleg")).sorted().map { "\(directory)/berufskolleg/\($0)" }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     let pipeline = try! Pipeline.load(path: "\(root)/pipelines/quartal.yaml").overriding(
         sources: ["jobcenter": "\(directory)/jobcenter/*.csv", "berufskolleg": "\(directory)/berufskolleg/*.xml"],
         outputDirectory: "\(directory)/out")
@@ -35,8 +36,10 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("XML reader (three Berufskolleg exports)") { benchmark in
-        let mapped = ["@Id", "Name", "Vorname", "Geburtsdatum", "Geschlecht", "StaatKrz", "Aufenthaltsstatus", "PLZ", "Status", "Gliederung",
-                      "Aufnahmedatum", "Entlassdatum", "/@Stand"]
+        let mapped = [
+            "@Id", "Name", "Vorname", "Geburtsdatum", "Geschlecht", "StaatKrz", "Aufenthaltsstatus", "PLZ", "Status", "Gliederung",
+            "Aufnahmedatum", "Entlassdatum", "/@Stand",
+        ]
         for _ in benchmark.scaledIterations {
             var records = 0
             for file in fixture.xml {
@@ -58,9 +61,10 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Person index (add and group 100,000 records)") { benchmark in
         let pseudonymizer = Pseudonymizer(keyBytes: key)
         let records = (0..<100_000).map { index in
-            PseudoRecord(person: pseudonymizer.personPseudonym("p\(index / 2)"), recordKey: pseudonymizer.recordKey(source: "jobcenter", id: "\(index)"),
-                         role: .jobcenter, origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: index, line: index + 2), asOf: nil,
-                         sex: .m, age: 20, nationality: "SYR", municipality: .unknown, residence: .duldung, currentActivity: .sonstige, flows: [])
+            PseudoRecord(
+                person: pseudonymizer.personPseudonym("p\(index / 2)"), recordKey: pseudonymizer.recordKey(source: "jobcenter", id: "\(index)"),
+                rank: JobcenterRole.attributeRank, origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: index, line: index + 2), asOf: nil,
+                sex: .m, age: 20, nationality: "SYR", municipality: .unknown, residence: .duldung, currentActivity: .sonstige, flows: [])
         }
         for _ in benchmark.scaledIterations {
             var index = PersonIndex()
@@ -75,7 +79,7 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             var run = QuarterlyRun(pipeline: fixture.pipeline, period: Period("2026-Q3")!, logger: logger)
             run.force = true
-            blackHole(try run.execute(key: key).filter.targetGroup)
+            blackHole(try run.execute(key: key).outcome?.filter.targetGroup)
         }
     }
 }
