@@ -1,20 +1,20 @@
 /// The one place where sources meet (SPEC 4.1, 4.2): collects pseudonymised records, keeps one row
 /// per customer number or student id, and groups the rest into persons by pseudonym.
-public struct PersonIndex: Sendable {
+package struct PersonIndex: Sendable {
     private var records = ChunkedArray<PseudoRecord>()
     /// (source, record key) -> position in `records` of the row that currently wins.
     private var winners = RandomKeyTable()
     /// Rows that lost to a newer row of the same id.
     private var superseded: [Bool] = []
 
-    public init() {}
+    package init() {}
 
     /// Adds records (of any file, in any order).
-    public mutating func add(_ batch: [PseudoRecord]) {
+    package mutating func add(_ batch: [PseudoRecord]) {
         for record in batch { add(record) }
     }
 
-    public mutating func add(_ record: PseudoRecord) {
+    package mutating func add(_ record: PseudoRecord) {
         records.append(record)
         superseded.append(false)
         register(records.count - 1)
@@ -50,7 +50,7 @@ public struct PersonIndex: Sendable {
     }
 
     /// Rows that lost to a newer row of the same id, by (source index, file index) of the losing row.
-    public func supersededCounts() -> [Int: [Int: Int]] {
+    package func supersededCounts() -> [Int: [Int: Int]] {
         var counts: [Int: [Int: Int]] = [:]
         for (position, lost) in superseded.enumerated() where lost {
             let origin = records[position].origin
@@ -73,7 +73,7 @@ public struct PersonIndex: Sendable {
     /// order). Persons come in pseudonym order, which the inputs and the key fix.
     ///
     /// One sort of compact keys groups everything; the index is emptied.
-    public mutating func drainPersons(_ body: (PersonPseudonym, PersonRecords) -> Void) {
+    package mutating func drainPersons(_ body: (PersonPseudonym, PersonRecords) -> Void) {
         var keys: [SortKey] = []
         keys.reserveCapacity(records.count)
         for position in 0..<records.count where !superseded[position] {
@@ -153,7 +153,7 @@ public struct PersonIndex: Sendable {
     }
 
     /// All persons as values (for tests and small inputs; the run uses `drainPersons`).
-    public func persons() -> [Person] {
+    package func persons() -> [Person] {
         var copy = self
         var result: [Person] = []
         copy.drainPersons { result.append(Person(pseudonym: $0, records: Array($1))) }

@@ -7,7 +7,7 @@ import Foundation
 /// Finding the inputs: globbing, readability, sizes and check sums.
 extension QuarterlyRun {
     /// Each source's files in path order; a source without files is "input missing" (66).
-    public func resolveInputs() throws(KlapptError) -> [[String]] {
+    package func resolveInputs() throws(KlapptError) -> [[String]] {
         var result: [[String]] = []
         for source in pipeline.sources {
             let files = QuarterlyRun.glob(source.glob)
@@ -43,7 +43,7 @@ extension QuarterlyRun {
     }
 
     /// Lowercase hex SHA-256 of a file, read in 4 MiB pieces into one buffer.
-    public static func sha256(of path: String) throws(KlapptError) -> String {
+    package static func sha256(of path: String) throws(KlapptError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .inputUnreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }

@@ -427,7 +427,7 @@ public final class Store {
     }
 
     /// Rows of a query, for tests and `klappt status`.
-    public func query(_ sql: String) throws(KlapptError) -> [[String?]] {
+    package func query(_ sql: String) throws(KlapptError) -> [[String?]] {
         do { return try database.query(sql) } catch { throw .internalError("\(error)") }
     }
 
