@@ -83,6 +83,10 @@ public struct QuarterlyRun: Sendable {
         let fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer)
         steps.done("pruefsummen")
         var store: Store?
+        // The key series of the store's finished quarters, read before the period's writer starts:
+        // from then on the writer's queue owns the connection (one connection is never used from
+        // two threads at once).
+        var series: (check: String, periods: [String])?
         if mode == .run {
             let opened = try Store(path: outputs.store)
             store = opened
@@ -90,7 +94,7 @@ public struct QuarterlyRun: Sendable {
             for period in completed {
                 logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
             }
-            try checkKeySeries(store: opened, keyCheck: pseudonymizer.keyCheck)
+            series = try checkKeySeries(store: opened, keyCheck: pseudonymizer.keyCheck)
             if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
                 last.outputs.map(\.kind) == pipeline.sinks.map(\.kind), Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
             {
@@ -186,7 +190,6 @@ public struct QuarterlyRun: Sendable {
             let report = RunReport(
                 outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
                 codeListPaths: pipeline.codeListPaths)
-            let series = try store?.currentKeySeries()
             var ledgerNotes = Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
             ledgerNotes.keyCheck = pseudonymizer.keyCheck
             ledgerNotes.newKeySeries = newKeySeries && series != nil && series?.check != pseudonymizer.keyCheck
@@ -315,8 +318,10 @@ public struct QuarterlyRun: Sendable {
 
     /// Refuses a key other than the one the store's finished quarters were computed with (issue 9),
     /// unless a new key series is begun on purpose.
-    func checkKeySeries(store: Store, keyCheck: String) throws(KlapptError) {
-        guard let series = try store.currentKeySeries(), series.check != keyCheck, !newKeySeries else { return }
+    /// Returns the store's current key series (nil for a new store).
+    func checkKeySeries(store: Store, keyCheck: String) throws(KlapptError) -> (check: String, periods: [String])? {
+        let series = try store.currentKeySeries()
+        guard let series, series.check != keyCheck, !newKeySeries else { return series }
         throw .key(.otherKey(store: store.path, periods: series.periods, expected: series.check, found: keyCheck))
     }
 

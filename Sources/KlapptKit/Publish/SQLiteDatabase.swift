@@ -12,7 +12,10 @@ final class SQLiteDatabase {
     private var handle: OpaquePointer?
 
     init(path: String) throws(Failure) {
-        let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        // Serialized mode: a run writes persons on the store's own queue while the main thread may ask
+        // the ledger something; SQLite then serialises every call on the connection (a connection used
+        // from two threads in "no mutex" mode corrupted a store once: the reason for this flag).
+        let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
         guard status == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "kann nicht geöffnet werden"
             sqlite3_close(handle)
