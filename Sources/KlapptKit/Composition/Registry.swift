@@ -12,6 +12,8 @@
 /// ```
 public struct Registry: Sendable {
     public private(set) var roles: [String: any SourceSemantics.Type] = [:]
+    /// Per role: the maker of its sources' readers, specialised for the role (see `register(role:)`).
+    public private(set) var readerMakers: [String: SourceReader.Maker] = [:]
     public private(set) var formats: [String: any SourceFormat.Type] = [:]
     public private(set) var indicatorFamilies: [String: any IndicatorFamily] = [:]
     /// Indicator families in the order the published table lists them when the pipeline file does
@@ -37,7 +39,15 @@ public struct Registry: Sendable {
         return registry
     }()
 
-    public mutating func register(role: any SourceSemantics.Type) { roles[role.role] = role }
+    /// Registers a role. Generic on purpose: called with the concrete type, the maker of its sources'
+    /// readers is specialised for it, so the per-row loop never goes through an existential.
+    public mutating func register<Role: SourceSemantics>(role: Role.Type) {
+        roles[Role.role] = Role.self
+        // (Untyped `throws`: a typed-throws closure in a generic function crashes swiftc 6.3.1's SILGen.)
+        readerMakers[Role.role] = { source, codeLists, breakdown, pseudonymizer, period in
+            try SourceReader.make(source: source, roleType: Role.self, codeLists: codeLists, nationalityBreakdown: breakdown, pseudonymizer: pseudonymizer, period: period)
+        }
+    }
     public mutating func register(format: any SourceFormat.Type) { formats[format.name] = format }
 
     public mutating func register(indicators family: any IndicatorFamily, byDefault: Bool = false) {

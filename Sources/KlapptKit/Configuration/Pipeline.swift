@@ -51,6 +51,8 @@ public struct SourceSpec: Sendable {
     public var glob: String
     /// How its files are read (`format:` with its options).
     public var format: any SourceFormat
+    /// Builds its reader, specialised for its role (from the registry).
+    public var readerMaker: SourceReader.Maker
     public var dateFormat: DateFormat
     /// Canonical field -> the export's field name (CSV column, XML child element, `@attr` of the
     /// record, `/@attr` of the document element).
@@ -295,7 +297,7 @@ public struct Pipeline: Sendable {
             throw walker.fail("Quellen-ID „\(id)“: nur Buchstaben, Ziffern, _ und -.")
         }
         let roleText = try need("role").string()
-        guard let role = registry.roles[roleText] else {
+        guard let role = registry.roles[roleText], let maker = registry.readerMakers[roleText] else {
             throw map["role"]!.fail("Unbekannte Rolle „\(roleText)“ (bekannt: \(registry.roles.keys.sorted().joined(separator: ", "))).")
         }
         let glob = resolve(try need("path").string())
@@ -351,7 +353,7 @@ public struct Pipeline: Sendable {
             if let value = expect["school_attribute"] { expectation.schoolAttribute = try value.string() }
         }
         return SourceSpec(
-            id: id, role: role, glob: glob, format: format, dateFormat: dateFormat, fields: fields, optional: optional,
+            id: id, role: role, glob: glob, format: format, readerMaker: maker, dateFormat: dateFormat, fields: fields, optional: optional,
             fieldLines: fieldLines, pipelineFile: file, expectation: expectation)
     }
 

@@ -57,6 +57,9 @@ where Stage.Input == RawRow, Stage.Output == PseudoRecord, Stage: Sendable {
 /// A source's reading, erased to closures once per run (the edges may be existential): what the
 /// run's work queue calls for each file and slice.
 public struct SourceReader: Sendable {
+    /// Builds the reader of a source (registered per role).
+    public typealias Maker = @Sendable (SourceSpec, CodeLists, [String], Pseudonymizer, Period) throws -> SourceReader
+
     /// Reads the file's layout (header, encoding, mapping check).
     public let layout: @Sendable (String) throws(KlapptError) -> any Sendable
     /// The file's slices with the line each starts on.
@@ -64,20 +67,44 @@ public struct SourceReader: Sendable {
     /// Reads one slice.
     public let read: @Sendable (FileSlice, ((Int) -> Void)?) -> SliceResult
 
-    /// The reader of `source`: its format and role as the pipeline file named them, the stages
-    /// built for that role, all specialised here.
+    /// The reader of `source`: its format and role as the pipeline file named them, built by the
+    /// maker its role registered (`Registry.register(role:)`, specialised for the role's type).
     public static func make(
         source: SourceSpec, codeLists: CodeLists, nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
         period: Period
     ) throws(KlapptError) -> SourceReader {
-        let role: any SourceSemantics
-        do { role = try source.role.init(codeLists: codeLists) } catch { throw .pipeline(error) }
+        do {
+            return try source.readerMaker(source, codeLists, nationalityBreakdown, pseudonymizer, period)
+        } catch let error as KlapptError {
+            throw error
+        } catch {
+            throw .internalError("\(error)")
+        }
+    }
+
+    /// The reader of a source of a role known by its type. The per-row loop is specialised only
+    /// where both the format and the role are types the compiler knows at this point; the role is
+    /// (this function is specialised for each registered role), the shipped formats are matched
+    /// here, and any other format is opened at run time (correct, about a quarter slower per row:
+    /// measured on 1.84 M job-centre rows, 3.1 s against 3.9 s).
+    public static func make<Role: SourceSemantics>(
+        source: SourceSpec, roleType: Role.Type, codeLists: CodeLists, nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
+        period: Period
+    ) throws(KlapptError) -> SourceReader {
+        let role: Role
+        do { role = try Role(codeLists: codeLists) } catch { throw .pipeline(error) }
+        if let csv = source.format as? CSVFormat {
+            return make(source: source, format: csv, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, pseudonymizer: pseudonymizer, period: period)
+        }
+        if let xml = source.format as? XMLFormat {
+            return make(source: source, format: xml, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, pseudonymizer: pseudonymizer, period: period)
+        }
         return make(
             source: source, format: source.format, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown,
             pseudonymizer: pseudonymizer, period: period)
     }
 
-    /// The generic maker, with the format and role opened to their concrete types.
+    /// The generic maker, for a format and a role of known types.
     static func make<Format: SourceFormat, Role: SourceSemantics>(
         source: SourceSpec, format: Format, role: Role, codeLists: CodeLists,
         nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
