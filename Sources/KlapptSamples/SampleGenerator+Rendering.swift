@@ -73,16 +73,18 @@ extension SampleGenerator {
     func jobcenterRow(_ person: TruePerson, _ state: JobcenterState, stand: CivilDate, _ random: inout SeededRandom) -> String {
         let given = random.pick(SampleVocabulary.givenNames[person.given])
         let family = random.pick(SampleVocabulary.allFamilyNames[person.family].filter { Windows1252.encode($0) != nil })
-        let sex: String
+        var sex: String
         switch person.sex {
         case "m": sex = random.pick(["M", "M", "m", "männlich"])
         case "w": sex = random.pick(["W", "W", "w", "weiblich"])
         case "d": sex = random.pick(["D", "divers"])
         default: sex = ""
         }
+        if person.jobcenterSexBlank { sex = "" }
         let status = random.chance(0.1) ? state.status.lowercased() : state.status
         let cells = [
-            state.customer, family, given, german(person.birth), sex, person.nationality.key, person.jobcenterResidence.text,
+            state.customer, family, given, german(person.birth), sex, person.jobcenterNationalityUnknown ? "999" : person.nationality.key,
+            person.jobcenterResidence.text,
             person.postcode, person.place, status, german(state.since), state.measure, random.pick(SampleVocabulary.remarks), german(stand),
         ]
         return cells.map(SampleGenerator.csvCell).joined(separator: ";")
@@ -155,7 +157,10 @@ extension SampleGenerator {
     }
 
     /// Writes rows with exact duplicates of some valid rows placed later in the file.
-    func writeCSV(_ lines: [Line], header: [String], to path: String, name: String, utf8: Bool, _ random: inout SeededRandom) throws -> Expectation.File {
+    func writeCSV(
+        _ lines: [Line], header: [String], to path: String, name: String, utf8: Bool, byteOrderMark: Bool = true, lineEnd: String = "\r\n",
+        _ random: inout SeededRandom
+    ) throws -> Expectation.File {
         var rows: [String] = []
         var duplicates = 0
         var reasons: [String: Int] = [:]
@@ -176,14 +181,86 @@ extension SampleGenerator {
             if let copies = pendingCopies.removeValue(forKey: index) { rows += copies }
         }
         rows += pendingCopies[lines.count] ?? []
-        var text = header.joined(separator: ";") + "\r\n"
-        for row in rows { text += row + "\r\n" }
-        let bytes: [UInt8] = utf8 ? [0xEF, 0xBB, 0xBF] + Array(text.utf8) : Windows1252.encode(text)!
+        var text = header.joined(separator: ";") + lineEnd
+        for row in rows { text += row + lineEnd }
+        let bytes: [UInt8] = utf8 ? (byteOrderMark ? [0xEF, 0xBB, 0xBF] : []) + Array(text.utf8) : Windows1252.encode(text)!
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let rejected = reasons.values.reduce(0, +)
         return Expectation.File(
             file: name, rowsRead: rows.count, accepted: rows.count - rejected - duplicates,
             rejected: rejected, duplicates: duplicates, reasons: reasons)
+    }
+
+    // MARK: - Immigration office (SPEC 2.5)
+
+    static let registerColumns = [
+        "AZR_Nummer", "Familienname", "Vornamen", "Geburtsdatum", "Geschlecht", "Staatsangehoerigkeit", "Aufenthaltsstatus", "PLZ", "Wohnort",
+        "Zuzug", "Stand",
+    ]
+
+    /// The register: UTF-8 without BOM and with LF line ends (SPEC 2.5 allows both), the names in
+    /// other spellings than the programmes' (and often with a second given name), its own residence
+    /// texts, an older row superseded by a newer `Stand`, dirty rows, and a `Zuzug` column that the
+    /// pipeline does not read (so even nonsense in it is no fault).
+    func writeRegister(_ people: [TruePerson], directory: String, random: inout SeededRandom) throws -> [Expectation.File] {
+        let reference = period.referenceDate
+        var groups: [[Line]] = []
+        for person in people {
+            guard let azr = person.azr else { continue }
+            let current = registerRow(person, azr: azr, text: person.registerResidence.text, stand: reference, &random)
+            if let old = person.registerOutdatedText {
+                // Stand decides, not the order of the rows.
+                let outdated = registerRow(person, azr: azr, text: old, stand: shift(reference, years: 0, days: -40), &random)
+                groups.append(random.chance(0.5) ? [.valid(outdated), .valid(current)] : [.valid(current), .valid(outdated)])
+            } else {
+                groups.append([.valid(current)])
+            }
+        }
+        let reasons = ["geburtsdatum_ungueltig", "name_fehlt", "feld_fehlt", "datum_ungueltig"]
+        for index in 0..<(groups.count / 60) {
+            let reason = reasons[index % reasons.count]
+            groups.append([.junk(registerJunk(index, reason: reason, &random), reason: reason)])
+        }
+        groups.shuffle(using: &random)
+        let name = "auslaenderbehoerde/register_kreis_unna_\(reference.iso).csv"
+        return [
+            try writeCSV(
+                groups.flatMap { $0 }, header: Self.registerColumns, to: "\(directory)/\(name)", name: name, utf8: true, byteOrderMark: false, lineEnd: "\n",
+                &random)
+        ]
+    }
+
+    func registerRow(_ person: TruePerson, azr: String, text: String, stand: CivilDate, _ random: inout SeededRandom) -> String {
+        var given = random.pick(SampleVocabulary.givenNames[person.given])
+        if random.chance(0.3) { given += " " + random.pick(["Ali", "Amal", "Karim", "Noor", "Sami"]) }
+        let family = random.pick(SampleVocabulary.allFamilyNames[person.family])
+        let sex: String
+        switch person.sex {
+        case "m": sex = random.pick(["männlich", "M", "MÄNNLICH"])
+        case "w": sex = random.pick(["weiblich", "W", "Weiblich"])
+        case "d": sex = random.pick(["divers", "D"])
+        default: sex = random.pick(["ohne Angabe", "X"])
+        }
+        let address = person.registerAddress ?? Address(postcode: person.postcode, place: person.place, ags: person.ags, outside: person.outside)
+        let moved =
+            random.chance(0.5) ? german(shift(period.firstDay, years: -Int.random(in: 0...4, using: &random), days: 11)) : random.pick(["", "unbekannt"])
+        let cells = [azr, family, given, german(person.birth), sex, person.nationality.key, text, address.postcode, address.place, moved, german(stand)]
+        return cells.map(SampleGenerator.csvCell).joined(separator: ";")
+    }
+
+    func registerJunk(_ index: Int, reason: String, _ random: inout SeededRandom) -> String {
+        let reference = period.referenceDate
+        var cells = [
+            String(format: "%012d", 990_000_000_000 + index), "Fehler", "Eintrag", german(shift(reference, years: -21, days: -index)), "weiblich", "475",
+            "Duldung (§ 60a AufenthG)", "59423", "Unna", "", german(reference),
+        ]
+        switch reason {
+        case "geburtsdatum_ungueltig": cells[3] = random.pick(["30.02.2004", "2004-03-17", ""])
+        case "name_fehlt": cells[1] = random.pick(["", "  ", "محمد"])
+        case "feld_fehlt": cells[0] = random.pick(["", "   "])
+        default: cells[10] = random.pick(["31.09.2026", "2026-09-30"])
+        }
+        return cells.map(SampleGenerator.csvCell).joined(separator: ";")
     }
 
     // MARK: - Vocational colleges (SPEC 2.3)

@@ -2,7 +2,7 @@ import Foundation
 import KlapptFormats
 import KlapptKit
 
-/// Writes realistic synthetic exports in the reference layouts (SPEC 2.2, 2.3) together with the
+/// Writes realistic synthetic exports in the reference layouts (SPEC 2.2, 2.3, 2.5) together with the
 /// figures a correct pipeline must compute from them (`erwartet_<period>.json`).
 ///
 /// The generator first decides what is true of each person (age, residence group, what they do on
@@ -78,6 +78,14 @@ public struct SampleGenerator {
         var dropout: Bool
     }
 
+    /// Where a person lives.
+    struct Address {
+        var postcode: String
+        var place: String
+        var ags: String?
+        var outside: Bool
+    }
+
     struct TruePerson {
         var given: Int
         var family: Int
@@ -93,6 +101,19 @@ public struct SampleGenerator {
         /// Job-centre rows that count, in file order; the last of each customer number wins.
         var jobcenter: [JobcenterState] = []
         var college: [CollegeRecord] = []
+        /// In the register of the immigration office (SPEC 2.5), under this AZR number.
+        var azr: String? = nil
+        /// The register's residence text and its group (nil: not classifiable, or the provisional
+        /// document); authoritative (SPEC 4.2: the register comes first).
+        var registerResidence: (text: String, group: String?) = ("", nil)
+        /// An older register row of the same AZR number with another text, superseded by Stand.
+        var registerOutdatedText: String? = nil
+        /// The register's address where it differs from the one the programmes know (a move).
+        var registerAddress: Address? = nil
+        /// The job centre leaves sex empty, or gives nationality 999, for this person (the register
+        /// or a college may know better: SPEC 4.2 takes the first known value).
+        var jobcenterSexBlank = false
+        var jobcenterNationalityUnknown = false
     }
 
     // MARK: - Writing
@@ -106,8 +127,10 @@ public struct SampleGenerator {
         let fm = FileManager.default
         try fm.createDirectory(atPath: "\(directory)/jobcenter", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: "\(directory)/berufskolleg", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: "\(directory)/auslaenderbehoerde", withIntermediateDirectories: true)
 
         var files: [Expectation.File] = []
+        if sources.contains(.auslaenderbehoerde) { files += try writeRegister(people, directory: directory, random: &random) }
         if sources.contains(.jobcenter) { files += try writeJobcenter(people, directory: directory, random: &random) }
         if sources.contains(.berufskolleg) { files += try writeColleges(people, directory: directory, random: &random) }
 
@@ -179,7 +202,15 @@ public struct SampleGenerator {
             var membership = random.weighted([("jc", 55), ("bk", 25), ("both", 20)])
             if !sources.contains(.berufskolleg) { membership = "jc" }
             if !sources.contains(.jobcenter) { membership = "bk" }
-            if membership != "bk" {
+            if sources.contains(.auslaenderbehoerde) {
+                // Known to the register only: reached by no programme (SPEC 5: ohne_aktivitaet).
+                let registerOnly = !sources.contains(.jobcenter) && !sources.contains(.berufskolleg) || random.chance(0.2)
+                if registerOnly { membership = "register" }
+                register(&person, only: registerOnly, &random)
+            }
+            if membership != "bk" && membership != "register" {
+                person.jobcenterSexBlank = person.azr != nil && random.chance(0.1)
+                person.jobcenterNationalityUnknown = person.azr != nil && random.chance(0.08)
                 customer += Int.random(in: 1...40, using: &random)
                 person.jobcenter.append(jobcenterState(customer: "123D\(customer)", &random))
                 if random.chance(0.02) {
@@ -188,7 +219,7 @@ public struct SampleGenerator {
                     person.jobcenter.append(jobcenterState(customer: "123D\(customer)", &random))
                 }
             }
-            if membership != "jc" {
+            if membership != "jc" && membership != "register" {
                 // Schools rarely keep the residence status.
                 if membership == "bk" ? random.chance(0.75) : random.chance(0.2) {
                     person.collegeResidence = residenceText(&random)
@@ -202,6 +233,40 @@ public struct SampleGenerator {
             people.append(person)
         }
         return people
+    }
+
+    /// Puts a person into the register (most are; a person known only to the register always is,
+    /// and so is no one who lives outside the district unless the register knows a move into it).
+    func register(_ person: inout TruePerson, only: Bool, _ random: inout SeededRandom) {
+        func districtAddress(_ random: inout SeededRandom) -> Address {
+            let municipality = random.pick(SampleVocabulary.municipalities)
+            return Address(postcode: random.pick(municipality.postcodes), place: municipality.name, ags: municipality.ags, outside: false)
+        }
+        var address: Address? = nil
+        if person.outside {
+            // The register holds the district's residents: someone the programmes know with an
+            // address outside is in it only after a move into the district (which it knows first).
+            guard only || random.chance(0.3) else { return }
+            address = districtAddress(&random)
+        } else {
+            guard only || random.chance(0.8) else { return }
+            if random.chance(0.06) || (person.postcode.isEmpty && random.chance(0.8)) { address = districtAddress(&random) }
+        }
+        person.azr = String(format: "%012d", 100_000_000_000 + Int.random(in: 0..<899_999_999_999, using: &random))
+        person.registerAddress = address
+        switch random.weighted([("known", 86), ("provisional", 4), ("unknown", 3), ("sameAsJobcentre", 7)]) {
+        case "provisional": person.registerResidence = (SampleVocabulary.provisionalResidenceText, nil)
+        case "unknown": person.registerResidence = (random.pick(SampleVocabulary.unknownResidenceTexts), nil)
+        case "sameAsJobcentre":
+            // The same group as the job centre's, in the register's words.
+            let same = SampleVocabulary.registerResidenceTexts.filter { $0.group != nil && $0.group == person.jobcenterResidence.group }
+            let entry = same.isEmpty ? random.pick(SampleVocabulary.registerResidenceTexts) : random.pick(same)
+            person.registerResidence = (entry.text, entry.group)
+        default:
+            let entry = random.pick(SampleVocabulary.registerResidenceTexts)
+            person.registerResidence = (entry.text, entry.group)
+        }
+        if random.chance(0.05) { person.registerOutdatedText = random.pick(SampleVocabulary.registerResidenceTexts).text }
     }
 
     func residenceText(_ random: inout SeededRandom) -> (text: String, group: String?) {
@@ -288,15 +353,37 @@ public struct SampleGenerator {
         return reference.year - birth.year - (hadBirthday ? 0 : 1)
     }
 
+    /// SPEC 4.2 (v2): each attribute from the first source, in the order register, job centre,
+    /// college, that knows it.
     func residenceGroup(_ person: TruePerson) -> String {
+        if person.azr != nil, let group = person.registerResidence.group { return group }
         if !person.jobcenter.isEmpty, let group = person.jobcenterResidence.group { return group }
         if !person.college.isEmpty, let group = person.collegeResidence?.group { return group }
         return "unbekannt"
     }
 
+    func sex(_ person: TruePerson) -> String {
+        let known = person.azr != nil || (!person.jobcenter.isEmpty && !person.jobcenterSexBlank) || !person.college.isEmpty
+        return known ? person.sex : "x"
+    }
+
+    func nationality(_ person: TruePerson) -> String {
+        let known = person.azr != nil || (!person.jobcenter.isEmpty && !person.jobcenterNationalityUnknown) || !person.college.isEmpty
+        return known ? person.nationality.category : "unbekannt"
+    }
+
+    /// The first non-empty postcode: the register's address, else the one the programmes know.
+    func address(_ person: TruePerson) -> Address {
+        if person.azr != nil, let moved = person.registerAddress { return moved }
+        let known = person.azr != nil || !person.jobcenter.isEmpty || !person.college.isEmpty
+        return known
+            ? Address(postcode: person.postcode, place: person.place, ags: person.ags, outside: person.outside)
+            : Address(postcode: "", place: "", ags: nil, outside: false)
+    }
+
     func isTargetGroup(_ person: TruePerson, reference: CivilDate) -> Bool {
         let years = age(person.birth, on: reference)
-        return years >= 18 && years <= 26 && SampleVocabulary.refugeeGroups.contains(residenceGroup(person)) && !person.outside
+        return years >= 18 && years <= 26 && SampleVocabulary.refugeeGroups.contains(residenceGroup(person)) && !address(person).outside
     }
 
     func activity(_ person: TruePerson) -> String? {
@@ -330,16 +417,16 @@ public struct SampleGenerator {
             ("staatsangehoerigkeit", ["AFG", "ERI", "IRN", "IRQ", "NGA", "PAK", "SOM", "SYR", "UKR", "TUR", "sonstige", "unbekannt"]),
         ]
         let indicators = [
-            "personen", "ausbildung", "beschaeftigung", "schule", "massnahme", "arbeitsuchend", "sonstige",
-            "eintritt_ausbildung", "abschluss", "abbruch",
+            "zielgruppe", "personen", "ausbildung", "beschaeftigung", "schule", "massnahme", "arbeitsuchend", "sonstige",
+            "ohne_aktivitaet", "eintritt_ausbildung", "abschluss", "abbruch",
         ]
         var result: [String: Int] = [:]
         for indicator in indicators {
             for (dimension, categories) in dimensions { for category in categories { result["\(indicator)|\(dimension)|\(category)"] = 0 } }
         }
         for person in people where isTargetGroup(person, reference: reference) {
-            var counted: [String] = []
-            if let activity = activity(person) { counted += ["personen", activity] }
+            var counted = ["zielgruppe"]
+            if let activity = activity(person) { counted += ["personen", activity] } else { counted.append("ohne_aktivitaet") }
             let latest = Dictionary(person.jobcenter.map { ($0.customer, $0) }, uniquingKeysWith: { $1 }).values
             if latest.contains(where: { $0.status == "AUS" && period.contains($0.since) }) || person.college.contains(where: \.entryFlow) {
                 counted.append("eintritt_ausbildung")
@@ -348,9 +435,9 @@ public struct SampleGenerator {
             if person.college.contains(where: \.dropout) { counted.append("abbruch") }
             let years = age(person.birth, on: reference)
             let categories = [
-                ("insgesamt", "insgesamt"), ("gemeinde", person.ags ?? "unbekannt"), ("geschlecht", person.sex),
+                ("insgesamt", "insgesamt"), ("gemeinde", address(person).ags ?? "unbekannt"), ("geschlecht", sex(person)),
                 ("altersgruppe", years <= 20 ? "18-20" : years <= 23 ? "21-23" : "24-26"),
-                ("aufenthalt", residenceGroup(person)), ("staatsangehoerigkeit", person.nationality.category),
+                ("aufenthalt", residenceGroup(person)), ("staatsangehoerigkeit", nationality(person)),
             ]
             for indicator in counted { for (dimension, category) in categories { result["\(indicator)|\(dimension)|\(category)", default: 0] += 1 } }
         }
@@ -377,5 +464,5 @@ public struct SampleGenerator {
 
 /// The exports the generator can write, by the role of the source that sends them.
 public enum SampleSource: String, Sendable, CaseIterable {
-    case jobcenter, berufskolleg
+    case jobcenter, berufskolleg, auslaenderbehoerde
 }

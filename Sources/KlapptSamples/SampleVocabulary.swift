@@ -77,6 +77,20 @@ enum SampleVocabulary {
         ("EU-Freizügigkeit", "andere"), ("Deutsch", "andere"), ("sonstiger Titel", "andere"),
     ]
 
+    /// The register's texts (SPEC 2.5, 3.2 v2): the document and its legal basis. The provisional
+    /// `Fiktionsbescheinigung` says nothing of the status (group nil, but listed: no warning).
+    static let registerResidenceTexts: [(text: String, group: String?)] = [
+        ("Aufenthaltsgestattung (§ 55 AsylG)", "gestattung"), ("Duldung (§ 60a AufenthG)", "duldung"), ("Duldung (§ 60c AufenthG)", "duldung"),
+        ("Duldung (§ 60d AufenthG)", "duldung"), ("Aufenthaltserlaubnis (§ 22 AufenthG)", "schutz"),
+        ("Aufenthaltserlaubnis (§ 23 Abs. 1 AufenthG)", "schutz"), ("Aufenthaltserlaubnis (§ 25 Abs. 1 AufenthG)", "schutz"),
+        ("Aufenthaltserlaubnis (§ 25 Abs. 2 AufenthG)", "schutz"), ("aufenthaltserlaubnis (§ 25 abs. 3 aufenthg)", "schutz"),
+        ("Aufenthaltserlaubnis (§ 25a AufenthG)", "schutz"), ("Aufenthaltserlaubnis (§ 25b AufenthG)", "schutz"),
+        ("Aufenthaltserlaubnis (§ 24 AufenthG)", "ukraine"), ("Aufenthaltserlaubnis  (§ 24 AufenthG)", "ukraine"),
+        ("Aufenthaltserlaubnis (§ 104c AufenthG)", "chancen"), ("Niederlassungserlaubnis (§ 9 AufenthG)", "andere"),
+        ("Aufenthaltserlaubnis (§ 16a AufenthG)", "andere"), ("Aufenthaltserlaubnis (§ 28 AufenthG)", "andere"),
+    ]
+    static let provisionalResidenceText = "Fiktionsbescheinigung (§ 81 AufenthG)"
+
     static let unknownResidenceTexts = ["Fiktionsbescheinigung", "in Klärung", "Grenzübertrittsbescheinigung", "AE §25(3) alt"]
 
     static let refugeeGroups = ["gestattung", "duldung", "schutz", "ukraine", "chancen"]

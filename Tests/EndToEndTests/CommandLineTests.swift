@@ -17,7 +17,7 @@ import Testing
 
     func arguments(_ extra: [String] = [], output: String? = nil, jobcenter: String? = nil) -> [String] {
         [
-            "run", "pipelines/quartal.yaml", "--period", "2026-Q3",
+            "run", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "auslaenderbehoerde=\(directory)/in/auslaenderbehoerde/*.csv",
             "--source", "jobcenter=\(jobcenter ?? "\(directory)/in/jobcenter/*.csv")",
             "--source", "berufskolleg=\(directory)/in/berufskolleg/*.xml",
             "--output-dir", output ?? "\(directory)/out", "--key-file", key,
@@ -80,7 +80,8 @@ import Testing
         let big = makeTemporaryDirectory("klappt-two")
         try SampleGenerator(persons: 6000, seed: 5, period: Period("2026-Q3")!).write(to: "\(big)/in")
         let args = [
-            "run", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(big)/in/jobcenter/*.csv",
+            "run", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "auslaenderbehoerde=\(directory)/in/auslaenderbehoerde/*.csv", "--source",
+            "jobcenter=\(big)/in/jobcenter/*.csv",
             "--source", "berufskolleg=\(big)/in/berufskolleg/*.xml", "--output-dir", "\(big)/out", "--key-file", key,
         ]
         let first = try startKlappt(args)

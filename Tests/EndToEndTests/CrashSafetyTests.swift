@@ -31,6 +31,7 @@ import Testing
         func args(_ input: String, _ output: String) -> [String] {
             [
                 "run", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(directory)/\(input)/jobcenter/*.csv",
+                "--source", "auslaenderbehoerde=\(directory)/\(input)/auslaenderbehoerde/*.csv",
                 "--source", "berufskolleg=\(directory)/\(input)/berufskolleg/*.xml", "--output-dir", output, "--key-file", key,
             ]
         }
@@ -78,8 +79,9 @@ import Testing
         let directory = makeTemporaryDirectory("klappt-recover")
         try SampleGenerator(persons: 120, seed: 8, period: Period("2026-Q3")!).write(to: "\(directory)/in")
         let output = "\(directory)/out"
-        var pipeline = try standardPipeline.overriding(
-            sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: output)
+        var pipeline = try testPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: output)
         pipeline.maxRejectShare = 0.05
         let run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
         _ = try run.execute(key: testKey)
@@ -103,24 +105,25 @@ import Testing
         let output = "\(directory)/out"
         let jc = "\(directory)/in/jobcenter/*.csv"
         let bk = "\(directory)/in/berufskolleg/*.xml"
-        let first = try runPipeline(jobcenter: jc, berufskolleg: bk, output: output)
+        let rg = "\(directory)/in/auslaenderbehoerde/*.csv"
+        let first = try runPipeline(jobcenter: jc, berufskolleg: bk, register: rg, output: output)
         let table = FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv")
         var again = QuarterlyRun(
-            pipeline: try standardPipeline.overriding(sources: ["jobcenter": jc, "berufskolleg": bk], outputDirectory: output),
+            pipeline: try testPipeline(jobcenter: jc, berufskolleg: bk, register: rg, output: output),
             period: Period("2026-Q3")!, logger: quietLogger)
         again.force = false
         #expect(try again.execute(key: testKey).unchangedSince == first.startedAt)
         let store = try Store(path: "\(output)/klappt.sqlite")
         #expect(try store.query("SELECT COUNT(*) FROM runs")[0][0] == "1")
         // --force runs again: byte-identical table, the period replaced, not doubled.
-        var pipeline = try standardPipeline.overriding(sources: ["jobcenter": jc, "berufskolleg": bk], outputDirectory: output)
+        var pipeline = try testPipeline(jobcenter: jc, berufskolleg: bk, register: rg, output: output)
         pipeline.maxRejectShare = 0.05
         var forced = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
         forced.force = true
         #expect(try forced.execute(key: testKey).unchangedSince == nil)
         #expect(FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv") == table)
         #expect(try store.query("SELECT COUNT(*) FROM runs")[0][0] == "2")
-        #expect(try store.query("SELECT COUNT(*) FROM indikatoren WHERE zeitraum = '2026-Q3'")[0][0] == "360")
+        #expect(try store.query("SELECT COUNT(*) FROM indikatoren WHERE zeitraum = '2026-Q3'")[0][0] == "432")
         // A changed input file is new work.
         let file = filesBelow("\(directory)/in/berufskolleg")[0]
         let text = try String(contentsOfFile: file, encoding: .utf8)
@@ -146,8 +149,9 @@ import Testing
     @Test func failingAuditIsAnInternalError70AndPublishesNothing() throws {
         let directory = makeTemporaryDirectory("klappt-70")
         try SampleGenerator(persons: 150, seed: 4, period: Period("2026-Q3")!).write(to: "\(directory)/in")
-        let pipeline = try standardPipeline.overriding(
-            sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: "\(directory)/out"
+        let pipeline = try testPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: "\(directory)/out"
         )
         var run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
         run.secondarySuppression = NoSecondarySuppression()

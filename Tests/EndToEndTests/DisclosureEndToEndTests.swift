@@ -13,7 +13,9 @@ import Testing
         let directory = makeTemporaryDirectory("klappt-sdc")
         try SampleGenerator(persons: persons, seed: seed, period: Period("2026-Q3")!).write(to: "\(directory)/in")
         let output = "\(directory)/out"
-        let outcome = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: output)
+        let outcome = try runPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: output)
         let protected = try #require(outcome.table)
         #expect(!protected.primary.isEmpty)
         #expect(protected.audit.count == protected.suppressed.count)
@@ -45,7 +47,9 @@ import Testing
         let directory = makeTemporaryDirectory("klappt-audit")
         try SampleGenerator(persons: 400, seed: 1, period: Period("2026-Q3")!).write(to: "\(directory)/in")
         let output = "\(directory)/out"
-        let outcome = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: output)
+        let outcome = try runPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: output)
         let protected = try #require(outcome.table)
         #expect(!protected.secondary.isEmpty)
         // Publish the secondary cells' values: the primaries they protected become recoverable.

@@ -179,6 +179,7 @@ struct TotalsSink: PeriodSink {
         // 3 in the stock, all in a measure; below min_cell 3 nothing, so 3 is published.
         #expect(
             totals == """
+                zielgruppe=3
                 personen=3
                 ausbildung=0
                 beschaeftigung=0
@@ -186,6 +187,7 @@ struct TotalsSink: PeriodSink {
                 massnahme=3
                 arbeitsuchend=0
                 sonstige=0
+                ohne_aktivitaet=0
                 eintritt_ausbildung=0
                 abschluss=0
                 abbruch=0

@@ -11,7 +11,9 @@ import Testing
     func finishedRun() throws -> (directory: String, before: [String: Data]) {
         let directory = makeTemporaryDirectory("klappt-fail")
         try SampleGenerator(persons: 120, seed: 3, period: Period("2026-Q3")!).write(to: "\(directory)/in")
-        _ = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: "\(directory)/out")
+        _ = try runPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: "\(directory)/out")
         var before: [String: Data] = [:]
         for name in ["indikatoren_2026-Q3.csv", "lauf_2026-Q3.json"] { before[name] = FileManager.default.contents(atPath: "\(directory)/out/\(name)") }
         return (directory, before)
@@ -19,7 +21,9 @@ import Testing
 
     func expectFailure(_ code: Int32, mentioning parts: [String], in directory: String, before: [String: Data]) throws {
         do {
-            _ = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: "\(directory)/out")
+            _ = try runPipeline(
+                jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+                register: "\(directory)/in/auslaenderbehoerde/*.csv", output: "\(directory)/out")
             Issue.record("Lauf hätte mit \(code) scheitern müssen")
         } catch {
             #expect(error.exitCode == code, "\(error)")
@@ -102,7 +106,8 @@ import Testing
         let directory = makeTemporaryDirectory("klappt-validate")
         try SampleGenerator(persons: 80, seed: 5, period: Period("2026-Q3")!).write(to: "\(directory)/in")
         let outcome = try runPipeline(
-            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: "\(directory)/out", mode: .validate)
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: "\(directory)/out", mode: .validate)
         #expect(outcome.table == nil)
         #expect(outcome.filter.persons == 80)
         let written = filesBelow("\(directory)/out").map { URL(fileURLWithPath: $0).lastPathComponent }

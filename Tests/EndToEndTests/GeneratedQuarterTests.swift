@@ -29,7 +29,8 @@ import Testing
     func figuresAndAccountingMatchTheGroundTruth(_ c: Case) throws {
         let (directory, expectation) = try generate(c)
         let outcome = try runPipeline(
-            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: "\(directory)/out", period: c.period)
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: "\(directory)/out", period: c.period)
         let table = try #require(outcome.table?.table)
         var mismatches: [String] = []
         for cell in table.cells {
@@ -55,7 +56,9 @@ import Testing
     @Test func publishedEqualsStoreUnlessSuppressedAndEverySmallCellIsSuppressed() throws {
         let (directory, _) = try generate(Self.cases[0])
         let output = "\(directory)/out"
-        _ = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: output)
+        _ = try runPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: output)
         let store = try Store(path: "\(output)/klappt.sqlite")
         var stored: [String: (Int, Bool)] = [:]
         for row in try store.query("SELECT indikator, dimension, auspraegung, wert, gesperrt FROM indikatoren WHERE zeitraum = '2026-Q3'") {
@@ -83,7 +86,9 @@ import Testing
     @Test func noPersonalDataOutsideTheQuarantine() throws {
         let (directory, _) = try generate(Self.cases[0])
         let output = "\(directory)/out"
-        _ = try runPipeline(jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml", output: output)
+        _ = try runPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: output)
         // What must never leave the quarantine: names, birth dates (both layouts), customer numbers, student ids.
         let jobcenter = try String(contentsOfFile: filesBelow("\(directory)/in/jobcenter").first { $0.hasSuffix("30.csv") }!, encoding: .isoLatin1)
         var secrets = Set<String>()
@@ -117,8 +122,9 @@ import Testing
     @Test func rerunIsByteIdenticalAndNeverDoublesTheStore() throws {
         let (directory, _) = try generate(Self.cases[0])
         let output = "\(directory)/out"
-        let pipeline = try standardPipeline.overriding(
-            sources: ["jobcenter": "\(directory)/in/jobcenter/*.csv", "berufskolleg": "\(directory)/in/berufskolleg/*.xml"], outputDirectory: output)
+        let pipeline = try testPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: output)
         var run = QuarterlyRun(pipeline: pipeline, period: Period("2026-Q3")!, logger: quietLogger)
         _ = try run.execute(key: testKey)
         let first = FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv")
@@ -143,7 +149,8 @@ import Testing
         let expectation = try JSONDecoder().decode(SampleGenerator.Expectation.self, from: data)
         let output = makeTemporaryDirectory("klappt-samples-run")
         let outcome = try runPipeline(
-            jobcenter: "\(repositoryRoot)/samples/jobcenter/*.csv", berufskolleg: "\(repositoryRoot)/samples/berufskolleg/*.xml", output: output)
+            jobcenter: "\(repositoryRoot)/samples/jobcenter/*.csv", berufskolleg: "\(repositoryRoot)/samples/berufskolleg/*.xml",
+            register: "\(repositoryRoot)/samples/auslaenderbehoerde/*.csv", output: output)
         let table = try #require(outcome.table?.table)
         for cell in table.cells {
             #expect(expectation.figures["\(cell.indicator.rawValue)|\(cell.dimension)|\(cell.category)"] == table.values[cell], "\(cell)")
@@ -160,7 +167,7 @@ import Testing
         func run(_ sliceBytes: Int, _ name: String) throws -> RunOutcome {
             try runPipeline(
                 jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
-                output: "\(directory)/\(name)", sliceBytes: sliceBytes)
+                register: "\(directory)/in/auslaenderbehoerde/*.csv", output: "\(directory)/\(name)", sliceBytes: sliceBytes)
         }
         let whole = try run(QuarterlyRun.defaultSliceBytes, "whole")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: whole.files[0].file)[.size] as? Int)

@@ -144,7 +144,7 @@ import Testing
         #expect(lines.contains("2026-Q3;personen;geschlecht;w;4"))
         #expect(lines.contains("2026-Q3;personen;gemeinde;05978036;*"))
         // 10 indicators x (1 + 11 + 4 + 3 + 5 + 12) categories, plus header and the empty string after the last CRLF.
-        #expect(lines.count == 10 * 36 + 2)
+        #expect(lines.count == 12 * 36 + 2)
         #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
     }
 }

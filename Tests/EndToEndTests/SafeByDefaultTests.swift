@@ -21,21 +21,26 @@ import Testing
     var jobcenter: String { "\(directory)/in/jobcenter/*.csv" }
     var college: String { "\(directory)/in/berufskolleg/*.xml" }
 
+    var register: String { "\(directory)/in/auslaenderbehoerde/*.csv" }
+
+    /// `klappt run` on the generated inputs, or on others; a pipeline without a register source
+    /// (`pipelineWithoutRegister`, `pipelineCopy(withoutRegister: true)`) gets no `--source` for it.
     func run(
         _ extra: [String] = [], output: String, pipeline: String = "pipelines/quartal.yaml", period: String = "2026-Q3",
         jobcenter: String? = nil, college: String? = nil, key: String? = nil
     ) throws -> CommandResult {
-        try runKlappt(
-            [
-                "run", pipeline, "--period", period, "--source", "jobcenter=\(jobcenter ?? self.jobcenter)",
-                "--source", "berufskolleg=\(college ?? self.college)", "--output-dir", output, "--key-file", key ?? self.key,
-            ] + extra)
+        var sources = ["--source", "jobcenter=\(jobcenter ?? self.jobcenter)", "--source", "berufskolleg=\(college ?? self.college)"]
+        if !pipeline.contains("klappt-ohne-register"), !pipeline.contains("klappt-pipeline-ohne") {
+            sources += ["--source", "auslaenderbehoerde=\(register)"]
+        }
+        return try runKlappt(["run", pipeline, "--period", period] + sources + ["--output-dir", output, "--key-file", key ?? self.key] + extra)
     }
 
     /// A copy of `pipelines/` with `edit` applied to the pipeline file; returns the copy's path.
-    func pipelineCopy(_ edit: (String) -> String, codeLists: (String) -> Void = { _ in }) throws -> String {
-        let copy = "\(makeTemporaryDirectory("klappt-pipeline"))/pipelines"
-        try FileManager.default.copyItem(atPath: "\(repositoryRoot)/pipelines", toPath: copy)
+    func pipelineCopy(withoutRegister: Bool = false, _ edit: (String) -> String, codeLists: (String) -> Void = { _ in }) throws -> String {
+        let copy = "\(makeTemporaryDirectory(withoutRegister ? "klappt-pipeline-ohne" : "klappt-pipeline"))/pipelines"
+        let original = withoutRegister ? URL(fileURLWithPath: pipelineWithoutRegister).deletingLastPathComponent().path : "\(repositoryRoot)/pipelines"
+        try FileManager.default.copyItem(atPath: original, toPath: copy)
         let file = "\(copy)/quartal.yaml"
         try edit(try String(contentsOfFile: file, encoding: .utf8)).write(toFile: file, atomically: true, encoding: .utf8)
         codeLists("\(copy)/codelists")
@@ -149,11 +154,12 @@ import Testing
 
         """.write(toFile: "\(directory)/res/bk.xml", atomically: true, encoding: .utf8)
         let output = "\(directory)/res-out"
-        let first = try run(output: output, jobcenter: "\(directory)/res/*.csv", college: "\(directory)/res/*.xml")
+        let first = try run(output: output, pipeline: pipelineWithoutRegister, jobcenter: "\(directory)/res/*.csv", college: "\(directory)/res/*.xml")
         #expect(first.status == 0, "\(first.stderr)")
         #expect(
             first.stdout.contains(
-                "Warnung: Aufenthaltstexte, die die Codeliste nicht kennt (\(repositoryRoot)/pipelines/codelists/aufenthalt.csv): 3 Schreibweisen in 5 Zeilen.")
+                "Warnung: Aufenthaltstexte, die die Codeliste nicht kennt (\(URL(fileURLWithPath: pipelineWithoutRegister).deletingLastPathComponent().path)/codelists/aufenthalt.csv): 3 Schreibweisen in 5 Zeilen."
+            )
         )
         #expect(first.stdout.contains("3 Personen fallen deshalb aus der Zielgruppe"))
         let before = try report("\(output)/lauf_2026-Q3.json")
@@ -164,7 +170,7 @@ import Testing
         #expect(warning["distinct_values"] as? Int == 3)
         // With the two spellings in the code list the target group grows by exactly those three.
         let pipeline = try pipelineCopy(
-            { $0 },
+            withoutRegister: true, { $0 },
             codeLists: { folder in
                 let list = "\(folder)/aufenthalt.csv"
                 let text = (try? String(contentsOfFile: list, encoding: .utf8)) ?? ""
@@ -292,7 +298,7 @@ import Testing
         let before = published(output)
         let store = try Data(contentsOf: URL(fileURLWithPath: "\(output)/klappt.sqlite"))
         let check = try runKlappt([
-            "validate", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(jobcenter)",
+            "validate", "pipelines/quartal.yaml", "--period", "2026-Q3", "--source", "jobcenter=\(jobcenter)", "--source", "auslaenderbehoerde=\(register)",
             "--source", "berufskolleg=\(college)", "--output-dir", output,
         ])
         #expect(check.status == 0, "\(check.stderr)")

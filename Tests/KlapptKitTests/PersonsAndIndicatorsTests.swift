@@ -158,7 +158,7 @@ import Testing
 @Suite struct DisclosureTests {
     @Test func countsOfOneAndTwoAreSuppressedZeroAndThreeAreNot() throws {
         let dimensions = [Dimension(name: "insgesamt", categories: ["insgesamt"]) { _ in "insgesamt" }]
-        var table = IndicatorTable(dimensions: dimensions)
+        var table = IndicatorTable(dimensions: dimensions, families: [StockFamily(), FlowFamily()])
         let values: [Indicator: Int] = [.personen: 7, .ausbildung: 1, .beschaeftigung: 2, .schule: 3, .massnahme: 0, .arbeitsuchend: 1, .sonstige: 0]
         for (indicator, value) in values { table.set(CellID(indicator: indicator, dimension: "insgesamt", category: "insgesamt"), value) }
         let protected = try DisclosureControl(minCell: 3).protect(table)

@@ -27,7 +27,9 @@ import Testing
 
     @Test func theProjectPipelineLoads() throws {
         let pipeline = try load(original)
-        #expect(pipeline.sources.map(\.id) == ["jobcenter", "berufskolleg"])
+        #expect(pipeline.sources.map(\.id) == ["auslaenderbehoerde", "jobcenter", "berufskolleg"])
+        #expect(pipeline.sources.map { $0.role.role } == ["auslaenderbehoerde", "jobcenter", "berufskolleg"])
+        #expect(pipeline.indicatorFamilies.map(\.name) == ["zielgruppe", "bestand", "fluesse"])
         #expect(pipeline.minCell == 3)
         #expect(pipeline.maxRejectShare == 0.05)
         #expect(pipeline.targetGroup.minAge == 18 && pipeline.targetGroup.maxAge == 26)
@@ -65,7 +67,7 @@ import Testing
 
     @Test func overridesReplaceGlobAndOutput() throws {
         let pipeline = try standardPipeline.overriding(sources: ["jobcenter": "/data/*.csv"], outputDirectory: "/tmp/out")
-        #expect(pipeline.sources[0].glob == "/data/*.csv")
+        #expect(pipeline.sources.first { $0.id == "jobcenter" }?.glob == "/data/*.csv")
         #expect(pipeline.outputDirectory == "/tmp/out")
         #expect(throws: KlapptError.self) { try standardPipeline.overriding(sources: ["schule": "x"], outputDirectory: nil) }
     }

@@ -6,7 +6,7 @@ import Testing
 func makeTable(_ dimensions: [(String, [String])], _ values: [(Indicator, String, String, Int)]) -> IndicatorTable {
     var all = [Dimension(name: "insgesamt", categories: ["insgesamt"]) { _ in "insgesamt" }]
     all += dimensions.map { name, categories in Dimension(name: name, categories: categories) { _ in nil } }
-    var table = IndicatorTable(dimensions: all)
+    var table = IndicatorTable(dimensions: all, families: [StockFamily(), FlowFamily()])
     for (indicator, dimension, category, value) in values {
         table.set(CellID(indicator: indicator, dimension: dimension, category: category), value)
     }

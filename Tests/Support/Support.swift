@@ -24,12 +24,22 @@ public let quietLogger: Logger = {
 public let testKey: [UInt8] = Array(UInt8(0)...UInt8(31))
 
 /// Runs the project's pipeline on other inputs, as `klappt run --source … --output-dir …` does.
-/// The outcome of a run that did work (a run with nothing to do throws).
+/// The project's pipeline on other inputs; without `register` its register source is left out.
+public func testPipeline(jobcenter: String, berufskolleg: String, register: String? = nil, output: String) throws(KlapptError) -> Pipeline {
+    var globs = ["jobcenter": jobcenter, "berufskolleg": berufskolleg]
+    if let register { globs["auslaenderbehoerde"] = register }
+    var pipeline = try standardPipeline.overriding(sources: globs, outputDirectory: output)
+    if register == nil { pipeline.sources.removeAll { $0.id == "auslaenderbehoerde" } }
+    return pipeline
+}
+
+/// The outcome of a run that did work (a run with nothing to do throws). Without `register`, the
+/// pipeline's register source is left out (a pipeline without one, SPEC 2.5 is optional).
 public func runPipeline(
-    jobcenter: String, berufskolleg: String, output: String, period: String = "2026-Q3",
+    jobcenter: String, berufskolleg: String, register: String? = nil, output: String, period: String = "2026-Q3",
     mode: QuarterlyRun.Mode = .run, sliceBytes: Int = QuarterlyRun.defaultSliceBytes, adjust: (inout Pipeline) -> Void = { _ in }
 ) throws(KlapptError) -> RunOutcome {
-    var pipeline = try standardPipeline.overriding(sources: ["jobcenter": jobcenter, "berufskolleg": berufskolleg], outputDirectory: output)
+    var pipeline = try testPipeline(jobcenter: jobcenter, berufskolleg: berufskolleg, register: register, output: output)
     adjust(&pipeline)
     var run = QuarterlyRun(pipeline: pipeline, period: Period(period)!, mode: mode, logger: quietLogger)
     run.sliceBytes = sliceBytes
@@ -100,3 +110,16 @@ public func writeTestKey(in directory: String) -> String {
         atPath: path, contents: Data((testKey.map { String(format: "%02x", $0) }.joined() + "\n").utf8), attributes: [.posixPermissions: 0o600])
     return path
 }
+
+/// `pipelines/quartal.yaml` without its register source (a copy of `pipelines/` in a temporary
+/// folder), for command-line tests whose inputs have no register.
+public let pipelineWithoutRegister: String = {
+    let copy = "\(makeTemporaryDirectory("klappt-ohne-register"))/pipelines"
+    try! FileManager.default.copyItem(atPath: "\(repositoryRoot)/pipelines", toPath: copy)
+    let file = "\(copy)/quartal.yaml"
+    let text = try! String(contentsOfFile: file, encoding: .utf8)
+    let start = text.range(of: "  # Register der Ausländerbehörde")!.lowerBound
+    let end = text.range(of: "  - id: jobcenter")!.lowerBound
+    try! (String(text[..<start]) + String(text[end...])).write(toFile: file, atomically: true, encoding: .utf8)
+    return file
+}()

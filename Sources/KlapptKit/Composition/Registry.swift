@@ -30,8 +30,10 @@ public struct Registry: Sendable {
         var registry = Registry()
         registry.register(role: JobcenterRole.self)
         registry.register(role: CollegeRole.self)
+        registry.register(role: RegisterRole.self)
         registry.register(format: CSVFormat.self)
         registry.register(format: XMLFormat.self)
+        registry.register(indicators: TargetGroupFamily(), byDefault: true)
         registry.register(indicators: StockFamily(), byDefault: true)
         registry.register(indicators: FlowFamily(), byDefault: true)
         registry.register(sink: IndicatorTableSink(), byDefault: true)
@@ -45,7 +47,8 @@ public struct Registry: Sendable {
         roles[Role.role] = Role.self
         // (Untyped `throws`: a typed-throws closure in a generic function crashes swiftc 6.3.1's SILGen.)
         readerMakers[Role.role] = { source, codeLists, breakdown, pseudonymizer, period in
-            try SourceReader.make(source: source, roleType: Role.self, codeLists: codeLists, nationalityBreakdown: breakdown, pseudonymizer: pseudonymizer, period: period)
+            try SourceReader.make(
+                source: source, roleType: Role.self, codeLists: codeLists, nationalityBreakdown: breakdown, pseudonymizer: pseudonymizer, period: period)
         }
     }
     public mutating func register(format: any SourceFormat.Type) { formats[format.name] = format }

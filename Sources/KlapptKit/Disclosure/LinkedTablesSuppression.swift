@@ -108,6 +108,23 @@ public struct LinkedTablesSuppression: SecondarySuppression {
             }
             lp.add(coefficients, .equal, rhs)
         }
+        // The alternative table keeps every inequality: (x + d)[column] <= (x + d)[bound].
+        var inequalityNumbers = Set<Int>()
+        for cell in component { inequalityNumbers.formUnion(system.inequalitiesOfCell[cell]) }
+        for number in inequalityNumbers.sorted() {
+            let pair = system.inequalities[number]
+            var coefficients: [Int: Double] = [:]
+            var rhs = Double(values[pair.bound] - values[pair.column])
+            for (cell, sign) in [(pair.column, 1.0), (pair.bound, -1.0)] {
+                if cell == p {
+                    rhs -= sign * raise
+                } else if let up = increase[cell] {
+                    coefficients[up, default: 0] += sign
+                    if let down = decrease[cell] { coefficients[down, default: 0] -= sign }
+                }
+            }
+            if !coefficients.isEmpty { lp.add(coefficients, .lessOrEqual, rhs) } else if rhs < -1e-9 { return nil }
+        }
         while true {
             guard case .optimal(_, let x) = lp.minimize() else { return nil }
             var violated = false

@@ -84,6 +84,15 @@ public struct SuppressionAudit: Sendable {
             }
             if !coefficients.isEmpty { base.add(coefficients, .equal, -known) }
         }
+        // x[column] - x[bound] <= 0, the published side moved to the right.
+        for pair in system.inequalities {
+            var coefficients: [Int: Double] = [:]
+            var known = 0.0
+            for (cell, coefficient) in [(pair.column, 1.0), (pair.bound, -1.0)] {
+                if let variable = variableOf[cell] { coefficients[variable, default: 0] += coefficient } else { known += coefficient * Double(values[cell]) }
+            }
+            if !coefficients.isEmpty { base.add(coefficients, .lessOrEqual, -known) }
+        }
         return (base, hidden, variableOf)
     }
 }

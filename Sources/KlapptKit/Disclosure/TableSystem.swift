@@ -6,7 +6,8 @@
 /// published table knows them:
 /// - per indicator and dimension, the categories add up to the total row;
 /// - per row (every category, and the total row), each identity the indicator families declare
-///   (`TableIdentity`, e.g. the six activity columns add up to `personen`).
+///   (`TableIdentity`, e.g. the six activity columns add up to `personen`); an `atMost` identity is
+///   an inequality (each flow is at most `zielgruppe` of its row).
 /// Every cell is also non-negative. Tables are linked through the shared total row.
 public struct TableSystem: Sendable {
     public let cells: [CellID]
@@ -15,6 +16,10 @@ public struct TableSystem: Sendable {
     public let equations: [[(cell: Int, coefficient: Double)]]
     /// Equations each cell appears in.
     public let equationsOfCell: [[Int]]
+    /// Inequalities x[column] ≤ x[bound] (`TableIdentity.atMost`: a flow counts target-group
+    /// persons only), and those each cell appears in.
+    public let inequalities: [(column: Int, bound: Int)]
+    public let inequalitiesOfCell: [[Int]]
 
     /// The name of the dimension that holds the total row, and its one category.
     public static let totalDimension = "insgesamt"
@@ -55,8 +60,18 @@ public struct TableSystem: Sendable {
             }
         }
         // The families' identities, in every row.
+        var inequalities: [(column: Int, bound: Int)] = []
         for identity in identities {
             switch identity {
+            case .atMost(let column, let bound):
+                for dimension in dimensionOrder {
+                    for category in dimensions[dimension]! {
+                        guard let upper = index[CellID(indicator: bound, dimension: dimension, category: category)],
+                            let cell = index[CellID(indicator: column, dimension: dimension, category: category)]
+                        else { continue }
+                        inequalities.append((cell, upper))
+                    }
+                }
             case .sum(let whole, let parts):
                 for dimension in dimensionOrder {
                     for category in dimensions[dimension]! {
@@ -76,15 +91,26 @@ public struct TableSystem: Sendable {
             for term in equation { equationsOfCell[term.cell].append(number) }
         }
         self.equationsOfCell = equationsOfCell
+        self.inequalities = inequalities
+        var inequalitiesOfCell = [[Int]](repeating: [], count: cells.count)
+        for (number, pair) in inequalities.enumerated() {
+            inequalitiesOfCell[pair.column].append(number)
+            inequalitiesOfCell[pair.bound].append(number)
+        }
+        self.inequalitiesOfCell = inequalitiesOfCell
     }
 
-    /// The cells connected to `cell` through equations (its block of the system).
+    /// The cells connected to `cell` through equations and inequalities (its block of the system).
     public func component(of cell: Int) -> [Int] {
         var seen: Set<Int> = [cell]
         var stack = [cell]
         while let next = stack.popLast() {
             for equation in equationsOfCell[next] {
                 for term in equations[equation] where seen.insert(term.cell).inserted { stack.append(term.cell) }
+            }
+            for number in inequalitiesOfCell[next] {
+                let pair = inequalities[number]
+                for other in [pair.column, pair.bound] where seen.insert(other).inserted { stack.append(other) }
             }
         }
         return seen.sorted()

@@ -18,6 +18,8 @@ public struct Indicator: Hashable, Sendable, Comparable, CustomStringConvertible
     public var description: String { rawValue }
 
     // SPEC 5 (v2 order: zielgruppe, personen, the activities, ohne_aktivitaet, the flows).
+    public static let zielgruppe = Indicator("zielgruppe", rank: 0)
+    public static let ohneAktivitaet = Indicator("ohne_aktivitaet", rank: 20)
     public static let personen = Indicator("personen", rank: 10)
     public static let ausbildung = Indicator("ausbildung", rank: 11)
     public static let beschaeftigung = Indicator("beschaeftigung", rank: 12)
@@ -42,11 +44,14 @@ public struct Indicator: Hashable, Sendable, Comparable, CustomStringConvertible
 public enum TableIdentity: Sendable, Equatable {
     /// In every row, the parts add up to the whole (`personen` = the six activities).
     case sum(whole: Indicator, parts: [Indicator])
+    /// In every row, the column is at most the bound (a flow counts target-group persons only).
+    case atMost(Indicator, bound: Indicator)
 
     /// The columns the identity speaks of.
     public var columns: [Indicator] {
         switch self {
         case .sum(let whole, let parts): return [whole] + parts
+        case .atMost(let column, let bound): return [column, bound]
         }
     }
 }

@@ -17,6 +17,26 @@ public protocol IndicatorFamily: Sendable {
     func count(_ person: PersonFacts, into counted: inout [Int])
 }
 
+/// The target group as the denominator (SPEC 5 v2): every target-group person, and those of them
+/// with no current record on the reference date (`ohne_aktivitaet`: known, in the target group,
+/// reached by no programme: the people the alliance is looking for).
+public struct TargetGroupFamily: IndicatorFamily {
+    public let name = "zielgruppe"
+    public let columns: [Indicator] = [.zielgruppe, .ohneAktivitaet]
+    /// SPEC 6 v2: `personen + ohne_aktivitaet = zielgruppe`, and each flow is at most `zielgruppe`.
+    public let identities: [TableIdentity] = [
+        .sum(whole: .zielgruppe, parts: [.personen, .ohneAktivitaet]),
+        .atMost(.eintrittAusbildung, bound: .zielgruppe), .atMost(.abschluss, bound: .zielgruppe), .atMost(.abbruch, bound: .zielgruppe),
+    ]
+
+    public init() {}
+
+    public func count(_ person: PersonFacts, into counted: inout [Int]) {
+        counted.append(0)
+        if person.activity == nil { counted.append(1) }
+    }
+}
+
 /// The stock on the reference date (SPEC 4.3): persons with a current record, and by activity.
 public struct StockFamily: IndicatorFamily {
     public let name = "bestand"

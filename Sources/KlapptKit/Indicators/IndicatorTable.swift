@@ -49,7 +49,7 @@ public struct IndicatorTable: Sendable {
     public private(set) var values: [CellID: Int]
 
     /// The standard families of SPEC 5.
-    public static let standardFamilies: [any IndicatorFamily] = [StockFamily(), FlowFamily()]
+    public static let standardFamilies: [any IndicatorFamily] = [TargetGroupFamily(), StockFamily(), FlowFamily()]
 
     public init(dimensions: [Dimension], families: [any IndicatorFamily] = IndicatorTable.standardFamilies) {
         self.dimensions = dimensions

@@ -20,7 +20,7 @@ struct FileMerge {
     /// Where the next slice must begin, and the line it begins on.
     private var expectedStart: Int?
     private var nextLine = 1
-    private var newestStand: CivilDate?
+    private(set) var newestStand: CivilDate?
     private var school: String?
 
     init(source: SourceSpec, path: String, sha256: String) {

@@ -94,10 +94,14 @@ public struct SourceReader: Sendable {
         let role: Role
         do { role = try Role(codeLists: codeLists) } catch { throw .pipeline(error) }
         if let csv = source.format as? CSVFormat {
-            return make(source: source, format: csv, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, pseudonymizer: pseudonymizer, period: period)
+            return make(
+                source: source, format: csv, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, pseudonymizer: pseudonymizer,
+                period: period)
         }
         if let xml = source.format as? XMLFormat {
-            return make(source: source, format: xml, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, pseudonymizer: pseudonymizer, period: period)
+            return make(
+                source: source, format: xml, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, pseudonymizer: pseudonymizer,
+                period: period)
         }
         return make(
             source: source, format: source.format, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown,

@@ -42,31 +42,44 @@ public struct Classification: Sendable {
         facts(pseudonym: person.pseudonym, records: person.records)
     }
 
-    /// The facts of one person from its records in SPEC 4.2 order.
+    /// The nationality category of a record that does not know it (made once, not per record).
+    static let unknownNationality: ShortText = "unbekannt"
+
+    /// The facts of one person from its records in SPEC 4.2 order (by role rank: register, job
+    /// centre, college; then source, file, row).
     public func facts<Records: Collection<PseudoRecord>>(pseudonym: PersonPseudonym, records: Records) -> PersonFacts {
-        // SPEC 4.2: attributes from the first record in job-centre-first order.
+        // SPEC 4.2 (v2): each attribute takes the first known value in that order. Age is the same
+        // in every record: the birth date is part of the linkage material.
         let first = records[records.startIndex]
-        let residence = records.first(where: { $0.residence != .unbekannt })?.residence ?? .unbekannt
-        let ageGroup = rules.ageGroups.first(where: { $0.lower <= first.age && first.age <= $0.upper })?.label
+        var sex = Sex.x
+        let unknownNationality = Classification.unknownNationality
+        var nationality = unknownNationality
+        var municipality = Municipality.unknown
+        var residence = ResidenceGroup.unbekannt
         // SPEC 4.3: the first activity in priority order that any current record has.
         var activity: Activity?
         var flows = Flows()
         var sourceMask: UInt64 = 0
         var unmapped = false
         for record in records {
+            if sex == .x { sex = record.sex }
+            if nationality == unknownNationality { nationality = record.nationality }
+            if municipality == .unknown { municipality = record.municipality }
+            if residence == .unbekannt { residence = record.residence }
             unmapped = unmapped || record.residenceUnmapped
             if let current = record.currentActivity, activity.map({ current < $0 }) ?? true { activity = current }
             flows.formUnion(record.flows)
             sourceMask |= 1 << UInt64(record.origin.sourceIndex & 63)
         }
+        let ageGroup = rules.ageGroups.first(where: { $0.lower <= first.age && first.age <= $0.upper })?.label
         return PersonFacts(
-            pseudonym: pseudonym, sex: first.sex, age: first.age, ageGroup: ageGroup,
-            nationality: first.nationality, municipality: first.municipality, residence: residence,
+            pseudonym: pseudonym, sex: sex, age: first.age, ageGroup: ageGroup,
+            nationality: nationality, municipality: municipality, residence: residence,
             residenceUnmapped: residence == .unbekannt && unmapped,
             sourceMask: sourceMask, allSourceIDs: sourceIDs,
             ageInRange: rules.minAge <= first.age && first.age <= rules.maxAge,
             refugeeContext: rules.residenceGroups.contains(residence),
-            inDistrict: first.municipality != .outside,
+            inDistrict: municipality != .outside,
             activity: activity, flows: flows)
     }
 }

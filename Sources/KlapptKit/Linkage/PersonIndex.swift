@@ -6,6 +6,10 @@ package struct PersonIndex: Sendable {
     private var winners = RandomKeyTable()
     /// Rows that lost to a newer row of the same id.
     private var superseded: [Bool] = []
+    /// SPEC 4.1 (v2): the `Stand` of a row without its own, by (source, file): the file's.
+    private var fileStands: [Int: [Int: CivilDate]] = [:]
+    /// Supersession is decided once all rows are in (a row's file Stand is known only then).
+    private var resolved = 0
 
     package init() {}
 
@@ -17,7 +21,20 @@ package struct PersonIndex: Sendable {
     package mutating func add(_ record: PseudoRecord) {
         records.append(record)
         superseded.append(false)
-        register(records.count - 1)
+    }
+
+    /// The `Stand` of the rows of a file that have none of their own (SPEC 4.1 v2: a row without its
+    /// own `Stand` takes its file's): the newest `Stand` of the file's rows.
+    package mutating func setFileStand(_ stand: CivilDate, source: Int, file: Int) {
+        fileStands[source, default: [:]][file] = stand
+    }
+
+    /// Decides supersession for the rows added since the last call.
+    private mutating func resolve() {
+        while resolved < records.count {
+            register(resolved)
+            resolved += 1
+        }
     }
 
     /// SPEC 4.1: of several rows with the same id in a source, the row from the newest file (by
@@ -29,7 +46,7 @@ package struct PersonIndex: Sendable {
         // The key is a random digest; the source only has to make ids of different sources differ.
         let a = key.a ^ (UInt64(record.origin.sourceIndex) &* 0x9E37_79B9_7F4A_7C15)
         if let previous = winners.value(a, key.b).map(Int.init) {
-            if PersonIndex.isNewer(record, than: records[previous]) {
+            if isNewer(record, than: records[previous]) {
                 winners.set(a, key.b, Int32(position))
                 superseded[previous] = true
             } else {
@@ -40,8 +57,8 @@ package struct PersonIndex: Sendable {
         }
     }
 
-    static func isNewer(_ a: PseudoRecord, than b: PseudoRecord) -> Bool {
-        switch (a.asOf, b.asOf) {
+    func isNewer(_ a: PseudoRecord, than b: PseudoRecord) -> Bool {
+        switch (stand(of: a), stand(of: b)) {
         case (let x?, let y?) where x != y: return x > y
         case (_?, nil): return true
         case (nil, _?): return false
@@ -49,8 +66,16 @@ package struct PersonIndex: Sendable {
         }
     }
 
+    /// A row's own `Stand`, else its file's; nil when neither has one (it sorts as the oldest).
+    func stand(of record: PseudoRecord) -> CivilDate? {
+        if let own = record.asOf { return own }
+        let origin = record.origin
+        return fileStands[origin.sourceIndex]?[origin.fileIndex]
+    }
+
     /// Rows that lost to a newer row of the same id, by (source index, file index) of the losing row.
-    package func supersededCounts() -> [Int: [Int: Int]] {
+    package mutating func supersededCounts() -> [Int: [Int: Int]] {
+        resolve()
         var counts: [Int: [Int: Int]] = [:]
         for (position, lost) in superseded.enumerated() where lost {
             let origin = records[position].origin
@@ -74,6 +99,7 @@ package struct PersonIndex: Sendable {
     ///
     /// One sort of compact keys groups everything; the index is emptied.
     package mutating func drainPersons(_ body: (PersonPseudonym, PersonRecords) -> Void) {
+        resolve()
         var keys: [SortKey] = []
         keys.reserveCapacity(records.count)
         for position in 0..<records.count where !superseded[position] {

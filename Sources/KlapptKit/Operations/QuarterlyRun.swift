@@ -300,6 +300,7 @@ public struct QuarterlyRun: Sendable {
                 for (kind, values) in file.warnings {
                     for (value, count) in values { warnings[kind, default: [:]][value, default: 0] += count }
                 }
+                if let stand = file.newestStand { index.setFileStand(stand, source: sourceIndex, file: fileIndex) }
                 let account = file.account
                 accounts.append(account)
                 accountOrigins.append((sourceIndex, fileIndex))

@@ -34,7 +34,9 @@ public enum Summary {
         lines.append(
             "Zielgruppe: \(number(f.ageInRange)) im Alter, davon \(number(f.refugeeResidence)) mit Aufenthalt im Fluchtkontext, davon \(number(f.inDistrictOrUnknown)) im Kreis oder Wohnort unbekannt"
         )
-        lines.append("            = \(counted(f.targetGroup, "Person", "Personen")) in der Zielgruppe, \(number(f.withCurrentRecord)) im Bestand am Stichtag")
+        lines.append("            = \(counted(f.targetGroup, "Person", "Personen")) in der Zielgruppe")
+        lines.append("              davon im Bestand am Stichtag: \(number(f.withCurrentRecord))")
+        lines.append("              davon ohne Aktivität: \(number(f.targetGroup - f.withCurrentRecord)) (bekannt, aber von keinem Programm erreicht)")
         lines += warningLines(outcome, codeListPaths: codeListPaths)
         if let table = outcome.table {
             lines.append("Geheimhaltung: \(counted(table.primary.count, "Zelle", "Zellen")) primär gesperrt, \(number(table.secondary.count)) sekundär")

@@ -12,7 +12,7 @@
 ///     static let requiredFields: Set<CanonicalField> = [.recordID, .familyName, .givenName, .birthDate]
 ///     static let attributeRank = 0
 ///     init(codeLists: CodeLists) {}
-///     func status(_ text: String) -> StatusMeaning? { .none }   // no status: known, never current
+///     func status(_ text: String) -> StatusMeaning? { .noStatus }   // no status: known, never current
 ///     func currentActivity(_ record: CleanRecord, period: Period) -> Activity? { nil }
 ///     func flows(_ record: CleanRecord, period: Period) -> Flows { [] }
 /// }
@@ -60,5 +60,5 @@ public struct StatusMeaning: Sendable, Equatable {
     }
 
     /// A role without a status (the register): every row is accepted, none is current.
-    public static let none = StatusMeaning(status: "", activity: nil, current: false)
+    public static let noStatus = StatusMeaning(status: "", activity: nil, current: false)
 }

@@ -80,6 +80,8 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
             return (parsed, true)
         }
 
+        // SPEC 2.1 (v2): an empty record id is a missing field, in every source.
+        if value(.recordID).isEmpty { return reject(.fieldMissing, .recordID) }
         guard let birthDate = date(.birthDate).0 else { return reject(.birthDateInvalid, .birthDate) }
         guard let givenToken = NameFolding.givenNameToken(value(.givenName), encoding: encoding) else { return reject(.nameMissing, .givenName) }
         guard let familyToken = NameFolding.familyNameToken(value(.familyName), encoding: encoding) else { return reject(.nameMissing, .familyName) }
