@@ -129,6 +129,93 @@ import Testing
             ])
     }
 
+    // The register of the immigration office for the same quarter (SPEC 2.5, 4.2 v2), UTF-8 with LF:
+    // R1  P1 "Aufenthaltserlaubnis (§ 25 Abs. 2 AufenthG)": the register's schutz beats the job
+    //     centre's Duldung (register first).
+    // R2  P5 "Fiktionsbescheinigung (§ 81 AufenthG)": listed as unbekannt, so the next known value
+    //     counts: the job centre's text is unknown too, the college's "AE § 104c" gives chancen.
+    // R3  P6 "Duldung (§ 60a AufenthG)", divers: the job centre said Niederlassungserlaubnis (andere);
+    //     now duldung, and P6 (23, Kamen, ALO) joins the target group as arbeitsuchend.
+    // R4  P11 Sahin/Fatma *2004-06-01 (22) w SYR Gestattung Bergkamen: known to the register only:
+    //     zielgruppe, ohne_aktivitaet. R9 is an exact duplicate of R4.
+    // R5  P12 Warsame/Omar Ali *2007-03-03 (19) m SOM Duldung, no postcode (unbekannt): register only.
+    // R6  P7 "Aufenthaltserlaubnis (§ 24 AufenthG)", postcode 59423 Unna: the job centre's Dortmund
+    //     address comes second, so P7 (24, ukraine, ALO) is in the district and the target group.
+    // R7  P2 twice under one AZR number: Stand 30.09.2026 schutz and Stand 01.07.2026 Duldung (first
+    //     in the file): the newer Stand wins; the register's postcode 59174 gives Kamen (the job
+    //     centre had none).
+    // R8  an empty AZR number: feld_fehlt.
+    // R10 P3 as "Tesfai"/"Yusuf Ali", sex X: not known, so the job centre's männlich counts.
+    let registerRows = [
+        "AZR_Nummer;Familienname;Vornamen;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Zuzug;Stand",
+        "000000000001;Al Hassan;Mohammad;15.05.2000;männlich;475;Aufenthaltserlaubnis (§ 25 Abs. 2 AufenthG);59423;Unna;01.03.2016;30.09.2026",
+        "000000000005;Okafor;Amina;12.12.1999;weiblich;232;Fiktionsbescheinigung (§ 81 AufenthG);59174;Kamen;;30.09.2026",
+        "000000000006;Yilmaz;Ali;05.05.2003;divers;163;Duldung (§ 60a AufenthG);59174;Kamen;irgendwann;30.09.2026",
+        "000000000011;Sahin;Fatma;01.06.2004;weiblich;475;Aufenthaltsgestattung (§ 55 AsylG);59192;Bergkamen;;30.09.2026",
+        "000000000012;Warsame;Omar Ali;03.03.2007;MÄNNLICH;273;Duldung (§ 60a AufenthG);;;;30.09.2026",
+        "000000000007;Rahimi;Reza;01.01.2002;M;439;Aufenthaltserlaubnis (§ 24 AufenthG);59423;Unna;;30.09.2026",
+        "000000000002;Khalil;Hiba;20.01.2005;W;423;Duldung (§ 60a AufenthG);59174;Kamen;;01.07.2026",
+        "000000000002;Khalil;Hiba;20.01.2005;W;423;Aufenthaltserlaubnis (§ 25 Abs. 2 AufenthG);59174;Kamen;;30.09.2026",
+        ";Fehler;Ohne Nummer;01.01.2000;W;475;Duldung (§ 60a AufenthG);59423;Unna;;30.09.2026",
+        "000000000011;Sahin;Fatma;01.06.2004;weiblich;475;Aufenthaltsgestattung (§ 55 AsylG);59192;Bergkamen;;30.09.2026",
+        "000000000003;Tesfai;Yusuf Ali;30.09.2008;X;224;Aufenthaltsgestattung (§ 55 AsylG);44536;Lünen;;30.09.2026",
+    ]
+
+    @Test func theRegisterAddsPersonsAndComesFirstForAttributes() throws {
+        let directory = writeInputs()
+        try FileManager.default.createDirectory(atPath: "\(directory)/abh", withIntermediateDirectories: true)
+        try Data((registerRows.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: "\(directory)/abh/register.csv"))
+        let outcome = try runPipeline(
+            jobcenter: "\(directory)/jc/*.csv", berufskolleg: "\(directory)/bk/*.xml", register: "\(directory)/abh/*.csv", output: "\(directory)/out"
+        ) { $0.maxRejectShare = 0.25 }
+        let table = try #require(outcome.table?.table)
+        func row(_ indicator: Indicator, _ dimension: String, _ categories: [String]) -> [Int] {
+            categories.map { table[indicator, dimension, $0] }
+        }
+        let total = ["insgesamt"]
+        #expect(row(.zielgruppe, "insgesamt", total) == [11])
+        #expect(row(.personen, "insgesamt", total) == [9])
+        let activities: [Int] = Indicator.activities.map { table[$0, "insgesamt", "insgesamt"] }
+        #expect(activities == [2, 2, 1, 1, 3, 0])
+        #expect(row(.ohneAktivitaet, "insgesamt", total) == [2])
+        let flows: [Int] = [.eintrittAusbildung, .abschluss, .abbruch].map { (indicator: Indicator) in table[indicator, "insgesamt", "insgesamt"] }
+        #expect(flows == [2, 1, 1])
+        let municipalities = ["05978004", "05978020", "05978024", "05978028", "05978036", "05978040", "unbekannt", "05978016"]
+        #expect(row(.zielgruppe, "gemeinde", municipalities) == [2, 3, 1, 1, 2, 1, 1, 0])
+        #expect(row(.zielgruppe, "geschlecht", ["m", "w", "d", "x"]) == [5, 5, 1, 0])
+        #expect(row(.zielgruppe, "altersgruppe", ["18-20", "21-23", "24-26"]) == [2, 4, 5])
+        #expect(row(.zielgruppe, "aufenthalt", ["gestattung", "duldung", "schutz", "ukraine", "chancen"]) == [2, 3, 3, 2, 1])
+        #expect(row(.zielgruppe, "staatsangehoerigkeit", ["SYR", "AFG", "ERI", "NGA", "TUR", "IRN", "UKR", "SOM", "sonstige", "unbekannt"]) == [3, 2, 1, 1, 1, 1, 1, 1, 0, 0])
+        // The two known to the register only.
+        #expect(row(.ohneAktivitaet, "gemeinde", ["05978004", "unbekannt"]) == [1, 1])
+        #expect(row(.ohneAktivitaet, "geschlecht", ["m", "w"]) == [1, 1])
+        #expect(row(.ohneAktivitaet, "altersgruppe", ["18-20", "21-23", "24-26"]) == [1, 1, 0])
+        #expect(row(.ohneAktivitaet, "aufenthalt", ["gestattung", "duldung"]) == [1, 1])
+        #expect(row(.ohneAktivitaet, "staatsangehoerigkeit", ["SYR", "SOM"]) == [1, 1])
+        // P6 (divers, duldung, Kamen) and P7 (ukraine, Unna) joined as arbeitsuchend; P1 is schutz now.
+        #expect(row(.arbeitsuchend, "geschlecht", ["m", "w", "d"]) == [1, 1, 1])
+        #expect(row(.arbeitsuchend, "aufenthalt", ["duldung", "ukraine", "chancen"]) == [1, 1, 1])
+        #expect(row(.ausbildung, "aufenthalt", ["schutz", "duldung"]) == [2, 0])
+        #expect(row(.beschaeftigung, "gemeinde", ["05978020", "unbekannt"]) == [1, 0])
+
+        let funnel = TargetGroupCounts(persons: 12, ageInRange: 11, refugeeResidence: 11, inDistrictOrUnknown: 11, targetGroup: 11, withCurrentRecord: 9)
+        #expect(outcome.filter == funnel)
+        #expect(outcome.personsBySource == ["auslaenderbehoerde": 8, "jobcenter": 9, "berufskolleg": 3])
+        #expect(outcome.linkedPersons == 6)  // P1, P5 (three sources), P2, P3, P6, P7
+        // The register's provisional document is listed (no warning); the job centre's text is not.
+        #expect(outcome.warnings["aufenthalt_unbekannt"] == ["Fiktionsbescheinigung": 1])
+        let register = try #require(outcome.files.first { $0.file.hasSuffix("register.csv") })
+        let counts: [Int] = [register.rowsRead, register.accepted, register.rejected, register.duplicates, register.superseded]
+        #expect(counts == [11, 9, 1, 1, 1])
+        #expect(register.reasons == ["feld_fehlt": 1])
+        #expect(outcome.rejections.contains { $0.file.hasSuffix("register.csv") && $0.line == 10 && $0.reason == .fieldMissing && $0.field == "AZR_Nummer" })
+        // No AZR number anywhere but the quarantine.
+        for file in filesBelow("\(directory)/out") where !file.contains("/quarantaene/") {
+            let text = String(decoding: try #require(FileManager.default.contents(atPath: file)), as: UTF8.self)
+            #expect(!text.contains("000000000011") && !text.contains("Warsame"), "\(file)")
+        }
+    }
+
     @Test func publishedTableSuppressesSmallCellsAndMatchesTheStore() throws {
         let directory = writeInputs()
         let output = "\(directory)/out"
