@@ -145,11 +145,11 @@ extension Klappt {
         @Option(help: "Berichtsquartal JJJJ-Qn, auf dessen Stichtag die Daten passen (Standard: letztes abgeschlossenes).")
         var period: String?
 
-        @Option(name: .customLong("only"), help: "Nur diese Quelle schreiben: jobcenter oder berufskolleg (für Messungen).")
+        @Option(name: .customLong("only"), help: "Nur diese Quelle schreiben: jobcenter, berufskolleg oder auslaenderbehoerde (für Messungen).")
         var only: String?
 
         func validate() throws {
-            if let only, SampleSource(rawValue: only) == nil { throw ValidationError("--only: jobcenter oder berufskolleg.") }
+            if let only, SampleSource(rawValue: only) == nil { throw ValidationError("--only: jobcenter, berufskolleg oder auslaenderbehoerde.") }
             guard persons >= 1 else { throw ValidationError("--persons muss mindestens 1 sein.") }
             if let period, Period(period) == nil { throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.") }
         }
