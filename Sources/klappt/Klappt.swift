@@ -33,7 +33,10 @@ struct InputOptions: ParsableArguments {
     @Argument(help: "Pipeline-Datei (YAML), z. B. pipelines/quartal.yaml.")
     var pipeline: String
 
-    @Option(help: "Berichtsquartal JJJJ-Qn (Standard: das letzte abgeschlossene Quartal).")
+    @Option(
+        help: ArgumentHelp(
+            "Berichtsquartal JJJJ-Qn oder ein Bereich JJJJ-Qn..JJJJ-Qn (Standard: das letzte abgeschlossene Quartal; nennen die Quellpfade {zeitraum} oder {stichtag}, jedes gelieferte Quartal der letzten zwei Jahre).",
+            valueName: "QUARTAL"))
     var period: String?
 
     @Option(name: .customLong("source"), help: ArgumentHelp("Ersetzt den Pfad einer Quelle: ID=GLOB, z. B. 'jobcenter=daten/*.csv'.", valueName: "ID=GLOB"))
@@ -50,10 +53,12 @@ struct InputOptions: ParsableArguments {
 
     func validate() throws {
         if let period {
-            guard let parsed = Period(period) else { throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.") }
+            guard let periods = PeriodSelection.parse(period) else {
+                throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3 und kein Bereich der Form 2026-Q2..2026-Q3.")
+            }
             // Only a quarter that has ended can be complete (issue 9).
             let today = Period.today()
-            guard parsed.hasEnded(before: today) else {
+            for parsed in periods where !parsed.hasEnded(before: today) {
                 throw ValidationError(
                     "--period \(parsed): das Quartal endet erst am \(parsed.referenceDate.german); verarbeitet werden nur abgeschlossene Quartale (zuletzt \(Period.lastCompleted(before: today)))."
                 )
@@ -64,8 +69,10 @@ struct InputOptions: ParsableArguments {
         }
     }
 
-    func resolvedPeriod() -> Period {
-        period.flatMap(Period.init) ?? Period.lastCompleted(before: Period.today())
+    /// The quarters to process, oldest first (`PeriodSelection`).
+    func resolvedPeriods(for pipeline: Pipeline) -> [Period] {
+        if let period, let periods = PeriodSelection.parse(period) { return periods }
+        return PeriodSelection.defaultPeriods(for: pipeline, today: Period.today())
     }
 
     func loadPipeline() throws(KlapptError) -> Pipeline {

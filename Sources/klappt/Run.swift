@@ -34,49 +34,61 @@ extension Klappt {
 
         func run() throws {
             let console = Console(format: input.logFormat, verbose: input.verbose)
-            let started = QuarterlyRun.timestamp()
+            var started = QuarterlyRun.timestamp()
             var loaded: Pipeline?
+            var current: Period?
             do {
                 let pipeline = try input.loadPipeline()
                 loaded = pipeline
-                let period = input.resolvedPeriod()
+                let periods = input.resolvedPeriods(for: pipeline)
                 var key = try KeySource.resolve(option: keyFile, pipeline: pipeline)
                 let bytes = try key.load(outputDirectory: pipeline.outputDirectory)
-                var run = QuarterlyRun(pipeline: pipeline, period: period, mode: .run, logger: console.logger)
-                run.force = force
-                run.newKeySeries = newKeySeries
-                run.ignorePlausibility = ignorePlausibility
-                run.progress = console.progressReporter()
-                let result = try run.execute(key: bytes)
-                guard let outcome = result.outcome else {
-                    let since = result.unchangedSince ?? "?"
-                    console.logger.notice("Eingaben unverändert, nichts zu tun", metadata: ["zeitraum": "\(period)", "letzter_lauf": "\(since)"])
-                    if input.logFormat == .text {
-                        print(
-                            "klappt: Quartal \(period) ist mit denselben Eingaben bereits fertig (Lauf vom \(since)). Nichts zu tun; --force erzwingt einen neuen Lauf."
-                        )
-                    }
-                    return
-                }
-                console.logger.notice(
-                    "Lauf fertig",
-                    metadata: [
-                        "zeitraum": "\(period)", "personen": "\(outcome.filter.persons)", "zielgruppe": "\(outcome.filter.targetGroup)",
-                        "bestand": "\(outcome.filter.withCurrentRecord)", "gesperrt": "\(outcome.table?.suppressed.count ?? 0)",
-                    ])
-                if input.logFormat == .text {
-                    print(Summary.text(outcome, outputs: run.outputs, mode: .run, keyNote: key.createdNote, codeListPaths: pipeline.codeListPaths))
+                // Each quarter is a run of its own, oldest first, with its own commit point; the
+                // first failure ends the invocation (a later quarter builds on the earlier ones).
+                for (position, period) in periods.enumerated() {
+                    current = period
+                    started = QuarterlyRun.timestamp()
+                    if position > 0, input.logFormat == .text { print("") }
+                    try runQuarter(period, pipeline: pipeline, key: bytes, keyNote: position == 0 ? key.createdNote : nil, console: console)
                 }
             } catch {
                 // Every failed run in the ledger, and the operator's hook told (issue 9).
                 if let pipeline = loaded {
-                    let failure = FailedRun(period: input.resolvedPeriod(), mode: "run", started: started, error: error)
+                    let failure = FailedRun(period: current ?? input.resolvedPeriods(for: pipeline).last, mode: "run", started: started, error: error)
                     failure.record(outputDirectory: pipeline.outputDirectory)
                     if let command = pipeline.onFailure, let note = failure.notify(command: command, pipelineFile: pipeline.file) {
                         console.logger.error("\(note)")
                     }
                 }
                 throw console.fail(error)
+            }
+        }
+
+        func runQuarter(_ period: Period, pipeline: Pipeline, key: [UInt8], keyNote: String?, console: Console) throws(KlapptError) {
+            var run = QuarterlyRun(pipeline: pipeline, period: period, mode: .run, logger: console.logger)
+            run.force = force
+            run.newKeySeries = newKeySeries
+            run.ignorePlausibility = ignorePlausibility
+            run.progress = console.progressReporter()
+            let result = try run.execute(key: key)
+            guard let outcome = result.outcome else {
+                let since = result.unchangedSince ?? "?"
+                console.logger.notice("Eingaben unverändert, nichts zu tun", metadata: ["zeitraum": "\(period)", "letzter_lauf": "\(since)"])
+                if input.logFormat == .text {
+                    print(
+                        "klappt: Quartal \(period) ist mit denselben Eingaben bereits fertig (Lauf vom \(since)). Nichts zu tun; --force erzwingt einen neuen Lauf."
+                    )
+                }
+                return
+            }
+            console.logger.notice(
+                "Lauf fertig",
+                metadata: [
+                    "zeitraum": "\(period)", "personen": "\(outcome.filter.persons)", "zielgruppe": "\(outcome.filter.targetGroup)",
+                    "bestand": "\(outcome.filter.withCurrentRecord)", "gesperrt": "\(outcome.table?.suppressed.count ?? 0)",
+                ])
+            if input.logFormat == .text {
+                print(Summary.text(outcome, outputs: run.outputs, mode: .run, keyNote: keyNote, codeListPaths: pipeline.codeListPaths))
             }
         }
     }
@@ -97,7 +109,9 @@ extension Klappt {
             let console = Console(format: input.logFormat, verbose: input.verbose)
             do {
                 let pipeline = try input.loadPipeline()
-                var run = QuarterlyRun(pipeline: pipeline, period: input.resolvedPeriod(), mode: .validate, logger: console.logger)
+                // A check looks at one quarter: the last of the selection.
+                guard let period = input.resolvedPeriods(for: pipeline).last else { return }
+                var run = QuarterlyRun(pipeline: pipeline, period: period, mode: .validate, logger: console.logger)
                 run.ignorePlausibility = ignorePlausibility
                 run.progress = console.progressReporter()
                 guard let outcome = try run.execute(key: nil).outcome else { throw KlapptError.internalError("Prüfung ohne Ergebnis") }

@@ -56,8 +56,10 @@ import Testing
     @Test func theRegisterHasNoActivityAndNoStatus() throws {
         let register = standardPipeline.sources.first { $0.id == "auslaenderbehoerde" }!
         let role = RegisterRole(codeLists: standardPipeline.codeLists)
-        var stages = RecordValidation(source: register, role: role, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown)
-            .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: "auslaenderbehoerde", role: role))
+        var stages = RecordValidation(
+            source: register, role: role, codeLists: standardPipeline.codeLists, nationalityBreakdown: standardPipeline.nationalityBreakdown
+        )
+        .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: "auslaenderbehoerde", role: role))
         var context = RowContext()
         let values: [CanonicalField: String] = [
             .recordID: "000000000001", .familyName: "Sahin", .givenName: "Fatma Noor", .birthDate: "01.06.2004", .sex: "ohne Angabe",

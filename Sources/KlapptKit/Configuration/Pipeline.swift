@@ -48,6 +48,9 @@ public struct SourceSpec: Sendable {
     public var id: String
     /// What the source's records mean (`role:`).
     public var role: any SourceSemantics.Type
+    /// Where its files are; may name the quarter: `{zeitraum}` (`2026-Q3`) and `{stichtag}`
+    /// (`2026-09-30`) are replaced for each period (`glob(for:)`), so that one pipeline file serves
+    /// every quarter's deliveries.
     public var glob: String
     /// How its files are read (`format:` with its options).
     public var format: any SourceFormat
@@ -65,6 +68,16 @@ public struct SourceSpec: Sendable {
     public var pipelineFile = ""
     /// What a complete delivery of this source looks like (plausibility, issue 9).
     public var expectation = DeliveryExpectation()
+}
+
+extension SourceSpec {
+    /// The glob of `period`'s files.
+    public func glob(for period: Period) -> String {
+        glob.replacingOccurrences(of: "{zeitraum}", with: period.description).replacingOccurrences(of: "{stichtag}", with: period.referenceDate.iso)
+    }
+
+    /// Whether the glob names the quarter.
+    public var namesThePeriod: Bool { glob.contains("{zeitraum}") || glob.contains("{stichtag}") }
 }
 
 /// What a complete delivery of a source looks like: at least this many files, or one file from each

@@ -22,6 +22,9 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(year)-Q\(quarter)" }
 
+    /// The quarter after this one.
+    public var next: Period { quarter == 4 ? Period(year: year + 1, quarter: 1)! : Period(year: year, quarter: quarter + 1)! }
+
     /// The quarter before this one.
     public var previous: Period { quarter == 1 ? Period(year: year - 1, quarter: 4)! : Period(year: year, quarter: quarter - 1)! }
 

@@ -10,9 +10,10 @@ extension QuarterlyRun {
     package func resolveInputs() throws(KlapptError) -> [[String]] {
         var result: [[String]] = []
         for source in pipeline.sources {
-            let files = QuarterlyRun.glob(source.glob)
+            let pattern = source.glob(for: period)
+            let files = QuarterlyRun.glob(pattern)
             guard !files.isEmpty else {
-                throw .noInputFiles(source: source.id, glob: source.glob)
+                throw .noInputFiles(source: source.id, glob: pattern)
             }
             for file in files where access(file, R_OK) != 0 {
                 throw .inputUnreadable(path: file, reason: nil)
@@ -20,6 +21,11 @@ extension QuarterlyRun {
             result.append(files)
         }
         return result
+    }
+
+    /// Whether every source has files for `period` (a quarter is delivered).
+    public static func isDelivered(_ period: Period, pipeline: Pipeline) -> Bool {
+        pipeline.sources.allSatisfy { !glob($0.glob(for: period)).isEmpty }
     }
 
     static func glob(_ pattern: String) -> [String] {
