@@ -54,13 +54,27 @@ import Testing
         let again = try runKlappt(arguments([], output: output))
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.components(separatedBy: "bereits fertig").count == 3)
-        // A later delivery for 2026-Q2 makes that quarter new work; 2026-Q3 stays finished.
+        // 2026-Q3's transitions come from 2026-Q2 (SPEC 10).
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(output)/lauf_2026-Q3.json"))) as? [String: Any])
+        #expect((report["transitions"] as? [String: Any])?["previous_period"] as? String == "2026-Q2")
+        #expect(FileManager.default.fileExists(atPath: "\(output)/uebergaenge_2026-Q3.csv"))
+        #expect(!FileManager.default.fileExists(atPath: "\(output)/uebergaenge_2026-Q2.csv"))
+        #expect(range.stdout.contains("Keine Übergangstabelle: das Vorquartal 2026-Q1 ist im Speicher nicht fertig berechnet"))
+        // A later delivery for 2026-Q2, processed alone: 2026-Q3 is stale now ...
         let file = filesBelow("\(directory)/in/2026-Q2/berufskolleg")[0]
         try (try String(contentsOfFile: file, encoding: .utf8) + "<!-- Nachlieferung -->\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let redone = try runKlappt(arguments(["--period", "2026-Q2"], output: output))
+        #expect(redone.status == 0, "\(redone.stderr)")
+        let status = try runKlappt(["status", "pipelines/quartal.yaml", "--output-dir", output])
+        #expect(status.stdout.contains("Zeitraum 2026-Q3: 1 Lauf – veraltet: Vorquartal neu berechnet"))
+        #expect(!status.stdout.contains("Zeitraum 2026-Q2: 2 Läufe – veraltet"))
+        // ... and the next catch-up computes it again without --force, and then nothing is stale.
         let later = try runKlappt(arguments([], output: output))
         #expect(later.status == 0, "\(later.stderr)")
-        #expect(later.stdout.contains("Quartal 2026-Q2 (Stichtag 2026-06-30) verarbeitet"))
-        #expect(later.stdout.contains("Quartal 2026-Q3 ist mit denselben Eingaben bereits fertig"))
+        #expect(later.stdout.contains("Quartal 2026-Q2 ist mit denselben Eingaben bereits fertig"))
+        #expect(later.stdout.contains("Quartal 2026-Q3 (Stichtag 2026-09-30) verarbeitet"))
+        #expect(!(try runKlappt(["status", "pipelines/quartal.yaml", "--output-dir", output]).stdout.contains("veraltet")))
     }
 
     @Test func theFirstFailureEndsTheSequence() throws {

@@ -112,7 +112,7 @@ struct TotalsSink: PeriodSink {
 
     func fileName(for period: Period) -> String { "summen_\(period).txt" }
 
-    func render(_ result: PeriodResult) -> [UInt8] {
+    func render(_ result: PeriodResult) -> [UInt8]? {
         let lines = result.table.indicators.map { indicator in
             "\(indicator)=\(result.table[CellID(indicator: indicator, dimension: "insgesamt", category: "insgesamt")])"
         }

@@ -37,6 +37,7 @@ public struct Registry: Sendable {
         registry.register(indicators: StockFamily(), byDefault: true)
         registry.register(indicators: FlowFamily(), byDefault: true)
         registry.register(sink: IndicatorTableSink(), byDefault: true)
+        registry.register(sink: TransitionTableSink(), byDefault: true)
         registry.register(sink: RunReportSink(), byDefault: true)
         return registry
     }()

@@ -4,27 +4,70 @@ public struct ProtectedTable: Sendable {
     public var table: IndicatorTable
     public var primary: Set<CellID>
     public var secondary: Set<CellID>
-    /// The audit of every suppressed cell, in table order.
+    /// The audit of every suppressed cell, in table order (of linked tables too).
     public var audit: [SuppressionAudit.Finding]
+    /// Exact values of this publication's cells of other tables (the transition table), if any.
+    public var linkedValues: [CellID: Int] = [:]
     public var suppressed: Set<CellID> { primary.union(secondary) }
 
     /// The published text of a cell: the count, or `*`.
     public func published(_ cell: CellID) -> String {
-        suppressed.contains(cell) ? "*" : String(table.values[cell] ?? 0)
+        suppressed.contains(cell) ? "*" : String(table.values[cell] ?? linkedValues[cell] ?? 0)
+    }
+}
+
+/// What disclosure control works on (SPEC 6, 10): a linear system of published tables with the
+/// exact values of its cells, the cells to protect, and, for a system linked to a publication that
+/// cannot change any more (the previous quarter), the cells that publication hid and those it
+/// published.
+public struct ProtectionProblem: Sendable {
+    public var system: TableSystem
+    /// Exact value per cell (system order).
+    public var values: [Int]
+    /// Cells to protect: counts from 1 to min_cell − 1, of every table (the previous quarter's too).
+    public var primary: Set<Int>
+    /// Cells hidden already (the previous quarter's suppressed cells): unknowns, free complements.
+    public var hidden: Set<Int> = []
+    /// Cells published already and unchangeable: never suppressed now.
+    public var fixed: Set<Int> = []
+
+    public init(system: TableSystem, values: [Int], primary: Set<Int>, hidden: Set<Int> = [], fixed: Set<Int> = []) {
+        self.system = system
+        self.values = values
+        self.primary = primary
+        self.hidden = hidden
+        self.fixed = fixed
+    }
+
+    /// One period's table alone: counts from 1 to `minCell − 1` are primary.
+    public init(table: IndicatorTable, minCell: Int) {
+        let system = TableSystem(table)
+        let values = table.cells.map { table.values[$0] ?? 0 }
+        self.init(system: system, values: values, primary: Set(values.indices.filter { values[$0] > 0 && values[$0] < minCell }))
     }
 }
 
 /// Chooses further cells to suppress so that no primary cell can be recovered from the published
-/// ones (SPEC 6, secondary suppression).
+/// ones (SPEC 6, secondary suppression). Returns the new cells (system indices), never `fixed` ones.
 public protocol SecondarySuppression: Sendable {
-    func secondaryCells(for table: IndicatorTable, primary: Set<CellID>, minCell: Int) throws -> Set<CellID>
+    func secondaryCells(for problem: ProtectionProblem, minCell: Int) throws -> Set<Int>
+}
+
+extension SecondarySuppression {
+    /// The secondary cells of one table alone.
+    public func secondaryCells(for table: IndicatorTable, primary: Set<CellID>, minCell: Int) throws -> Set<CellID> {
+        let system = TableSystem(table)
+        let problem = ProtectionProblem(
+            system: system, values: table.cells.map { table.values[$0] ?? 0 }, primary: Set(primary.compactMap { system.index[$0] }))
+        return Set(try secondaryCells(for: problem, minCell: minCell).map { system.cells[$0] })
+    }
 }
 
 /// Suppresses nothing further: primary suppression alone. Only for tests that need to show what the
 /// audit catches; never used for publication.
 public struct NoSecondarySuppression: SecondarySuppression {
     public init() {}
-    public func secondaryCells(for table: IndicatorTable, primary: Set<CellID>, minCell: Int) -> Set<CellID> { [] }
+    public func secondaryCells(for problem: ProtectionProblem, minCell: Int) -> Set<Int> { [] }
 }
 
 /// Applies SPEC 6: counts from 1 to `minCell - 1` are primary (0 is published), the secondary
@@ -48,16 +91,24 @@ public struct DisclosureControl: Sendable {
 
     /// Suppresses and audits; throws `DisclosureError.auditFailed` when a primary cell stays unprotected.
     public func protect(_ table: IndicatorTable) throws -> ProtectedTable {
-        let primary = primaryCells(of: table)
-        let secondaryCells = try secondary.secondaryCells(for: table, primary: primary, minCell: minCell).subtracting(primary)
-        let system = TableSystem(table)
-        let values = table.cells.map { table.values[$0] ?? 0 }
-        let findings = SuppressionAudit(minCell: minCell).audit(
-            system: system, values: values,
-            suppressed: Set(primary.union(secondaryCells).compactMap { system.index[$0] }),
-            primary: Set(primary.compactMap { system.index[$0] }))
+        try protect(table, linked: ProtectionProblem(table: table, minCell: minCell))
+    }
+
+    /// Suppresses and audits `table` as part of `problem` (its cells are the table's, `table ""`,
+    /// plus those of linked tables); secondary cells are chosen among every cell not `fixed`. The
+    /// audit proves every primary cell of every table protected, or throws.
+    public func protect(_ table: IndicatorTable, linked problem: ProtectionProblem) throws -> ProtectedTable {
+        let system = problem.system
+        let newSecondary = try secondary.secondaryCells(for: problem, minCell: minCell)
+            .subtracting(problem.primary).subtracting(problem.hidden).subtracting(problem.fixed)
+        let suppressed = problem.primary.union(problem.hidden).union(newSecondary)
+        let findings = SuppressionAudit(minCell: minCell).audit(system: system, values: problem.values, suppressed: suppressed, primary: problem.primary)
         let unsafe = findings.filter { !$0.protected }
         if !unsafe.isEmpty { throw DisclosureError.auditFailed(unsafe) }
-        return ProtectedTable(table: table, primary: primary, secondary: secondaryCells, audit: findings)
+        // The cells this publication withholds: its own tables' primaries and new secondaries.
+        let own = { (cell: Int) in !problem.hidden.contains(cell) && !problem.fixed.contains(cell) }
+        return ProtectedTable(
+            table: table, primary: Set(problem.primary.filter(own).map { system.cells[$0] }), secondary: Set(newSecondary.map { system.cells[$0] }),
+            audit: findings, linkedValues: Dictionary(uniqueKeysWithValues: system.cells.indices.filter(own).map { (system.cells[$0], problem.values[$0]) }))
     }
 }

@@ -13,11 +13,14 @@
 public struct LinkedTablesSuppression: SecondarySuppression {
     public init() {}
 
-    public func secondaryCells(for table: IndicatorTable, primary: Set<CellID>, minCell: Int) throws -> Set<CellID> {
-        let system = TableSystem(table)
-        let values = table.cells.map { table.values[$0] ?? 0 }
-        var suppressed = Set(primary.compactMap { system.index[$0] })
-        let primaryCells = suppressed
+    public func secondaryCells(for problem: ProtectionProblem, minCell: Int) throws -> Set<Int> {
+        let system = problem.system
+        let values = problem.values
+        let primaryCells = problem.primary
+        // Cells hidden before (the previous quarter's) are free complements; published cells of a
+        // publication that cannot change (`fixed`) are never touched.
+        var suppressed = primaryCells.union(problem.hidden)
+        let fixed = problem.fixed
         let audit = SuppressionAudit(minCell: minCell)
         let totalValue = values.reduce(0, +)
         // A fractional LP solution can leave an integer bound just short; a later round asks for more.
@@ -29,7 +32,7 @@ public struct LinkedTablesSuppression: SecondarySuppression {
                 let needed = Double(minCell - values[p] + round)
                 guard
                     let touched = cheapestComplement(
-                        for: p, raise: needed, component: component, system: system, values: values,
+                        for: p, raise: needed, component: component.filter { !fixed.contains($0) || $0 == p }, system: system, values: values,
                         suppressed: suppressed, totalValue: totalValue)
                 else {
                     throw DisclosureError.unprotectable(system.cells[p])
@@ -42,7 +45,7 @@ public struct LinkedTablesSuppression: SecondarySuppression {
         // Clean-up: the greedy pass can leave complements that later choices made redundant. Try to
         // publish each secondary cell again, largest first, and keep it published when every primary
         // stays protected.
-        let secondaryCells = suppressed.subtracting(primaryCells).sorted { (values[$0], $0) > (values[$1], $1) }
+        let secondaryCells = suppressed.subtracting(primaryCells).subtracting(problem.hidden).sorted { (values[$0], $0) > (values[$1], $1) }
         for cell in secondaryCells {
             var trial = suppressed
             trial.remove(cell)
@@ -52,7 +55,7 @@ public struct LinkedTablesSuppression: SecondarySuppression {
                 suppressed = trial
             }
         }
-        return Set(suppressed.subtracting(primaryCells).map { system.cells[$0] })
+        return suppressed.subtracting(primaryCells).subtracting(problem.hidden)
     }
 
     /// Whether the largest value of `p` consistent with the cells published so far reaches min_cell.
@@ -101,12 +104,17 @@ public struct LinkedTablesSuppression: SecondarySuppression {
             for term in system.equations[number] {
                 if term.cell == p {
                     rhs -= term.coefficient * raise
-                } else {
-                    coefficients[increase[term.cell]!, default: 0] += term.coefficient
+                } else if let up = increase[term.cell] {
+                    // (A cell outside `component`, published and fixed, keeps d = 0.)
+                    coefficients[up, default: 0] += term.coefficient
                     if let down = decrease[term.cell] { coefficients[down, default: 0] -= term.coefficient }
                 }
             }
-            lp.add(coefficients, .equal, rhs)
+            if coefficients.isEmpty {
+                if abs(rhs) > 1e-9 { return nil }
+            } else {
+                lp.add(coefficients, .equal, rhs)
+            }
         }
         // The alternative table keeps every inequality: (x + d)[column] <= (x + d)[bound].
         var inequalityNumbers = Set<Int>()

@@ -30,60 +30,76 @@ public struct TableSystem: Sendable {
         self.init(cells: table.cells, identities: table.identities)
     }
 
-    public init(cells: [CellID], identities: [TableIdentity]) {
+    /// The system of `cells`: per table (`CellID.table`) the dimension sums and the identities
+    /// among its columns, plus `links`: equations across tables (Σ coefficient · x = 0), e.g. a
+    /// transition table's rows and columns adding up to two quarters' totals (SPEC 10).
+    public init(cells: [CellID], identities: [TableIdentity], links: [[(cell: CellID, coefficient: Double)]] = []) {
         self.cells = cells
         var index: [CellID: Int] = [:]
         for (position, cell) in cells.enumerated() { index[cell] = position }
         self.index = index
         var equations: [[(cell: Int, coefficient: Double)]] = []
-        var dimensions: [String: [String]] = [:]
-        var dimensionOrder: [String] = []
-        var indicators: [Indicator] = []
-        var seenRows = Set<String>()
-        for cell in cells {
-            if !indicators.contains(cell.indicator) { indicators.append(cell.indicator) }
-            if seenRows.insert("\(cell.dimension)\u{1F}\(cell.category)").inserted {
-                if dimensions[cell.dimension] == nil { dimensionOrder.append(cell.dimension) }
-                dimensions[cell.dimension, default: []].append(cell.category)
-            }
-        }
-        indicators.sort()
-        // Categories add up to the total row.
-        for indicator in indicators {
-            guard let total = index[CellID(indicator: indicator, dimension: Self.totalDimension, category: Self.totalCategory)] else { continue }
-            for dimension in dimensionOrder where dimension != Self.totalDimension {
-                var equation = [(cell: total, coefficient: -1.0)]
-                for category in dimensions[dimension]! {
-                    if let cell = index[CellID(indicator: indicator, dimension: dimension, category: category)] { equation.append((cell, 1)) }
-                }
-                equations.append(equation)
-            }
-        }
-        // The families' identities, in every row.
         var inequalities: [(column: Int, bound: Int)] = []
-        for identity in identities {
-            switch identity {
-            case .atMost(let column, let bound):
-                for dimension in dimensionOrder {
-                    for category in dimensions[dimension]! {
-                        guard let upper = index[CellID(indicator: bound, dimension: dimension, category: category)],
-                            let cell = index[CellID(indicator: column, dimension: dimension, category: category)]
-                        else { continue }
-                        inequalities.append((cell, upper))
-                    }
+        var tables: [String] = []
+        for cell in cells where !tables.contains(cell.table) { tables.append(cell.table) }
+        for table in tables {
+            var dimensions: [String: [String]] = [:]
+            var dimensionOrder: [String] = []
+            var indicators: [Indicator] = []
+            var seenRows = Set<String>()
+            for cell in cells where cell.table == table {
+                if !indicators.contains(cell.indicator) { indicators.append(cell.indicator) }
+                if seenRows.insert("\(cell.dimension)\u{1F}\(cell.category)").inserted {
+                    if dimensions[cell.dimension] == nil { dimensionOrder.append(cell.dimension) }
+                    dimensions[cell.dimension, default: []].append(cell.category)
                 }
-            case .sum(let whole, let parts):
-                for dimension in dimensionOrder {
+            }
+            indicators.sort()
+            // Categories add up to the total row.
+            for indicator in indicators {
+                guard let total = index[CellID(table: table, indicator: indicator, dimension: Self.totalDimension, category: Self.totalCategory)] else {
+                    continue
+                }
+                for dimension in dimensionOrder where dimension != Self.totalDimension {
+                    var equation = [(cell: total, coefficient: -1.0)]
                     for category in dimensions[dimension]! {
-                        guard let sum = index[CellID(indicator: whole, dimension: dimension, category: category)] else { continue }
-                        var equation = [(cell: sum, coefficient: -1.0)]
-                        for part in parts {
-                            if let cell = index[CellID(indicator: part, dimension: dimension, category: category)] { equation.append((cell, 1)) }
+                        if let cell = index[CellID(table: table, indicator: indicator, dimension: dimension, category: category)] { equation.append((cell, 1)) }
+                    }
+                    equations.append(equation)
+                }
+            }
+            // The families' identities, in every row.
+            for identity in identities {
+                switch identity {
+                case .atMost(let column, let bound):
+                    for dimension in dimensionOrder {
+                        for category in dimensions[dimension]! {
+                            guard let upper = index[CellID(table: table, indicator: bound, dimension: dimension, category: category)],
+                                let cell = index[CellID(table: table, indicator: column, dimension: dimension, category: category)]
+                            else { continue }
+                            inequalities.append((cell, upper))
                         }
-                        if equation.count > 1 { equations.append(equation) }
+                    }
+                case .sum(let whole, let parts):
+                    for dimension in dimensionOrder {
+                        for category in dimensions[dimension]! {
+                            guard let sum = index[CellID(table: table, indicator: whole, dimension: dimension, category: category)] else { continue }
+                            var equation = [(cell: sum, coefficient: -1.0)]
+                            for part in parts {
+                                if let cell = index[CellID(table: table, indicator: part, dimension: dimension, category: category)] {
+                                    equation.append((cell, 1))
+                                }
+                            }
+                            if equation.count > 1 { equations.append(equation) }
+                        }
                     }
                 }
             }
+        }
+        // Equations across tables.
+        for link in links {
+            let terms = link.compactMap { term in index[term.cell].map { (cell: $0, coefficient: term.coefficient) } }
+            if terms.count == link.count, terms.count > 1 { equations.append(terms) }
         }
         self.equations = equations
         var equationsOfCell = [[Int]](repeating: [], count: cells.count)

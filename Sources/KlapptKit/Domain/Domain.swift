@@ -15,6 +15,18 @@ public enum Activity: String, CaseIterable, Sendable, Codable, Comparable {
 
     public static func < (lhs: Activity, rhs: Activity) -> Bool { lhs.priority < rhs.priority }
 
+    /// German, for summaries: "in Ausbildung", "in Beschäftigung", …
+    public var germanName: String {
+        switch self {
+        case .ausbildung: return "Ausbildung"
+        case .beschaeftigung: return "Beschäftigung"
+        case .schule: return "Schule"
+        case .massnahme: return "Maßnahme"
+        case .arbeitsuchend: return "Arbeitsuche"
+        case .sonstige: return "sonstiger Aktivität"
+        }
+    }
+
     /// Position in the priority order (the order of the cases).
     public var priority: Int {
         switch self {

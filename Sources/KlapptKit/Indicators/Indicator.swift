@@ -31,6 +31,10 @@ public struct Indicator: Hashable, Sendable, Comparable, CustomStringConvertible
     public static let abschluss = Indicator("abschluss", rank: 31)
     public static let abbruch = Indicator("abbruch", rank: 32)
 
+    /// A cell of a transition table (SPEC 10): its dimension is the state then, its category the
+    /// state now.
+    public static let transition = Indicator("uebergang", rank: 50)
+
     /// The six activity columns that add up to `personen` (SPEC 4.3 order).
     public static let activities: [Indicator] = [.ausbildung, .beschaeftigung, .schule, .massnahme, .arbeitsuchend, .sonstige]
 

@@ -20,20 +20,33 @@ public struct Dimension: Sendable, Equatable {
     }
 }
 
-/// One cell of the indicator table.
+/// One cell of a published table. `table` tells the tables of a linked system apart (SPEC 10): ""
+/// the period's indicator table, and `CellID.Table` names the others.
 public struct CellID: Hashable, Sendable, Comparable {
+    public var table: String
     public var indicator: Indicator
     public var dimension: String
     public var category: String
 
-    public init(indicator: Indicator, dimension: String, category: String) {
+    /// The tables a linked disclosure model holds besides the period's own.
+    public enum Table {
+        /// The period's transition table (`uebergaenge_<P>.csv`).
+        public static let transitions = "uebergaenge"
+        /// The previous quarter's published table.
+        public static let previous = "vorquartal"
+        /// The previous quarter's own transition table.
+        public static let previousTransitions = "vorquartal_uebergaenge"
+    }
+
+    public init(table: String = "", indicator: Indicator, dimension: String, category: String) {
+        self.table = table
         self.indicator = indicator
         self.dimension = dimension
         self.category = category
     }
 
     public static func < (lhs: CellID, rhs: CellID) -> Bool {
-        (lhs.indicator, lhs.dimension, lhs.category) < (rhs.indicator, rhs.dimension, rhs.category)
+        (lhs.table, lhs.indicator, lhs.dimension, lhs.category) < (rhs.table, rhs.indicator, rhs.dimension, rhs.category)
     }
 }
 

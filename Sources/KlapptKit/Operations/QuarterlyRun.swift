@@ -80,13 +80,15 @@ public struct QuarterlyRun: Sendable {
         }
         var hashes: [String: String] = [:]
         for (position, path) in paths.enumerated() { hashes[path] = try sums.take(position).get() }
-        let fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer)
         steps.done("pruefsummen")
         var store: Store?
         // The key series of the store's finished quarters, read before the period's writer starts:
         // from then on the writer's queue owns the connection (one connection is never used from
         // two threads at once).
         var series: (check: String, periods: [String])?
+        var previous: PreviousQuarter.Availability?
+        var previousRun: Int?
+        var fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: nil)
         if mode == .run {
             let opened = try Store(path: outputs.store)
             store = opened
@@ -95,8 +97,14 @@ public struct QuarterlyRun: Sendable {
                 logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
             }
             series = try checkKeySeries(store: opened, keyCheck: pseudonymizer.keyCheck)
+            // SPEC 10: the previous quarter, read before the writer starts (and its run, for the
+            // fingerprint: a re-run of it makes this quarter new work).
+            previous = try opened.previousQuarter(
+                of: period, keyCheck: pseudonymizer.keyCheck, indicators: pipeline.indicatorFamilies.flatMap(\.columns))
+            if case .available(let quarter) = previous { previousRun = quarter.runID }
+            fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: previousRun)
             if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
-                last.outputs.map(\.kind) == pipeline.sinks.map(\.kind), Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
+                Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
             {
                 return .unchanged(since: last.started)
             }
@@ -173,8 +181,25 @@ public struct QuarterlyRun: Sendable {
             let clock = ContinuousClock()
             let start = clock.now
             let protected: ProtectedTable
+            let control = DisclosureControl(minCell: pipeline.minCell, secondary: secondarySuppression)
             do {
-                protected = try DisclosureControl(minCell: pipeline.minCell, secondary: secondarySuppression).protect(table)
+                switch previous {
+                case .available(let quarter)?:
+                    // SPEC 10: where people went since the previous quarter, one merge join of two
+                    // pseudonym-sorted lists, protected together with both quarters' tables.
+                    let transitions = TransitionTable(
+                        previous: quarter.persons, current: persons.lazy.map { ($0.pseudonym, PersonState(activity: $0.activity)) })
+                    outcome.transitions = transitions
+                    outcome.previousPeriod = quarter.period
+                    protected = try control.protect(
+                        table, linked: LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell))
+                    steps.done("uebergaenge")
+                case .unavailable(let reason)?:
+                    outcome.transitionNote = reason
+                    protected = try control.protect(table)
+                case nil:
+                    protected = try control.protect(table)
+                }
             } catch {
                 throw .internalError("Geheimhaltung: \(error)")
             }
@@ -194,14 +219,25 @@ public struct QuarterlyRun: Sendable {
             ledgerNotes.keyCheck = pseudonymizer.keyCheck
             ledgerNotes.newKeySeries = newKeySeries && series != nil && series?.check != pseudonymizer.keyCheck
             ledgerNotes.overriddenPlausibility = findings.isEmpty ? nil : findings.joined(separator: "\n")
+            ledgerNotes.previousRun = outcome.transitions == nil ? nil : previousRun
             defer { steps.done("veroeffentlichen") }
-            let result = PeriodResult(period: period, pipelineName: pipeline.name, table: PublishableTable(protected), report: report)
-            var files: [Publisher.StagedFile] = []
-            for sink in pipeline.sinks {
-                files.append(
-                    Publisher.StagedFile(kind: sink.kind, path: "\(pipeline.outputDirectory)/\(sink.fileName(for: period))", bytes: try sink.render(result)))
+            var result = PeriodResult(period: period, pipelineName: pipeline.name, table: PublishableTable(protected), report: report)
+            if outcome.transitions != nil, let previousPeriod = outcome.previousPeriod {
+                result.transitions = PublishableTransitions(protected, previousPeriod: previousPeriod)
             }
-            try Publisher(outputs: outputs).publish(outcome, files: files, fingerprint: fingerprint, finishedAt: finished, writer: writer, ledger: ledgerNotes)
+            var files: [Publisher.StagedFile] = []
+            var withdrawn: [String] = []
+            for sink in pipeline.sinks {
+                let path = "\(pipeline.outputDirectory)/\(sink.fileName(for: period))"
+                // A sink with nothing this period (no transitions): an old file of it goes at the commit.
+                guard let bytes = try sink.render(result) else {
+                    withdrawn.append(path)
+                    continue
+                }
+                files.append(Publisher.StagedFile(kind: sink.kind, path: path, bytes: bytes))
+            }
+            try Publisher(outputs: outputs).publish(
+                outcome, files: files, withdrawn: withdrawn, fingerprint: fingerprint, finishedAt: finished, writer: writer, ledger: ledgerNotes)
         }
         return mode == .validate ? .validated(outcome) : .published(outcome)
     }

@@ -97,6 +97,10 @@ public struct RunOutcome: Sendable {
     /// The persons of the target group (everyone else is only counted, in `filter`).
     public var persons: [PersonFacts]
     public var table: ProtectedTable?
+    /// SPEC 10: where people went since the previous quarter (exact), or why there is no table.
+    public var transitions: TransitionTable? = nil
+    public var previousPeriod: Period? = nil
+    public var transitionNote: String? = nil
     /// Plausibility findings (issue 9); non-empty only when the operator overrode them.
     public var plausibilityFindings: [String] = []
 }

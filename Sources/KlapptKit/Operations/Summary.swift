@@ -38,6 +38,7 @@ public enum Summary {
         lines.append("              davon im Bestand am Stichtag: \(number(f.withCurrentRecord))")
         lines.append("              davon ohne Aktivität: \(number(f.targetGroup - f.withCurrentRecord)) (bekannt, aber von keinem Programm erreicht)")
         lines += warningLines(outcome, codeListPaths: codeListPaths)
+        lines += transitionLines(outcome)
         if let table = outcome.table {
             lines.append("Geheimhaltung: \(counted(table.primary.count, "Zelle", "Zellen")) primär gesperrt, \(number(table.secondary.count)) sekundär")
         }
@@ -89,6 +90,37 @@ public enum Summary {
                 line += " Sie zählen als Geschlecht „x“ (ohne Angabe)."
             }
             lines.append(line + listNote)
+        }
+        return lines
+    }
+
+    /// SPEC 10, in German: per state of the previous quarter, where its persons are now (published
+    /// values, `*` where suppressed); or why there is no transition table.
+    static func transitionLines(_ outcome: RunOutcome) -> [String] {
+        if let note = outcome.transitionNote { return [note] }
+        guard let protected = outcome.table, outcome.transitions != nil, let previous = outcome.previousPeriod else { return [] }
+        let published = PublishableTransitions(protected, previousPeriod: previous)
+        var lines = ["Übergänge seit \(previous) (veröffentlichte Werte, * gesperrt):"]
+        func name(_ state: PersonState) -> String {
+            switch state {
+            case .activity(let activity): return "in \(activity.germanName)"
+            case .withoutActivity: return "ohne Aktivität"
+            case .outside: return "außerhalb der Zielgruppe"
+            }
+        }
+        for from in PersonState.all {
+            let row = published.cells.filter { $0.from == from }
+            let total = row.reduce(into: (sum: 0, hidden: false)) { result, cell in
+                if case .count(let value) = cell.value { result.sum += value } else { result.hidden = true }
+            }
+            guard total.sum > 0 || total.hidden else { continue }
+            let count = total.hidden ? "*" : number(total.sum)
+            let targets = row.compactMap { cell -> String? in
+                if case .count(0) = cell.value { return nil }
+                return "\(cell.value.description) \(cell.to == .outside ? "außerhalb" : name(cell.to))"
+            }
+            let origin = from == .outside ? "Neu in der Zielgruppe (vorher außerhalb): \(count) Personen" : "Von \(count) Personen \(name(from)) im Vorquartal"
+            lines.append("  \(origin): " + targets.joined(separator: ", "))
         }
         return lines
     }

@@ -139,6 +139,23 @@ public struct PersonPseudonym: Hashable, Comparable, Sendable, CustomStringConve
 
     public var hex: String { withHex { String(decoding: $0, as: UTF8.self) } }
 
+    /// Parses the 64 lowercase (or uppercase) hex characters the store keeps.
+    public init?(hex: String) {
+        guard hex.utf8.count == 64 else { return nil }
+        var values: [UInt64] = [0, 0, 0, 0]
+        for (index, character) in hex.utf8.enumerated() {
+            let digit: UInt8
+            switch character {
+            case 0x30...0x39: digit = character - 0x30
+            case 0x61...0x66: digit = character - 0x61 + 10
+            case 0x41...0x46: digit = character - 0x41 + 10
+            default: return nil
+            }
+            values[index / 16] = values[index / 16] << 4 | UInt64(digit)
+        }
+        words = (values[0], values[1], values[2], values[3])
+    }
+
     /// Calls `body` with the lowercase hex as 64 ASCII bytes (no string made).
     public func withHex<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in

@@ -1,3 +1,5 @@
+import KlapptFormats
+
 /// An output of a finished run (SPEC 7): a file written at the run's commit point, recorded in the
 /// ledger with its sha256, and checked by the next run before it says "nothing to do".
 ///
@@ -13,8 +15,9 @@ public protocol PeriodSink: Sendable {
     var kind: String { get }
     /// The file's name in the output folder.
     func fileName(for period: Period) -> String
-    /// The file's bytes (the same result gives the same bytes).
-    func render(_ result: PeriodResult) throws(KlapptError) -> [UInt8]
+    /// The file's bytes (the same result gives the same bytes); nil when the sink has nothing for
+    /// this period (then an old file of it is removed at the commit point).
+    func render(_ result: PeriodResult) throws(KlapptError) -> [UInt8]?
 }
 
 /// What the sinks of a finished run receive.
@@ -23,6 +26,23 @@ public struct PeriodResult: Sendable {
     public var pipelineName: String
     public var table: PublishableTable
     public var report: RunReport
+    /// The transition table as published (SPEC 10), when the previous quarter is in the store.
+    public var transitions: PublishableTransitions? = nil
+}
+
+/// A transition table as it may be published: per pair of states a count, or `*`.
+public struct PublishableTransitions: Sendable {
+    public let previousPeriod: Period
+    /// The 63 pairs in publication order with their published values.
+    public let cells: [(from: PersonState, to: PersonState, value: PublishableTable.Value)]
+
+    public init(_ protected: ProtectedTable, previousPeriod: Period) {
+        self.previousPeriod = previousPeriod
+        cells = TransitionTable.pairs.map { pair in
+            let cell = CellID(table: CellID.Table.transitions, indicator: .transition, dimension: pair.from.description, category: pair.to.description)
+            return (pair.from, pair.to, protected.suppressed.contains(cell) ? .suppressed : .count(protected.linkedValues[cell] ?? 0))
+        }
+    }
 }
 
 /// A protected table as it may be published: per cell a count, or `*`. It can only be made from a
@@ -64,7 +84,23 @@ public struct IndicatorTableSink: PeriodSink {
     public let kind = "indikatoren"
     public init() {}
     public func fileName(for period: Period) -> String { "indikatoren_\(period).csv" }
-    public func render(_ result: PeriodResult) -> [UInt8] { Array(PublishedTable.csv(result.table, period: result.period).utf8) }
+    public func render(_ result: PeriodResult) -> [UInt8]? { Array(PublishedTable.csv(result.table, period: result.period).utf8) }
+}
+
+/// `uebergaenge_<period>.csv`, the transition table (SPEC 10): UTF-8 with BOM, `;`, CRLF, header
+/// `zeitraum;von;nach;wert`, 63 rows, `von` major, `*` where suppressed. Nothing without the
+/// previous quarter.
+public struct TransitionTableSink: PeriodSink {
+    public let kind = "uebergaenge"
+    public init() {}
+    public func fileName(for period: Period) -> String { "uebergaenge_\(period).csv" }
+    public func render(_ result: PeriodResult) -> [UInt8]? {
+        guard let transitions = result.transitions else { return nil }
+        var writer = CSVWriter()
+        writer.writeRow(["zeitraum", "von", "nach", "wert"])
+        for cell in transitions.cells { writer.writeRow([result.period.description, cell.from.description, cell.to.description, cell.value.description]) }
+        return Array(writer.text.utf8)
+    }
 }
 
 /// `lauf_<period>.json`, the run report (SPEC 7).
@@ -72,5 +108,5 @@ public struct RunReportSink: PeriodSink {
     public let kind = "laufbericht"
     public init() {}
     public func fileName(for period: Period) -> String { "lauf_\(period).json" }
-    public func render(_ result: PeriodResult) -> [UInt8] { Array(result.report.json().utf8) }
+    public func render(_ result: PeriodResult) -> [UInt8]? { Array(result.report.json().utf8) }
 }

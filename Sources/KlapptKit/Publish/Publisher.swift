@@ -40,7 +40,7 @@ public struct Publisher {
     /// Writes and commits a finished run; returns when its files are in place. `writer`, when
     /// given, already holds the period's persons in its open transaction.
     public func publish(
-        _ outcome: RunOutcome, files: [StagedFile], fingerprint: String, finishedAt: String,
+        _ outcome: RunOutcome, files: [StagedFile], withdrawn: [String] = [], fingerprint: String, finishedAt: String,
         writer: Store.PeriodWriter? = nil, ledger: Store.Publication? = nil
     ) throws(KlapptError) {
         var publication = ledger ?? Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
@@ -64,6 +64,9 @@ public struct Publisher {
             run = try store.record(outcome, finishedAt: finishedAt, version: QuarterlyRun.version, publication: publication)
         }
         for file in files { try Self.moveIntoPlace(Self.pendingPath(file.path), file.path) }
+        // Files of an earlier run that this one does not write (a transition table that no longer
+        // applies) would contradict it: they go. (Not in the ledger, so not part of recovery.)
+        for path in withdrawn { unlink(path) }
         try store.markPublished(run: run)
     }
 

@@ -20,6 +20,21 @@ public struct RunReport: Codable, Sendable {
     public var unknownValuesFile: String?
     /// Plausibility findings that the operator overrode (`--ignore-plausibility`); empty when all passed.
     public var plausibilityOverridden: [String]
+    /// SPEC 10: the transitions from the previous quarter as published (`*` where suppressed), or
+    /// why there are none.
+    public var transitions: Transitions?
+
+    public struct Transitions: Codable, Sendable {
+        public var previousPeriod: String?
+        /// `von>nach` -> count or `*`.
+        public var cells: [String: String]?
+        public var note: String?
+
+        enum CodingKeys: String, CodingKey {
+            case cells, note
+            case previousPeriod = "previous_period"
+        }
+    }
 
     public struct Persons: Codable, Sendable {
         public var total: Int
@@ -67,6 +82,7 @@ public struct RunReport: Codable, Sendable {
         case zeitraum, stichtag, pipeline, gestartet, beendet, modus, inputs, persons, suppression, warnings, quarantine
         case unknownValuesFile = "unknown_values_file"
         case plausibilityOverridden = "plausibility_overridden"
+        case transitions
         case klapptVersion = "klappt_version"
         case targetGroup = "target_group"
     }
@@ -94,6 +110,14 @@ public struct RunReport: Codable, Sendable {
         quarantine = outcome.quarantineFiles
         unknownValuesFile = outcome.unknownValuesFile
         plausibilityOverridden = outcome.plausibilityFindings
+        if let protected = outcome.table, outcome.transitions != nil, let previous = outcome.previousPeriod {
+            let published = PublishableTransitions(protected, previousPeriod: previous)
+            transitions = Transitions(
+                previousPeriod: previous.description,
+                cells: Dictionary(uniqueKeysWithValues: published.cells.map { ("\($0.from)>\($0.to)", $0.value.description) }), note: nil)
+        } else if let note = outcome.transitionNote {
+            transitions = Transitions(previousPeriod: nil, cells: nil, note: note)
+        }
     }
 
     public func json() -> String {

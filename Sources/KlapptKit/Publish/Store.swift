@@ -45,7 +45,11 @@ public final class Store {
     /// Version 4: the files of each run in `outputs` (kind, file name, sha256), whatever sinks the
     /// pipeline chose; runs of before are given theirs from the two sha256 columns of `runs`.
     /// A new store is made as version 2 and then upgraded, so every upgrade step is run each time.
-    public static let schemaVersion = 4
+    /// Version 5 (SPEC 10): `uebergaenge` (a period's transition table, exact, with the suppression
+    /// flag), `sperrungen` keyed by table too (the period's, its transitions', the previous
+    /// quarter's primaries as this period's linked system bounds them), and per run the previous
+    /// quarter's run it was linked to (`vorquartal_lauf`: a re-run of that quarter makes it stale).
+    public static let schemaVersion = 5
 
     static func personsTable(_ name: String) -> String {
         """
@@ -79,6 +83,19 @@ public final class Store {
             PRIMARY KEY(run_id, art));
         INSERT INTO outputs SELECT id, 'indikatoren', 'indikatoren_' || zeitraum || '.csv', tabelle_sha256 FROM runs;
         INSERT INTO outputs SELECT id, 'laufbericht', 'lauf_' || zeitraum || '.json', bericht_sha256 FROM runs;
+        """,
+        4: """
+        CREATE TABLE IF NOT EXISTS uebergaenge(
+            zeitraum TEXT NOT NULL, von TEXT NOT NULL, nach TEXT NOT NULL, wert INTEGER NOT NULL, gesperrt INTEGER NOT NULL,
+            PRIMARY KEY(zeitraum, von, nach));
+        CREATE TABLE sperrungen_v5(
+            zeitraum TEXT NOT NULL, tabelle TEXT NOT NULL, indikator TEXT NOT NULL, dimension TEXT NOT NULL, auspraegung TEXT NOT NULL,
+            art TEXT NOT NULL CHECK (art IN ('primaer', 'sekundaer')), untergrenze INTEGER NOT NULL, obergrenze INTEGER,
+            geschuetzt INTEGER NOT NULL, PRIMARY KEY(zeitraum, tabelle, indikator, dimension, auspraegung));
+        INSERT INTO sperrungen_v5 SELECT zeitraum, 'quartal', indikator, dimension, auspraegung, art, untergrenze, obergrenze, geschuetzt FROM sperrungen;
+        DROP TABLE sperrungen;
+        ALTER TABLE sperrungen_v5 RENAME TO sperrungen;
+        ALTER TABLE runs ADD COLUMN vorquartal_lauf INTEGER;
         """,
     ]
 
@@ -137,6 +154,8 @@ public final class Store {
         public var overriddenPlausibility: String? = nil
         /// Every file the run wrote.
         public var outputs: [OutputFile] = []
+        /// The previous quarter's run the transitions were computed from (SPEC 10), if any.
+        public var previousRun: Int? = nil
     }
 
     /// A file of a run, for the ledger: the sink's kind, the file name in the output folder, sha256.
@@ -173,7 +192,7 @@ public final class Store {
             self.period = period.description
             do {
                 try store.database.execute("BEGIN IMMEDIATE")
-                for table in ["rejects", "persons", "indikatoren", "sperrungen"] {
+                for table in ["rejects", "persons", "indikatoren", "sperrungen", "uebergaenge"] {
                     try store.database.run("DELETE FROM \(table) WHERE zeitraum = ?", rows: [[.text(self.period)]])
                 }
             } catch {
@@ -242,8 +261,9 @@ public final class Store {
         try database.run(
             """
             INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck,
-                             tabelle_sha256, bericht_sha256, veroeffentlicht, schluessel_pruefwert, neue_schluesselserie, plausibilitaet_uebergangen)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)
+                             tabelle_sha256, bericht_sha256, veroeffentlicht, schluessel_pruefwert, neue_schluesselserie, plausibilitaet_uebergangen,
+                             vorquartal_lauf)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)
             """,
             rows: [
                 [
@@ -251,7 +271,7 @@ public final class Store {
                     .int(outcome.filter.persons), .int(outcome.filter.targetGroup), .int(outcome.filter.withCurrentRecord),
                     .int(protected.suppressed.count), .text(publication.fingerprint), .text(publication.tableSHA256),
                     .text(publication.reportSHA256), publication.keyCheck.map { .text($0) } ?? .null, .int(publication.newKeySeries ? 1 : 0),
-                    publication.overriddenPlausibility.map { .text($0) } ?? .null,
+                    publication.overriddenPlausibility.map { .text($0) } ?? .null, publication.previousRun.map { .int($0) } ?? .null,
                 ]
             ])
         let runID = database.lastInsertID
@@ -278,18 +298,31 @@ public final class Store {
                     .int(protected.table.values[cell] ?? 0), .int(protected.suppressed.contains(cell) ? 1 : 0),
                 ]
             })
-        // SPEC 6: each suppressed cell's feasible interval (NULL upper bound: unbounded).
+        // SPEC 6: each suppressed cell's feasible interval (NULL upper bound: unbounded), of every
+        // table of the period's linked system.
         try database.run(
-            "INSERT INTO sperrungen VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO sperrungen VALUES (?,?,?,?,?,?,?,?,?)",
             rows: protected.audit.map { finding in
                 [
-                    .text(period), .text(finding.cell.indicator.rawValue), .text(finding.cell.dimension), .text(finding.cell.category),
-                    .text(finding.primary ? "primaer" : "sekundaer"), .int(finding.interval.lower),
+                    .text(period), .text(Store.tableName(finding.cell.table)), .text(finding.cell.indicator.rawValue), .text(finding.cell.dimension),
+                    .text(finding.cell.category), .text(finding.primary ? "primaer" : "sekundaer"), .int(finding.interval.lower),
                     finding.interval.upper.map { .int($0) } ?? .null, .int(finding.protected ? 1 : 0),
+                ]
+            })
+        // SPEC 10: the transition table, exact, with what publication withholds.
+        try database.run(
+            "INSERT INTO uebergaenge VALUES (?,?,?,?,?)",
+            rows: protected.linkedValues.keys.filter { $0.table == CellID.Table.transitions }.sorted().map { cell in
+                [
+                    .text(period), .text(cell.dimension), .text(cell.category), .int(protected.linkedValues[cell] ?? 0),
+                    .int(protected.suppressed.contains(cell) ? 1 : 0),
                 ]
             })
         return runID
     }
+
+    /// The store's name of a table of the linked system.
+    static func tableName(_ table: String) -> String { table.isEmpty ? "quartal" : table }
 
     /// Records that a run's files are in place.
     public func markPublished(run: Int) throws(KlapptError) {
@@ -366,7 +399,8 @@ public final class Store {
                 entries.append((failed[0]!, "  Fehlgeschlagen: \(failed[0]!) bis \(failed[1]!) (\(failed[2]!)), Exit \(failed[3]!): \(failed[4]!)"))
             }
             lines.append("")
-            lines.append("Zeitraum \(name.isEmpty ? "(unbestimmt)" : name): \(Summary.counted(entries.count, "Lauf", "Läufe"))")
+            let stale = try isStale(period: name) ? " – veraltet: Vorquartal neu berechnet (der nächste Lauf berechnet das Quartal neu)" : ""
+            lines.append("Zeitraum \(name.isEmpty ? "(unbestimmt)" : name): \(Summary.counted(entries.count, "Lauf", "Läufe"))\(stale)")
             lines += entries.sorted { $0.started < $1.started }.map(\.text)
             if let run = latest[name] {
                 lines.append("  Eingaben des letzten fertigen Laufs:")
@@ -380,6 +414,17 @@ public final class Store {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// SPEC 10: a period whose transitions were computed from a run of the previous quarter that is
+    /// no longer its latest finished one.
+    public func isStale(period name: String) throws(KlapptError) -> Bool {
+        guard let period = Period(name),
+            let used = try query("SELECT vorquartal_lauf FROM runs WHERE zeitraum = '\(name)' AND veroeffentlicht = 1 ORDER BY id DESC LIMIT 1").first?[0]
+                ?? nil
+        else { return false }
+        let latest = try query("SELECT MAX(id) FROM runs WHERE zeitraum = '\(period.previous)' AND veroeffentlicht = 1").first?[0] ?? nil
+        return latest != used
     }
 
     // MARK: - Key series, plausibility and failures (issue 9)

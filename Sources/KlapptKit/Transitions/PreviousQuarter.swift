@@ -1,0 +1,74 @@
+import Foundation
+
+/// What the store knows of the quarter before a run's (SPEC 10): its persons with their states (in
+/// pseudonym order) and its publication (its tables and its own transition table, exact, with what
+/// was withheld). Read before the period's writer starts.
+public struct PreviousQuarter: Sendable {
+    public struct PublishedCell: Sendable {
+        public var cell: CellID
+        public var value: Int
+        public var suppressed: Bool
+    }
+
+    public var period: Period
+    /// The ledger's run of that quarter the transitions are linked to.
+    public var runID: Int
+    /// Its target-group persons and their states, sorted by pseudonym.
+    public var persons: [(PersonPseudonym, PersonState)]
+    /// Its indicator table (`CellID.Table.previous`) and transition table (`previousTransitions`).
+    public var cells: [PublishedCell]
+
+    /// Why a quarter has no transition table (one German sentence), or the previous quarter.
+    public enum Availability: Sendable {
+        case available(PreviousQuarter)
+        case unavailable(String)
+    }
+}
+
+extension Store {
+    /// The previous quarter of `period`, if it is finished under the key whose check value is
+    /// `keyCheck`; otherwise why not.
+    public func previousQuarter(of period: Period, keyCheck: String, indicators: [Indicator]) throws(KlapptError) -> PreviousQuarter.Availability {
+        let previous = period.previous
+        guard
+            let run = try query("SELECT id, schluessel_pruefwert FROM runs WHERE zeitraum = '\(previous)' AND veroeffentlicht = 1 ORDER BY id DESC LIMIT 1")
+                .first,
+            let runID = run[0].flatMap({ Int($0) })
+        else {
+            return .unavailable(
+                "Keine Übergangstabelle: das Vorquartal \(previous) ist im Speicher nicht fertig berechnet (erst \(previous), dann \(period) verarbeiten, z. B. mit --period \(previous)..\(period))."
+            )
+        }
+        guard let check = run[1] else {
+            return .unavailable(
+                "Keine Übergangstabelle: das Vorquartal \(previous) wurde von einer klappt-Version ohne Schlüssel-Prüfwert berechnet; ob seine Pseudonyme zu diesem Quartal passen, lässt sich nicht prüfen. Abhilfe: klappt run --period \(previous) --force."
+            )
+        }
+        guard check == keyCheck else {
+            return .unavailable(
+                "Keine Übergangstabelle: das Vorquartal \(previous) wurde mit einem anderen Schlüssel berechnet (vor Beginn der neuen Schlüsselserie); seine Pseudonyme passen nicht zu diesem Quartal."
+            )
+        }
+        var persons: [(PersonPseudonym, PersonState)] = []
+        for row in try query("SELECT pseudonym, aktivitaet FROM persons WHERE zeitraum = '\(previous)' ORDER BY pseudonym") {
+            guard let pseudonym = row[0].flatMap(PersonPseudonym.init(hex:)) else { continue }
+            persons.append((pseudonym, PersonState(activity: row[1].flatMap(Activity.init(rawValue:)))))
+        }
+        let known = Dictionary(indicators.map { ($0.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
+        var cells: [PreviousQuarter.PublishedCell] = []
+        for row in try query("SELECT indikator, dimension, auspraegung, wert, gesperrt FROM indikatoren WHERE zeitraum = '\(previous)'") {
+            let indicator = known[row[0] ?? ""] ?? Indicator(row[0] ?? "", rank: 99)
+            cells.append(
+                PreviousQuarter.PublishedCell(
+                    cell: CellID(table: CellID.Table.previous, indicator: indicator, dimension: row[1] ?? "", category: row[2] ?? ""),
+                    value: Int(row[3] ?? "") ?? 0, suppressed: row[4] == "1"))
+        }
+        for row in try query("SELECT von, nach, wert, gesperrt FROM uebergaenge WHERE zeitraum = '\(previous)'") {
+            cells.append(
+                PreviousQuarter.PublishedCell(
+                    cell: CellID(table: CellID.Table.previousTransitions, indicator: .transition, dimension: row[0] ?? "", category: row[1] ?? ""),
+                    value: Int(row[2] ?? "") ?? 0, suppressed: row[3] == "1"))
+        }
+        return .available(PreviousQuarter(period: previous, runID: runID, persons: persons, cells: cells))
+    }
+}
