@@ -49,9 +49,11 @@ public struct SampleGenerator {
         public var targetGroup: Int
         /// `indikator|dimension|auspraegung` -> exact count.
         public var figures: [String: Int]
+        /// `von|nach` -> persons (SPEC 10), from the second quarter of `writeQuarters` on.
+        public var transitions: [String: Int]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case zeitraum, files, persons, figures
+            case zeitraum, files, persons, figures, transitions
             case targetGroup = "target_group"
         }
     }
@@ -118,12 +120,18 @@ public struct SampleGenerator {
 
     // MARK: - Writing
 
-    /// Generates the exports under `directory` (`jobcenter/`, `berufskolleg/`) and the expectation.
+    /// Generates the exports under `directory` (`auslaenderbehoerde/`, `jobcenter/`, `berufskolleg/`)
+    /// and the expectation.
     @discardableResult
     public func write(to directory: String) throws -> Expectation {
         var random = SeededRandom(seed: seed)
-        let reference = period.referenceDate
         let people = makePeople(&random)
+        return try writeQuarter(people, to: directory, &random)
+    }
+
+    /// Writes one quarter of `people` and its expectation.
+    func writeQuarter(_ people: [TruePerson], to directory: String, _ random: inout SeededRandom) throws -> Expectation {
+        let reference = period.referenceDate
         let fm = FileManager.default
         try fm.createDirectory(atPath: "\(directory)/jobcenter", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: "\(directory)/berufskolleg", withIntermediateDirectories: true)
@@ -134,14 +142,20 @@ public struct SampleGenerator {
         if sources.contains(.jobcenter) { files += try writeJobcenter(people, directory: directory, random: &random) }
         if sources.contains(.berufskolleg) { files += try writeColleges(people, directory: directory, random: &random) }
 
+        // Known to some source this quarter (people who moved away are not).
+        let known = people.filter { $0.azr != nil || !$0.jobcenter.isEmpty || !$0.college.isEmpty }
         let expectation = Expectation(
-            zeitraum: period.description, files: files, persons: people.count,
+            zeitraum: period.description, files: files, persons: known.count,
             targetGroup: people.filter { isTargetGroup($0, reference: reference) }.count,
             figures: figures(people, reference: reference))
+        try save(expectation, to: directory)
+        return expectation
+    }
+
+    func save(_ expectation: Expectation, to directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(expectation).write(to: URL(fileURLWithPath: "\(directory)/erwartet_\(period).json"))
-        return expectation
     }
 
     // MARK: - People

@@ -156,7 +156,10 @@ extension Klappt {
         @Option(help: "Startwert des Zufallsgenerators (gleicher Wert, gleiche Dateien).")
         var seed: UInt64 = 1
 
-        @Option(help: "Berichtsquartal JJJJ-Qn, auf dessen Stichtag die Daten passen (Standard: letztes abgeschlossenes).")
+        @Option(
+            help:
+                "Berichtsquartal JJJJ-Qn, auf dessen Stichtag die Daten passen (Standard: letztes abgeschlossenes), oder ein Bereich JJJJ-Qn..JJJJ-Qn: dieselbe Bevölkerung über mehrere Quartale, je Quartal ein Unterordner."
+        )
         var period: String?
 
         @Option(name: .customLong("only"), help: "Nur diese Quelle schreiben: jobcenter, berufskolleg oder auslaenderbehoerde (für Messungen).")
@@ -165,17 +168,24 @@ extension Klappt {
         func validate() throws {
             if let only, SampleSource(rawValue: only) == nil { throw ValidationError("--only: jobcenter, berufskolleg oder auslaenderbehoerde.") }
             guard persons >= 1 else { throw ValidationError("--persons muss mindestens 1 sein.") }
-            if let period, Period(period) == nil { throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.") }
+            if let period, PeriodSelection.parse(period) == nil {
+                throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3 und kein Bereich der Form 2026-Q2..2026-Q3.")
+            }
         }
 
         func run() throws {
-            let quarter = period.flatMap(Period.init) ?? Period.lastCompleted(before: Period.today())
+            let quarters = period.flatMap(PeriodSelection.parse) ?? [Period.lastCompleted(before: Period.today())]
             do {
                 let roles = only.flatMap(SampleSource.init).map { Set([$0]) } ?? Set(SampleSource.allCases)
-                let expectation = try SampleGenerator(persons: persons, seed: seed, period: quarter, sources: roles).write(to: out)
-                print("Synthetische Exporte für \(quarter) geschrieben nach \(out):")
-                for file in expectation.files { print("  \(file.file): \(file.rowsRead) Zeilen") }
-                print("Sollwerte: \(out)/erwartet_\(quarter).json (\(expectation.persons) Personen, davon \(expectation.targetGroup) in der Zielgruppe)")
+                let generator = SampleGenerator(persons: persons, seed: seed, period: quarters[0], sources: roles)
+                // One quarter into OUT; several (one population moving between them) into OUT/<Quartal>/.
+                let expectations = quarters.count == 1 ? [try generator.write(to: out)] : try generator.writeQuarters(to: out, periods: quarters)
+                for (quarter, expectation) in zip(quarters, expectations) {
+                    let folder = quarters.count == 1 ? out : "\(out)/\(quarter)"
+                    print("Synthetische Exporte für \(quarter) geschrieben nach \(folder):")
+                    for file in expectation.files { print("  \(file.file): \(file.rowsRead) Zeilen") }
+                    print("Sollwerte: \(folder)/erwartet_\(quarter).json (\(expectation.persons) Personen, davon \(expectation.targetGroup) in der Zielgruppe)")
+                }
             } catch let error as KlapptError {
                 throw Klappt.fail(error)
             } catch {

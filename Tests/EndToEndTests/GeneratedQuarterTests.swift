@@ -184,3 +184,59 @@ import Testing
         #expect(!whole.rejections.isEmpty && !whole.warnings.isEmpty && whole.files[0].duplicates > 0)
     }
 }
+
+/// SPEC 10 on two consecutive generated quarters of one population (arrivals, people who move away,
+/// age out, change status, start and finish courses): every transition cell equals the generator's
+/// own count, both quarters' figures too, and the linked audit passes (else the run would fail).
+@Suite struct GeneratedTransitionsTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var persons: Int
+        var seed: UInt64
+        var periods: String
+        var description: String { "\(persons) Personen, Seed \(seed), \(periods)" }
+    }
+
+    static let cases = [Case(persons: 500, seed: 2, periods: "2026-Q2..2026-Q3"), Case(persons: 1500, seed: 19, periods: "2025-Q4..2026-Q1")]
+
+    @Test(arguments: cases)
+    func transitionsEqualTheGroundTruth(_ c: Case) throws {
+        let directory = makeTemporaryDirectory("klappt-transitions")
+        let periods = try #require(PeriodSelection.parse(c.periods))
+        let expectations = try SampleGenerator(persons: c.persons, seed: c.seed, period: periods[0]).writeQuarters(to: "\(directory)/in", periods: periods)
+        var outcomes: [RunOutcome] = []
+        for period in periods {
+            let input = "\(directory)/in/\(period)"
+            outcomes.append(
+                try runPipeline(
+                    jobcenter: "\(input)/jobcenter/*.csv", berufskolleg: "\(input)/berufskolleg/*.xml", register: "\(input)/auslaenderbehoerde/*.csv",
+                    output: "\(directory)/out", period: period.description))
+        }
+        for (outcome, expectation) in zip(outcomes, expectations) {
+            let table = try #require(outcome.table?.table)
+            let mismatches = table.cells.filter { expectation.figures["\($0.indicator.rawValue)|\($0.dimension)|\($0.category)"] != table.values[$0] }
+            #expect(mismatches.isEmpty, "\(outcome.period): \(mismatches.prefix(5))")
+            #expect(outcome.filter.persons == expectation.persons)
+        }
+        #expect(outcomes[0].transitions == nil)
+        #expect(outcomes[0].transitionNote?.contains("Keine Übergangstabelle") == true)
+        let transitions = try #require(outcomes[1].transitions)
+        let expected = try #require(expectations[1].transitions)
+        for pair in TransitionTable.pairs {
+            #expect(transitions[pair.from, pair.to] == expected["\(pair.from)|\(pair.to)"], "\(pair.from) > \(pair.to)")
+        }
+        #expect(transitions.counts.reduce(0, +) > c.persons / 2)
+        // Published: 63 rows, `*` exactly where the store says withheld.
+        let store = try Store(path: "\(directory)/out/klappt.sqlite")
+        let stored = try store.query("SELECT von, nach, wert, gesperrt FROM uebergaenge WHERE zeitraum = '\(periods[1])' ORDER BY rowid")
+        #expect(stored.count == 63)
+        let text = try String(contentsOfFile: "\(directory)/out/uebergaenge_\(periods[1]).csv", encoding: .utf8)
+        let rows = text.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        #expect(rows.count == 63)
+        for row in rows {
+            let cells = row.components(separatedBy: ";")
+            let entry = try #require(stored.first { $0[0] == cells[1] && $0[1] == cells[2] })
+            #expect(cells[3] == (entry[3] == "1" ? "*" : entry[2]))
+            if let value = Int(entry[2] ?? ""), value > 0, value < 3 { #expect(cells[3] == "*") }
+        }
+    }
+}

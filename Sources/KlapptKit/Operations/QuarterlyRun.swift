@@ -191,6 +191,12 @@ public struct QuarterlyRun: Sendable {
                         previous: quarter.persons, current: persons.lazy.map { ($0.pseudonym, PersonState(activity: $0.activity)) })
                     outcome.transitions = transitions
                     outcome.previousPeriod = quarter.period
+                    for state in PersonState.all where state != .outside {
+                        guard let total = LinkedProtection.total(state, table: CellID.Table.previous),
+                            let published = quarter.cells.first(where: { $0.cell == total })
+                        else { continue }
+                        outcome.previousTotals[state.description] = published.suppressed ? "*" : Summary.number(published.value)
+                    }
                     protected = try control.protect(
                         table, linked: LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell))
                     steps.done("uebergaenge")

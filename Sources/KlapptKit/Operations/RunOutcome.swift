@@ -101,6 +101,9 @@ public struct RunOutcome: Sendable {
     public var transitions: TransitionTable? = nil
     public var previousPeriod: Period? = nil
     public var transitionNote: String? = nil
+    /// The previous quarter's published `insgesamt` values per state (`*` where withheld), for the
+    /// summary's "Von 212 Personen in Schule im Vorquartal: …".
+    public var previousTotals: [String: String] = [:]
     /// Plausibility findings (issue 9); non-empty only when the operator overrode them.
     public var plausibilityFindings: [String] = []
 }

@@ -114,7 +114,9 @@ public enum Summary {
                 if case .count(let value) = cell.value { result.sum += value } else { result.hidden = true }
             }
             guard total.sum > 0 || total.hidden else { continue }
-            let count = total.hidden ? "*" : number(total.sum)
+            let count =
+                from == .outside
+                ? (total.hidden ? "*" : number(total.sum)) : (outcome.previousTotals[from.description] ?? (total.hidden ? "*" : number(total.sum)))
             let targets = row.compactMap { cell -> String? in
                 if case .count(0) = cell.value { return nil }
                 return "\(cell.value.description) \(cell.to == .outside ? "außerhalb" : name(cell.to))"
