@@ -144,17 +144,29 @@ import Testing
 
 /// The committed samples and their committed expectation agree with the pipeline.
 @Suite struct CommittedSamplesTests {
-    @Test func samplesGiveTheirExpectedFigures() throws {
-        let data = try #require(FileManager.default.contents(atPath: "\(repositoryRoot)/samples/erwartet_2026-Q3.json"))
-        let expectation = try JSONDecoder().decode(SampleGenerator.Expectation.self, from: data)
+    /// `samples/` holds two quarters of one population; the project's pipeline processes both (as
+    /// the README's main command does) and gives the generator's figures and transitions.
+    @Test func samplesGiveTheirExpectedFiguresAndTransitions() throws {
         let output = makeTemporaryDirectory("klappt-samples-run")
-        let outcome = try runPipeline(
-            jobcenter: "\(repositoryRoot)/samples/jobcenter/*.csv", berufskolleg: "\(repositoryRoot)/samples/berufskolleg/*.xml",
-            register: "\(repositoryRoot)/samples/auslaenderbehoerde/*.csv", output: output)
-        let table = try #require(outcome.table?.table)
-        for cell in table.cells {
-            #expect(expectation.figures["\(cell.indicator.rawValue)|\(cell.dimension)|\(cell.category)"] == table.values[cell], "\(cell)")
+        var outcomes: [RunOutcome] = []
+        for period in ["2026-Q2", "2026-Q3"] {
+            var pipeline = try standardPipeline.overriding(sources: [:], outputDirectory: output)
+            pipeline.maxRejectShare = 0.05
+            let result = try QuarterlyRun(pipeline: pipeline, period: Period(period)!, logger: quietLogger).execute(key: testKey)
+            let outcome = try #require(result.outcome)
+            let data = try #require(FileManager.default.contents(atPath: "\(repositoryRoot)/samples/\(period)/erwartet_\(period).json"))
+            let expectation = try JSONDecoder().decode(SampleGenerator.Expectation.self, from: data)
+            let table = try #require(outcome.table?.table)
+            for cell in table.cells {
+                #expect(expectation.figures["\(cell.indicator.rawValue)|\(cell.dimension)|\(cell.category)"] == table.values[cell], "\(period) \(cell)")
+            }
+            if let expected = expectation.transitions {
+                let transitions = try #require(outcome.transitions)
+                for pair in TransitionTable.pairs { #expect(transitions[pair.from, pair.to] == expected["\(pair.from)|\(pair.to)"]) }
+            }
+            outcomes.append(outcome)
         }
+        #expect(outcomes[1].transitions != nil)
     }
 }
 
