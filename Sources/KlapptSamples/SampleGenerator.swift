@@ -266,7 +266,10 @@ public struct SampleGenerator {
             guard only || random.chance(0.8) else { return }
             if random.chance(0.06) || (person.postcode.isEmpty && random.chance(0.8)) { address = districtAddress(&random) }
         }
-        person.azr = String(format: "%012d", 100_000_000_000 + Int.random(in: 0..<899_999_999_999, using: &random))
+        // A number of its own per person (drawn at random, 500,000 people would share one with a
+        // chance of one in seven): from the identity, which is unique.
+        let identity = (person.given * 10_000 + person.family) * 1_000_000 + person.birth.dayNumber + 500_000
+        person.azr = String(format: "%012d", 100_000_000_000 + identity)
         person.registerAddress = address
         switch random.weighted([("known", 86), ("provisional", 4), ("unknown", 3), ("sameAsJobcentre", 7)]) {
         case "provisional": person.registerResidence = (SampleVocabulary.provisionalResidenceText, nil)

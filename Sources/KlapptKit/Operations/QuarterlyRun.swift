@@ -102,6 +102,7 @@ public struct QuarterlyRun: Sendable {
             previous = try opened.previousQuarter(
                 of: period, keyCheck: pseudonymizer.keyCheck, indicators: pipeline.indicatorFamilies.flatMap(\.columns))
             if case .available(let quarter) = previous { previousRun = quarter.runID }
+            steps.done("vorquartal")
             fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: previousRun)
             if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
                 Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
@@ -189,6 +190,7 @@ public struct QuarterlyRun: Sendable {
                     // pseudonym-sorted lists, protected together with both quarters' tables.
                     let transitions = TransitionTable(
                         previous: quarter.persons, current: persons.lazy.map { ($0.pseudonym, PersonState(activity: $0.activity)) })
+                    steps.done("uebergaenge")
                     outcome.transitions = transitions
                     outcome.previousPeriod = quarter.period
                     for state in PersonState.all where state != .outside {
@@ -199,7 +201,6 @@ public struct QuarterlyRun: Sendable {
                     }
                     protected = try control.protect(
                         table, linked: LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell))
-                    steps.done("uebergaenge")
                 case .unavailable(let reason)?:
                     outcome.transitionNote = reason
                     protected = try control.protect(table)

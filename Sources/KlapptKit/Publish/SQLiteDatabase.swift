@@ -150,6 +150,27 @@ final class SQLiteDatabase {
         return rows
     }
 
+    /// Calls `body` for each row with its columns' text bytes (nil for NULL), valid only during the
+    /// call: for reading many rows without a string per value.
+    func scan(_ sql: String, _ arguments: [Value] = [], _ body: ([UnsafeBufferPointer<UInt8>?]) -> Void) throws(Failure) {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw lastError() }
+        defer { sqlite3_finalize(statement) }
+        bind(arguments, to: statement)
+        let count = sqlite3_column_count(statement)
+        var columns = [UnsafeBufferPointer<UInt8>?](repeating: nil, count: Int(count))
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw lastError() }
+            for column in 0..<count {
+                let text = sqlite3_column_text(statement, column)
+                columns[Int(column)] = text.map { UnsafeBufferPointer(start: $0, count: Int(sqlite3_column_bytes(statement, column))) }
+            }
+            body(columns)
+        }
+    }
+
     /// Binds values to the statement's parameters 1, 2, …; text is copied by SQLite.
     private func bind(_ values: [Value], to statement: OpaquePointer?) {
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

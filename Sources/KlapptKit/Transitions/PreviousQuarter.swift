@@ -49,10 +49,18 @@ extension Store {
                 "Keine Übergangstabelle: das Vorquartal \(previous) wurde mit einem anderen Schlüssel berechnet (vor Beginn der neuen Schlüsselserie); seine Pseudonyme passen nicht zu diesem Quartal."
             )
         }
+        // Up to millions of rows: read as bytes, no string per value (a state-scale quarter).
         var persons: [(PersonPseudonym, PersonState)] = []
-        for row in try query("SELECT pseudonym, aktivitaet FROM persons WHERE zeitraum = '\(previous)' ORDER BY pseudonym") {
-            guard let pseudonym = row[0].flatMap(PersonPseudonym.init(hex:)) else { continue }
-            persons.append((pseudonym, PersonState(activity: row[1].flatMap(Activity.init(rawValue:)))))
+        let activities = Activity.allCases.map { (Array($0.rawValue.utf8), PersonState.activity($0)) }
+        do {
+            try database.scan("SELECT pseudonym, aktivitaet FROM persons WHERE zeitraum = ? ORDER BY pseudonym", [.text(previous.description)]) { columns in
+                guard let hex = columns[0], let pseudonym = PersonPseudonym(hexBytes: hex) else { return }
+                var state = PersonState.withoutActivity
+                if let text = columns[1], let match = activities.first(where: { $0.0.elementsEqual(text) }) { state = match.1 }
+                persons.append((pseudonym, state))
+            }
+        } catch {
+            throw .outputNotWritable("Speicher „\(path)“: \(error)")
         }
         let known = Dictionary(indicators.map { ($0.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         var cells: [PreviousQuarter.PublishedCell] = []

@@ -82,4 +82,25 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try run.execute(key: key).outcome?.filter.targetGroup)
         }
     }
+    transitionBenchmarks()
+}
+
+/// SPEC 10: the transitions of a state-scale quarter (1,000,000 target-group persons in each of two
+/// quarters, 90 % of them in both): one merge join of two pseudonym-sorted lists.
+let transitionFixture: (previous: [(PersonPseudonym, PersonState)], current: [(PersonPseudonym, PersonState)]) = {
+    let pseudonymizer = Pseudonymizer(keyBytes: key)
+    let states = PersonState.all.dropLast()
+    let everyone = (0..<1_100_000).map { pseudonymizer.personPseudonym("p\($0)") }
+    let previous = everyone[0..<1_000_000].enumerated().map { ($1, states[states.startIndex + $0 % states.count]) }.sorted { $0.0 < $1.0 }
+    let current = everyone[100_000...].enumerated().map { ($1, states[states.startIndex + ($0 / 3) % states.count]) }.sorted { $0.0 < $1.0 }
+    return (previous, current)
+}()
+
+let transitionBenchmarks: @Sendable () -> Void = {
+    Benchmark("Transitions (merge join, 1,000,000 persons a quarter)", configuration: .init(maxIterations: 20)) { benchmark in
+        let fixture = transitionFixture
+        for _ in benchmark.scaledIterations {
+            blackHole(TransitionTable(previous: fixture.previous, current: fixture.current).counts[0])
+        }
+    }
 }
