@@ -13,8 +13,29 @@ public struct PreviousQuarter: Sendable {
     public var period: Period
     /// The ledger's run of that quarter the transitions are linked to.
     public var runID: Int
-    /// Its target-group persons and their states, sorted by pseudonym.
-    public var persons: [(PersonPseudonym, PersonState)]
+    /// Its target-group persons and their states, sorted by pseudonym: two arrays of exactly the
+    /// right size (33 bytes a person; a state has a million of them).
+    public var pseudonyms: [PersonPseudonym]
+    public var states: [PersonState]
+
+    /// The persons with their states, in pseudonym order.
+    public var persons: Zip2Sequence<[PersonPseudonym], [PersonState]> { zip(pseudonyms, states) }
+
+    public init(period: Period, runID: Int, persons: [(PersonPseudonym, PersonState)], cells: [PublishedCell]) {
+        self.period = period
+        self.runID = runID
+        pseudonyms = persons.map(\.0)
+        states = persons.map(\.1)
+        self.cells = cells
+    }
+
+    init(period: Period, runID: Int, pseudonyms: [PersonPseudonym], states: [PersonState], cells: [PublishedCell]) {
+        self.period = period
+        self.runID = runID
+        self.pseudonyms = pseudonyms
+        self.states = states
+        self.cells = cells
+    }
     /// Its indicator table (`CellID.Table.previous`) and transition table (`previousTransitions`).
     public var cells: [PublishedCell]
 
@@ -50,14 +71,19 @@ extension Store {
             )
         }
         // Up to millions of rows: read as bytes, no string per value (a state-scale quarter).
-        var persons: [(PersonPseudonym, PersonState)] = []
+        var pseudonyms: [PersonPseudonym] = []
+        var states: [PersonState] = []
+        let count = Int(try query("SELECT COUNT(*) FROM persons WHERE zeitraum = '\(previous)'").first?[0].flatMap { $0 } ?? "0") ?? 0
+        pseudonyms.reserveCapacity(count)
+        states.reserveCapacity(count)
         let activities = Activity.allCases.map { (Array($0.rawValue.utf8), PersonState.activity($0)) }
         do {
             try database.scan("SELECT pseudonym, aktivitaet FROM persons WHERE zeitraum = ? ORDER BY pseudonym", [.text(previous.description)]) { columns in
                 guard let hex = columns[0], let pseudonym = PersonPseudonym(hexBytes: hex) else { return }
                 var state = PersonState.withoutActivity
                 if let text = columns[1], let match = activities.first(where: { $0.0.elementsEqual(text) }) { state = match.1 }
-                persons.append((pseudonym, state))
+                pseudonyms.append(pseudonym)
+                states.append(state)
             }
         } catch {
             throw .outputNotWritable("Speicher „\(path)“: \(error)")
@@ -77,6 +103,6 @@ extension Store {
                     cell: CellID(table: CellID.Table.previousTransitions, indicator: .transition, dimension: row[0] ?? "", category: row[1] ?? ""),
                     value: Int(row[2] ?? "") ?? 0, suppressed: row[3] == "1"))
         }
-        return .available(PreviousQuarter(period: previous, runID: runID, persons: persons, cells: cells))
+        return .available(PreviousQuarter(period: previous, runID: runID, pseudonyms: pseudonyms, states: states, cells: cells))
     }
 }
