@@ -88,6 +88,7 @@ public struct QuarterlyRun: Sendable {
         var series: (check: String, periods: [String])?
         var previous: PreviousQuarter.Availability?
         var previousRun: Int?
+        var loading: PreviousQuarterLoading?
         var fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: nil)
         if mode == .run {
             let opened = try Store(path: outputs.store)
@@ -99,15 +100,20 @@ public struct QuarterlyRun: Sendable {
             series = try checkKeySeries(store: opened, keyCheck: pseudonymizer.keyCheck)
             // SPEC 10: the previous quarter, read before the writer starts (and its run, for the
             // fingerprint: a re-run of it makes this quarter new work).
-            previous = try opened.previousQuarter(
-                of: period, keyCheck: pseudonymizer.keyCheck, indicators: pipeline.indicatorFamilies.flatMap(\.columns))
-            if case .available(let quarter) = previous { previousRun = quarter.runID }
-            steps.done("vorquartal")
+            switch try opened.previousQuarterRun(of: period, keyCheck: pseudonymizer.keyCheck) {
+            case .success(let run): previousRun = run
+            case .failure(let reason): previous = .unavailable(reason.text)
+            }
             fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: previousRun)
             if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
                 Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
             {
                 return .unchanged(since: last.started)
+            }
+            // Its persons are read on a connection of their own while the inputs are read.
+            if let previousRun {
+                loading = PreviousQuarterLoading(
+                    storePath: outputs.store, period: period.previous, runID: previousRun, indicators: pipeline.indicatorFamilies.flatMap(\.columns))
             }
         }
         let quarantine = Quarantine(outputDirectory: pipeline.outputDirectory, period: period, mode: mode)
@@ -140,6 +146,12 @@ public struct QuarterlyRun: Sendable {
         var linked = 0
         // The store takes the persons while they are classified, on its own queue (the period's
         // transaction is open from here to the commit point).
+        steps.done("plausibilitaet")
+        if let loading {
+            // (Only the wait: the reading itself ran alongside the inputs'.)
+            previous = .available(try loading.wait())
+            steps.done("vorquartal")
+        }
         let writer = try store.map { store throws(KlapptError) in try Store.PeriodWriter(store: store, period: period) }
         var batch: [PersonFacts] = []
         index.drainPersons { pseudonym, records in

@@ -136,7 +136,10 @@ public final class Store {
     /// journal files SQLite makes next to it (it gives them the main file's mode). A store of an
     /// earlier klappt (0644) is tightened on its next opening.
     static func restrictToOwner(_ path: String) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        // A new store is made 0600; an existing one is only chmod-ed: opening and closing a file
+        // descriptor of a database another connection of this process has open would drop that
+        // connection's POSIX locks (SQLite's own connections share theirs; a raw close does not).
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd >= 0 { close(fd) }
         for file in [path, "\(path)-wal", "\(path)-shm", "\(path)-journal"] { chmod(file, 0o600) }
     }
