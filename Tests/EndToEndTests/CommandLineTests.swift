@@ -48,12 +48,12 @@ import Testing
         // 65: a file that cannot be read.
         let broken = "\(directory)/broken"
         try FileManager.default.createDirectory(atPath: broken, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: "\(broken)/x.csv", contents: Data("Kundennummer;Name\r\n1;\"offen\r\n".utf8))
+        _ = FileManager.default.createFile(atPath: "\(broken)/x.csv", contents: Data("Kundennummer;Name\r\n1;\"offen\r\n".utf8))
         let bad = try runKlappt(arguments(output: "\(directory)/out65", jobcenter: "\(broken)/*.csv"))
         #expect(bad.status == 65)
         #expect(bad.stderr.contains("x.csv"))
         // 73: the output directory cannot be made (a file is in the way).
-        FileManager.default.createFile(atPath: "\(directory)/datei", contents: Data())
+        _ = FileManager.default.createFile(atPath: "\(directory)/datei", contents: Data())
         #expect(try runKlappt(arguments(output: "\(directory)/datei/out")).status == 73)
         // 77: a key readable by others.
         chmod(key, 0o644)

@@ -91,7 +91,7 @@ import Testing
         try FileManager.default.moveItem(atPath: run.outputs.report, toPath: "\(output)/.lauf_2026-Q3.json.pending")
         let store = try Store(path: run.outputs.store)
         _ = try store.query("UPDATE runs SET veroeffentlicht = 0")
-        FileManager.default.createFile(atPath: "\(output)/.indikatoren_2025-Q4.csv.pending", contents: Data("Rest eines abgebrochenen Laufs".utf8))
+        _ = FileManager.default.createFile(atPath: "\(output)/.indikatoren_2025-Q4.csv.pending", contents: Data("Rest eines abgebrochenen Laufs".utf8))
         #expect(try Publisher.recover(store: store, outputDirectory: output) == ["2026-Q3"])
         #expect(FileManager.default.contents(atPath: run.outputs.table) == published)
         #expect(FileManager.default.fileExists(atPath: run.outputs.report))

@@ -48,7 +48,7 @@ import Testing
         let (directory, before) = try finishedRun()
         let file = filesBelow("\(directory)/in/berufskolleg")[0]
         let data = try #require(FileManager.default.contents(atPath: file))
-        FileManager.default.createFile(atPath: file, contents: data.prefix(data.count / 2))
+        _ = FileManager.default.createFile(atPath: file, contents: data.prefix(data.count / 2))
         try expectFailure(65, mentioning: [URL(fileURLWithPath: file).lastPathComponent], in: directory, before: before)
     }
 
@@ -60,7 +60,7 @@ import Testing
         let header = Array("Geburtsdatum".utf8)
         let start = (0...(bytes.count - header.count)).first { Array(bytes[$0..<($0 + header.count)]) == header }!
         bytes.replaceSubrange(start..<(start + header.count), with: Array("Geburtstag".utf8))
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
         try expectFailure(65, mentioning: ["Geburtsdatum", "Zeile 1", URL(fileURLWithPath: file).lastPathComponent], in: directory, before: before)
     }
 
@@ -72,7 +72,7 @@ import Testing
         let third = lineStarts[2] + 1
         let firstDelimiter = bytes[third...].firstIndex(of: UInt8(ascii: ";"))!
         bytes[firstDelimiter + 1] = 0x81  // undefined in Windows-1252, in column Nachname
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
         try expectFailure(65, mentioning: ["Nachname", "Zeile"], in: directory, before: before)
     }
 
@@ -82,7 +82,7 @@ import Testing
         let data = try #require(FileManager.default.contents(atPath: file))
         let text = try #require(String(data: data, encoding: .isoLatin1))
         let broken = text.replacingOccurrences(of: ";ALO;", with: ";XXX;").replacingOccurrences(of: ";MAS;", with: ";XXX;")
-        FileManager.default.createFile(atPath: file, contents: broken.data(using: .isoLatin1))
+        _ = FileManager.default.createFile(atPath: file, contents: broken.data(using: .isoLatin1))
         try expectFailure(65, mentioning: ["abgewiesen", "status_unbekannt"], in: directory, before: before)
     }
 

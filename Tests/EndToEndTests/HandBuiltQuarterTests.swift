@@ -68,10 +68,10 @@ import Testing
         try! FileManager.default.createDirectory(atPath: "\(directory)/jc", withIntermediateDirectories: true)
         try! FileManager.default.createDirectory(atPath: "\(directory)/bk", withIntermediateDirectories: true)
         let main = Windows1252.encode(mainRows.joined(separator: "\r\n") + "\r\n")!
-        FileManager.default.createFile(atPath: "\(directory)/jc/a_main.csv", contents: Data(main))
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(atPath: "\(directory)/jc/a_main.csv", contents: Data(main))
+        _ = FileManager.default.createFile(
             atPath: "\(directory)/jc/b_later.csv", contents: Data([0xEF, 0xBB, 0xBF] + Array(laterRows.joined(separator: "\r\n").utf8)))
-        FileManager.default.createFile(atPath: "\(directory)/bk/schule.xml", contents: Data(college.utf8))
+        _ = FileManager.default.createFile(atPath: "\(directory)/bk/schule.xml", contents: Data(college.utf8))
         return directory
     }
 

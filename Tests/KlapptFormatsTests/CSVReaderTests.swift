@@ -8,7 +8,7 @@ func temporaryFile(_ bytes: [UInt8], name: String = "input.csv") -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klappt-formats-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     return path
 }
 

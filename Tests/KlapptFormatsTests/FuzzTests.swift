@@ -101,7 +101,7 @@ import Testing
         for iteration in 0..<Self.iterations {
             let input = mutator.mutate(corpus[iteration % corpus.count], splice: corpus[(iteration + 1) % corpus.count])
             let path = "\(Self.directory)/fuzz-\(seed)-\(iteration)\(suffix)"
-            FileManager.default.createFile(atPath: path, contents: Data(input))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(input))
             if !check(path, iteration) { rejected += 1 }
             try? FileManager.default.removeItem(atPath: path)
         }
@@ -141,7 +141,7 @@ import Testing
         var big = Array("a;b\n\"".utf8)
         big += [UInt8](repeating: UInt8(ascii: "x"), count: 20_000_000)
         let path = "\(Self.directory)/long.csv"
-        FileManager.default.createFile(atPath: path, contents: Data(big))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(big))
         let reader = try CSVReader(path: path)
         _ = try reader.readHeader()
         #expect(throws: FormatError.self) { _ = try reader.next() }
@@ -151,7 +151,7 @@ import Testing
         xml += [UInt8](repeating: UInt8(ascii: "y"), count: 5_000_000)
         xml += Array("</Name></Schueler></r>".utf8)
         let xmlPath = "\(Self.directory)/long.xml"
-        FileManager.default.createFile(atPath: xmlPath, contents: Data(xml))
+        _ = FileManager.default.createFile(atPath: xmlPath, contents: Data(xml))
         guard case .failure(let error) = Self.readXML(xmlPath) else {
             Issue.record("must fail")
             return
@@ -161,7 +161,7 @@ import Testing
 
     @Test func externalDTDIsRefused() throws {
         let path = "\(Self.directory)/dtd.xml"
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: path, contents: Data("<?xml version=\"1.0\"?>\n<!DOCTYPE r SYSTEM \"http://example.invalid/evil.dtd\">\n<r><Schueler/></r>".utf8))
         guard case .failure(let error) = Self.readXML(path) else {
             Issue.record("must fail")

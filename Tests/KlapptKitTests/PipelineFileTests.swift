@@ -10,7 +10,7 @@ import Testing
     /// Writes a variant of the project's pipeline next to it (so its relative code-list paths hold).
     func load(_ text: String) throws(KlapptError) -> Pipeline {
         let path = "\(repositoryRoot)/pipelines/.test-\(UUID().uuidString).yaml"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         return try Pipeline.load(path: path)
     }
@@ -85,7 +85,8 @@ import Testing
 
     @Test func keyReadableByOthersIsRefusedWith77() throws {
         let path = makeTemporaryDirectory() + "/k"
-        FileManager.default.createFile(atPath: path, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data((String(repeating: "ab", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o644])
         do {
             _ = try KeyFile.load(path: path)
             Issue.record("expected refusal")
@@ -102,13 +103,13 @@ import Testing
     @Test(arguments: ["abc", String(repeating: "g", count: 64), String(repeating: "a", count: 62)])
     func malformedKeyIsRefused(content: String) throws {
         let path = makeTemporaryDirectory() + "/k"
-        FileManager.default.createFile(atPath: path, contents: Data(content.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(content.utf8), attributes: [.posixPermissions: 0o600])
         #expect(throws: KlapptError.self) { _ = try KeyFile.load(path: path) }
     }
 
     @Test func surroundingWhiteSpaceIsIgnored() throws {
         let path = makeTemporaryDirectory() + "/k"
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: path, contents: Data(("  \n" + String(repeating: "0F", count: 32) + "\r\n\n").utf8), attributes: [.posixPermissions: 0o600])
         #expect(try KeyFile.load(path: path) == Array(repeating: 0x0F, count: 32))
     }

@@ -23,7 +23,7 @@ import Testing
 
     func write(_ text: String) -> String {
         let path = "\(makeTemporaryDirectory("klappt-slice"))/jc.csv"
-        FileManager.default.createFile(atPath: path, contents: Data(Windows1252.encode(text)!))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(Windows1252.encode(text)!))
         return path
     }
 

@@ -54,7 +54,7 @@ public func filesBelow(_ directory: String) -> [String] {
     var result: [String] = []
     while let next = enumerator?.nextObject() as? String {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: "\(directory)/\(next)", isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: "\(directory)/\(next)", isDirectory: &isDirectory)
         if !isDirectory.boolValue { result.append("\(directory)/\(next)") }
     }
     return result.sorted()
@@ -106,7 +106,7 @@ public func runKlappt(_ arguments: [String], environment: [String: String] = [:]
 /// Writes a private key file for command-line tests.
 public func writeTestKey(in directory: String) -> String {
     let path = "\(directory)/test.key"
-    FileManager.default.createFile(
+    _ = FileManager.default.createFile(
         atPath: path, contents: Data((testKey.map { String(format: "%02x", $0) }.joined() + "\n").utf8), attributes: [.posixPermissions: 0o600])
     return path
 }
