@@ -59,6 +59,8 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(output)/lauf_2026-Q3.json"))) as? [String: Any])
         #expect((report["transitions"] as? [String: Any])?["previous_period"] as? String == "2026-Q2")
         #expect(FileManager.default.fileExists(atPath: "\(output)/uebergaenge_2026-Q3.csv"))
+        #expect(range.stdout.contains("Übergänge (veröffentlichbar): \(output)/uebergaenge_2026-Q3.csv"))
+        #expect(range.stdout.components(separatedBy: "Übergänge (veröffentlichbar)").count == 2)
         #expect(!FileManager.default.fileExists(atPath: "\(output)/uebergaenge_2026-Q2.csv"))
         #expect(range.stdout.contains("Keine Übergangstabelle: das Vorquartal 2026-Q1 ist im Speicher nicht fertig berechnet"))
         // A later delivery for 2026-Q2, processed alone: 2026-Q3 is stale now ...

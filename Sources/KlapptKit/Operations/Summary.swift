@@ -48,6 +48,10 @@ public enum Summary {
             lines.append("  Tabelle (veröffentlichbar): \(outputs.table)")
             lines.append("  Speicher (intern):          \(outputs.store)")
             lines.append("  Laufbericht:                \(outputs.report)")
+            if outcome.transitions != nil {
+                lines.append(
+                    "  Übergänge (veröffentlichbar): \(URL(fileURLWithPath: outputs.table).deletingLastPathComponent().path)/uebergaenge_\(outcome.period).csv")
+            }
         } else {
             lines.append("Prüfbericht: \(outputs.report) (veröffentlichte Ausgaben bleiben unberührt)")
         }

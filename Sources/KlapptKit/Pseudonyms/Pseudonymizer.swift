@@ -139,13 +139,6 @@ public struct PersonPseudonym: Hashable, Comparable, Sendable, CustomStringConve
 
     public var hex: String { withHex { String(decoding: $0, as: UTF8.self) } }
 
-    /// Parses the 64 lowercase (or uppercase) hex characters the store keeps.
-    public init?(hex: String) {
-        var copy = hex
-        guard let parsed = copy.withUTF8({ PersonPseudonym(hexBytes: $0) }) else { return nil }
-        self = parsed
-    }
-
     /// Parses 64 hex characters given as bytes (a table lookup per byte: millions are read when a
     /// quarter's transitions are computed).
     public init?(hexBytes hex: UnsafeBufferPointer<UInt8>) {
