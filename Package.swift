@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Tests only: reading the workbook back (an .xlsx is a zip of XML parts).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -28,6 +30,11 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CXLSXWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
+        ),
         .target(name: "CKlapptSHA256"),
         .target(
             name: "KlapptFormats",
@@ -38,6 +45,7 @@ let package = Package(
             dependencies: [
                 "KlapptFormats",
                 "CSQLite",
+                "CXLSXWriter",
                 "CKlapptSHA256",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -60,14 +68,16 @@ let package = Package(
         ),
         .target(
             name: "KlapptTestSupport",
-            dependencies: ["KlapptKit", "KlapptSamples", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KlapptKit", "KlapptSamples", .product(name: "Logging", package: "swift-log"), .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             path: "Tests/Support"
         ),
         .testTarget(name: "KlapptFormatsTests", dependencies: ["KlapptFormats"]),
         .testTarget(
             name: "KlapptKitTests",
             dependencies: ["KlapptKit", "KlapptSamples", "KlapptTestSupport", "CKlapptSHA256", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KlapptKit", "KlapptSamples", "KlapptTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KlapptKit", "KlapptFormats", "KlapptSamples", "KlapptTestSupport"]),
     ]
 )
 

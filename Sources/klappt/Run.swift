@@ -88,7 +88,10 @@ extension Klappt {
                     "bestand": "\(outcome.filter.withCurrentRecord)", "gesperrt": "\(outcome.table?.suppressed.count ?? 0)",
                 ])
             if input.logFormat == .text {
-                print(Summary.text(outcome, outputs: run.outputs, mode: .run, keyNote: keyNote, codeListPaths: pipeline.codeListPaths))
+                print(
+                    Summary.text(
+                        outcome, outputs: run.outputs, mode: .run, keyNote: keyNote, codeListPaths: pipeline.codeListPaths,
+                        reportSinks: pipeline.sinks.filter { $0 is any FundingReportSink }))
             }
         }
     }

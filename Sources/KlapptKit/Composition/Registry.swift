@@ -39,6 +39,8 @@ public struct Registry: Sendable {
         registry.register(sink: IndicatorTableSink(), byDefault: true)
         registry.register(sink: TransitionTableSink(), byDefault: true)
         registry.register(sink: RunReportSink(), byDefault: true)
+        registry.register(sink: WorkbookSink(), byDefault: true)
+        registry.register(sink: ReportPageSink(), byDefault: true)
         return registry
     }()
 

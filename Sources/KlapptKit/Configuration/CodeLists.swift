@@ -5,6 +5,8 @@ import KlapptFormats
 public struct CodeLists: Sendable {
     /// DESTATIS key (3 digits) -> ISO 3166-1 alpha-3, or `unbekannt` for 997, 998, 999.
     public var nationalities: [String: String]
+    /// ISO alpha-3 -> the German name of its first row (the report's labels).
+    public var nationalityNames: [String: String]
     /// Normalised residence text (see `normaliseResidenceText`) -> group.
     public var residenceTexts: [String: ResidenceGroup]
     /// Postcode -> AGS of a district municipality.
@@ -33,6 +35,11 @@ public struct CodeLists: Sendable {
             }
             return row["iso3"]!
         }
+        var names: [String: String] = [:]
+        if nat.columns.contains("bezeichnung") {
+            for row in nat.rows where names[row["iso3"]!] == nil && !row["bezeichnung"]!.isEmpty { names[row["iso3"]!] = row["bezeichnung"]! }
+        }
+        self.nationalityNames = names
 
         let res = try CodeList(path: residence)
         try res.require("text", "gruppe")

@@ -88,6 +88,18 @@ public struct DeliveryExpectation: Sendable, Equatable {
     public var schoolAttribute = "Schulnummer"
 }
 
+/// What the funding report says about itself (`report:` in the pipeline file): the programme and the
+/// district it reports on. Without the section the programme is the pipeline's name.
+public struct ReportSettings: Sendable, Equatable {
+    public var programme: String
+    public var district: String
+
+    public init(programme: String, district: String) {
+        self.programme = programme
+        self.district = district
+    }
+}
+
 /// The plausibility checks before publication (issue 9): a run that fails one publishes nothing
 /// (exit 65) unless the operator overrides it (`--ignore-plausibility`, kept in the ledger).
 public struct PlausibilityRules: Sendable, Equatable {
@@ -149,6 +161,10 @@ public struct Pipeline: Sendable {
     public var configurationFiles: [String]
     /// Code list key (`aufenthalt`, `nationalitaeten`, …) -> its path.
     public var codeListPaths: [String: String]
+    /// The German words of the funding report (`codelists: beschriftungen:`).
+    public var labels: ReportLabels
+    /// The funding report's programme and district (`report:`).
+    public var report: ReportSettings
 
     /// Loads and checks the pipeline at `path`. Relative paths inside it are relative to its folder.
     public static func load(path: String, registry: Registry = .standard) throws(KlapptError) -> Pipeline {
@@ -182,7 +198,7 @@ public struct Pipeline: Sendable {
         }
         let root = try YAMLWalker(file: file, node: node).mapping(allowed: [
             "name", "output_dir", "key_file", "max_reject_share", "target_group", "disclosure", "codelists",
-            "nationality_breakdown", "sources", "plausibility", "on_failure", "indicators", "outputs",
+            "nationality_breakdown", "sources", "plausibility", "on_failure", "indicators", "outputs", "report",
         ])
         func required(_ key: String, in map: [String: YAMLWalker], at walker: YAMLWalker? = nil) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else {
@@ -250,14 +266,24 @@ public struct Pipeline: Sendable {
 
         let listsWalker = try required("codelists", in: root)
         let keys = ["nationalitaeten", "aufenthalt", "plz", "gliederung", "jobcenter_status", "schueler_status", "geschlecht"]
-        let lists = try listsWalker.mapping(allowed: Set(keys))
+        // The report's label list is optional: without it the report shows the codes.
+        let lists = try listsWalker.mapping(allowed: Set(keys + ["beschriftungen"]))
         var listPaths: [String: String] = [:]
         for key in keys { listPaths[key] = resolve(try required(key, in: lists, at: listsWalker).string()) }
+        if let labels = lists["beschriftungen"] { listPaths["beschriftungen"] = resolve(try labels.string()) }
         let codeLists = try CodeLists(
             nationalities: listPaths["nationalitaeten"]!, residence: listPaths["aufenthalt"]!,
             postcodes: listPaths["plz"]!, courses: listPaths["gliederung"]!,
             jobcenterStatus: listPaths["jobcenter_status"]!, collegeStatus: listPaths["schueler_status"]!,
             sexes: listPaths["geschlecht"]!)
+
+        let labels = try ReportLabels.load(path: listPaths["beschriftungen"], codeLists: codeLists)
+        var report = ReportSettings(programme: name, district: "")
+        if let walker = root["report"] {
+            let map = try walker.mapping(allowed: ["programme", "district"])
+            report.programme = try map["programme"]?.string() ?? name
+            report.district = try map["district"]?.string() ?? ""
+        }
 
         let breakdownWalker = try required("nationality_breakdown", in: root)
         let breakdown = try breakdownWalker.strings()
@@ -295,7 +321,7 @@ public struct Pipeline: Sendable {
             maxRejectShare: maxRejectShare, minCell: minCell, plausibility: plausibility, onFailure: onFailure,
             targetGroup: TargetGroupRules(minAge: minAge, maxAge: maxAge, residenceGroups: residenceGroups, ageGroups: ageGroups),
             nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources, indicatorFamilies: families, sinks: sinks,
-            configurationFiles: [file] + keys.map { listPaths[$0]! }, codeListPaths: listPaths)
+            configurationFiles: [file] + (keys + ["beschriftungen"]).compactMap { listPaths[$0] }, codeListPaths: listPaths, labels: labels, report: report)
     }
 
     private static func parseSource(_ walker: YAMLWalker, file: String, registry: Registry, resolve: (String) -> String) throws(PipelineError) -> SourceSpec {

@@ -72,6 +72,9 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public var german: String { String(format: "%02d.%02d.%04d", day, month, year) }
 
     /// Parses `JJJJ-MM-TT`.
+    /// The date of an ISO timestamp (`2026-11-27T09:03:43Z` -> 2026-11-27).
+    public init?(isoPrefixOf text: String) { self.init(iso: String(text.prefix(10))) }
+
     public init?(iso text: String) {
         guard let date = DateFormat("JJJJ-MM-TT")?.parse(text) else { return nil }
         self = date

@@ -22,6 +22,12 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(year)-Q\(quarter)" }
 
+    /// German, for the report's sentences and titles: "3. Quartal 2026".
+    public var germanName: String { "\(quarter). Quartal \(year)" }
+
+    /// German, for column headers: "Q3/2026".
+    public var shortGermanName: String { "Q\(quarter)/\(year)" }
+
     /// The quarter after this one.
     public var next: Period { quarter == 4 ? Period(year: year + 1, quarter: 1)! : Period(year: year, quarter: quarter + 1)! }
 

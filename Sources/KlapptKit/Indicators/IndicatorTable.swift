@@ -7,6 +7,12 @@ public struct Dimension: Sendable, Equatable {
 
     public static func == (lhs: Dimension, rhs: Dimension) -> Bool { lhs.name == rhs.name && lhs.categories == rhs.categories }
 
+    /// The names of the dimensions whose categories other code lists name (report labels).
+    public static let municipality = "gemeinde"
+    public static let nationality = "staatsangehoerigkeit"
+    /// The dimension of the shared total row.
+    public static let total = "insgesamt"
+
     /// The dimensions of SPEC 5 for a pipeline.
     public static func standard(for pipeline: Pipeline) -> [Dimension] {
         [

@@ -48,6 +48,8 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
     /// A source's glob matches no file.
     case noInputFiles(source: String, glob: String)
     case inputUnreadable(path: String, reason: String?)
+    /// `klappt bericht`: the store has no finished run of the quarter (or no store at all).
+    case notInStore(period: String?, store: String, finished: [String])
     case key(KeyProblem)
     case outputNotWritable(String)
     /// Another run holds the output folder's lock: who, since when.
@@ -58,7 +60,7 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .usage, .pipeline: return 64
         case .inputFormat, .tooManyRejected, .implausible: return 65
-        case .noInputFiles, .inputUnreadable, .key(.missing): return 66
+        case .noInputFiles, .inputUnreadable, .notInStore, .key(.missing): return 66
         case .internalError: return 70
         case .outputNotWritable: return 73
         case .locked: return 75
@@ -82,6 +84,10 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
                 + "Die Schwellen stehen unter „plausibility:“ und „expect:“ in der Pipeline-Datei."
         case .noInputFiles(let source, let glob): return "Eingabe fehlt: Keine Dateien für Quelle „\(source)“ unter „\(glob)“."
         case .inputUnreadable(let path, let reason): return "Eingabe fehlt: „\(path)“ ist nicht lesbar\(reason.map { " (\($0))" } ?? "")."
+        case .notInStore(let period, let store, let finished):
+            let which = period.map { "das Quartal \($0)" } ?? "ein fertiges Quartal"
+            return "Eingabe fehlt: Der Speicher „\(store)“ hat \(which) nicht "
+                + (finished.isEmpty ? "(noch kein fertiges Quartal). Zuerst „klappt run“." : "(fertig: \(finished.joined(separator: ", "))).")
         case .key(let problem): return "Schlüsseldatei unsicher oder unbrauchbar: \(KlapptError.text(problem))"
         case .outputNotWritable(let message): return "Ausgabe nicht schreibbar: \(message)"
         case .locked(let directory, let holder): return "Ein anderer Lauf ist aktiv: Das Ausgabeverzeichnis „\(directory)“ ist gesperrt von \(holder)."

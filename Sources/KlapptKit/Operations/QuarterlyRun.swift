@@ -10,7 +10,7 @@ import Logging
 /// classifies, aggregates, protects and writes the outputs. I/O happens here and in the sinks; the
 /// rules live in the stages it drives.
 public struct QuarterlyRun: Sendable {
-    public static let version = "1.0.0"
+    public static let version = "1.1.0"
 
     public enum Mode: String, Sendable {
         /// Everything, all outputs.
@@ -89,6 +89,7 @@ public struct QuarterlyRun: Sendable {
         var previous: PreviousQuarter.Availability?
         var previousRun: Int?
         var loading: PreviousQuarterLoading?
+        var history: [PublishedQuarter] = []
         var fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: nil)
         if mode == .run {
             let opened = try Store(path: outputs.store)
@@ -110,6 +111,8 @@ public struct QuarterlyRun: Sendable {
             {
                 return .unchanged(since: last.started)
             }
+            // The funding report's time series: the earlier quarters as published.
+            history = try opened.publishedHistory(before: period, limit: FundingReport.seriesLength - 1)
             // Its persons are read on a connection of their own while the inputs are read.
             if let previousRun {
                 loading = PreviousQuarterLoading(
@@ -239,8 +242,15 @@ public struct QuarterlyRun: Sendable {
             ledgerNotes.newKeySeries = newKeySeries && series != nil && series?.check != pseudonymizer.keyCheck
             ledgerNotes.overriddenPlausibility = findings.isEmpty ? nil : findings.joined(separator: "\n")
             ledgerNotes.previousRun = outcome.transitions == nil ? nil : previousRun
+            ledgerNotes.runReport = report.json()
+            ledgerNotes.labels = pipeline.labels.all(
+                dimensions: protected.table.dimensions.map { ($0.name, $0.categories) }, indicators: protected.table.indicators.map(\.rawValue))
             defer { steps.done("veroeffentlichen") }
             var result = PeriodResult(period: period, pipelineName: pipeline.name, table: PublishableTable(protected), report: report)
+            result.history = history
+            result.labels = pipeline.labels
+            result.reportSettings = pipeline.report
+            result.minCell = pipeline.minCell
             if outcome.transitions != nil, let previousPeriod = outcome.previousPeriod {
                 result.transitions = PublishableTransitions(protected, previousPeriod: previousPeriod)
             }

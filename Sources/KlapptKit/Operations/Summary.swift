@@ -4,7 +4,7 @@ import Foundation
 public enum Summary {
     public static func text(
         _ outcome: RunOutcome, outputs: QuarterlyRun.Outputs, mode: QuarterlyRun.Mode, keyNote: String?,
-        codeListPaths: [String: String] = [:]
+        codeListPaths: [String: String] = [:], reportSinks: [any PeriodSink] = []
     ) -> String {
         var lines: [String] = []
         let title =
@@ -48,9 +48,12 @@ public enum Summary {
             lines.append("  Tabelle (veröffentlichbar): \(outputs.table)")
             lines.append("  Speicher (intern):          \(outputs.store)")
             lines.append("  Laufbericht:                \(outputs.report)")
+            let directory = URL(fileURLWithPath: outputs.table).deletingLastPathComponent().path
             if outcome.transitions != nil {
-                lines.append(
-                    "  Übergänge (veröffentlichbar): \(URL(fileURLWithPath: outputs.table).deletingLastPathComponent().path)/uebergaenge_\(outcome.period).csv")
+                lines.append("  Übergänge (veröffentlichbar): \(directory)/uebergaenge_\(outcome.period).csv")
+            }
+            for sink in reportSinks {
+                lines.append("  Förderbericht:              \(directory)/\(sink.fileName(for: outcome.period))")
             }
         } else {
             lines.append("Prüfbericht: \(outputs.report) (veröffentlichte Ausgaben bleiben unberührt)")

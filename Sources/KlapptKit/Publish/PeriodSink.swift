@@ -28,6 +28,28 @@ public struct PeriodResult: Sendable {
     public var report: RunReport
     /// The transition table as published (SPEC 10), when the previous quarter is in the store.
     public var transitions: PublishableTransitions? = nil
+    /// The earlier quarters' publications (oldest first, at most seven) for the report's series.
+    public var history: [PublishedQuarter] = []
+    /// The report's words and what it says about itself.
+    public var labels = ReportLabels()
+    public var reportSettings = ReportSettings(programme: "", district: "")
+    public var minCell = 3
+
+    public init(period: Period, pipelineName: String, table: PublishableTable, report: RunReport) {
+        self.period = period
+        self.pipelineName = pipelineName
+        self.table = table
+        self.report = report
+    }
+
+    /// The funding report of the result (SPEC 11).
+    public var fundingReport: FundingReport {
+        FundingReport(
+            FundingReportInput(
+                current: PublishedQuarter(period: period, table: table), dimensions: table.dimensions, indicators: table.indicators.map(\.rawValue),
+                history: history, transitions: transitions, transitionNote: report.transitions?.note, report: report, labels: labels,
+                settings: reportSettings, minCell: minCell))
+    }
 }
 
 /// A transition table as it may be published: per pair of states a count, or `*`.
@@ -35,6 +57,11 @@ public struct PublishableTransitions: Sendable {
     public let previousPeriod: Period
     /// The 63 pairs in publication order with their published values.
     public let cells: [(from: PersonState, to: PersonState, value: PublishableTable.Value)]
+
+    public init(previousPeriod: Period, cells: [(from: PersonState, to: PersonState, value: PublishableTable.Value)]) {
+        self.previousPeriod = previousPeriod
+        self.cells = cells
+    }
 
     public init(_ protected: ProtectedTable, previousPeriod: Period) {
         self.previousPeriod = previousPeriod
@@ -76,7 +103,47 @@ public struct PublishableTable: Sendable {
         self.values = values
     }
 
+    /// A table as the store kept it published (`klappt bericht`); nil when the store lacks a cell
+    /// of these dimensions and indicators (the pipeline's tables changed since the run).
+    public init?(published quarter: PublishedQuarter, dimensions: [Dimension], indicators: [Indicator]) {
+        self.dimensions = dimensions.map { ($0.name, $0.categories) }
+        self.indicators = indicators
+        var cells: [CellID] = []
+        var values: [CellID: Value] = [:]
+        for indicator in indicators {
+            for dimension in dimensions {
+                for category in dimension.categories {
+                    let cell = CellID(indicator: indicator, dimension: dimension.name, category: category)
+                    guard let value = quarter[indicator.rawValue, dimension.name, category] else { return nil }
+                    cells.append(cell)
+                    values[cell] = value
+                }
+            }
+        }
+        self.cells = cells
+        self.values = values
+    }
+
     public subscript(cell: CellID) -> Value { values[cell] ?? .count(0) }
+}
+
+/// A sink whose file `klappt bericht` can make again from the store (the funding report).
+public protocol FundingReportSink: PeriodSink {}
+
+/// `bericht_<period>.xlsx`, the funding report as a workbook (SPEC 11).
+public struct WorkbookSink: FundingReportSink {
+    public let kind = "bericht_xlsx"
+    public init() {}
+    public func fileName(for period: Period) -> String { "bericht_\(period).xlsx" }
+    public func render(_ result: PeriodResult) throws(KlapptError) -> [UInt8]? { try ReportWorkbook.render(result.fundingReport) }
+}
+
+/// `bericht_<period>.html`, the funding report as one self-contained page (SPEC 11).
+public struct ReportPageSink: FundingReportSink {
+    public let kind = "bericht_html"
+    public init() {}
+    public func fileName(for period: Period) -> String { "bericht_\(period).html" }
+    public func render(_ result: PeriodResult) -> [UInt8]? { Array(ReportPage.render(result.fundingReport).utf8) }
 }
 
 /// `indikatoren_<period>.csv`, the published long table (SPEC 7).

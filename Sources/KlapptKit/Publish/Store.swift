@@ -49,7 +49,10 @@ public final class Store {
     /// flag), `sperrungen` keyed by table too (the period's, its transitions', the previous
     /// quarter's primaries as this period's linked system bounds them), and per run the previous
     /// quarter's run it was linked to (`vorquartal_lauf`: a re-run of that quarter makes it stale).
-    public static let schemaVersion = 5
+    /// Version 6 (issue 13): each run's report (`runs.laufbericht`, counts only) so that
+    /// `klappt bericht` can make the funding report again; the report's labels (`beschriftungen`)
+    /// and views with readable names (see `docs/speicher.md`).
+    public static let schemaVersion = 6
 
     static func personsTable(_ name: String) -> String {
         """
@@ -97,6 +100,7 @@ public final class Store {
         ALTER TABLE sperrungen_v5 RENAME TO sperrungen;
         ALTER TABLE runs ADD COLUMN vorquartal_lauf INTEGER;
         """,
+        5: Store.reportSchema,
     ]
 
     let database: SQLiteDatabase
@@ -159,6 +163,10 @@ public final class Store {
         public var outputs: [OutputFile] = []
         /// The previous quarter's run the transitions were computed from (SPEC 10), if any.
         public var previousRun: Int? = nil
+        /// The run report as written (`lauf_<period>.json`), for `klappt bericht`.
+        public var runReport: String? = nil
+        /// The labels the run's report used, for the store's views.
+        public var labels: [(kind: String, code: String, label: String, definition: String?)] = []
     }
 
     /// A file of a run, for the ledger: the sink's kind, the file name in the output folder, sha256.
@@ -265,8 +273,8 @@ public final class Store {
             """
             INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck,
                              tabelle_sha256, bericht_sha256, veroeffentlicht, schluessel_pruefwert, neue_schluesselserie, plausibilitaet_uebergangen,
-                             vorquartal_lauf)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)
+                             vorquartal_lauf, laufbericht)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?)
             """,
             rows: [
                 [
@@ -275,9 +283,16 @@ public final class Store {
                     .int(protected.suppressed.count), .text(publication.fingerprint), .text(publication.tableSHA256),
                     .text(publication.reportSHA256), publication.keyCheck.map { .text($0) } ?? .null, .int(publication.newKeySeries ? 1 : 0),
                     publication.overriddenPlausibility.map { .text($0) } ?? .null, publication.previousRun.map { .int($0) } ?? .null,
+                    publication.runReport.map { .text($0) } ?? .null,
                 ]
             ])
         let runID = database.lastInsertID
+        if !publication.labels.isEmpty {
+            try database.execute("DELETE FROM beschriftungen")
+            try database.run(
+                "INSERT INTO beschriftungen VALUES (?,?,?,?)",
+                rows: publication.labels.map { [.text($0.kind), .text($0.code), .text($0.label), $0.definition.map { .text($0) } ?? .null] })
+        }
         try database.run(
             "INSERT INTO outputs VALUES (?,?,?,?)", rows: publication.outputs.map { [.int(runID), .text($0.kind), .text($0.file), .text($0.sha256)] })
         try database.run(

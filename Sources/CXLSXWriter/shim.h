@@ -1,0 +1,2 @@
+// libxlsxwriter (Debian libxlsxwriter-dev): writes Excel workbooks with native charts.
+#include <xlsxwriter.h>
