@@ -8,8 +8,9 @@ extension Klappt {
         static let configuration = CommandConfiguration(
             abstract: "Verarbeitet ein Quartal: Indikatortabelle, SQLite-Speicher und Laufbericht.",
             discussion: """
-                Schreibt nach OUTPUT: indikatoren_<Quartal>.csv (veröffentlichbar), klappt.sqlite (intern), \
-                lauf_<Quartal>.json (Laufbericht) und abgewiesene Zeilen nach quarantaene/<Quartal>/ (personenbezogen, 0600).
+                Schreibt nach OUTPUT: den Förderbericht bericht_<Quartal>.xlsx und .html, indikatoren_<Quartal>.csv und \
+                uebergaenge_<Quartal>.csv (veröffentlichbar), klappt.sqlite (intern), lauf_<Quartal>.json (Laufbericht) und \
+                abgewiesene Zeilen nach quarantaene/<Quartal>/ (personenbezogen, 0600).
                 Der Schlüssel kommt aus --key-file, sonst KLAPPT_KEY_FILE, sonst der Pipeline-Datei.
                 Ist das Quartal mit denselben Eingaben schon fertig, meldet klappt das und endet mit 0, ohne etwas zu tun.
                 """)

@@ -19,7 +19,18 @@ public enum ReportWorkbook {
         guard let workbook = workbook_new(path) else { throw .outputNotWritable("Arbeitsmappe: libxlsxwriter konnte „\(path)“ nicht anlegen.") }
         var writer = Writer(workbook: workbook)
         writer.properties(report)
-        for section in report.sections { writer.add(section, report: report) }
+        var names: Set<String> = []
+        for section in report.sections {
+            // Excel compares sheet names without case; a second section of the same name gets a number.
+            var name = sheetName(section.title)
+            var number = 2
+            while names.contains(name.lowercased()) {
+                name = sheetName(String(section.title.prefix(27))) + " (\(number))"
+                number += 1
+            }
+            names.insert(name.lowercased())
+            writer.add(section, sheet: name, report: report)
+        }
         let status = workbook_close(workbook)
         guard status == LXW_NO_ERROR else {
             throw .outputNotWritable("Arbeitsmappe: \(String(cString: lxw_strerror(status)))")
@@ -101,8 +112,7 @@ public enum ReportWorkbook {
             workbook_set_properties(workbook, &properties)
         }
 
-        mutating func add(_ section: FundingReport.Section, report: FundingReport) {
-            let name = ReportWorkbook.sheetName(section.title)
+        mutating func add(_ section: FundingReport.Section, sheet name: String, report: FundingReport) {
             guard let sheet = workbook_add_worksheet(workbook, name) else { return }
             worksheet_set_landscape(sheet)
             worksheet_set_paper(sheet, 9)  // A4
