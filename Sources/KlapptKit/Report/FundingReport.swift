@@ -149,7 +149,7 @@ extension FundingReport {
         minCell = input.minCell
         legend =
             "\(mark) gesperrt: Fallzahl unter \(input.minCell) oder zum Schutz einer solchen Zelle (statistische Geheimhaltung); "
-            + "Anteile und Veränderungen, die einen gesperrten Wert bräuchten, sind ebenfalls \(mark). – : entfällt."
+            + "Anteile und Veränderungen, die einen gesperrten Wert bräuchten, sind ebenfalls \(mark). „–“ heißt: entfällt."
 
         var sections: [Section] = []
 
