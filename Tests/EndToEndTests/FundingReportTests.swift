@@ -250,6 +250,20 @@ import Testing
         #expect(none.stderr.contains("noch kein fertiges Quartal"))
     }
 
+    /// A run of before schema 6 has no run report in the store: the unchanged file stands in, a
+    /// changed one is refused (its counts might not be the run's).
+    @Test func runOfAnOlderKlapptTakesItsReportFileOnlyWhenUnchanged() throws {
+        let output = try copyOfFixture()
+        let before = try Data(contentsOf: URL(fileURLWithPath: "\(output)/bericht_2026-Q3.html"))
+        _ = try Store(path: "\(output)/klappt.sqlite").query("UPDATE runs SET laufbericht = NULL")
+        let pipeline = try standardPipeline.overriding(sources: [:], outputDirectory: output)
+        _ = try ReportRebuild(pipeline: pipeline, period: Period("2026-Q3")).execute()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(output)/bericht_2026-Q3.html")) == before)
+        let report = "\(output)/lauf_2026-Q3.json"
+        try (try String(contentsOfFile: report, encoding: .utf8) + "\n").write(toFile: report, atomically: true, encoding: .utf8)
+        #expect(throws: KlapptError.self) { try ReportRebuild(pipeline: pipeline, period: Period("2026-Q3")).execute() }
+    }
+
     @Test func storeViewsGiveThePublishedFigureWithLabels() throws {
         let published = try publishedCSV("\(Self.fixture)/indikatoren_2026-Q3.csv")
         let store = try Store(path: "\(Self.fixture)/klappt.sqlite")
