@@ -25,7 +25,17 @@ import Testing
         }
         let store = try Store(path: path)
         #expect(try store.query("PRAGMA user_version") == [["\(Store.schemaVersion)"]])
-        #expect(try store.query("SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = 'persons'") == [["1"]])
+        // Schema 7: the persons are coded (integers, the pseudonym as bytes); `persons` is the view of them.
+        #expect(try store.query("SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = 'personen_kodiert'") == [["1"]])
+        #expect(try store.query("SELECT type FROM sqlite_master WHERE name = 'persons'") == [["view"]])
+        #expect(
+            try store.query("SELECT zeitraum, hex(pseudonym), typeof(geschlecht) FROM personen_kodiert ORDER BY pseudonym") == [
+                ["20262", "00FF", "integer"], ["20262", "AB12", "integer"],
+            ])
+        #expect(
+            try store.query("SELECT zeitraum, geschlecht, altersgruppe, gemeinde, aufenthalt, staatsangehoerigkeit FROM persons ORDER BY pseudonym") == [
+                ["2026-Q2", "m", "24-26", "unbekannt", "schutz", "AFG"], ["2026-Q2", "w", "18-20", "05978036", "duldung", "SYR"],
+            ])
         #expect(
             try store.query("SELECT pseudonym, aktivitaet, quellen FROM persons ORDER BY pseudonym") == [
                 ["00ff", nil, "jobcenter,berufskolleg"], ["ab12", "schule", "berufskolleg"],

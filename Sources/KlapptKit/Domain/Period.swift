@@ -22,6 +22,9 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(year)-Q\(quarter)" }
 
+    /// The store's integer form: 20263 for 2026-Q3 (sorts like the period).
+    public var code: Int { year * 10 + quarter }
+
     /// German, for the report's sentences and titles: "3. Quartal 2026".
     public var germanName: String { "\(quarter). Quartal \(year)" }
 

@@ -104,6 +104,16 @@ public struct IndicatorTable: Sendable {
         _ persons: [PersonFacts], dimensions: [Dimension],
         families: [any IndicatorFamily] = IndicatorTable.standardFamilies
     ) -> IndicatorTable {
+        aggregate(weighted: persons.lazy.map { ($0, 1) }, dimensions: dimensions, families: families)
+    }
+
+    /// Counts persons given as (a representative, how many persons are like it): what
+    /// `PersonClasses` collects during linkage, so that the families and dimensions run once per
+    /// kind of person instead of once per person.
+    public static func aggregate(
+        weighted persons: some Sequence<(PersonFacts, Int)>, dimensions: [Dimension],
+        families: [any IndicatorFamily] = IndicatorTable.standardFamilies
+    ) -> IndicatorTable {
         var table = IndicatorTable(dimensions: dimensions, families: families)
         let indicators = table.indicators
         let ordinal = Dictionary(uniqueKeysWithValues: indicators.enumerated().map { ($1, $0) })
@@ -113,7 +123,7 @@ public struct IndicatorTable: Sendable {
         var counts = dimensions.map { [Int](repeating: 0, count: $0.categories.count * indicators.count) }
         var counted: [Int] = []
         var local: [Int] = []
-        for person in persons where person.inTargetGroup {
+        for (person, weight) in persons where person.inTargetGroup {
             counted.removeAll(keepingCapacity: true)
             for (number, family) in families.enumerated() {
                 local.removeAll(keepingCapacity: true)
@@ -123,7 +133,7 @@ public struct IndicatorTable: Sendable {
             if counted.isEmpty { continue }
             for (position, dimension) in dimensions.enumerated() {
                 guard let category = dimension.categoryOf(person), let row = positions[position][category] else { continue }
-                for indicator in counted { counts[position][row * indicators.count + indicator] += 1 }
+                for indicator in counted { counts[position][row * indicators.count + indicator] += weight }
             }
         }
         for (position, dimension) in dimensions.enumerated() {
@@ -136,4 +146,80 @@ public struct IndicatorTable: Sendable {
         }
         return table
     }
+}
+
+/// Target-group persons counted by everything but their pseudonym (issue 14): the table depends on
+/// nothing else, and a state's 1.2 million persons fall into some tens of thousands of kinds, so
+/// the families and dimensions run once per kind instead of once per person.
+///
+/// A kind is one 64-bit key packed from the facts (small codes for nationality, municipality and
+/// sources); the first person of a kind stands for it.
+public struct PersonClasses: Sendable {
+    /// Key -> position in `counts` and `representatives` (the key mixed into random-looking bits).
+    private var positions = RandomKeyTable(capacity: 1024)
+    private var counts: [Int] = []
+    private var representatives: [PersonFacts] = []
+    private var nationalities: [ShortText: UInt64] = [:]
+    private var municipalities: [Municipality: UInt64] = [:]
+    private var sources: [UInt64: UInt64] = [:]
+
+    public init() {}
+
+    private static func code<Key: Hashable>(_ key: Key, in codes: inout [Key: UInt64]) -> UInt64 {
+        if let code = codes[key] { return code }
+        let code = UInt64(codes.count)
+        precondition(code < 4096, "more than 4096 values of one field in the person classes")
+        codes[key] = code
+        return code
+    }
+
+    /// The facts as one key: every field but the pseudonym (and the age group, a function of the age).
+    mutating func key(_ person: PersonFacts) -> UInt64 {
+        var key: UInt64
+        switch person.sex {  // 2 bits
+        case .m: key = 0
+        case .w: key = 1
+        case .d: key = 2
+        case .x: key = 3
+        }
+        key |= UInt64(min(max(person.age, 0), 255)) << 2  // 8 bits
+        let residence: UInt64  // 3 bits
+        switch person.residence {
+        case .gestattung: residence = 0
+        case .duldung: residence = 1
+        case .schutz: residence = 2
+        case .ukraine: residence = 3
+        case .chancen: residence = 4
+        case .andere: residence = 5
+        case .unbekannt: residence = 6
+        }
+        key |= residence << 10
+        key |= UInt64(person.activity.map { $0.priority + 1 } ?? 0) << 13  // 3 bits
+        key |= UInt64(person.flows.rawValue & 0xFF) << 16  // 8 bits
+        if person.ageInRange { key |= 1 << 24 }
+        if person.refugeeContext { key |= 1 << 25 }
+        if person.inDistrict { key |= 1 << 26 }
+        if person.residenceUnmapped { key |= 1 << 27 }
+        key |= Self.code(person.nationality, in: &nationalities) << 28  // up to 12 bits
+        key |= Self.code(person.municipality, in: &municipalities) << 40  // up to 12 bits
+        key |= Self.code(person.sourceMask, in: &sources) << 52  // up to 12 bits
+        return key
+    }
+
+    public mutating func add(_ person: PersonFacts) {
+        let key = key(person)
+        let mixed = key &* 0x9E37_79B9_7F4A_7C15
+        if let position = positions.value(mixed ^ (mixed >> 29), key) {
+            counts[Int(position)] += 1
+        } else {
+            _ = positions.set(mixed ^ (mixed >> 29), key, Int32(counts.count))
+            counts.append(1)
+            representatives.append(person)
+        }
+    }
+
+    /// Each kind of person with how many there are.
+    public var weighted: [(PersonFacts, Int)] { Array(zip(representatives, counts)) }
+
+    public var kinds: Int { counts.count }
 }

@@ -124,6 +124,23 @@ package struct PersonIndex: Sendable {
             var runEnd = runStart + 1
             while runEnd < keys.count, keys[runEnd].person == keys[runStart].person { runEnd += 1 }
             if runEnd - runStart > 1 {
+                // Nearly always one person (its records from several sources): then the rank alone orders them.
+                let first = records[Int(keys[runStart].position)].person
+                if (runStart + 1..<runEnd).allSatisfy({ records[Int(keys[$0].position)].person == first }) {
+                    var index = runStart + 1
+                    while index < runEnd {
+                        let key = keys[index]
+                        var slot = index
+                        while slot > runStart, keys[slot - 1].rank > key.rank {
+                            keys[slot] = keys[slot - 1]
+                            slot -= 1
+                        }
+                        keys[slot] = key
+                        index += 1
+                    }
+                    runStart = runEnd
+                    continue
+                }
                 keys[runStart..<runEnd].sort { x, y in
                     let p = records[Int(x.position)].person
                     let q = records[Int(y.position)].person

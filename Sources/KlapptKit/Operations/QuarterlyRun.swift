@@ -147,6 +147,7 @@ public struct QuarterlyRun: Sendable {
         var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
         var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
         var linked = 0
+        var classes = PersonClasses()
         // The store takes the persons while they are classified, on its own queue (the period's
         // transaction is open from here to the commit point).
         steps.done("plausibilitaet")
@@ -164,6 +165,7 @@ public struct QuarterlyRun: Sendable {
             if facts.isLinked { linked += 1 }
             if facts.inTargetGroup {
                 persons.append(facts)
+                classes.add(facts)
                 if writer != nil {
                     batch.append(facts)
                     if batch.count == 16384 {
@@ -192,7 +194,8 @@ public struct QuarterlyRun: Sendable {
                 codeListPaths: pipeline.codeListPaths)
             try AtomicFile.write(report.json(), to: outputs.report)
         case .run:
-            let table = IndicatorTable.aggregate(persons, dimensions: Dimension.standard(for: pipeline), families: pipeline.indicatorFamilies)
+            let table = IndicatorTable.aggregate(
+                weighted: classes.weighted, dimensions: Dimension.standard(for: pipeline), families: pipeline.indicatorFamilies)
             steps.done("indikatoren")
             let clock = ContinuousClock()
             let start = clock.now

@@ -139,6 +139,22 @@ public struct PersonPseudonym: Hashable, Comparable, Sendable, CustomStringConve
 
     public var hex: String { withHex { String(decoding: $0, as: UTF8.self) } }
 
+    /// From its 32 bytes, big-endian words (the store's BLOB); nil for another length.
+    public init?(bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == 32, let base = bytes.baseAddress else { return nil }
+        func word(_ start: Int) -> UInt64 { UInt64(bigEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)) }
+        words = (word(0), word(8), word(16), word(24))
+    }
+
+    /// Writes its 32 bytes (big-endian words: byte order is pseudonym order).
+    public func write(to bytes: UnsafeMutablePointer<UInt8>) {
+        let raw = UnsafeMutableRawPointer(bytes)
+        raw.storeBytes(of: words.0.bigEndian, toByteOffset: 0, as: UInt64.self)
+        raw.storeBytes(of: words.1.bigEndian, toByteOffset: 8, as: UInt64.self)
+        raw.storeBytes(of: words.2.bigEndian, toByteOffset: 16, as: UInt64.self)
+        raw.storeBytes(of: words.3.bigEndian, toByteOffset: 24, as: UInt64.self)
+    }
+
     /// Parses 64 hex characters given as bytes (a table lookup per byte: millions are read when a
     /// quarter's transitions are computed).
     public init?(hexBytes hex: UnsafeBufferPointer<UInt8>) {

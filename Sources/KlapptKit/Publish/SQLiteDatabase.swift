@@ -40,6 +40,7 @@ final class SQLiteDatabase {
         case int(Int)
         case text(String)
         case real(Double)
+        case blob([UInt8])
         case null
     }
 
@@ -97,6 +98,22 @@ final class SQLiteDatabase {
         }
 
         func bind(_ position: Int32, _ value: Int) { sqlite3_bind_int64(statement, position, Int64(value)) }
+
+        func bindNull(_ position: Int32) { sqlite3_bind_null(statement, position) }
+
+        /// Binds `count` bytes that `write` puts into the arena as a BLOB.
+        func bindBlob(_ position: Int32, count: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Void) {
+            if used + count <= capacity {
+                write(arena + used)
+                sqlite3_bind_blob(statement, position, UnsafeRawPointer(arena + used), Int32(count), nil)
+                used += count
+            } else {
+                let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+                defer { bytes.deallocate() }
+                write(bytes)
+                sqlite3_bind_blob(statement, position, UnsafeRawPointer(bytes), Int32(count), Parameters.transient)
+            }
+        }
     }
 
     /// Inserts `count` rows of `columns` values into `table`, `bind` setting the values of a row
@@ -180,6 +197,7 @@ final class SQLiteDatabase {
             case .int(let v): sqlite3_bind_int64(statement, position, Int64(v))
             case .text(let v): sqlite3_bind_text(statement, position, v, -1, transient)
             case .real(let v): sqlite3_bind_double(statement, position, v)
+            case .blob(let v): v.withUnsafeBytes { _ = sqlite3_bind_blob(statement, position, $0.baseAddress, Int32($0.count), transient) }
             case .null: sqlite3_bind_null(statement, position)
             }
         }

@@ -52,7 +52,9 @@ public final class Store {
     /// Version 6 (issue 13): each run's report (`runs.laufbericht`, counts only) so that
     /// `klappt bericht` can make the funding report again; the report's labels (`beschriftungen`)
     /// and views with readable names (see `docs/speicher.md`).
-    public static let schemaVersion = 6
+    /// Version 7 (issue 14): the persons as integers (`personen_kodiert`, `kodes`); `persons` is a
+    /// view with the columns of before (see `Store+CodedPersons.swift`).
+    public static let schemaVersion = 7
 
     static func personsTable(_ name: String) -> String {
         """
@@ -122,8 +124,12 @@ public final class Store {
                         try database.execute(Store.schema)
                         from = 2
                     }
-                    for step in from..<Store.schemaVersion { try database.execute(Store.migrations[step]!) }
+                    for step in from..<Store.schemaVersion {
+                        if let sql = Store.migrations[step] { try database.execute(sql) } else { try Store.migrateToCodedPersons(database) }
+                    }
                     try database.execute("PRAGMA user_version = \(Store.schemaVersion); COMMIT;")
+                    // Coding the persons (schema 7) freed the pages of their text rows: give them back.
+                    if version >= 1, version < 7 { try database.execute("VACUUM") }
                 } catch {
                     try? database.execute("ROLLBACK")
                     throw error
@@ -193,7 +199,10 @@ public final class Store {
     public final class PeriodWriter: @unchecked Sendable {
         public let store: Store
         private let period: String
+        private let periodCode: Int
         private let queue = DispatchQueue(label: "klappt.store.persons")
+        /// Touched only on `queue` (and after `queue.sync`).
+        private var coder: PersonCoder
         /// Touched only on `queue` (and after `queue.sync`).
         private var failure: KlapptError?
         private var open = true
@@ -201,11 +210,15 @@ public final class Store {
         public init(store: Store, period: Period) throws(KlapptError) {
             self.store = store
             self.period = period.description
+            periodCode = period.code
+            coder = PersonCoder(codes: StoreCodes())
             do {
                 try store.database.execute("BEGIN IMMEDIATE")
-                for table in ["rejects", "persons", "indikatoren", "sperrungen", "uebergaenge"] {
+                for table in ["rejects", "indikatoren", "sperrungen", "uebergaenge"] {
                     try store.database.run("DELETE FROM \(table) WHERE zeitraum = ?", rows: [[.text(self.period)]])
                 }
+                try store.database.run("DELETE FROM personen_kodiert WHERE zeitraum = ?", rows: [[.int(periodCode)]])
+                coder = PersonCoder(codes: try store.storeCodes())
             } catch {
                 try? store.database.execute("ROLLBACK")
                 open = false
@@ -222,7 +235,7 @@ public final class Store {
         public func add(_ persons: [PersonFacts]) {
             queue.async { [self] in
                 guard failure == nil else { return }
-                do { try store.insertPersons(persons, period: period) } catch {
+                do { try store.insertPersons(persons, period: periodCode, coder: &coder) } catch {
                     failure = .outputNotWritable("Speicher „\(store.path)“: \(error)")
                 }
             }
@@ -237,6 +250,7 @@ public final class Store {
                 throw failure
             }
             do {
+                try Store.insertCodes(coder.codes.added, into: store.database)
                 let runID = try store.insertLedger(outcome, finishedAt: finishedAt, version: version, publication: publication)
                 try store.database.execute("COMMIT")
                 return runID
@@ -250,18 +264,19 @@ public final class Store {
         }
     }
 
-    func insertPersons(_ persons: [PersonFacts], period: String) throws(SQLiteDatabase.Failure) {
-        try database.insert(into: "persons", columns: 9, count: persons.count) { row, statement, base in
+    func insertPersons(_ persons: [PersonFacts], period: Int, coder: inout PersonCoder) throws(SQLiteDatabase.Failure) {
+        try database.insert(into: "personen_kodiert", columns: 9, count: persons.count) { row, statement, base in
             let p = persons[row]
+            let codes = coder.codes(of: p)
             statement.bind(base + 1, period)
-            p.pseudonym.withHex { statement.bind(base + 2, $0) }
-            statement.bind(base + 3, p.sex.rawValue)
-            statement.bind(base + 4, p.ageGroup ?? "")
-            statement.bind(base + 5, p.municipality.category ?? "")
-            statement.bind(base + 6, p.residence.rawValue)
-            statement.bind(base + 7, p.nationality.string)
-            statement.bind(base + 8, p.activity?.rawValue)
-            statement.bind(base + 9, p.sourceIDs.count == 1 ? p.sourceIDs[0] : p.sourceIDs.joined(separator: ","))
+            statement.bindBlob(base + 2, count: 32) { p.pseudonym.write(to: $0) }
+            statement.bind(base + 3, codes.0)
+            statement.bind(base + 4, codes.1)
+            statement.bind(base + 5, codes.2)
+            statement.bind(base + 6, codes.3)
+            statement.bind(base + 7, codes.4)
+            if let activity = codes.5 { statement.bind(base + 8, activity) } else { statement.bindNull(base + 8) }
+            statement.bind(base + 9, codes.6)
         }
     }
 

@@ -89,15 +89,22 @@ extension Store {
         // Up to millions of rows: read as bytes, no string per value (a state-scale quarter).
         var pseudonyms: [PersonPseudonym] = []
         var states: [PersonState] = []
-        let count = Int(try query("SELECT COUNT(*) FROM persons WHERE zeitraum = '\(previous)'").first?[0].flatMap { $0 } ?? "0") ?? 0
+        let count = Int(try query("SELECT COUNT(*) FROM personen_kodiert WHERE zeitraum = \(previous.code)").first?[0].flatMap { $0 } ?? "0") ?? 0
         pseudonyms.reserveCapacity(count)
         states.reserveCapacity(count)
-        let activities = Activity.allCases.map { (Array($0.rawValue.utf8), PersonState.activity($0)) }
+        // The activity codes of the store (schema 7): code -> state.
+        var stateOfCode: [Int: PersonState] = [:]
+        for row in try query("SELECT kode, wert FROM kodes WHERE spalte = 'aktivitaet'") {
+            if let code = row[0].flatMap({ Int($0) }), let activity = row[1].flatMap(Activity.init(rawValue:)) { stateOfCode[code] = .activity(activity) }
+        }
         do {
-            try database.scan("SELECT pseudonym, aktivitaet FROM persons WHERE zeitraum = ? ORDER BY pseudonym", [.text(previous.description)]) { columns in
-                guard let hex = columns[0], let pseudonym = PersonPseudonym(hexBytes: hex) else { return }
+            try database.scan("SELECT pseudonym, aktivitaet FROM personen_kodiert WHERE zeitraum = ? ORDER BY pseudonym", [.int(previous.code)]) { columns in
+                guard let bytes = columns[0], let pseudonym = PersonPseudonym(bytes: bytes) else { return }
                 var state = PersonState.withoutActivity
-                if let text = columns[1], let match = activities.first(where: { $0.0.elementsEqual(text) }) { state = match.1 }
+                if let text = columns[1] {
+                    let code = text.reduce(0) { $0 * 10 + Int($1) - 48 }
+                    state = stateOfCode[code] ?? .withoutActivity
+                }
                 pseudonyms.append(pseudonym)
                 states.append(state)
             }
