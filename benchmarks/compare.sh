@@ -5,8 +5,9 @@
 # exports of about 100 MB each: klappt's figures against the generator's ground truth, and
 # libxml2's bare streaming parse of the files (lxml) as the floor.
 #
-#   benchmarks/compare.sh [PERSONS [COLLEGE_PERSONS]]   defaults 1700000 (about 1.84 million
-#                                                        job-centre rows) and 540000 (3 x ~100 MB XML)
+#   benchmarks/compare.sh [PERSONS [COLLEGE_PERSONS [STATE_PERSONS]]]
+#       defaults 1700000 (about 1.84 million job-centre rows), 540000 (3 x ~100 MB XML) and 2000000
+#       (a state's quarter with all three sources, after its previous quarter: issue 14's case)
 #
 # Needs: swift, python3 with venv, /usr/bin/time (Debian package "time"), and PyPI for the
 # first run (duckdb, polars, pandas, lxml go into .build-bench/venv). Data and results stay in .build-bench/.
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 persons=${1:-1700000}
 college_persons=${2:-540000}
+state_persons=${3:-2000000}
 work=.build-bench
 mkdir -p "$work"
 
@@ -124,3 +126,38 @@ base_wall=${wall[klappt run (XML)]}
 for name in "klappt run (XML)" "klappt validate (XML)" "lxml parse only"; do
   printf '| %s | %s | %s | %s |\n' "$name" "${wall[$name]}" "${rss[$name]}" "$(python3 -c "print(f'{${wall[$name]} / $base_wall:.2f}x')")"
 done
+
+# --- A state's quarter: all three sources, all outputs, transitions -------------------------------
+state_data=$work/state-$state_persons
+if [[ ! -f $state_data/2026-Q3/erwartet_2026-Q3.json ]]; then
+  rm -rf "$state_data"
+  "$klappt" samples --out "$state_data" --persons "$state_persons" --seed 1 --period 2026-Q2..2026-Q3 >&2
+fi
+state_sources=(--source "auslaenderbehoerde=$state_data/{zeitraum}/auslaenderbehoerde/*.csv"
+  --source "jobcenter=$state_data/{zeitraum}/jobcenter/*.csv" --source "berufskolleg=$state_data/{zeitraum}/berufskolleg/*.xml")
+rm -rf "$work/state-out"
+# The previous quarter first (not measured): the measured run links to it and counts transitions.
+"$klappt" run pipelines/quartal.yaml --period 2026-Q2 "${state_sources[@]}" --output-dir "$work/state-out" --key-file "$key" >/dev/null
+measure "klappt run (state quarter)" "$klappt" run pipelines/quartal.yaml --period 2026-Q3 "${state_sources[@]}" --output-dir "$work/state-out" --key-file "$key" -v
+python3 - "$state_data/2026-Q3/erwartet_2026-Q3.json" "$work/state-out" <<'PY'
+import json, sqlite3, sys
+expected = json.load(open(sys.argv[1]))
+db = sqlite3.connect(f"{sys.argv[2]}/klappt.sqlite")
+got = {f"{i}|{d}|{a}": w for i, d, a, w in db.execute("SELECT indikator, dimension, auspraegung, wert FROM indikatoren WHERE zeitraum = '2026-Q3'")}
+bad = [k for k, v in expected["figures"].items() if got.get(k) != v]
+moves = {f"{v}|{n}": w for v, n, w in db.execute("SELECT von, nach, wert FROM uebergaenge WHERE zeitraum = '2026-Q3'")}
+bad += [k for k, v in expected["transitions"].items() if moves.get(k) != v]
+print(f"State figures {'agree' if not bad else 'DISAGREE: ' + str(bad[:5])}: {len(expected['figures'])} cells, {len(expected['transitions'])} transitions",
+      file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+files=$(find "$state_data/2026-Q3" -name '*.csv' -o -name '*.xml' | wc -l)
+state_size=$(du -cm $(find "$state_data/2026-Q3" -name '*.csv' -o -name '*.xml') | tail -1 | cut -f1)
+echo
+echo "A state's quarter: $files files, $state_size MB ($state_persons persons, register, job centre, 3 colleges), after its previous quarter"
+echo
+echo "| tool | wall (s) | peak RSS (MB) |"
+echo "|---|---:|---:|"
+printf '| %s | %s | %s |\n' "klappt run (state quarter)" "${wall[klappt run (state quarter)]}" "${rss[klappt run (state quarter)]}"
+echo
+echo "Steps (ms): $(grep -o 'dauer_ms=[0-9]* schritt=[a-z_]*' "$work/err-klappt run (state quarter)" | sed 's/dauer_ms=\([0-9]*\) schritt=\(.*\)/\2 \1/' | paste -sd, -)"

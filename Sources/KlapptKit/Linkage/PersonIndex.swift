@@ -1,9 +1,9 @@
+import Dispatch
+
 /// The one place where sources meet (SPEC 4.1, 4.2): collects pseudonymised records, keeps one row
 /// per customer number or student id, and groups the rest into persons by pseudonym.
 package struct PersonIndex: Sendable {
     private var records = ChunkedArray<PseudoRecord>()
-    /// (source, record key) -> position in `records` of the row that currently wins.
-    private var winners = RandomKeyTable()
     /// Rows that lost to a newer row of the same id.
     private var superseded: [Bool] = []
     /// SPEC 4.1 (v2): the `Stand` of a row without its own, by (source, file): the file's.
@@ -29,32 +29,43 @@ package struct PersonIndex: Sendable {
         fileStands[source, default: [:]][file] = stand
     }
 
-    /// Decides supersession for the rows added since the last call.
+    /// Decides supersession for the rows added since the last call. Ids of different sources never
+    /// compete, so each source is decided on its own core (a state's 4 million rows: one table of
+    /// random probes per source instead of one for all).
     private mutating func resolve() {
-        while resolved < records.count {
-            register(resolved)
-            resolved += 1
+        guard resolved < records.count else { return }
+        var bySource: [[Int32]] = []
+        for position in resolved..<records.count where records[position].recordKey != nil {
+            let source = records[position].origin.sourceIndex
+            while bySource.count <= source { bySource.append([]) }
+            bySource[source].append(Int32(position))
         }
-    }
-
-    /// SPEC 4.1: of several rows with the same id in a source, the row from the newest file (by
-    /// `Stand`) wins, then the last in file order. The decision depends only on (Stand, file, row),
-    /// so files may be added in any order.
-    private mutating func register(_ position: Int) {
-        let record = records[position]
-        guard let key = record.recordKey else { return }
-        // The key is a random digest; the source only has to make ids of different sources differ.
-        let a = key.a ^ (UInt64(record.origin.sourceIndex) &* 0x9E37_79B9_7F4A_7C15)
-        if let previous = winners.value(a, key.b).map(Int.init) {
-            if isNewer(record, than: records[previous]) {
-                winners.set(a, key.b, Int32(position))
-                superseded[previous] = true
-            } else {
-                superseded[position] = true
+        resolved = records.count
+        let partitions = bySource
+        let records = self.records
+        let index = self
+        let lost = UnsafeMutableBufferPointer<Bool>.allocate(capacity: records.count)
+        defer { lost.deallocate() }
+        _ = lost.initialize(from: superseded)
+        let shared = UncheckedSendable(lost)
+        DispatchQueue.concurrentPerform(iterations: partitions.count) { source in
+            var winners = RandomKeyTable(capacity: partitions[source].count)
+            for position in partitions[source] {
+                let record = records[Int(position)]
+                let key = record.recordKey!
+                if let previous = winners.value(key.a, key.b) {
+                    if index.isNewer(record, than: records[Int(previous)]) {
+                        _ = winners.set(key.a, key.b, position)
+                        shared.value[Int(previous)] = true
+                    } else {
+                        shared.value[Int(position)] = true
+                    }
+                } else {
+                    _ = winners.set(key.a, key.b, position)
+                }
             }
-        } else {
-            winners.set(a, key.b, Int32(position))
         }
+        superseded = Array(lost)
     }
 
     func isNewer(_ a: PseudoRecord, than b: PseudoRecord) -> Bool {
@@ -113,7 +124,6 @@ package struct PersonIndex: Sendable {
             keys.append(SortKey(person: record.person.words.0, rank: rank, position: Int32(position)))
         }
         superseded = []
-        winners = RandomKeyTable()
         let records = self.records
         self.records.removeAll()  // the local copy is the last holder: freed when draining ends
         PersonIndex.radixSort(&keys)
@@ -219,4 +229,10 @@ public struct PersonRecords: RandomAccessCollection {
 public struct Person: Sendable {
     public var pseudonym: PersonPseudonym
     public var records: [PseudoRecord]
+}
+
+/// A value handed to concurrent workers that touch disjoint parts of it.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
