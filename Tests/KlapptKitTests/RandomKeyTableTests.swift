@@ -56,7 +56,7 @@ import Testing
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             // Few distinct high words and repeated values, so that every pass and tie matters.
             let person = position % 13 == 0 ? 42 : (state >> 40) << (position % 3 == 0 ? 48 : 8)
-            return PersonIndex.SortKey(person: person, rank: 0, position: Int32(position))
+            return PersonIndex.SortKey(person: person, position: Int32(position))
         }
         let expected = keys.sorted { ($0.person, $0.position) < ($1.person, $1.position) }
         PersonIndex.radixSort(&keys)

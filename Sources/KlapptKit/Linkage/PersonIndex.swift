@@ -95,12 +95,21 @@ package struct PersonIndex: Sendable {
         return counts
     }
 
+    /// SPEC 4.2 order of a person's records: role rank (2 bits), source (6), file (16), row (40).
+    /// Computed when a person's records are ordered (not kept in the sort keys: 8 bytes less for
+    /// each of a state's 4 million rows, twice, at the run's peak of memory).
+    static func rank(_ record: PseudoRecord) -> UInt64 {
+        let origin = record.origin
+        let role = UInt64(record.rank & 0x3) << 62
+        let source = UInt64(origin.sourceIndex & 0x3F) << 56
+        let file = UInt64(origin.fileIndex & 0xFFFF) << 40
+        return role | source | file | UInt64(origin.order & 0xFF_FFFF_FFFF)
+    }
+
     /// Where a record stands in the sort that groups persons.
     struct SortKey {
         /// The pseudonym's first word (full pseudonyms are compared only when these tie).
         var person: UInt64
-        /// SPEC 4.2 order within the person: by role rank, then source, file, row.
-        var rank: UInt64
         var position: Int32
     }
 
@@ -114,14 +123,7 @@ package struct PersonIndex: Sendable {
         var keys: [SortKey] = []
         keys.reserveCapacity(records.count)
         for position in 0..<records.count where !superseded[position] {
-            let record = records[position]
-            let origin = record.origin
-            // SPEC 4.2: role rank (2 bits), source (6), file (16), row (40).
-            let role = UInt64(record.rank & 0x3) << 62
-            let source = UInt64(origin.sourceIndex & 0x3F) << 56
-            let file = UInt64(origin.fileIndex & 0xFFFF) << 40
-            let rank: UInt64 = role | source | file | UInt64(origin.order & 0xFF_FFFF_FFFF)
-            keys.append(SortKey(person: record.person.words.0, rank: rank, position: Int32(position)))
+            keys.append(SortKey(person: records[position].person.words.0, position: Int32(position)))
         }
         superseded = []
         let records = self.records
@@ -141,7 +143,7 @@ package struct PersonIndex: Sendable {
                     while index < runEnd {
                         let key = keys[index]
                         var slot = index
-                        while slot > runStart, keys[slot - 1].rank > key.rank {
+                        while slot > runStart, Self.rank(records[Int(keys[slot - 1].position)]) > Self.rank(records[Int(key.position)]) {
                             keys[slot] = keys[slot - 1]
                             slot -= 1
                         }
@@ -155,7 +157,7 @@ package struct PersonIndex: Sendable {
                     let p = records[Int(x.position)].person
                     let q = records[Int(y.position)].person
                     if p != q { return p < q }
-                    return x.rank < y.rank
+                    return Self.rank(records[Int(x.position)]) < Self.rank(records[Int(y.position)])
                 }
             }
             runStart = runEnd

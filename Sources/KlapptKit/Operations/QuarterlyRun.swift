@@ -143,7 +143,7 @@ public struct QuarterlyRun: Sendable {
 
         let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
         // Only target-group persons are kept; everyone else is counted on the way (funnel, sources).
-        var persons: [PersonFacts] = []
+        var targetPersons = TargetGroupPersons()
         var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
         var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
         var linked = 0
@@ -164,7 +164,7 @@ public struct QuarterlyRun: Sendable {
             for source in bySourceIndex.indices where facts.sourceMask & (1 << UInt64(source)) != 0 { bySourceIndex[source] += 1 }
             if facts.isLinked { linked += 1 }
             if facts.inTargetGroup {
-                persons.append(facts)
+                targetPersons.append(facts.pseudonym, PersonState(activity: facts.activity))
                 classes.add(facts)
                 if writer != nil {
                     batch.append(facts)
@@ -182,7 +182,7 @@ public struct QuarterlyRun: Sendable {
             period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
             personsBySource: bySource, linkedPersons: linked,
             filter: funnel, warnings: warnings, rejections: storedRejections,
-            quarantineFiles: quarantineFiles, unknownValuesFile: unknownValuesFile, persons: persons, table: nil)
+            quarantineFiles: quarantineFiles, unknownValuesFile: unknownValuesFile, targetPersons: targetPersons, table: nil)
         outcome.plausibilityFindings = findings
 
         let finished: String
@@ -207,7 +207,7 @@ public struct QuarterlyRun: Sendable {
                     // SPEC 10: where people went since the previous quarter, one merge join of two
                     // pseudonym-sorted lists, protected together with both quarters' tables.
                     let transitions = TransitionTable(
-                        previous: quarter.persons, current: persons.lazy.map { ($0.pseudonym, PersonState(activity: $0.activity)) })
+                        previous: quarter.persons, current: targetPersons.persons)
                     steps.done("uebergaenge")
                     outcome.transitions = transitions
                     outcome.previousPeriod = quarter.period
@@ -268,6 +268,7 @@ public struct QuarterlyRun: Sendable {
                 }
                 files.append(Publisher.StagedFile(kind: sink.kind, path: path, bytes: bytes))
             }
+            guard let writer else { throw .internalError("Veröffentlichen ohne Speicher") }
             try Publisher(outputs: outputs).publish(
                 outcome, files: files, withdrawn: withdrawn, fingerprint: fingerprint, finishedAt: finished, writer: writer, ledger: ledgerNotes)
         }

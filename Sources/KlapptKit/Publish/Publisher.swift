@@ -37,11 +37,11 @@ public struct Publisher {
         }
     }
 
-    /// Writes and commits a finished run; returns when its files are in place. `writer`, when
-    /// given, already holds the period's persons in its open transaction.
+    /// Writes and commits a finished run; returns when its files are in place. `writer` already
+    /// holds the period's persons in its open transaction (the store's commit point).
     public func publish(
         _ outcome: RunOutcome, files: [StagedFile], withdrawn: [String] = [], fingerprint: String, finishedAt: String,
-        writer: Store.PeriodWriter? = nil, ledger: Store.Publication? = nil
+        writer: Store.PeriodWriter, ledger: Store.Publication? = nil
     ) throws(KlapptError) {
         var publication = ledger ?? Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
         publication.fingerprint = fingerprint
@@ -54,15 +54,8 @@ public struct Publisher {
         // The ledger's columns of schema 2 keep the two files every klappt writes.
         publication.tableSHA256 = publication.outputs.first { $0.kind == IndicatorTableSink().kind }?.sha256 ?? ""
         publication.reportSHA256 = publication.outputs.first { $0.kind == RunReportSink().kind }?.sha256 ?? ""
-        let store: Store
-        let run: Int
-        if let writer {
-            store = writer.store
-            run = try writer.commit(outcome, finishedAt: finishedAt, version: QuarterlyRun.version, publication: publication)
-        } else {
-            store = try Store(path: outputs.store)
-            run = try store.record(outcome, finishedAt: finishedAt, version: QuarterlyRun.version, publication: publication)
-        }
+        let store = writer.store
+        let run = try writer.commit(outcome, finishedAt: finishedAt, version: QuarterlyRun.version, publication: publication)
         for file in files { try Self.moveIntoPlace(Self.pendingPath(file.path), file.path) }
         // Files of an earlier run that this one does not write (a transition table that no longer
         // applies) would contradict it: they go. (Not in the ledger, so not part of recovery.)

@@ -182,16 +182,6 @@ public final class Store {
         public var sha256: String
     }
 
-    /// Writes a finished run: ledger entries appended, the period replaced, all in one transaction.
-    /// This commit is the run's commit point; its published files are then renamed into place and
-    /// `markPublished` records that (a crash in between is completed by `Publisher.recover`).
-    @discardableResult
-    public func record(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication) throws(KlapptError) -> Int {
-        let writer = try PeriodWriter(store: self, period: outcome.period)
-        writer.add(outcome.persons.filter(\.inTargetGroup).sorted { $0.pseudonym < $1.pseudonym })
-        return try writer.commit(outcome, finishedAt: finishedAt, version: version, publication: publication)
-    }
-
     /// A period being written. The transaction opens at once and the period's old rows go; persons
     /// are inserted as they come, on a queue of their own, while the run goes on with the indicators
     /// and the disclosure control; `commit` adds the ledger, rejects and tables and commits: the
