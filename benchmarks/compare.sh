@@ -160,4 +160,5 @@ echo "| tool | wall (s) | peak RSS (MB) |"
 echo "|---|---:|---:|"
 printf '| %s | %s | %s |\n' "klappt run (state quarter)" "${wall[klappt run (state quarter)]}" "${rss[klappt run (state quarter)]}"
 echo
-echo "Steps (ms): $(grep -o 'dauer_ms=[0-9]* schritt=[a-z_]*' "$work/err-klappt run (state quarter)" | sed 's/dauer_ms=\([0-9]*\) schritt=\(.*\)/\2 \1/' | paste -sd, -)"
+echo "Steps (ms, peak MB): $(grep 'schritt=' "$work/err-klappt run (state quarter)" \
+  | sed 's/.*dauer_ms=\([0-9]*\).*schritt=\([a-z_]*\).*spitze_mb=\([0-9]*\).*/\2 \1 (\3)/' | paste -sd, -)"

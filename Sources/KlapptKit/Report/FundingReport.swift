@@ -151,131 +151,161 @@ extension FundingReport {
             "\(mark) gesperrt: Fallzahl unter \(input.minCell) oder zum Schutz einer solchen Zelle (statistische Geheimhaltung); "
             + "Anteile und Veränderungen, die einen gesperrten Wert bräuchten, sind ebenfalls \(mark). „–“ heißt: entfällt."
 
-        var sections: [Section] = []
+        let builder = SectionBuilder(
+            input: input, labels: labels, current: current, previous: previous, indicatorLabels: indicatorLabels, legend: legend,
+            referenceDate: referenceDate, programme: programme, district: district)
+        sections =
+            [builder.overview()] + builder.dimensions() + [builder.series(), builder.transitions()]
+            + [
+                FundingReport.qualitySection(input.report, labels: labels),
+                FundingReport.methodSection(input, indicatorLabels: indicatorLabels, legend: legend),
+            ]
+    }
 
-        // 1. Key figures: the shared total row with shares of the target group and the change.
-        let target = current.total(Indicator.zielgruppe.rawValue)
-        var keyRows: [Table.Row] = []
-        for (indicator, label) in zip(input.indicators, indicatorLabels) {
-            let value = current.total(indicator) ?? .count(0)
-            let share: Figure =
-                FundingReport.stockIndicators.contains(indicator) ? FundingReport.share(value, of: target ?? .suppressed) : .none
-            let change: Figure = previous.map { FundingReport.change(value, since: $0.total(indicator)) } ?? .none
-            keyRows.append(Table.Row(texts: [label], figures: [FundingReport.figure(value), share, change]))
-        }
-        var overview = Section(id: "uebersicht", title: "Übersicht")
-        overview.paragraphs = [
-            "\(programme)\(district.isEmpty ? "" : ", \(district)"): \(current.period.germanName), Stichtag \(referenceDate).",
-            previous == nil
-                ? "Das Vorquartal ist nicht im Speicher: keine Veränderungen."
-                : "Veränderung gegenüber \(current.period.previous.germanName), wo beide Werte veröffentlicht sind.",
-        ]
-        var keyTable = Table(
-            id: "kennzahlen", caption: "Kennzahlen am Stichtag \(referenceDate)", textHeaders: ["Kennzahl"],
-            columns: ["Personen", "Anteil an der Zielgruppe", "Veränderung zum Vorquartal"], rows: keyRows)
-        keyTable.notes = [legend]
-        overview.tables = [keyTable]
-        sections.append(overview)
+    /// Builds the sections from one input (the words, the legend and the quarters it shares).
+    struct SectionBuilder {
+        let input: FundingReportInput
+        let labels: ReportLabels
+        let current: PublishedQuarter
+        let previous: PublishedQuarter?
+        let indicatorLabels: [String]
+        let legend: String
+        let referenceDate: String
+        let programme: String
+        let district: String
+        let mark = "*"
 
-        // 2. One table per dimension: categories as rows, the indicators as columns, the shared total.
-        for dimension in input.dimensions where dimension.name != Dimension.total {
-            let dimensionLabel = labels.label(ReportLabels.Kind.dimension, dimension.name)
-            let codeHeader: String? =
-                switch dimension.name {
-                case Dimension.municipality: "AGS"
-                case Dimension.nationality: "ISO-Code"
-                default: nil
-                }
-            var rows: [Table.Row] = dimension.categories.map { category in
-                let label = labels.label(dimension.name, category)
-                let texts = codeHeader == nil ? [label] : [label, category]
-                return Table.Row(texts: texts, figures: input.indicators.map { FundingReport.figure(current[$0, dimension.name, category] ?? .count(0)) })
+        /// 1. Key figures: the shared total row with shares of the target group and the change.
+        func overview() -> Section {
+            let target = current.total(Indicator.zielgruppe.rawValue)
+            var keyRows: [Table.Row] = []
+            for (indicator, label) in zip(input.indicators, indicatorLabels) {
+                let value = current.total(indicator) ?? .count(0)
+                let share: Figure =
+                    FundingReport.stockIndicators.contains(indicator) ? FundingReport.share(value, of: target ?? .suppressed) : .none
+                let change: Figure = previous.map { FundingReport.change(value, since: $0.total(indicator)) } ?? .none
+                keyRows.append(Table.Row(texts: [label], figures: [FundingReport.figure(value), share, change]))
             }
-            rows.append(
-                Table.Row(
-                    texts: codeHeader == nil ? ["Insgesamt"] : ["Insgesamt", ""],
-                    figures: input.indicators.map { FundingReport.figure(current.total($0) ?? .count(0)) }, isTotal: true))
-            var table = Table(
-                id: "tabelle_\(dimension.name)", caption: "\(dimensionLabel) am Stichtag \(referenceDate)",
-                textHeaders: [dimensionLabel] + (codeHeader.map { [$0] } ?? []), columns: indicatorLabels, rows: rows)
-            table.notes = [legend]
-            var section = Section(id: dimension.name, title: dimensionLabel, tables: [table])
-            if dimension.name == Dimension.municipality {
-                let parts = (Indicator.activities.map(\.rawValue) + [Indicator.ohneAktivitaet.rawValue]).filter(input.indicators.contains)
-                section.charts = [
+            var overview = Section(id: "uebersicht", title: "Übersicht")
+            overview.paragraphs = [
+                "\(programme)\(district.isEmpty ? "" : ", \(district)"): \(current.period.germanName), Stichtag \(referenceDate).",
+                previous == nil
+                    ? "Das Vorquartal ist nicht im Speicher: keine Veränderungen."
+                    : "Veränderung gegenüber \(current.period.previous.germanName), wo beide Werte veröffentlicht sind.",
+            ]
+            var keyTable = Table(
+                id: "kennzahlen", caption: "Kennzahlen am Stichtag \(referenceDate)", textHeaders: ["Kennzahl"],
+                columns: ["Personen", "Anteil an der Zielgruppe", "Veränderung zum Vorquartal"], rows: keyRows)
+            keyTable.notes = [legend]
+            overview.tables = [keyTable]
+            return overview
+
+        }
+
+        /// 2. One table per dimension: categories as rows, the indicators as columns, the shared total.
+        func dimensions() -> [Section] {
+            input.dimensions.filter { $0.name != Dimension.total }.map { dimension in
+                let dimensionLabel = labels.label(ReportLabels.Kind.dimension, dimension.name)
+                let codeHeader: String? =
+                    switch dimension.name {
+                    case Dimension.municipality: "AGS"
+                    case Dimension.nationality: "ISO-Code"
+                    default: nil
+                    }
+                var rows: [Table.Row] = dimension.categories.map { category in
+                    let label = labels.label(dimension.name, category)
+                    let texts = codeHeader == nil ? [label] : [label, category]
+                    return Table.Row(texts: texts, figures: input.indicators.map { FundingReport.figure(current[$0, dimension.name, category] ?? .count(0)) })
+                }
+                rows.append(
+                    Table.Row(
+                        texts: codeHeader == nil ? ["Insgesamt"] : ["Insgesamt", ""],
+                        figures: input.indicators.map { FundingReport.figure(current.total($0) ?? .count(0)) }, isTotal: true))
+                var table = Table(
+                    id: "tabelle_\(dimension.name)", caption: "\(dimensionLabel) am Stichtag \(referenceDate)",
+                    textHeaders: [dimensionLabel] + (codeHeader.map { [$0] } ?? []), columns: indicatorLabels, rows: rows)
+                table.notes = [legend]
+                var section = Section(id: dimension.name, title: dimensionLabel, tables: [table])
+                if dimension.name == Dimension.municipality {
+                    let parts = (Indicator.activities.map(\.rawValue) + [Indicator.ohneAktivitaet.rawValue]).filter(input.indicators.contains)
+                    section.charts = [
+                        Chart(
+                            id: "diagramm_\(dimension.name)", kind: .stackedBars, title: "Aktivitäten und ohne Aktivität nach \(dimensionLabel)",
+                            categoryTitle: dimensionLabel, valueTitle: "Personen",
+                            categories: dimension.categories.map { labels.label(dimension.name, $0) },
+                            series: parts.map { indicator in
+                                (
+                                    labels.label(ReportLabels.Kind.indicator, indicator),
+                                    dimension.categories.map { FundingReport.chartValue(current[indicator, dimension.name, $0]) }
+                                )
+                            }, tableID: table.id)
+                    ]
+                }
+                return section
+            }
+
+        }
+
+        /// 3. The time series: the last up to eight quarters of the store.
+        func series() -> Section {
+            let quarters = Array((input.history.filter { $0.period < current.period } + [current]).suffix(FundingReport.seriesLength))
+            let seriesTable = Table(
+                id: "zeitreihe", caption: "Zeitreihe der letzten \(quarters.count) Quartale im Speicher (Insgesamt)", textHeaders: ["Kennzahl"],
+                columns: quarters.map(\.period.shortGermanName),
+                rows: zip(input.indicators, indicatorLabels).map { indicator, label in
+                    Table.Row(texts: [label], figures: quarters.map { $0.total(indicator).map(FundingReport.figure) ?? .none })
+                }, notes: [legend])
+            let charted = [Indicator.zielgruppe, Indicator.personen, Indicator.ohneAktivitaet].map(\.rawValue).filter(input.indicators.contains)
+            var series = Section(id: "zeitreihe", title: "Zeitreihe", tables: [seriesTable])
+            series.paragraphs = [
+                "Veröffentlichte Werte je Quartal; ein in einem Quartal gesperrter Wert bleibt dort \(mark) (im Diagramm eine Lücke)."
+            ]
+            series.charts = [
+                Chart(
+                    id: "diagramm_zeitreihe", kind: .line, title: "Zielgruppe, mit und ohne Aktivität", categoryTitle: "Quartal", valueTitle: "Personen",
+                    categories: quarters.map(\.period.shortGermanName),
+                    series: charted.map { indicator in
+                        (labels.label(ReportLabels.Kind.indicator, indicator), quarters.map { FundingReport.chartValue($0.total(indicator)) })
+                    }, tableID: seriesTable.id)
+            ]
+            return series
+
+        }
+
+        /// 4. Transitions from the previous quarter (SPEC 10), or why there are none.
+        func transitions() -> Section {
+            var flows = Section(id: "uebergaenge", title: "Übergänge")
+            if let transitions = input.transitions {
+                let states = PersonState.all
+                let stateLabels = states.map { labels.label(ReportLabels.Kind.state, $0.description) }
+                var values: [String: PublishableTable.Value] = [:]
+                for cell in transitions.cells { values["\(cell.from)>\(cell.to)"] = cell.value }
+                let table = Table(
+                    id: "uebergaenge",
+                    caption: "Übergänge von \(transitions.previousPeriod.germanName) (Zeilen) nach \(current.period.germanName) (Spalten)",
+                    textHeaders: ["Zustand \(transitions.previousPeriod.shortGermanName)"], columns: stateLabels,
+                    rows: zip(states, stateLabels).map { from, label in
+                        Table.Row(texts: [label], figures: states.map { to in values["\(from)>\(to)"].map(FundingReport.figure) ?? .none })
+                    }, notes: [legend, "„Außerhalb“ → „Außerhalb“ wird nicht gezählt (–)."])
+                flows.paragraphs = [
+                    "Jede Person, die in einem der beiden Quartale zur Zielgruppe gehört, zählt einmal: nach ihrem Zustand am Stichtag "
+                        + "\(transitions.previousPeriod.referenceDate.german) (Zeile) und am Stichtag \(referenceDate) (Spalte)."
+                ]
+                flows.tables = [table]
+                flows.charts = [
                     Chart(
-                        id: "diagramm_\(dimension.name)", kind: .stackedBars, title: "Aktivitäten und ohne Aktivität nach \(dimensionLabel)",
-                        categoryTitle: dimensionLabel, valueTitle: "Personen",
-                        categories: dimension.categories.map { labels.label(dimension.name, $0) },
-                        series: parts.map { indicator in
-                            (
-                                labels.label(ReportLabels.Kind.indicator, indicator),
-                                dimension.categories.map { FundingReport.chartValue(current[indicator, dimension.name, $0]) }
-                            )
+                        id: "diagramm_uebergaenge", kind: .stackedBars, title: "Wohin die Personen gingen, nach Zustand im Vorquartal",
+                        categoryTitle: "Zustand \(transitions.previousPeriod.shortGermanName)", valueTitle: "Personen", categories: stateLabels,
+                        series: zip(states, stateLabels).map { to, label in
+                            (label, states.map { from in values["\(from)>\(to)"].flatMap { FundingReport.chartValue($0) } })
                         }, tableID: table.id)
                 ]
+            } else {
+                flows.paragraphs = ["Keine Übergangstabelle: \(input.transitionNote ?? "das Vorquartal ist nicht im Speicher.")"]
             }
-            sections.append(section)
+            return flows
+
         }
-
-        // 3. The time series: the last up to eight quarters of the store.
-        let quarters = Array((input.history.filter { $0.period < current.period } + [current]).suffix(FundingReport.seriesLength))
-        let seriesTable = Table(
-            id: "zeitreihe", caption: "Zeitreihe der letzten \(quarters.count) Quartale im Speicher (Insgesamt)", textHeaders: ["Kennzahl"],
-            columns: quarters.map(\.period.shortGermanName),
-            rows: zip(input.indicators, indicatorLabels).map { indicator, label in
-                Table.Row(texts: [label], figures: quarters.map { $0.total(indicator).map(FundingReport.figure) ?? .none })
-            }, notes: [legend])
-        let charted = [Indicator.zielgruppe, Indicator.personen, Indicator.ohneAktivitaet].map(\.rawValue).filter(input.indicators.contains)
-        var series = Section(id: "zeitreihe", title: "Zeitreihe", tables: [seriesTable])
-        series.paragraphs = [
-            "Veröffentlichte Werte je Quartal; ein in einem Quartal gesperrter Wert bleibt dort \(mark) (im Diagramm eine Lücke)."
-        ]
-        series.charts = [
-            Chart(
-                id: "diagramm_zeitreihe", kind: .line, title: "Zielgruppe, mit und ohne Aktivität", categoryTitle: "Quartal", valueTitle: "Personen",
-                categories: quarters.map(\.period.shortGermanName),
-                series: charted.map { indicator in
-                    (labels.label(ReportLabels.Kind.indicator, indicator), quarters.map { FundingReport.chartValue($0.total(indicator)) })
-                }, tableID: seriesTable.id)
-        ]
-        sections.append(series)
-
-        // 4. Transitions from the previous quarter (SPEC 10).
-        var flows = Section(id: "uebergaenge", title: "Übergänge")
-        if let transitions = input.transitions {
-            let states = PersonState.all
-            let stateLabels = states.map { labels.label(ReportLabels.Kind.state, $0.description) }
-            var values: [String: PublishableTable.Value] = [:]
-            for cell in transitions.cells { values["\(cell.from)>\(cell.to)"] = cell.value }
-            let table = Table(
-                id: "uebergaenge",
-                caption: "Übergänge von \(transitions.previousPeriod.germanName) (Zeilen) nach \(current.period.germanName) (Spalten)",
-                textHeaders: ["Zustand \(transitions.previousPeriod.shortGermanName)"], columns: stateLabels,
-                rows: zip(states, stateLabels).map { from, label in
-                    Table.Row(texts: [label], figures: states.map { to in values["\(from)>\(to)"].map(FundingReport.figure) ?? .none })
-                }, notes: [legend, "„Außerhalb“ → „Außerhalb“ wird nicht gezählt (–)."])
-            flows.paragraphs = [
-                "Jede Person, die in einem der beiden Quartale zur Zielgruppe gehört, zählt einmal: nach ihrem Zustand am Stichtag "
-                    + "\(transitions.previousPeriod.referenceDate.german) (Zeile) und am Stichtag \(referenceDate) (Spalte)."
-            ]
-            flows.tables = [table]
-            flows.charts = [
-                Chart(
-                    id: "diagramm_uebergaenge", kind: .stackedBars, title: "Wohin die Personen gingen, nach Zustand im Vorquartal",
-                    categoryTitle: "Zustand \(transitions.previousPeriod.shortGermanName)", valueTitle: "Personen", categories: stateLabels,
-                    series: zip(states, stateLabels).map { to, label in
-                        (label, states.map { from in values["\(from)>\(to)"].flatMap { FundingReport.chartValue($0) } })
-                    }, tableID: table.id)
-            ]
-        } else {
-            flows.paragraphs = ["Keine Übergangstabelle: \(input.transitionNote ?? "das Vorquartal ist nicht im Speicher.")"]
-        }
-        sections.append(flows)
-
-        sections.append(FundingReport.qualitySection(input.report, labels: labels))
-        sections.append(FundingReport.methodSection(input, indicatorLabels: indicatorLabels, legend: legend))
-        self.sections = sections
     }
 
     static func figure(_ value: PublishableTable.Value) -> Figure {
