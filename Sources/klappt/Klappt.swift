@@ -10,7 +10,7 @@ import Logging
 struct Klappt: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "klappt",
-        abstract: "Quartalszahlen für „Gemeinsam klappt's“ aus Jobcenter- und Berufskolleg-Exporten.",
+        abstract: "Quartalszahlen für „Gemeinsam klappt's“ aus den Exporten von Ausländerbehörde, Jobcenter und Berufskollegs.",
         discussion: """
             Exit-Codes: 0 fertig, 64 Aufruf- oder Pipeline-Fehler, 65 Eingabedaten fehlerhaft, 66 Eingabe fehlt, \
             70 interner Fehler, 73 Ausgabe nicht schreibbar, 75 anderer Lauf aktiv, 77 Schlüsseldatei unsicher.

@@ -6,7 +6,7 @@ import KlapptSamples
 extension Klappt {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verarbeitet ein Quartal: Indikatortabelle, SQLite-Speicher und Laufbericht.",
+            abstract: "Verarbeitet ein Quartal: Indikatortabelle, Übergänge, Förderbericht, SQLite-Speicher und Laufbericht.",
             discussion: """
                 Schreibt nach OUTPUT: den Förderbericht bericht_<Quartal>.xlsx und .html, indikatoren_<Quartal>.csv und \
                 uebergaenge_<Quartal>.csv (veröffentlichbar), klappt.sqlite (intern), lauf_<Quartal>.json (Laufbericht) und \
