@@ -409,7 +409,7 @@ extension FundingReport {
                 + "(Register, dann Jobcenter, dann Berufskolleg).",
             "Aktivität: die erste laufende in der Reihenfolge Ausbildung, Beschäftigung, Schule, Maßnahme, Arbeitsuche, Sonstige; "
                 + "jede Person zählt in genau einer Spalte. Ohne Aktivität = Zielgruppe − Mit Aktivität.",
-            "Geheimhaltung: Zellen mit 1 bis \(input.minCell - 1) Personen sind gesperrt (*), dazu so wenige weitere Zellen wie nötig, "
+            "Geheimhaltung: Zellen mit 1 bis \(input.minCell - 1) Personen sind gesperrt (*), dazu möglichst wenige weitere Zellen, "
                 + "damit sich kein gesperrter Wert aus Summen, aus dem Vorquartal oder aus den Übergängen auf weniger als \(input.minCell) eingrenzen lässt. "
                 + "Eine 0 wird veröffentlicht. Jeder Lauf prüft das mit einer exakten Intervallrechnung.",
             legend,
