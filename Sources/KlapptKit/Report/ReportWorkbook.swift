@@ -187,9 +187,12 @@ public enum ReportWorkbook {
                 widen(0, definition.term, limit: 40)
                 row += 1
             }
-            // Charts: each reads its own block (a withheld value is an empty cell), drawn below it.
+            // Charts: each reads its own block (a withheld value is an empty cell), drawn below it,
+            // and starts a printed page of its own (a chart cut by a page break is hard to read).
+            var pageBreaks: [lxw_row_t] = []
             for chart in section.charts {
                 row += 1
+                pageBreaks.append(row)
                 write(sheet, row, 0, "Werte für das Diagramm „\(chart.title)“ (gesperrte Werte als Lücke; die Tabelle oben zeigt *)", format(.note))
                 row += 1
                 let headerRow = row
@@ -253,6 +256,10 @@ public enum ReportWorkbook {
                 options.object_position = UInt8(LXW_OBJECT_MOVE_DONT_SIZE.rawValue)
                 worksheet_insert_chart_opt(sheet, row, 0, excelChart, &options)
                 row += UInt32(chart.kind == .line ? 22 : Int(max(22, Double(chart.categories.count) * 1.8)))
+            }
+            if !pageBreaks.isEmpty {
+                var breaks = pageBreaks + [0]
+                worksheet_set_h_pagebreaks(sheet, &breaks)
             }
             for (column, width) in widths.sorted(by: { $0.key < $1.key }) {
                 worksheet_set_column(sheet, UInt16(column), UInt16(column), width, nil)
