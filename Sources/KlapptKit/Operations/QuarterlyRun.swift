@@ -72,16 +72,13 @@ public struct QuarterlyRun: Sendable {
         var steps = StepTimer(logger: logger)
         let keyBytes = key ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
         let pseudonymizer = Pseudonymizer(keyBytes: keyBytes)
-        // Check sums of all inputs, on all cores.
+        // Check sums of all inputs, on all cores; a file the store has seen unchanged keeps its sum.
         let paths = Array(files.joined())
-        let sums = ResultSlots<String>(count: paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { position in
-            sums[position] = Result { () throws(KlapptError) -> String in try QuarterlyRun.sha256(of: paths[position]) }
-        }
-        var hashes: [String: String] = [:]
-        for (position, path) in paths.enumerated() { hashes[path] = try sums.take(position).get() }
+        let store: Store? = mode == .run ? try Store(path: outputs.store) : nil
+        let checksums = try InputChecksums.compute(paths, remembered: try store?.rememberedChecksums(paths) ?? [:])
+        let hashes = checksums.hashes
+        if checksums.remembered > 0 { logger.info("Prüfsummen aus dem Speicher", metadata: ["dateien": "\(checksums.remembered)"]) }
         steps.done("pruefsummen")
-        var store: Store?
         // The key series of the store's finished quarters, read before the period's writer starts:
         // from then on the writer's queue owns the connection (one connection is never used from
         // two threads at once).
@@ -91,9 +88,7 @@ public struct QuarterlyRun: Sendable {
         var loading: PreviousQuarterLoading?
         var history: [PublishedQuarter] = []
         var fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: nil)
-        if mode == .run {
-            let opened = try Store(path: outputs.store)
-            store = opened
+        if mode == .run, let opened = store {
             let completed = try Publisher.recover(store: opened, outputDirectory: pipeline.outputDirectory)
             for period in completed {
                 logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
@@ -109,6 +104,8 @@ public struct QuarterlyRun: Sendable {
             if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
                 Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
             {
+                // Sums read this time are remembered, so that the next look reads nothing.
+                if checksums.remembered < paths.count { try? opened.rememberChecksums(checksums) }
                 return .unchanged(since: last.started)
             }
             // The funding report's time series: the earlier quarters as published.
@@ -271,6 +268,9 @@ public struct QuarterlyRun: Sendable {
             guard let writer else { throw .internalError("Veröffentlichen ohne Speicher") }
             try Publisher(outputs: outputs).publish(
                 outcome, files: files, withdrawn: withdrawn, fingerprint: fingerprint, finishedAt: finished, writer: writer, ledger: ledgerNotes)
+            do { try writer.store.rememberChecksums(checksums) } catch {
+                logger.warning("Prüfsummen nicht gemerkt (der nächste Lauf liest die Eingaben wieder)", metadata: ["grund": "\(error)"])
+            }
         }
         return mode == .validate ? .validated(outcome) : .published(outcome)
     }

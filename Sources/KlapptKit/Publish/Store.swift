@@ -54,7 +54,9 @@ public final class Store {
     /// and views with readable names (see `docs/speicher.md`).
     /// Version 7 (issue 14): the persons as integers (`personen_kodiert`, `kodes`); `persons` is a
     /// view with the columns of before (see `Store+CodedPersons.swift`).
-    public static let schemaVersion = 7
+    /// Version 8 (issue 14): `pruefsummen`, the identity and sha256 of each input a run read, so
+    /// that a run with nothing to do does not read its inputs again.
+    public static let schemaVersion = 8
 
     static func personsTable(_ name: String) -> String {
         """
@@ -103,6 +105,7 @@ public final class Store {
         ALTER TABLE runs ADD COLUMN vorquartal_lauf INTEGER;
         """,
         5: Store.reportSchema,
+        7: Store.checksumSchema,
     ]
 
     let database: SQLiteDatabase
