@@ -1,6 +1,7 @@
 import Foundation
-import KlapptKit
 import Testing
+
+@testable import KlapptKit
 
 /// The report's small chart module and its figures: German numbers, nice scales, gaps for `*`,
 /// and shares and changes that turn into `*` when they would need a withheld value.
@@ -101,5 +102,32 @@ import Testing
         #expect(series.charts[0].series[1].values == [nil, 150])
         let transitions = try #require(funding.sections.first { $0.id == "uebergaenge" })
         #expect(transitions.tables.isEmpty && transitions.paragraphs == ["Keine Übergangstabelle: kein Vorquartal"])
+    }
+
+    /// The data-quality table's one count of persons with an attribute is withheld when small.
+    @Test func personsOutOfTheTargetGroupAreWithheldWhenFew() throws {
+        func warningFigure(_ persons: Int) throws -> FundingReport.Figure? {
+            let report = try JSONDecoder().decode(
+                RunReport.self,
+                from: Data(
+                    """
+                    {"zeitraum":"2026-Q3","stichtag":"2026-09-30","pipeline":"p","klappt_version":"1.1.0","gestartet":"2026-10-01T08:00:00Z",
+                     "beendet":"2026-10-01T08:00:05Z","modus":"run","inputs":[],"persons":{"total":0,"by_source":{},"linked":0},
+                     "target_group":{"persons":0,"age_in_range":0,"and_refugee_residence":0,"and_in_district_or_unknown":0,"target_group":0,
+                     "stock_with_current_record":0,"out_by_unknown_residence_text":\(persons)},
+                     "warnings":[{"kind":"aufenthalt_unbekannt","rows":7,"distinct_values":2,"persons_out_of_target_group":\(persons),
+                                  "code_list":"/x/aufenthalt.csv"}],
+                     "quarantine":[],"plausibility_overridden":[]}
+                    """.utf8))
+            let section = FundingReport.qualitySection(report, labels: ReportLabels(), minCell: 3)
+            let row = section.tables.first { $0.id == "hinweise" }?.rows.first
+            #expect(row?.texts == ["aufenthalt_unbekannt", "aufenthalt.csv"])
+            #expect(row.map { Array($0.figures.prefix(2)) } == [.count(7), .count(2)])
+            return row?.figures.last
+        }
+        #expect(try warningFigure(2) == .suppressed)
+        #expect(try warningFigure(1) == .suppressed)
+        #expect(try warningFigure(0) == .count(0))
+        #expect(try warningFigure(6) == .count(6))
     }
 }

@@ -157,7 +157,7 @@ extension FundingReport {
         sections =
             [builder.overview()] + builder.dimensions() + [builder.series(), builder.transitions()]
             + [
-                FundingReport.qualitySection(input.report, labels: labels),
+                FundingReport.qualitySection(input.report, labels: labels, minCell: input.minCell),
                 FundingReport.methodSection(input, indicatorLabels: indicatorLabels, legend: legend),
             ]
     }
@@ -338,7 +338,10 @@ extension FundingReport {
     }
 
     /// Data quality per source and file, from the run report (counts only; files by name).
-    static func qualitySection(_ report: RunReport, labels: ReportLabels) -> Section {
+    /// Row counts are about the deliveries and shown as they are; the one count of persons with an
+    /// attribute (persons who fell out of the target group because of an unknown residence text) is
+    /// withheld like a table cell when it is 1 to `minCell` − 1.
+    static func qualitySection(_ report: RunReport, labels: ReportLabels, minCell: Int) -> Section {
         var section = Section(id: "datenqualitaet", title: "Datenqualität")
         func fileName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
         func source(_ id: String) -> String { labels.label(ReportLabels.Kind.source, id) }
@@ -377,7 +380,10 @@ extension FundingReport {
             warningRows.append(
                 Table.Row(
                     texts: [labels.label(ReportLabels.Kind.warning, warning.kind), warning.codeList.map(fileName) ?? ""],
-                    figures: [.count(warning.rows), .count(warning.distinctValues), warning.personsOutOfTargetGroup.map { .count($0) } ?? .none]))
+                    figures: [
+                        .count(warning.rows), .count(warning.distinctValues),
+                        warning.personsOutOfTargetGroup.map { (1..<max(minCell, 1)).contains($0) ? .suppressed : .count($0) } ?? .none,
+                    ]))
         }
         var warnings = Table(
             id: "hinweise", caption: "Hinweise: Werte, die keine Codeliste kennt", textHeaders: ["Hinweis", "Codeliste"],
