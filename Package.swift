@@ -35,6 +35,11 @@ let package = Package(
             pkgConfig: "xlsxwriter",
             providers: [.apt(["libxlsxwriter-dev"])]
         ),
+        .systemLibrary(
+            name: "CCoinOR",
+            pkgConfig: "cbc",
+            providers: [.apt(["coinor-libcbc-dev", "coinor-libclp-dev"])]
+        ),
         .target(name: "CKlapptSHA256"),
         .target(
             name: "KlapptFormats",
@@ -46,6 +51,7 @@ let package = Package(
                 "KlapptFormats",
                 "CSQLite",
                 "CXLSXWriter",
+                "CCoinOR",
                 "CKlapptSHA256",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -144,6 +144,9 @@ public struct Pipeline: Sendable {
     public var keyFile: String?
     public var maxRejectShare: Double
     public var minCell: Int
+    /// Seconds the exact secondary suppression may take per period before the heuristic takes over
+    /// (`disclosure.time_limit_s`; 0: the heuristic only).
+    public var suppressionTimeLimit: Double = 10
     public var plausibility: PlausibilityRules
     /// A command run when a run fails (cron): with `KLAPPT_EXIT`, `KLAPPT_GRUND` (one German line,
     /// never a value from an input), `KLAPPT_ZEITRAUM` and `KLAPPT_PIPELINE` in its environment.
@@ -214,11 +217,16 @@ public struct Pipeline: Sendable {
         guard (0...1).contains(maxRejectShare) else { throw root["max_reject_share"]!.fail("Wert muss zwischen 0 und 1 liegen.") }
 
         var minCell = 3
+        var suppressionTimeLimit = 10.0
         if let disclosure = root["disclosure"] {
-            let map = try disclosure.mapping(allowed: ["min_cell"])
+            let map = try disclosure.mapping(allowed: ["min_cell", "time_limit_s"])
             if let value = map["min_cell"] {
                 minCell = try value.int()
                 guard minCell >= 1 else { throw value.fail("min_cell muss mindestens 1 sein.") }
+            }
+            if let value = map["time_limit_s"] {
+                suppressionTimeLimit = try value.double()
+                guard (0...3600).contains(suppressionTimeLimit) else { throw value.fail("time_limit_s muss zwischen 0 und 3600 Sekunden liegen.") }
             }
         }
 
@@ -318,7 +326,8 @@ public struct Pipeline: Sendable {
 
         return Pipeline(
             file: file, name: name, outputDirectory: outputDirectory, keyFile: keyFile,
-            maxRejectShare: maxRejectShare, minCell: minCell, plausibility: plausibility, onFailure: onFailure,
+            maxRejectShare: maxRejectShare, minCell: minCell, suppressionTimeLimit: suppressionTimeLimit, plausibility: plausibility,
+            onFailure: onFailure,
             targetGroup: TargetGroupRules(minAge: minAge, maxAge: maxAge, residenceGroups: residenceGroups, ageGroups: ageGroups),
             nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources, indicatorFamilies: families, sinks: sinks,
             configurationFiles: [file] + (keys + ["beschriftungen"]).compactMap { listPaths[$0] }, codeListPaths: listPaths, labels: labels, report: report)

@@ -8,6 +8,8 @@ public struct ProtectedTable: Sendable {
     public var audit: [SuppressionAudit.Finding]
     /// Exact values of this publication's cells of other tables (the transition table), if any.
     public var linkedValues: [CellID: Int] = [:]
+    /// How the secondary cells were chosen.
+    public var method: SuppressionMethod = .heuristic(reason: nil, lowerBound: nil)
     public var suppressed: Set<CellID> { primary.union(secondary) }
 
     /// The published text of a cell: the count, or `*`.
@@ -51,9 +53,15 @@ public struct ProtectionProblem: Sendable {
 /// ones (SPEC 6, secondary suppression). Returns the new cells (system indices), never `fixed` ones.
 public protocol SecondarySuppression: Sendable {
     func secondaryCells(for problem: ProtectionProblem, minCell: Int) throws -> Set<Int>
+    /// The secondary cells and how they were found.
+    func suppress(_ problem: ProtectionProblem, minCell: Int) throws -> SuppressionResult
 }
 
 extension SecondarySuppression {
+    public func suppress(_ problem: ProtectionProblem, minCell: Int) throws -> SuppressionResult {
+        SuppressionResult(cells: try secondaryCells(for: problem, minCell: minCell), method: .heuristic(reason: nil, lowerBound: nil))
+    }
+
     /// The secondary cells of one table alone.
     public func secondaryCells(for table: IndicatorTable, primary: Set<CellID>, minCell: Int) throws -> Set<CellID> {
         let system = TableSystem(table)
@@ -76,7 +84,7 @@ public struct DisclosureControl: Sendable {
     public var minCell: Int
     public var secondary: any SecondarySuppression
 
-    public init(minCell: Int, secondary: any SecondarySuppression = LinkedTablesSuppression()) {
+    public init(minCell: Int, secondary: any SecondarySuppression = OptimalSuppression()) {
         self.minCell = minCell
         self.secondary = secondary
     }
@@ -99,7 +107,8 @@ public struct DisclosureControl: Sendable {
     /// audit proves every primary cell of every table protected, or throws.
     public func protect(_ table: IndicatorTable, linked problem: ProtectionProblem) throws -> ProtectedTable {
         let system = problem.system
-        let newSecondary = try secondary.secondaryCells(for: problem, minCell: minCell)
+        let result = try secondary.suppress(problem, minCell: minCell)
+        let newSecondary = result.cells
             .subtracting(problem.primary).subtracting(problem.hidden).subtracting(problem.fixed)
         let suppressed = problem.primary.union(problem.hidden).union(newSecondary)
         let findings = SuppressionAudit(minCell: minCell).audit(system: system, values: problem.values, suppressed: suppressed, primary: problem.primary)
@@ -109,6 +118,7 @@ public struct DisclosureControl: Sendable {
         let own = { (cell: Int) in !problem.hidden.contains(cell) && !problem.fixed.contains(cell) }
         return ProtectedTable(
             table: table, primary: Set(problem.primary.filter(own).map { system.cells[$0] }), secondary: Set(newSecondary.map { system.cells[$0] }),
-            audit: findings, linkedValues: Dictionary(uniqueKeysWithValues: system.cells.indices.filter(own).map { (system.cells[$0], problem.values[$0]) }))
+            audit: findings, linkedValues: Dictionary(uniqueKeysWithValues: system.cells.indices.filter(own).map { (system.cells[$0], problem.values[$0]) }),
+            method: result.method)
     }
 }

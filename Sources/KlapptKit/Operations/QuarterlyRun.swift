@@ -34,8 +34,9 @@ public struct QuarterlyRun: Sendable {
     public var ignorePlausibility = false
     /// Bytes per slice of a big CSV file (see `defaultSliceBytes`); tests cut small files finely.
     public var sliceBytes = QuarterlyRun.defaultSliceBytes
-    /// The secondary suppression; replaceable only to show what the audit catches.
-    public var secondarySuppression: any SecondarySuppression = LinkedTablesSuppression()
+    /// The secondary suppression; nil: the exact method with the pipeline's time limit
+    /// (`OptimalSuppression`). Replaceable only to show what the audit catches.
+    public var secondarySuppression: (any SecondarySuppression)?
 
     public init(pipeline: Pipeline, period: Period, mode: Mode = .run, logger: Logger) {
         self.pipeline = pipeline
@@ -197,7 +198,8 @@ public struct QuarterlyRun: Sendable {
             let clock = ContinuousClock()
             let start = clock.now
             let protected: ProtectedTable
-            let control = DisclosureControl(minCell: pipeline.minCell, secondary: secondarySuppression)
+            let control = DisclosureControl(
+                minCell: pipeline.minCell, secondary: secondarySuppression ?? OptimalSuppression(timeLimit: pipeline.suppressionTimeLimit))
             do {
                 switch previous {
                 case .available(let quarter)?:
@@ -229,7 +231,7 @@ public struct QuarterlyRun: Sendable {
             logger.info(
                 "Geheimhaltung geprüft",
                 metadata: [
-                    "primaer": "\(protected.primary.count)", "sekundaer": "\(protected.secondary.count)",
+                    "primaer": "\(protected.primary.count)", "sekundaer": "\(protected.secondary.count)", "verfahren": "\(protected.method)",
                     "dauer_ms": "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)",
                 ])
             steps.done("geheimhaltung")

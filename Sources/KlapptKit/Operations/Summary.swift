@@ -40,7 +40,21 @@ public enum Summary {
         lines += warningLines(outcome, codeListPaths: codeListPaths)
         lines += transitionLines(outcome)
         if let table = outcome.table {
-            lines.append("Geheimhaltung: \(counted(table.primary.count, "Zelle", "Zellen")) primär gesperrt, \(number(table.secondary.count)) sekundär")
+            let how: String
+            switch table.method {
+            case .optimal: how = "exakt: nachweislich die wenigsten"
+            case .heuristic(let reason, let lowerBound):
+                let why: String
+                switch reason {
+                case .disabled?: why = "exaktes Verfahren abgeschaltet (time_limit_s: 0)"
+                case .timeLimit?: why = "Zeitlimit erreicht"
+                case .solverFailed?: why = "der exakte Löser kam zu keinem Ergebnis"
+                case nil: why = "gewählt"
+                }
+                how = "Näherungsverfahren, \(why)" + (lowerBound.map { "; nötig sind mindestens \(number($0))" } ?? "")
+            }
+            lines.append(
+                "Geheimhaltung: \(counted(table.primary.count, "Zelle", "Zellen")) primär gesperrt, \(number(table.secondary.count)) sekundär (\(how))")
         }
         lines.append("")
         if mode == .run {

@@ -52,11 +52,36 @@ public struct RunReport: Codable, Sendable {
         public var minCell: Int
         public var primaryCells: Int
         public var secondaryCells: Int
+        /// "exakt" (the proven minimum) or "heuristisch" (the fallback); absent in reports of before 1.2.
+        public var method: String?
+        /// Why the heuristic was used: "zeitlimit" or "solver".
+        public var fallbackReason: String?
+        /// The fewest secondary cells the exact method proved necessary (equal to `secondaryCells`
+        /// when the method is exact).
+        public var provenMinimum: Int?
 
         enum CodingKeys: String, CodingKey {
             case minCell = "min_cell"
             case primaryCells = "primary_cells"
             case secondaryCells = "secondary_cells"
+            case method
+            case fallbackReason = "fallback_reason"
+            case provenMinimum = "proven_minimum"
+        }
+
+        init(minCell: Int, table: ProtectedTable) {
+            self.minCell = minCell
+            primaryCells = table.primary.count
+            secondaryCells = table.secondary.count
+            switch table.method {
+            case .optimal:
+                method = "exakt"
+                provenMinimum = table.secondary.count
+            case .heuristic(let reason, let lowerBound):
+                method = "heuristisch"
+                fallbackReason = reason?.rawValue
+                provenMinimum = lowerBound
+            }
         }
     }
 
@@ -98,7 +123,7 @@ public struct RunReport: Codable, Sendable {
         inputs = outcome.files
         persons = Persons(total: outcome.filter.persons, bySource: outcome.personsBySource, linked: outcome.linkedPersons)
         targetGroup = outcome.filter
-        suppression = outcome.table.map { Suppression(minCell: minCell, primaryCells: $0.primary.count, secondaryCells: $0.secondary.count) }
+        suppression = outcome.table.map { Suppression(minCell: minCell, table: $0) }
         warnings = outcome.warnings.keys.sorted().map { kind in
             let values = outcome.warnings[kind]!
             let known = UnknownValueKind(rawValue: kind)

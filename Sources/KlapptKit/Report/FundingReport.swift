@@ -403,6 +403,19 @@ extension FundingReport {
         return section
     }
 
+    /// How the further cells were chosen, in one sentence (reports of before 1.2 do not say).
+    static func secondarySentence(_ suppression: RunReport.Suppression?) -> String {
+        switch suppression?.method {
+        case "exakt"?:
+            return "Es sind nachweislich so wenige weitere Zellen wie möglich (bei gleicher Zahl die mit der kleinsten Summe)."
+        case "heuristisch"?:
+            return "Die weiteren Zellen wählte in diesem Quartal ein Näherungsverfahren"
+                + (suppression?.provenMinimum.map { "; nötig wären mindestens \(GermanNumber.count($0))." } ?? ".")
+        default:
+            return "Es sind möglichst wenige weitere Zellen."
+        }
+    }
+
     static func methodSection(_ input: FundingReportInput, indicatorLabels: [String], legend: String) -> Section {
         let labels = input.labels
         var section = Section(id: "methode", title: "Methode")
@@ -415,9 +428,10 @@ extension FundingReport {
                 + "(Register, dann Jobcenter, dann Berufskolleg).",
             "Aktivität: die erste laufende in der Reihenfolge Ausbildung, Beschäftigung, Schule, Maßnahme, Arbeitsuche, Sonstige; "
                 + "jede Person zählt in genau einer Spalte. Ohne Aktivität = Zielgruppe − Mit Aktivität.",
-            "Geheimhaltung: Zellen mit 1 bis \(input.minCell - 1) Personen sind gesperrt (*), dazu möglichst wenige weitere Zellen, "
+            "Geheimhaltung: Zellen mit 1 bis \(input.minCell - 1) Personen sind gesperrt (*), dazu weitere Zellen, "
                 + "damit sich kein gesperrter Wert aus Summen, aus dem Vorquartal oder aus den Übergängen auf weniger als \(input.minCell) eingrenzen lässt. "
-                + "Eine 0 wird veröffentlicht. Jeder Lauf prüft das mit einer exakten Intervallrechnung.",
+                + Self.secondarySentence(input.report.suppression)
+                + " Eine 0 wird veröffentlicht. Jeder Lauf prüft das mit einer exakten Intervallrechnung.",
             legend,
         ]
         var definitions: [(String, String)] = []
