@@ -81,3 +81,71 @@ import Testing
         }
     }
 }
+
+/// Issue 15 on whole generated quarters: the pattern has exactly as many cells, and the same total,
+/// as the minimum that an independent exact computation proves (`benchmarks/optimal_suppression.py`:
+/// scipy's HiGHS, the system written from SPEC 6 and 10 alone, run on these inputs:
+/// `benchmarks/suppression.sh 900 -- 1`); the report says which method chose the cells.
+@Suite struct OptimalSuppressionEndToEndTests {
+    static func run(_ directory: String, period: String, adjust: (inout Pipeline) -> Void = { _ in }) throws -> RunOutcome {
+        let input = "\(directory)/in/\(period)"
+        return try runPipeline(
+            jobcenter: "\(input)/jobcenter/*.csv", berufskolleg: "\(input)/berufskolleg/*.xml", register: "\(input)/auslaenderbehoerde/*.csv",
+            output: "\(directory)/out", period: period, adjust: adjust)
+    }
+
+    static func runReport(_ directory: String, _ period: String) throws -> [String: Any] {
+        let data = try #require(FileManager.default.contents(atPath: "\(directory)/out/lauf_\(period).json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])["suppression"] as? [String: Any] ?? [:]
+    }
+
+    @Test func generatedQuartersGetTheProvenMinimum() throws {
+        let directory = makeTemporaryDirectory("klappt-optimal")
+        let periods = try #require(PeriodSelection.parse("2026-Q2..2026-Q3"))
+        _ = try SampleGenerator(persons: 900, seed: 1, period: periods[0]).writeQuarters(to: "\(directory)/in", periods: periods)
+        // Proven minimum (secondary cells, their total): Q2 alone 23 (183); Q3 linked to Q2 and the
+        // transitions 23 (193). The heuristic needs 25 and 26.
+        for (period, cells, total) in [("2026-Q2", 23, 183), ("2026-Q3", 23, 193)] {
+            let outcome = try Self.run(directory, period: period)
+            let protected = try #require(outcome.table)
+            #expect(protected.method.isProvenOptimal, "\(period)")
+            #expect(protected.secondary.count == cells, "\(period)")
+            #expect(protected.secondary.reduce(0) { $0 + (protected.table.values[$1] ?? protected.linkedValues[$1]!) } == total, "\(period)")
+            #expect(protected.audit.allSatisfy { $0.protected })
+            let report = try Self.runReport(directory, period)
+            #expect(report["method"] as? String == "exakt")
+            #expect(report["proven_minimum"] as? Int == cells)
+            #expect(report["secondary_cells"] as? Int == cells)
+            let page = try String(contentsOfFile: "\(directory)/out/bericht_\(period).html", encoding: .utf8)
+            #expect(page.contains("nachweislich so wenige weitere Zellen wie möglich"))
+        }
+        // Q3 has transitions, so its system held Q2's publication.
+        #expect(try Self.runReport(directory, "2026-Q3")["primary_cells"] as? Int == 98)
+    }
+
+    @Test func timeLimitZeroFallsBackToTheHeuristicCleanly() throws {
+        let directory = makeTemporaryDirectory("klappt-optimal-off")
+        let periods = try #require(PeriodSelection.parse("2026-Q2"))
+        _ = try SampleGenerator(persons: 900, seed: 1, period: periods[0]).writeQuarters(to: "\(directory)/in", periods: periods)
+        var used: Pipeline?
+        let outcome = try Self.run(directory, period: "2026-Q2") {
+            $0.suppressionTimeLimit = 0
+            used = $0
+        }
+        let protected = try #require(outcome.table)
+        #expect(protected.method == .heuristic(reason: .disabled, lowerBound: nil))
+        #expect(protected.secondary.count == 25)
+        #expect(protected.audit.allSatisfy { $0.protected })
+        let report = try Self.runReport(directory, "2026-Q2")
+        #expect(report["method"] as? String == "heuristisch")
+        #expect(report["fallback_reason"] as? String == "abgeschaltet")
+        #expect(report["proven_minimum"] == nil)
+        let pipeline = try #require(used)
+        let summary = Summary.text(
+            outcome, outputs: QuarterlyRun(pipeline: pipeline, period: Period("2026-Q2")!, logger: quietLogger).outputs, mode: .run, keyNote: nil)
+        #expect(
+            summary.contains("Geheimhaltung: 76 Zellen primär gesperrt, 25 sekundär (Näherungsverfahren, exaktes Verfahren abgeschaltet (time_limit_s: 0))"))
+        let page = try String(contentsOfFile: "\(directory)/out/bericht_2026-Q2.html", encoding: .utf8)
+        #expect(page.contains("Die weiteren Zellen wählte in diesem Quartal ein Näherungsverfahren."))
+    }
+}

@@ -31,6 +31,7 @@ import Testing
         #expect(pipeline.sources.map { $0.role.role } == ["auslaenderbehoerde", "jobcenter", "berufskolleg"])
         #expect(pipeline.indicatorFamilies.map(\.name) == ["zielgruppe", "bestand", "fluesse"])
         #expect(pipeline.minCell == 3)
+        #expect(pipeline.suppressionTimeLimit == 10)
         #expect(pipeline.maxRejectShare == 0.05)
         #expect(pipeline.targetGroup.minAge == 18 && pipeline.targetGroup.maxAge == 26)
         #expect(pipeline.codeLists.municipalities.count == 10)
@@ -56,6 +57,8 @@ import Testing
         ),
         ("codelists/aufenthalt.csv", "codelists/fehlt.csv", "nicht gefunden"),
         ("min_cell: 3", "min_cell: drei", "ganze Zahl"),
+        ("time_limit_s: 10", "time_limit_s: -1", "zwischen 0 und 3600"),
+        ("time_limit_s: 10", "time_limit_s: zehn", "Zahl"),
         ("[AFG, ERI,", "[AFX, ERI,", "AFX"),
         ("age_groups: [\"18-20\", \"21-23\", \"24-26\"]", "age_groups: [\"18-20\", \"24-26\"]", "Alter 21"),
     ])

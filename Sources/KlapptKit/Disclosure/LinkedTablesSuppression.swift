@@ -1,6 +1,7 @@
-/// Secondary suppression for linked tables (SPEC 6), in the manner of tau-ARGUS's optimal and
-/// modular methods: each unprotected primary cell is protected by the cheapest set of
-/// complementary cells, found as a linear program.
+/// Secondary suppression for linked tables (SPEC 6), the heuristic: `OptimalSuppression`'s fallback
+/// when its time limit is reached. In the manner of tau-ARGUS's modular method: each unprotected
+/// primary cell is protected by the cheapest set of complementary cells, found as a linear program;
+/// safe, but not always the fewest cells.
 ///
 /// For a primary cell p with value v, it looks for a perturbation d of the table: d_p = min_cell − v,
 /// d = 0 on every published cell, all equations still hold (A·d = 0) and every cell stays

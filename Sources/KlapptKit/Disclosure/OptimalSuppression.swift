@@ -282,6 +282,11 @@ public enum SuppressionMethod: Sendable, Equatable {
     }
 }
 
+extension SuppressionMethod {
+    /// Whether the cells are the proven minimum.
+    public var isProvenOptimal: Bool { if case .optimal = self { true } else { false } }
+}
+
 extension SuppressionMethod: CustomStringConvertible {
     /// For the log: `exakt (3 Runden, 28 Schnitte)`, `heuristisch (zeitlimit, mindestens 14)`.
     public var description: String {

@@ -83,6 +83,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
     transitionBenchmarks()
+    suppressionBenchmarks()
 }
 
 /// SPEC 10: the transitions of a state-scale quarter (1,000,000 target-group persons in each of two
@@ -101,6 +102,55 @@ let transitionBenchmarks: @Sendable () -> Void = {
         let fixture = transitionFixture
         for _ in benchmark.scaledIterations {
             blackHole(TransitionTable(previous: fixture.previous, current: fixture.current).counts[0])
+        }
+    }
+}
+
+/// Issue 15: secondary suppression plus audit of a period, as the run does it, on generated
+/// quarters: 2026-Q2 alone (432 cells) and 2026-Q3 linked to Q2's publication and the transitions.
+let suppressionFixtures: [(name: String, table: IndicatorTable, problem: ProtectionProblem)] = {
+    var logger = Logger(label: "benchmark")
+    logger.logLevel = .critical
+    var fixtures: [(String, IndicatorTable, ProtectionProblem)] = []
+    for persons in [900, 2000, 4000] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klappt-benchmark-sdc-\(persons)-\(getpid())").path
+        let periods = [Period("2026-Q2")!, Period("2026-Q3")!]
+        _ = try! SampleGenerator(persons: persons, seed: 1, period: periods[0]).writeQuarters(to: "\(directory)/in", periods: periods)
+        var outcomes: [RunOutcome] = []
+        for period in periods {
+            let input = "\(directory)/in/\(period)"
+            let pipeline = try! fixture.pipeline.overriding(
+                sources: [
+                    "jobcenter": "\(input)/jobcenter/*.csv", "berufskolleg": "\(input)/berufskolleg/*.xml",
+                    "auslaenderbehoerde": "\(input)/auslaenderbehoerde/*.csv",
+                ], outputDirectory: "\(directory)/out")
+            outcomes.append(try! QuarterlyRun(pipeline: pipeline, period: period, logger: logger).execute(key: key).outcome!)
+        }
+        let store = try! Store(path: "\(directory)/out/klappt.sqlite")
+        let runID = Int(try! store.query("SELECT id FROM runs WHERE zeitraum = '2026-Q2' AND veroeffentlicht = 1")[0][0]!)!
+        let q2 = outcomes[0].table!.table
+        let q3 = outcomes[1].table!.table
+        let previous = try! store.loadQuarter(periods[0], runID: runID, indicators: q2.indicators)
+        fixtures.append(("2026-Q2, \(persons) persons", q2, ProtectionProblem(table: q2, minCell: 3)))
+        fixtures.append(
+            (
+                "2026-Q3 linked, \(persons) persons", q3,
+                LinkedProtection.problem(table: q3, transitions: outcomes[1].transitions!, previous: previous, minCell: 3)
+            ))
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+    return fixtures
+}()
+
+let suppressionBenchmarks: @Sendable () -> Void = {
+    for index in 0..<6 {
+        let names = ["900", "2000", "4000"].flatMap { ["2026-Q2, \($0) persons", "2026-Q3 linked, \($0) persons"] }
+        Benchmark("Suppression and audit (\(names[index]))", configuration: .init(maxIterations: 20)) { benchmark in
+            let fixture = suppressionFixtures[index]
+            let control = DisclosureControl(minCell: 3)
+            for _ in benchmark.scaledIterations {
+                blackHole(try control.protect(fixture.table, linked: fixture.problem).secondary.count)
+            }
         }
     }
 }
