@@ -172,4 +172,35 @@ import Testing
         }
         #expect(compared > 100)
     }
+
+    @Test func anEarlierPublicationIsKeptWhereItCanBe() throws {
+        // abschluss by geschlecht: m 2 (primary), w 5, d 3, total 10.
+        let table = makeTable(
+            [("geschlecht", ["m", "w", "d"])],
+            [
+                (.abschluss, "insgesamt", "insgesamt", 10), (.abschluss, "geschlecht", "m", 2), (.abschluss, "geschlecht", "w", 5),
+                (.abschluss, "geschlecht", "d", 3),
+            ])
+        let control = DisclosureControl(minCell: 3)
+        let problem = ProtectionProblem(table: table, minCell: 3)
+        // Alone, the smallest complement is d (3).
+        #expect(try control.protect(table, linked: problem).secondary == [cell(.abschluss, "geschlecht", "d")])
+        // An earlier publication showed d = 3: it stays published, w takes its place.
+        let (kept, keptEarlier) = try control.protect(table, linked: problem, earlier: [cell(.abschluss, "geschlecht", "d"): 3])
+        #expect(keptEarlier)
+        #expect(kept.secondary == [cell(.abschluss, "geschlecht", "w")])
+        #expect(kept.keptPublished == 1)
+        // It showed d = 4 (the data changed since): nothing to keep.
+        let (changed, _) = try control.protect(table, linked: problem, earlier: [cell(.abschluss, "geschlecht", "d"): 4])
+        #expect(changed.secondary == [cell(.abschluss, "geschlecht", "d")])
+        #expect(changed.keptPublished == 0)
+        // It showed w, d and the total with these values (it cannot have: m would follow): nothing
+        // protects m with them; protected without them, and said so.
+        let (unkept, kept2) = try control.protect(
+            table, linked: problem,
+            earlier: [cell(.abschluss, "geschlecht", "w"): 5, cell(.abschluss, "geschlecht", "d"): 3, cell(.abschluss, "insgesamt", "insgesamt"): 10])
+        #expect(!kept2)
+        #expect(unkept.secondary == [cell(.abschluss, "geschlecht", "d")])
+        #expect(unkept.audit.allSatisfy { $0.protected })
+    }
 }

@@ -10,6 +10,8 @@ public struct ProtectedTable: Sendable {
     public var linkedValues: [CellID: Int] = [:]
     /// How the secondary cells were chosen.
     public var method: SuppressionMethod = .heuristic(reason: nil, lowerBound: nil)
+    /// Cells kept published because an earlier publication of the same period showed them.
+    public var keptPublished = 0
     public var suppressed: Set<CellID> { primary.union(secondary) }
 
     /// The published text of a cell: the count, or `*`.
@@ -32,6 +34,10 @@ public struct ProtectionProblem: Sendable {
     public var hidden: Set<Int> = []
     /// Cells published already and unchangeable: never suppressed now.
     public var fixed: Set<Int> = []
+    /// Cells of this publication that an earlier publication of the same period showed with the
+    /// same value: kept published (suppressing them again would hide nothing, and protecting the
+    /// primaries without them would let a reader of both files combine them).
+    public var keep: Set<Int> = []
 
     public init(system: TableSystem, values: [Int], primary: Set<Int>, hidden: Set<Int> = [], fixed: Set<Int> = []) {
         self.system = system
@@ -102,14 +108,31 @@ public struct DisclosureControl: Sendable {
         try protect(table, linked: ProtectionProblem(table: table, minCell: minCell))
     }
 
+    /// Protects `problem`, keeping the cells an earlier publication of the same period showed
+    /// (`earlier`: published value per cell) where the value is the same now. When that leaves a
+    /// primary cell unprotectable (the data changed since), protects without them and says so in
+    /// `keptEarlier == false`.
+    public func protect(_ table: IndicatorTable, linked problem: ProtectionProblem, earlier: [CellID: Int]) throws -> (ProtectedTable, keptEarlier: Bool) {
+        var keeping = problem
+        keeping.keep = Set(problem.system.cells.indices.filter { earlier[problem.system.cells[$0]] == problem.values[$0] })
+        if keeping.keep.isEmpty { return (try protect(table, linked: problem), true) }
+        do {
+            return (try protect(table, linked: keeping), true)
+        } catch DisclosureError.unprotectable {
+            return (try protect(table, linked: problem), false)
+        }
+    }
+
     /// Suppresses and audits `table` as part of `problem` (its cells are the table's, `table ""`,
     /// plus those of linked tables); secondary cells are chosen among every cell not `fixed`. The
     /// audit proves every primary cell of every table protected, or throws.
     public func protect(_ table: IndicatorTable, linked problem: ProtectionProblem) throws -> ProtectedTable {
         let system = problem.system
-        let result = try secondary.suppress(problem, minCell: minCell)
+        var solving = problem
+        solving.fixed.formUnion(problem.keep.subtracting(problem.primary))
+        let result = try secondary.suppress(solving, minCell: minCell)
         let newSecondary = result.cells
-            .subtracting(problem.primary).subtracting(problem.hidden).subtracting(problem.fixed)
+            .subtracting(problem.primary).subtracting(problem.hidden).subtracting(solving.fixed)
         let suppressed = problem.primary.union(problem.hidden).union(newSecondary)
         let findings = SuppressionAudit(minCell: minCell).audit(system: system, values: problem.values, suppressed: suppressed, primary: problem.primary)
         let unsafe = findings.filter { !$0.protected }
@@ -119,6 +142,6 @@ public struct DisclosureControl: Sendable {
         return ProtectedTable(
             table: table, primary: Set(problem.primary.filter(own).map { system.cells[$0] }), secondary: Set(newSecondary.map { system.cells[$0] }),
             audit: findings, linkedValues: Dictionary(uniqueKeysWithValues: system.cells.indices.filter(own).map { (system.cells[$0], problem.values[$0]) }),
-            method: result.method)
+            method: result.method, keptPublished: solving.fixed.subtracting(problem.fixed).count)
     }
 }

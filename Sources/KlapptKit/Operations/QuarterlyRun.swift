@@ -88,6 +88,7 @@ public struct QuarterlyRun: Sendable {
         var previousRun: Int?
         var loading: PreviousQuarterLoading?
         var history: [PublishedQuarter] = []
+        var earlierPublication: [CellID: Int] = [:]
         var fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: nil)
         if mode == .run, let opened = store {
             let completed = try Publisher.recover(store: opened, outputDirectory: pipeline.outputDirectory)
@@ -109,6 +110,9 @@ public struct QuarterlyRun: Sendable {
                 if checksums.remembered < paths.count { try? opened.rememberChecksums(checksums) }
                 return .unchanged(since: last.started)
             }
+            // A republication of this quarter keeps what the earlier one showed (SPEC 6: a reader
+            // may hold both files).
+            earlierPublication = try opened.publishedCells(of: period)
             // The funding report's time series: the earlier quarters as published.
             history = try opened.publishedHistory(before: period, limit: FundingReport.seriesLength - 1)
             // Its persons are read on a connection of their own while the inputs are read.
@@ -198,6 +202,7 @@ public struct QuarterlyRun: Sendable {
             let clock = ContinuousClock()
             let start = clock.now
             let protected: ProtectedTable
+            let keptEarlier: Bool
             let control = DisclosureControl(
                 minCell: pipeline.minCell, secondary: secondarySuppression ?? OptimalSuppression(timeLimit: pipeline.suppressionTimeLimit))
             do {
@@ -216,13 +221,21 @@ public struct QuarterlyRun: Sendable {
                         else { continue }
                         outcome.previousTotals[state.description] = published.suppressed ? "*" : Summary.number(published.value)
                     }
-                    protected = try control.protect(
-                        table, linked: LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell))
+                    (protected, keptEarlier) = try control.protect(
+                        table, linked: LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell),
+                        earlier: earlierPublication)
                 case .unavailable(let reason)?:
                     outcome.transitionNote = reason
-                    protected = try control.protect(table)
+                    (protected, keptEarlier) = try control.protect(
+                        table, linked: ProtectionProblem(table: table, minCell: pipeline.minCell), earlier: earlierPublication)
                 case nil:
-                    protected = try control.protect(table)
+                    (protected, keptEarlier) = try control.protect(
+                        table, linked: ProtectionProblem(table: table, minCell: pipeline.minCell), earlier: earlierPublication)
+                }
+                if !keptEarlier {
+                    logger.warning(
+                        "Die frühere Veröffentlichung dieses Quartals ließ sich bei der Geheimhaltung nicht berücksichtigen (die Zahlen haben sich geändert); die alten Dateien nicht mehr weitergeben.",
+                        metadata: ["zeitraum": "\(period)"])
                 }
             } catch {
                 throw .internalError("Geheimhaltung: \(error)")

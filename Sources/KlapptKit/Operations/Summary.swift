@@ -55,6 +55,11 @@ public enum Summary {
             }
             lines.append(
                 "Geheimhaltung: \(counted(table.primary.count, "Zelle", "Zellen")) primär gesperrt, \(number(table.secondary.count)) sekundär (\(how))")
+            if table.keptPublished > 0 {
+                lines.append(
+                    "               \(number(table.keptPublished)) Zahlen wie in der früheren Veröffentlichung dieses Quartals (bleiben sichtbar, damit auch beide Fassungen zusammen nichts verraten)"
+                )
+            }
         }
         lines.append("")
         if mode == .run {

@@ -99,3 +99,21 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// What the store's finished run of `period` published (withheld cells left out), with the
+    /// values: its table's cells and its transition table's (`CellID.Table.transitions`). Empty
+    /// when the period was never published.
+    public func publishedCells(of period: Period) throws(KlapptError) -> [CellID: Int] {
+        var cells: [CellID: Int] = [:]
+        for row in try query("SELECT indikator, dimension, auspraegung, wert FROM indikatoren WHERE zeitraum = '\(period)' AND gesperrt = 0") {
+            guard let name = row[0], let dimension = row[1], let category = row[2], let value = row[3].flatMap({ Int($0) }) else { continue }
+            cells[CellID(indicator: Indicator(name, rank: 0), dimension: dimension, category: category)] = value
+        }
+        for row in try query("SELECT von, nach, wert FROM uebergaenge WHERE zeitraum = '\(period)' AND gesperrt = 0") {
+            guard let from = row[0], let to = row[1], let value = row[2].flatMap({ Int($0) }) else { continue }
+            cells[CellID(table: CellID.Table.transitions, indicator: .transition, dimension: from, category: to)] = value
+        }
+        return cells
+    }
+}
