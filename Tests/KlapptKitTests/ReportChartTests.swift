@@ -72,16 +72,7 @@ import Testing
         set("personen", .suppressed, in: &earlier)
         set("ohne_aktivitaet", .count(55), in: &earlier)
         set("ausbildung", .count(20), in: &earlier)
-        let report = try JSONDecoder().decode(
-            RunReport.self,
-            from: Data(
-                """
-                {"zeitraum":"2026-Q3","stichtag":"2026-09-30","pipeline":"p","klappt_version":"1.1.0","gestartet":"2026-10-01T08:00:00Z",
-                 "beendet":"2026-10-01T08:00:05Z","modus":"run","inputs":[],"persons":{"total":0,"by_source":{},"linked":0},
-                 "target_group":{"persons":0,"age_in_range":0,"and_refugee_residence":0,"and_in_district_or_unknown":0,"target_group":0,
-                 "stock_with_current_record":0,"out_by_unknown_residence_text":0},
-                 "warnings":[],"quarantine":[],"plausibility_overridden":[]}
-                """.utf8))
+        let report = try Self.runReport()
         let input = FundingReportInput(
             current: PublishedQuarter(period: period, values: values), dimensions: [("insgesamt", ["insgesamt"])],
             indicators: ["zielgruppe", "personen", "ausbildung", "ohne_aktivitaet"], history: [PublishedQuarter(period: period.previous, values: earlier)],
@@ -107,18 +98,11 @@ import Testing
     /// The data-quality table's one count of persons with an attribute is withheld when small.
     @Test func personsOutOfTheTargetGroupAreWithheldWhenFew() throws {
         func warningFigure(_ persons: Int) throws -> FundingReport.Figure? {
-            let report = try JSONDecoder().decode(
-                RunReport.self,
-                from: Data(
-                    """
-                    {"zeitraum":"2026-Q3","stichtag":"2026-09-30","pipeline":"p","klappt_version":"1.1.0","gestartet":"2026-10-01T08:00:00Z",
-                     "beendet":"2026-10-01T08:00:05Z","modus":"run","inputs":[],"persons":{"total":0,"by_source":{},"linked":0},
-                     "target_group":{"persons":0,"age_in_range":0,"and_refugee_residence":0,"and_in_district_or_unknown":0,"target_group":0,
-                     "stock_with_current_record":0,"out_by_unknown_residence_text":\(persons)},
-                     "warnings":[{"kind":"aufenthalt_unbekannt","rows":7,"distinct_values":2,"persons_out_of_target_group":\(persons),
-                                  "code_list":"/x/aufenthalt.csv"}],
-                     "quarantine":[],"plausibility_overridden":[]}
-                    """.utf8))
+            let report = try Self.runReport(
+                outByUnknownResidenceText: persons,
+                warnings: """
+                    [{"kind":"aufenthalt_unbekannt","rows":7,"distinct_values":2,"persons_out_of_target_group":\(persons),"code_list":"/x/aufenthalt.csv"}]
+                    """)
             let section = FundingReport.qualitySection(report, labels: ReportLabels(), minCell: 3)
             let row = section.tables.first { $0.id == "hinweise" }?.rows.first
             #expect(row?.texts == ["aufenthalt_unbekannt", "aufenthalt.csv"])
@@ -129,5 +113,38 @@ import Testing
         #expect(try warningFigure(1) == .suppressed)
         #expect(try warningFigure(0) == .count(0))
         #expect(try warningFigure(6) == .count(6))
+    }
+
+    /// A run report with nothing in it but what a test sets.
+    static func runReport(outByUnknownResidenceText: Int = 0, warnings: String = "[]", suppression: String? = nil) throws -> RunReport {
+        try JSONDecoder().decode(
+            RunReport.self,
+            from: Data(
+                """
+                {"zeitraum":"2026-Q3","stichtag":"2026-09-30","pipeline":"p","klappt_version":"1.1.0","gestartet":"2026-10-01T08:00:00Z",
+                 "beendet":"2026-10-01T08:00:05Z","modus":"run","inputs":[],"persons":{"total":0,"by_source":{},"linked":0},
+                 "target_group":{"persons":0,"age_in_range":0,"and_refugee_residence":0,"and_in_district_or_unknown":0,"target_group":0,
+                 "stock_with_current_record":0,"out_by_unknown_residence_text":\(outByUnknownResidenceText)},
+                 \(suppression.map { "\"suppression\":\($0)," } ?? "")
+                 "warnings":\(warnings),"quarantine":[],"plausibility_overridden":[]}
+                """.utf8))
+    }
+
+    /// The method sheet says how the further cells were chosen: the proven minimum, the heuristic
+    /// with the bound it had, or (run reports of before 1.2) what was said before.
+    @Test func theMethodSheetSaysWhichSuppressionChoseTheCells() throws {
+        func sentence(_ suppression: String?) throws -> String {
+            FundingReport.secondarySentence(try Self.runReport(suppression: suppression).suppression)
+        }
+        #expect(
+            try sentence(#"{"min_cell":3,"primary_cells":76,"secondary_cells":23,"method":"exakt","proven_minimum":23}"#)
+                == "Es sind nachweislich so wenige weitere Zellen wie möglich (bei gleicher Zahl die mit der kleinsten Summe).")
+        #expect(
+            try sentence(#"{"min_cell":3,"primary_cells":76,"secondary_cells":25,"method":"heuristisch","fallback_reason":"zeitlimit","proven_minimum":1234}"#)
+                == "Die weiteren Zellen wählte in diesem Quartal ein Näherungsverfahren; nötig wären mindestens 1.234.")
+        #expect(
+            try sentence(#"{"min_cell":3,"primary_cells":76,"secondary_cells":25,"method":"heuristisch","fallback_reason":"abgeschaltet"}"#)
+                == "Die weiteren Zellen wählte in diesem Quartal ein Näherungsverfahren.")
+        #expect(try sentence(#"{"min_cell":3,"primary_cells":76,"secondary_cells":25}"#) == "Es sind möglichst wenige weitere Zellen.")
     }
 }

@@ -97,8 +97,8 @@ enum CBCSolver {
     enum Result {
         /// Proven optimal: the solution and its objective.
         case optimal([Double], objective: Double)
-        /// Stopped at the time limit; the best bound on the optimum it had proven.
-        case timeLimit(bound: Double)
+        /// Stopped at the time limit; the best bound on the optimum it had proven, if any.
+        case timeLimit(bound: Double?)
         case infeasible
         case failed
     }
@@ -106,7 +106,7 @@ enum CBCSolver {
     /// CBC's command-line driver keeps state of its own between calls; one solve at a time.
     private static let lock = NSLock()
 
-    /// Minimises over binary columns. Fixed settings (one thread, CBC's default seeds), so the same
+    /// Minimises over integer columns (0/1 with the program's bounds 0 and 1). Fixed settings (one thread, CBC's default seeds), so the same
     /// program gives the same solution on every run.
     /// `start`: a solution known to be feasible (columns set to 1), CBC's first incumbent.
     static func solveBinary(_ program: SparseProgram, seconds: Double, start: [Int]? = nil) -> Result {
@@ -114,12 +114,10 @@ enum CBCSolver {
         defer { lock.unlock() }
         guard let model = Cbc_newModel() else { return .failed }
         defer { Cbc_deleteModel(model) }
-        program.withColumnMajor { start, index, value, _, _, rowLower, rowUpper in
-            let lower = [Double](repeating: 0, count: program.columns)
-            let upper = [Double](repeating: 1, count: program.columns)
+        program.withColumnMajor { start, index, value, columnLower, columnUpper, rowLower, rowUpper in
             Cbc_loadProblem(
-                model, Int32(program.columns), Int32(program.rows.count), start, index, value, lower, upper, program.objective, rowLower,
-                rowUpper)
+                model, Int32(program.columns), Int32(program.rows.count), start, index, value, columnLower, columnUpper, program.objective,
+                rowLower, rowUpper)
         }
         for column in 0..<program.columns { Cbc_setInteger(model, Int32(column)) }
         if let start {
@@ -136,7 +134,10 @@ enum CBCSolver {
             return .optimal(Array(UnsafeBufferPointer(start: solution, count: program.columns)), objective: Cbc_getObjValue(model))
         }
         if Cbc_isProvenInfeasible(model) != 0 { return .infeasible }
-        if Cbc_isSecondsLimitReached(model) != 0 { return .timeLimit(bound: Cbc_getBestPossibleObjValue(model)) }
+        if Cbc_isSecondsLimitReached(model) != 0 {
+            let bound = Cbc_getBestPossibleObjValue(model)
+            return .timeLimit(bound: bound.isFinite && abs(bound) < 1e15 ? bound : nil)
+        }
         return .failed
     }
 }

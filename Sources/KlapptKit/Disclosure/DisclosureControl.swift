@@ -12,6 +12,9 @@ public struct ProtectedTable: Sendable {
     public var method: SuppressionMethod = .heuristic(reason: nil, lowerBound: nil)
     /// Cells kept published because an earlier publication of the same period showed them.
     public var keptPublished = 0
+    /// An earlier publication of the same period could not be kept (its values changed so much
+    /// that a primary cell was unprotectable with them): its files must not be passed on any more.
+    public var earlierPublicationDropped = false
     public var suppressed: Set<CellID> { primary.union(secondary) }
 
     /// The published text of a cell: the count, or `*`.
@@ -110,16 +113,18 @@ public struct DisclosureControl: Sendable {
 
     /// Protects `problem`, keeping the cells an earlier publication of the same period showed
     /// (`earlier`: published value per cell) where the value is the same now. When that leaves a
-    /// primary cell unprotectable (the data changed since), protects without them and says so in
-    /// `keptEarlier == false`.
-    public func protect(_ table: IndicatorTable, linked problem: ProtectionProblem, earlier: [CellID: Int]) throws -> (ProtectedTable, keptEarlier: Bool) {
+    /// primary cell unprotectable (the data changed since), protects without them and says so
+    /// (`earlierPublicationDropped`).
+    public func protect(_ table: IndicatorTable, linked problem: ProtectionProblem, earlier: [CellID: Int]) throws -> ProtectedTable {
         var keeping = problem
         keeping.keep = Set(problem.system.cells.indices.filter { earlier[problem.system.cells[$0]] == problem.values[$0] })
-        if keeping.keep.isEmpty { return (try protect(table, linked: problem), true) }
+        if keeping.keep.isEmpty { return try protect(table, linked: problem) }
         do {
-            return (try protect(table, linked: keeping), true)
+            return try protect(table, linked: keeping)
         } catch DisclosureError.unprotectable {
-            return (try protect(table, linked: problem), false)
+            var protected = try protect(table, linked: problem)
+            protected.earlierPublicationDropped = true
+            return protected
         }
     }
 

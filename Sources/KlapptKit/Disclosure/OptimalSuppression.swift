@@ -107,7 +107,7 @@ public struct OptimalSuppression: SecondarySuppression {
                 pattern = Set(columns.indices.filter { solution[$0] > 0.5 }.map { columns[$0] })
                 if provenCount == nil { lowerBound = pattern.count }
             case .timeLimit(let bound):
-                if provenCount == nil { lowerBound = max(lowerBound ?? 0, Int((bound - 1e-6).rounded(.up))) }
+                if provenCount == nil, let bound { lowerBound = max(lowerBound ?? 0, Int((bound - 1e-6).rounded(.up))) }
                 return try fallingBack(.timeLimit)
             case .infeasible, .failed:
                 // (Infeasible: no pattern protects every primary cell; the heuristic names the cell.)

@@ -202,43 +202,39 @@ public struct QuarterlyRun: Sendable {
             let clock = ContinuousClock()
             let start = clock.now
             let protected: ProtectedTable
-            let keptEarlier: Bool
             let control = DisclosureControl(
                 minCell: pipeline.minCell, secondary: secondarySuppression ?? OptimalSuppression(timeLimit: pipeline.suppressionTimeLimit))
+            // The period's tables alone, or (SPEC 10) linked to the previous quarter and the transitions.
+            var problem = ProtectionProblem(table: table, minCell: pipeline.minCell)
+            switch previous {
+            case .available(let quarter)?:
+                // Where people went since the previous quarter: one merge join of two
+                // pseudonym-sorted lists, protected together with both quarters' tables.
+                let transitions = TransitionTable(previous: quarter.persons, current: targetPersons.persons)
+                steps.done("uebergaenge")
+                outcome.transitions = transitions
+                outcome.previousPeriod = quarter.period
+                for state in PersonState.all where state != .outside {
+                    guard let total = LinkedProtection.total(state, table: CellID.Table.previous),
+                        let published = quarter.cells.first(where: { $0.cell == total })
+                    else { continue }
+                    outcome.previousTotals[state.description] = published.suppressed ? "*" : Summary.number(published.value)
+                }
+                problem = LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell)
+            case .unavailable(let reason)?:
+                outcome.transitionNote = reason
+            case nil:
+                break
+            }
             do {
-                switch previous {
-                case .available(let quarter)?:
-                    // SPEC 10: where people went since the previous quarter, one merge join of two
-                    // pseudonym-sorted lists, protected together with both quarters' tables.
-                    let transitions = TransitionTable(
-                        previous: quarter.persons, current: targetPersons.persons)
-                    steps.done("uebergaenge")
-                    outcome.transitions = transitions
-                    outcome.previousPeriod = quarter.period
-                    for state in PersonState.all where state != .outside {
-                        guard let total = LinkedProtection.total(state, table: CellID.Table.previous),
-                            let published = quarter.cells.first(where: { $0.cell == total })
-                        else { continue }
-                        outcome.previousTotals[state.description] = published.suppressed ? "*" : Summary.number(published.value)
-                    }
-                    (protected, keptEarlier) = try control.protect(
-                        table, linked: LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell),
-                        earlier: earlierPublication)
-                case .unavailable(let reason)?:
-                    outcome.transitionNote = reason
-                    (protected, keptEarlier) = try control.protect(
-                        table, linked: ProtectionProblem(table: table, minCell: pipeline.minCell), earlier: earlierPublication)
-                case nil:
-                    (protected, keptEarlier) = try control.protect(
-                        table, linked: ProtectionProblem(table: table, minCell: pipeline.minCell), earlier: earlierPublication)
-                }
-                if !keptEarlier {
-                    logger.warning(
-                        "Die frühere Veröffentlichung dieses Quartals ließ sich bei der Geheimhaltung nicht berücksichtigen (die Zahlen haben sich geändert); die alten Dateien nicht mehr weitergeben.",
-                        metadata: ["zeitraum": "\(period)"])
-                }
+                protected = try control.protect(table, linked: problem, earlier: earlierPublication)
             } catch {
                 throw .internalError("Geheimhaltung: \(error)")
+            }
+            if protected.earlierPublicationDropped {
+                logger.warning(
+                    "Frühere Veröffentlichung dieses Quartals nicht berücksichtigt (Zahlen geändert); alte Dateien nicht mehr weitergeben",
+                    metadata: ["zeitraum": "\(period)"])
             }
             outcome.table = protected
             logger.info(

@@ -42,7 +42,10 @@ public enum Summary {
         if let table = outcome.table {
             let how: String
             switch table.method {
-            case .optimal: how = "exakt: nachweislich die wenigsten"
+            case .optimal:
+                how =
+                    table.keptPublished > 0
+                    ? "exakt: nachweislich die wenigsten, die zur früheren Veröffentlichung passen" : "exakt: nachweislich die wenigsten"
             case .heuristic(let reason, let lowerBound):
                 let why: String
                 switch reason {
@@ -55,7 +58,11 @@ public enum Summary {
             }
             lines.append(
                 "Geheimhaltung: \(counted(table.primary.count, "Zelle", "Zellen")) primär gesperrt, \(number(table.secondary.count)) sekundär (\(how))")
-            if table.keptPublished > 0 {
+            if table.earlierPublicationDropped {
+                lines.append(
+                    "               Achtung: Die frühere Veröffentlichung dieses Quartals ließ sich nicht berücksichtigen (die Zahlen haben sich zu sehr geändert). Ihre Dateien nicht mehr weitergeben: zusammen mit den neuen könnten sie gesperrte Zahlen verraten."
+                )
+            } else if table.keptPublished > 0 {
                 lines.append(
                     "               \(number(table.keptPublished)) Zahlen wie in der früheren Veröffentlichung dieses Quartals (bleiben sichtbar, damit auch beide Fassungen zusammen nichts verraten)"
                 )

@@ -54,7 +54,7 @@ public struct RunReport: Codable, Sendable {
         public var secondaryCells: Int
         /// "exakt" (the proven minimum) or "heuristisch" (the fallback); absent in reports of before 1.2.
         public var method: String?
-        /// Why the heuristic was used: "zeitlimit" or "solver".
+        /// Why the heuristic was used: "abgeschaltet" (`time_limit_s: 0`), "zeitlimit" or "solver".
         public var fallbackReason: String?
         /// The fewest secondary cells the exact method proved necessary (equal to `secondaryCells`
         /// when the method is exact).
