@@ -57,6 +57,84 @@ import Testing
     }
 }
 
+/// The index keeps records compactly (`IndexedRecord`: codes for nationality and AGS, 40-bit row
+/// order, 8-byte sort keys): what comes out of it must be what went in, bit for bit.
+@Suite struct CompactIndexTests {
+    func pseudonym(_ top: UInt32, _ rest: UInt32) -> PersonPseudonym {
+        PersonPseudonym(words: SIMD8<UInt32>(top, rest, 0, rest &* 7, 0, 0, 0, rest))
+    }
+
+    func describe(_ record: PseudoRecord) -> String {
+        "\(record.person) \(String(describing: record.recordKey)) \(record.rank) \(record.origin) \(String(describing: record.asOf)) "
+            + "\(record.sex) \(record.age) \(record.nationality) \(record.municipality) \(record.residence) \(record.residenceUnmapped) "
+            + "\(String(describing: record.currentActivity)) \(record.flows.rawValue)"
+    }
+
+    @Test func recordsComeOutAsTheyWentIn() {
+        var index = PersonIndex()
+        var added: [PseudoRecord] = []
+        let sexes = Sex.allCases
+        let groups = ResidenceGroup.allCases
+        // 700 distinct AGS and 300 nationalities: the code table grows several times.
+        for row in 0..<2_000 {
+            let place: Municipality = row % 7 == 0 ? .unknown : row % 7 == 1 ? .outside : .district(ShortText("05978\(row % 700)"))
+            let record = PseudoRecord(
+                person: pseudonym(UInt32(row % 50), UInt32(row % 50)), recordKey: row % 3 == 0 ? nil : RecordKey(a: UInt64(row) << 40 | 9, b: UInt64(row)),
+                rank: row % 3, origin: RowOrigin(sourceIndex: row % 4, fileIndex: row % 300, order: row % 5 == 0 ? (1 << 39) + row : row, line: 0),
+                asOf: row % 4 == 0 ? nil : CivilDate(year: 2020 + row % 7, month: 1 + row % 12, day: 1 + row % 28),
+                sex: sexes[row % sexes.count], age: row % 256, nationality: ShortText("N\(row % 300)"), municipality: place,
+                residence: groups[row % groups.count], residenceUnmapped: row % 11 == 0,
+                currentActivity: row % 8 == 7 ? nil : Activity.allCases[row % Activity.allCases.count], flows: Flows(rawValue: UInt8(row % 8)))
+            added.append(record)
+            index.add(record)
+        }
+        let out = index.persons().flatMap(\.records)
+        #expect(out.count == added.count)
+        #expect(Set(out.map(describe)) == Set(added.map(describe)))
+    }
+
+    @Test func personsSharingTheFirst32BitsStayApartAndInOrder() {
+        var index = PersonIndex()
+        // 30 persons with the same first 32 bits, 3 records each, added out of order.
+        for row in (0..<90).reversed() {
+            index.add(
+                PseudoRecord(
+                    person: pseudonym(0xABCD_0123, UInt32(row % 30) * 7919), recordKey: nil, rank: row / 30,
+                    origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: row, line: 0), asOf: nil, sex: .w, age: 20, nationality: "SYR",
+                    municipality: .unknown, residence: .duldung, currentActivity: nil, flows: []))
+        }
+        let persons = index.persons()
+        #expect(persons.count == 30)
+        #expect(persons.map(\.pseudonym) == persons.map(\.pseudonym).sorted())
+        for person in persons {
+            #expect(person.records.count == 3 && person.records.allSatisfy { $0.person == person.pseudonym })
+            #expect(person.records.map(\.rank) == [0, 1, 2])
+        }
+    }
+
+    @Test func supersessionComparesWholeKeys() {
+        // Keys that share the tag (top 32 bits) and the home slot but differ: no row supersedes another.
+        let keys = (0..<40).map { RecordKey(a: 0x1234_5678_0000_0010, b: UInt64($0) << 32) }
+        // Row 40 has row 5's key: it supersedes row 5.
+        let records = (keys + [keys[5]]).enumerated().map { position, key in
+            var codes = ShortTextCodes()
+            return IndexedRecord(
+                PseudoRecord(
+                    person: pseudonym(1, 1), recordKey: key, rank: 0, origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: position, line: 0),
+                    asOf: nil, sex: .m, age: 20, nationality: "SYR", municipality: .unknown, residence: .duldung, currentActivity: nil, flows: []),
+                codes: &codes)
+        }
+        var winners = RecordWinners(capacity: 64)
+        for position in keys.indices {
+            #expect(winners.claim(records[position].keyA, records[position].keyB, Int32(position)) { records[Int($0)] } == nil)
+        }
+        #expect(winners.claim(keys[5].a, keys[5].b, 40) { records[Int($0)] } == 5)
+        winners.replaceLastClaimed(by: 40)
+        #expect(winners.claim(keys[5].a, keys[5].b, 41) { records[Int($0)] } == 40)
+        #expect(winners.claim(keys[6].a, keys[6].b, 101) { records[Int($0)] } == 6)
+    }
+}
+
 @Suite struct ClassificationTests {
     static let person = Pseudonymizer(keyBytes: Array(repeating: 3, count: 32)).personPseudonym("p")
     let classification = Classification(rules: standardPipeline.targetGroup, sourceIDs: ["jobcenter", "berufskolleg"])

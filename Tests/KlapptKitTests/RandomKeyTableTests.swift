@@ -55,8 +55,8 @@ import Testing
         var keys: [PersonIndex.SortKey] = (0..<count).map { position in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             // Few distinct high words and repeated values, so that every pass and tie matters.
-            let person = position % 13 == 0 ? 42 : (state >> 40) << (position % 3 == 0 ? 48 : 8)
-            return PersonIndex.SortKey(person: person, position: Int32(position))
+            let person: UInt32 = position % 13 == 0 ? 42 : UInt32(truncatingIfNeeded: (state >> 48) << (position % 3 == 0 ? 16 : 4))
+            return PersonIndex.SortKey(position: UInt32(position), person: person)
         }
         let expected = keys.sorted { ($0.person, $0.position) < ($1.person, $1.position) }
         PersonIndex.radixSort(&keys)

@@ -33,6 +33,9 @@ public struct ShortText: Hashable, Sendable, Comparable, ExpressibleByStringLite
 
     public var description: String { string }
 
+    /// The two words the text is kept in (for tables that code the few values a run sees).
+    var words: (UInt64, UInt64) { storage }
+
     public static func == (lhs: ShortText, rhs: ShortText) -> Bool { lhs.storage == rhs.storage }
 
     public static func < (lhs: ShortText, rhs: ShortText) -> Bool { lhs.string < rhs.string }

@@ -3,7 +3,9 @@ import Dispatch
 /// The one place where sources meet (SPEC 4.1, 4.2): collects pseudonymised records, keeps one row
 /// per customer number or student id, and groups the rest into persons by pseudonym.
 package struct PersonIndex: Sendable {
-    private var records = ChunkedArray<PseudoRecord>()
+    private var records = ChunkedArray<IndexedRecord>()
+    /// The nationality categories and AGS the records hold, by number.
+    private var codes = ShortTextCodes()
     /// Rows that lost to a newer row of the same id.
     private var superseded: [Bool] = []
     /// SPEC 4.1 (v2): the `Stand` of a row without its own, by (source, file): the file's.
@@ -19,7 +21,7 @@ package struct PersonIndex: Sendable {
     }
 
     package mutating func add(_ record: PseudoRecord) {
-        records.append(record)
+        records.append(IndexedRecord(record, codes: &codes))
         superseded.append(false)
     }
 
@@ -49,26 +51,23 @@ package struct PersonIndex: Sendable {
         _ = lost.initialize(from: superseded)
         let shared = UncheckedSendable(lost)
         DispatchQueue.concurrentPerform(iterations: partitions.count) { source in
-            var winners = RandomKeyTable(capacity: partitions[source].count)
+            var winners = RecordWinners(capacity: partitions[source].count)
             for position in partitions[source] {
                 let record = records[Int(position)]
-                let key = record.recordKey!
-                if let previous = winners.value(key.a, key.b) {
-                    if index.isNewer(record, than: records[Int(previous)]) {
-                        _ = winners.set(key.a, key.b, position)
-                        shared.value[Int(previous)] = true
-                    } else {
-                        shared.value[Int(position)] = true
-                    }
+                let previous = winners.claim(record.keyA, record.keyB, position) { records[Int($0)] }
+                guard let previous else { continue }
+                if index.isNewer(record, than: records[Int(previous)]) {
+                    winners.replaceLastClaimed(by: position)
+                    shared.value[Int(previous)] = true
                 } else {
-                    _ = winners.set(key.a, key.b, position)
+                    shared.value[Int(position)] = true
                 }
             }
         }
         superseded = Array(lost)
     }
 
-    func isNewer(_ a: PseudoRecord, than b: PseudoRecord) -> Bool {
+    func isNewer(_ a: IndexedRecord, than b: IndexedRecord) -> Bool {
         switch (stand(of: a), stand(of: b)) {
         case (let x?, let y?) where x != y: return x > y
         case (_?, nil): return true
@@ -78,7 +77,7 @@ package struct PersonIndex: Sendable {
     }
 
     /// A row's own `Stand`, else its file's; nil when neither has one (it sorts as the oldest).
-    func stand(of record: PseudoRecord) -> CivilDate? {
+    func stand(of record: IndexedRecord) -> CivilDate? {
         if let own = record.asOf { return own }
         let origin = record.origin
         return fileStands[origin.sourceIndex]?[origin.fileIndex]
@@ -98,19 +97,20 @@ package struct PersonIndex: Sendable {
     /// SPEC 4.2 order of a person's records: role rank (2 bits), source (6), file (16), row (40).
     /// Computed when a person's records are ordered (not kept in the sort keys: 8 bytes less for
     /// each of a state's 4 million rows, twice, at the run's peak of memory).
-    static func rank(_ record: PseudoRecord) -> UInt64 {
-        let origin = record.origin
+    static func rank(_ record: IndexedRecord) -> UInt64 {
         let role = UInt64(record.rank & 0x3) << 62
-        let source = UInt64(origin.sourceIndex & 0x3F) << 56
-        let file = UInt64(origin.fileIndex & 0xFFFF) << 40
-        return role | source | file | UInt64(origin.order & 0xFF_FFFF_FFFF)
+        let source = UInt64(record.sourceIndex & 0x3F) << 56
+        let file = UInt64(record.fileIndex) << 40
+        return role | source | file | UInt64(record.orderHigh) << 32 | UInt64(record.orderLow)
     }
 
-    /// Where a record stands in the sort that groups persons.
+    /// Where a record stands in the sort that groups persons: 8 bytes, so that the keys of a
+    /// state's 3.9 million rows and the sort's buffer take 62 MB, and two passes of 16 bits sort them.
     struct SortKey {
-        /// The pseudonym's first word (full pseudonyms are compared only when these tie).
-        var person: UInt64
-        var position: Int32
+        var position: UInt32
+        /// The pseudonym's first 32 bits (full pseudonyms are compared only when these tie: for
+        /// two million persons a few hundred pairs).
+        var person: UInt32
     }
 
     /// Calls `body` once per person with its surviving records in SPEC 4.2 order: job-centre
@@ -123,10 +123,11 @@ package struct PersonIndex: Sendable {
         var keys: [SortKey] = []
         keys.reserveCapacity(records.count)
         for position in 0..<records.count where !superseded[position] {
-            keys.append(SortKey(person: records[position].person.words.0, position: Int32(position)))
+            keys.append(SortKey(position: UInt32(position), person: UInt32(truncatingIfNeeded: records[position].person.words.0 >> 32)))
         }
         superseded = []
         let records = self.records
+        let codes = self.codes
         self.records.removeAll()  // the local copy is the last holder: freed when draining ends
         PersonIndex.radixSort(&keys)
         // Runs of equal first words (the same person, or rarely two persons sharing 64 bits) are
@@ -168,14 +169,15 @@ package struct PersonIndex: Sendable {
                 let person = records[Int(keys[start].position)].person
                 var end = start + 1
                 while end < keys.count, keys[end].person == keys[start].person, records[Int(keys[end].position)].person == person { end += 1 }
-                body(person, PersonRecords(records: records, keys: UnsafeBufferPointer(rebasing: keys[start..<end])))
+                body(person, PersonRecords(records: records, codes: codes, keys: UnsafeBufferPointer(rebasing: keys[start..<end])))
                 start = end
             }
         }
     }
 
-    /// Sorts by `person`: least significant digit first, 16 bits a pass (a stable counting sort per
-    /// pass), which for millions of random keys is several times faster than a comparison sort.
+    /// Sorts by `person`, stably: least significant digit first, 16 bits a pass (a stable counting
+    /// sort per pass), which for millions of random keys is several times faster than a comparison
+    /// sort.
     static func radixSort(_ keys: inout [SortKey]) {
         guard keys.count > 4096 else {
             keys.sort { $0.person < $1.person || ($0.person == $1.person && $0.position < $1.position) }
@@ -183,10 +185,10 @@ package struct PersonIndex: Sendable {
         }
         var buffer = keys
         var counts = [Int](repeating: 0, count: 1 << 16)
-        for shift in stride(from: 0, to: 64, by: 16) {
+        for shift in stride(from: 0, to: 32, by: 16) {
             for index in counts.indices { counts[index] = 0 }
             keys.withUnsafeBufferPointer { source in
-                for key in source { counts[Int((key.person >> UInt64(shift)) & 0xFFFF)] += 1 }
+                for key in source { counts[Int((key.person >> UInt32(shift)) & 0xFFFF)] += 1 }
             }
             var total = 0
             for index in counts.indices {
@@ -197,7 +199,7 @@ package struct PersonIndex: Sendable {
             keys.withUnsafeBufferPointer { source in
                 buffer.withUnsafeMutableBufferPointer { target in
                     for key in source {
-                        let digit = Int((key.person >> UInt64(shift)) & 0xFFFF)
+                        let digit = Int((key.person >> UInt32(shift)) & 0xFFFF)
                         target[counts[digit]] = key
                         counts[digit] += 1
                     }
@@ -219,12 +221,13 @@ package struct PersonIndex: Sendable {
 /// The records of one person, in SPEC 4.2 order: a view into the index, valid during the call
 /// that receives it.
 public struct PersonRecords: RandomAccessCollection {
-    let records: ChunkedArray<PseudoRecord>
+    let records: ChunkedArray<IndexedRecord>
+    let codes: ShortTextCodes
     let keys: UnsafeBufferPointer<PersonIndex.SortKey>
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { keys.count }
-    public subscript(position: Int) -> PseudoRecord { records[Int(keys[position].position)] }
+    public subscript(position: Int) -> PseudoRecord { records[Int(keys[position].position)].record(codes) }
 }
 
 /// A linked person: a pseudonym and its records in SPEC 4.2 order.
@@ -237,4 +240,52 @@ public struct Person: Sendable {
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// Supersession's table of one source: per slot the winning row's position and the top 32 bits of
+/// its key, 8 bytes a slot (a `RandomKeyTable` takes 20, and the per-source tables of a state's
+/// register and job centre were 168 MB at the run's peak). The full key is compared in the record
+/// when the tag matches. Sized once for all of the source's keyed rows: it never grows.
+struct RecordWinners {
+    private var tags: [UInt32]
+    /// -1 marks an empty slot.
+    private var positions: [Int32]
+    private let mask: Int
+    /// The slot `claim` last looked at (where a newer row replaces the winner).
+    private var lastSlot = 0
+
+    init(capacity: Int) {
+        var slots = 16
+        while slots * 7 < capacity * 10 { slots *= 2 }
+        tags = [UInt32](repeating: 0, count: slots)
+        positions = [Int32](repeating: -1, count: slots)
+        mask = slots - 1
+    }
+
+    /// The winner so far of the key (a, b), or nil when the key is new (then `position` wins it).
+    /// `record` gives the row at a position, for the full key.
+    mutating func claim(_ a: UInt64, _ b: UInt64, _ position: Int32, record: (Int32) -> IndexedRecord) -> Int32? {
+        let tag = UInt32(truncatingIfNeeded: a >> 32)
+        var slot = RandomKeyTable.home(a, b, mask: mask)
+        while true {
+            let stored = positions[slot]
+            if stored < 0 { break }
+            if tags[slot] == tag {
+                let other = record(stored)
+                if other.keyA == a && other.keyB == b {
+                    lastSlot = slot
+                    return stored
+                }
+            }
+            slot = (slot + 1) & mask
+        }
+        tags[slot] = tag
+        positions[slot] = position
+        return nil
+    }
+
+    /// Makes `position` the winner of the key `claim` just returned a winner for.
+    mutating func replaceLastClaimed(by position: Int32) {
+        positions[lastSlot] = position
+    }
 }

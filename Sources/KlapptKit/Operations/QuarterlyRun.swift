@@ -132,6 +132,9 @@ public struct QuarterlyRun: Sendable {
         let quarantineFiles = inputs.quarantineFiles
         let warnings = inputs.warnings
         let unknownValuesFile = try quarantine.writeUnknownValues(warnings, codeListPaths: pipeline.codeListPaths)
+        // The slices' buffers were freed on the workers' malloc arenas, which keep them; give the
+        // pages back before the records are linked (the run's peak).
+        _ = releaseFreeMemory(0)
         steps.done("lesen")
         let superseded = index.supersededCounts()
         for (position, origin) in accountOrigins.enumerated() {
@@ -145,7 +148,9 @@ public struct QuarterlyRun: Sendable {
 
         let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
         // Only target-group persons are kept; everyone else is counted on the way (funnel, sources).
-        var targetPersons = TargetGroupPersons()
+        // Gathered in chunks while the records are still held (an array that doubles would hold
+        // a state's target group twice at the run's peak), copied into place once they are freed.
+        var gathered = ChunkedArray<(PersonPseudonym, PersonState)>()
         var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
         var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
         var linked = 0
@@ -166,7 +171,7 @@ public struct QuarterlyRun: Sendable {
             for source in bySourceIndex.indices where facts.sourceMask & (1 << UInt64(source)) != 0 { bySourceIndex[source] += 1 }
             if facts.isLinked { linked += 1 }
             if facts.inTargetGroup {
-                targetPersons.append(facts.pseudonym, PersonState(activity: facts.activity))
+                gathered.append((facts.pseudonym, PersonState(activity: facts.activity)))
                 classes.add(facts)
                 if writer != nil {
                     batch.append(facts)
@@ -178,6 +183,9 @@ public struct QuarterlyRun: Sendable {
             }
         }
         writer?.add(batch)
+        var targetPersons = TargetGroupPersons(reservingCapacity: gathered.count)
+        for (pseudonym, state) in gathered { targetPersons.append(pseudonym, state) }
+        gathered.removeAll()
         let bySource = Dictionary(uniqueKeysWithValues: zip(pipeline.sources.map(\.id), bySourceIndex))
         steps.done("personen")
         var outcome = RunOutcome(
@@ -440,3 +448,8 @@ public struct QuarterlyRun: Sendable {
         String(format: "%.1f %%", share * 100).replacingOccurrences(of: ".", with: ",")
     }
 }
+
+/// glibc's `malloc_trim` (not in Swift's Glibc module): returns the free pages of every malloc
+/// arena to the system.
+@_silgen_name("malloc_trim")
+private func releaseFreeMemory(_ pad: Int) -> Int32

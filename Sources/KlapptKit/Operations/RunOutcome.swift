@@ -143,6 +143,12 @@ public struct TargetGroupPersons: Sendable, Equatable {
 
     public init() {}
 
+    /// Room for `count` persons, allocated at once.
+    public init(reservingCapacity count: Int) {
+        pseudonyms.reserveCapacity(count)
+        states.reserveCapacity(count)
+    }
+
     public mutating func append(_ pseudonym: PersonPseudonym, _ state: PersonState) {
         pseudonyms.append(pseudonym)
         states.append(state)
