@@ -89,3 +89,33 @@ import Testing
         #expect(whole.0.rowsRead == 400)
     }
 }
+
+/// The work queue of reading: whole XML files are handed out first (the longest work first), and
+/// the merge still takes every slot in position order without stalling the window.
+@Suite struct ResultSlotsTests {
+    @Test func slotsAreHandedOutInTheScheduleAndTakenInPositionOrder() throws {
+        let slots = ResultSlots<Int>(count: 6, schedule: [5, 3, 0, 1, 2, 4])
+        var claimed: [Int] = []
+        while let position = slots.claim() {
+            claimed.append(position)
+            slots[position] = .success(position * 10)
+        }
+        #expect(claimed == [5, 3, 0, 1, 2, 4])
+        #expect(try (0..<6).map { try slots.take($0).get() } == [0, 10, 20, 30, 40, 50])
+    }
+
+    @Test func wholeFilesFirstLeaveTheWindowRoomForTheSlicesBeforeThem() throws {
+        // Three whole files at the end of position order, handed out first; 40 slices before them.
+        let whole = [42, 40, 41]
+        let slots = ResultSlots<Int>(count: 43, window: whole.count + 2 * 2, schedule: whole + Array(0..<40))
+        let workers = DispatchGroup()
+        for _ in 0..<2 {
+            DispatchQueue.global().async(group: workers) {
+                while let position = slots.claim() { slots[position] = .success(position) }
+            }
+        }
+        let taken = try (0..<43).map { try slots.take($0).get() }
+        workers.wait()
+        #expect(taken == Array(0..<43))
+    }
+}

@@ -8,6 +8,8 @@ import Foundation
 /// until its slot is filled.
 final class ResultSlots<Value: Sendable>: @unchecked Sendable {
     private var slots: [Result<Value, KlapptError>?]
+    /// The order in which slots are handed out (positions); by default position order.
+    private let schedule: [Int]
     private var claimed = 0
     private var taken = 0
     private var cancelled = false
@@ -16,9 +18,14 @@ final class ResultSlots<Value: Sendable>: @unchecked Sendable {
     private let window: Int
     private let condition = NSCondition()
 
-    init(count: Int, window: Int = .max) {
+    /// `schedule`: the positions in the order they are handed out (a permutation of 0..<count).
+    /// The window counts slots claimed and not yet taken; whoever takes in position order must
+    /// leave room for the slots scheduled before their turn (see `QuarterlyRun.readInputs`).
+    init(count: Int, window: Int = .max, schedule: [Int]? = nil) {
         slots = Array(repeating: nil, count: count)
         self.window = window
+        self.schedule = schedule ?? Array(0..<count)
+        precondition(self.schedule.sorted() == Array(0..<count), "schedule must be a permutation of the positions")
     }
 
     /// The next slot to fill, once it is within the window; nil when all are claimed (or the
@@ -28,7 +35,7 @@ final class ResultSlots<Value: Sendable>: @unchecked Sendable {
             while !cancelled, claimed < slots.count, claimed - taken >= window { condition.wait() }
             guard !cancelled, claimed < slots.count else { return nil }
             claimed += 1
-            return claimed - 1
+            return schedule[claimed - 1]
         }
     }
 
