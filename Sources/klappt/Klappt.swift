@@ -18,6 +18,12 @@ struct Klappt: ParsableCommand {
         version: QuarterlyRun.version,
         subcommands: [Run.self, Validate.self, Report.self, Status.self, Audit.self, Keygen.self, Samples.self])
 
+    /// The allocator's policy for big blocks first (`MemoryPolicy`), then the command.
+    static func main() {
+        MemoryPolicy.apply()
+        main(nil)
+    }
+
     /// Prints the error in German and exits with its code (SPEC 8), for commands without logging.
     static func fail(_ error: Error) -> ExitCode {
         let code = (error as? KlapptErrorCode)?.exitCode ?? 70

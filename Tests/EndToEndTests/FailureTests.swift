@@ -44,6 +44,23 @@ import Testing
         try expectFailure(65, mentioning: [URL(fileURLWithPath: file).lastPathComponent, "Zeile"], in: directory, before: before)
     }
 
+    /// Files are read in any order (whole XML files first) and merged as they come; the failure
+    /// reported is still the first in the pipeline's order of files, the same on every run.
+    @Test func twoBrokenFilesReportTheFirstInPipelineOrder() throws {
+        let (directory, before) = try finishedRun()
+        let xml = filesBelow("\(directory)/in/berufskolleg")[0]
+        let text = try String(contentsOfFile: xml, encoding: .utf8).replacingOccurrences(of: "</Name>", with: "</Nme>")
+        try text.write(toFile: xml, atomically: true, encoding: .utf8)
+        let csv = filesBelow("\(directory)/in/jobcenter")[0]
+        var bytes = [UInt8](try #require(FileManager.default.contents(atPath: csv)))
+        let third = bytes.indices.filter { bytes[$0] == 0x0A }[2] + 1
+        bytes[bytes[third...].firstIndex(of: UInt8(ascii: ";"))! + 1] = 0x81
+        _ = FileManager.default.createFile(atPath: csv, contents: Data(bytes))
+        for _ in 0..<3 {
+            try expectFailure(65, mentioning: [URL(fileURLWithPath: csv).lastPathComponent, "Nachname"], in: directory, before: before)
+        }
+    }
+
     @Test func truncatedXMLFailsWith65() throws {
         let (directory, before) = try finishedRun()
         let file = filesBelow("\(directory)/in/berufskolleg")[0]

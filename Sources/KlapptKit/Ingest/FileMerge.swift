@@ -36,6 +36,12 @@ struct FileMerge {
             duplicates: duplicates, reasons: reasons, superseded: 0, newestStand: newestStand?.iso, school: school)
     }
 
+    /// The file's last slice is merged: its table of row fingerprints is no longer needed (a
+    /// file's account and rejections are kept until the files before it are done).
+    mutating func endOfFile() {
+        seen = RandomKeySet()
+    }
+
     /// Merges the next slice; `reread` reads a slice again (from the corrected start).
     mutating func merge(_ result: SliceResult, into index: inout PersonIndex, reread: (FileSlice) -> SliceResult) throws(KlapptError) {
         var result = result

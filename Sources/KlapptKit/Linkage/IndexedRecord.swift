@@ -1,11 +1,10 @@
-/// A record as the person index keeps it until persons are linked: 72 bytes where `PseudoRecord`
-/// takes 112 (a state's quarter holds 3.9 million of them: 156 MB less at the run's peak). The
-/// nationality and the municipality are numbers into the index's `ShortTextCodes`; the rest is
-/// `PseudoRecord`'s content, bit for bit.
+/// A record as the person index keeps it until persons are linked: 56 bytes where `PseudoRecord`
+/// takes 112 (a state's quarter holds 3.9 million of them: 218 MB less at the run's peak). The
+/// nationality and the municipality are numbers into the index's `ShortTextCodes`; the record id's
+/// key is kept beside it only until supersession is decided; the rest is `PseudoRecord`'s content,
+/// bit for bit.
 struct IndexedRecord: Sendable {
     var person: PersonPseudonym
-    var keyA: UInt64
-    var keyB: UInt64
     var asOfDate: UInt32
     /// The row's position in its file: bits 0-31 here, 32-39 in `orderHigh` (the 40 bits SPEC 4.2
     /// ordering uses, `PersonIndex.rank`).
@@ -27,9 +26,6 @@ struct IndexedRecord: Sendable {
 
     init(_ record: PseudoRecord, codes: inout ShortTextCodes) {
         person = record.person
-        let key = record.recordKey
-        keyA = key?.a ?? 0
-        keyB = key?.b ?? 0
         let origin = record.origin
         asOfDate = record.asOf?.packed ?? 0
         precondition(origin.order >= 0 && origin.order < 1 << 40, "Mehr als 2^40 Zeilen in einer Datei")
@@ -49,15 +45,16 @@ struct IndexedRecord: Sendable {
         residence = record.residence
         activity = record.currentActivity
         flows = record.flows
-        flags = (key == nil ? 0 : 1) | (record.residenceUnmapped ? 2 : 0)
+        flags = (record.recordKey == nil ? 0 : 1) | (record.residenceUnmapped ? 2 : 0)
     }
 
-    var recordKey: RecordKey? { flags & 1 != 0 ? RecordKey(a: keyA, b: keyB) : nil }
+    var hasKey: Bool { flags & 1 != 0 }
     var order: Int { Int(orderHigh) << 32 | Int(orderLow) }
     var origin: RowOrigin { RowOrigin(sourceIndex: Int(sourceIndex), fileIndex: Int(fileIndex), order: order, line: 0) }
     var asOf: CivilDate? { asOfDate == 0 ? nil : CivilDate(packed: asOfDate) }
 
-    /// The record as validation made it.
+    /// The record as validation made it, but for the record id's key (nothing after supersession
+    /// reads it): nil.
     func record(_ codes: ShortTextCodes) -> PseudoRecord {
         let place: Municipality
         switch municipality {
@@ -66,7 +63,7 @@ struct IndexedRecord: Sendable {
         default: place = .district(codes.values[Int(municipality - 2)])
         }
         return PseudoRecord(
-            person: person, recordKey: recordKey, rank: Int(rank), origin: origin, asOf: asOf, sex: sex, age: Int(age),
+            person: person, recordKey: nil, rank: Int(rank), origin: origin, asOf: asOf, sex: sex, age: Int(age),
             nationality: codes.values[Int(nationality)], municipality: place, residence: residence,
             residenceUnmapped: flags & 2 != 0, currentActivity: activity, flows: flows)
     }

@@ -6,6 +6,11 @@ package struct PersonIndex: Sendable {
     private var records = ChunkedArray<IndexedRecord>()
     /// The nationality categories and AGS the records hold, by number.
     private var codes = ShortTextCodes()
+    /// The record-id keys of the records from `keyBase` on (zero for a record without an id): kept
+    /// apart so that they are freed once supersession is decided (62 MB of a state's quarter
+    /// while persons are linked).
+    private var keys = ChunkedArray<RecordKey>()
+    private var keyBase = 0
     /// Rows that lost to a newer row of the same id.
     private var superseded: [Bool] = []
     /// SPEC 4.1 (v2): the `Stand` of a row without its own, by (source, file): the file's.
@@ -22,6 +27,7 @@ package struct PersonIndex: Sendable {
 
     package mutating func add(_ record: PseudoRecord) {
         records.append(IndexedRecord(record, codes: &codes))
+        keys.append(record.recordKey ?? RecordKey(a: 0, b: 0))
         superseded.append(false)
     }
 
@@ -37,7 +43,7 @@ package struct PersonIndex: Sendable {
     private mutating func resolve() {
         guard resolved < records.count else { return }
         var bySource: [[Int32]] = []
-        for position in resolved..<records.count where records[position].recordKey != nil {
+        for position in resolved..<records.count where records[position].hasKey {
             let source = records[position].origin.sourceIndex
             while bySource.count <= source { bySource.append([]) }
             bySource[source].append(Int32(position))
@@ -45,6 +51,8 @@ package struct PersonIndex: Sendable {
         resolved = records.count
         let partitions = bySource
         let records = self.records
+        let keys = self.keys
+        let keyBase = self.keyBase
         let index = self
         let lost = UnsafeMutableBufferPointer<Bool>.allocate(capacity: records.count)
         defer { lost.deallocate() }
@@ -54,7 +62,8 @@ package struct PersonIndex: Sendable {
             var winners = RecordWinners(capacity: partitions[source].count)
             for position in partitions[source] {
                 let record = records[Int(position)]
-                let previous = winners.claim(record.keyA, record.keyB, position) { records[Int($0)] }
+                let key = keys[Int(position) - keyBase]
+                let previous = winners.claim(key.a, key.b, position) { keys[Int($0) - keyBase] }
                 guard let previous else { continue }
                 if index.isNewer(record, than: records[Int(previous)]) {
                     winners.replaceLastClaimed(by: position)
@@ -65,6 +74,8 @@ package struct PersonIndex: Sendable {
             }
         }
         superseded = Array(lost)
+        self.keys.removeAll()
+        self.keyBase = records.count
     }
 
     func isNewer(_ a: IndexedRecord, than b: IndexedRecord) -> Bool {
@@ -219,7 +230,7 @@ package struct PersonIndex: Sendable {
 }
 
 /// The records of one person, in SPEC 4.2 order: a view into the index, valid during the call
-/// that receives it.
+/// that receives it. Supersession is decided by then, so the records carry no record-id key.
 public struct PersonRecords: RandomAccessCollection {
     let records: ChunkedArray<IndexedRecord>
     let codes: ShortTextCodes
@@ -263,16 +274,16 @@ struct RecordWinners {
     }
 
     /// The winner so far of the key (a, b), or nil when the key is new (then `position` wins it).
-    /// `record` gives the row at a position, for the full key.
-    mutating func claim(_ a: UInt64, _ b: UInt64, _ position: Int32, record: (Int32) -> IndexedRecord) -> Int32? {
+    /// `key` gives the full key of the row at a position.
+    mutating func claim(_ a: UInt64, _ b: UInt64, _ position: Int32, key: (Int32) -> RecordKey) -> Int32? {
         let tag = UInt32(truncatingIfNeeded: a >> 32)
         var slot = RandomKeyTable.home(a, b, mask: mask)
         while true {
             let stored = positions[slot]
             if stored < 0 { break }
             if tags[slot] == tag {
-                let other = record(stored)
-                if other.keyA == a && other.keyB == b {
+                let other = key(stored)
+                if other.a == a && other.b == b {
                     lastSlot = slot
                     return stored
                 }

@@ -132,9 +132,9 @@ public struct QuarterlyRun: Sendable {
         let quarantineFiles = inputs.quarantineFiles
         let warnings = inputs.warnings
         let unknownValuesFile = try quarantine.writeUnknownValues(warnings, codeListPaths: pipeline.codeListPaths)
-        // The slices' buffers were freed on the workers' malloc arenas, which keep them; give the
-        // pages back before the records are linked (the run's peak).
-        _ = releaseFreeMemory(0)
+        // The slices' buffers are freed: their pages go back to the system before the records are
+        // linked (the run's peak; see `MemoryPolicy`).
+        MemoryPolicy.releaseFreeMemory()
         steps.done("lesen")
         let superseded = index.supersededCounts()
         for (position, origin) in accountOrigins.enumerated() {
@@ -307,8 +307,8 @@ public struct QuarterlyRun: Sendable {
         var failure: KlapptError?
     }
 
-    /// Reads every input (SPEC 2-4.1): files, and slices of big CSV files, on all cores; merged in
-    /// file order into the person index.
+    /// Reads every input (SPEC 2-4.1): files, and slices of big CSV files, on all cores; each
+    /// file's slices merged in order into the person index as soon as they are read.
     func readInputs(files: [[String]], hashes: [String: String], pseudonymizer: Pseudonymizer, quarantine: Quarantine) throws(KlapptError) -> ReadInputs {
         var index = PersonIndex()
         var accounts: [FileAccount] = []
@@ -330,36 +330,47 @@ public struct QuarterlyRun: Sendable {
                     pseudonymizer: pseudonymizer, period: period))
         }
         let readers = made
+        // Every input file in pipeline order (sources, then paths); its slices are consecutive.
+        var inputs: [(sourceIndex: Int, fileIndex: Int, path: String, slices: Range<Int>)] = []
         var slices: [FileSlice] = []
-        var layoutFailures: [String: KlapptError] = [:]
+        var failures: [Int: KlapptError] = [:]
         for (sourceIndex, paths) in files.enumerated() {
             for (fileIndex, path) in paths.enumerated() {
-                let layout: any Sendable
-                do { layout = try readers[sourceIndex].layout(path) } catch {
-                    layoutFailures[path] = error
-                    continue
+                let first = slices.count
+                do {
+                    let layout = try readers[sourceIndex].layout(path)
+                    for part in readers[sourceIndex].slices(path, layout, sliceBytes) {
+                        slices.append(
+                            FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: part.range, firstLine: part.firstLine, layout: layout))
+                    }
+                } catch {
+                    failures[inputs.count] = error
                 }
-                for part in readers[sourceIndex].slices(path, layout, sliceBytes) {
-                    slices.append(
-                        FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: part.range, firstLine: part.firstLine, layout: layout))
-                }
+                inputs.append((sourceIndex, fileIndex, path, first..<slices.count))
             }
+        }
+        var inputOfSlice = [Int](repeating: 0, count: slices.count)
+        for (number, input) in inputs.enumerated() {
+            for position in input.slices { inputOfSlice[position] = number }
         }
         let progressCounter = progress.map {
             ProgressCounter(report: $0, sizes: Dictionary(files.joined().map { ($0, QuarterlyRun.fileSize($0)) }, uniquingKeysWith: { a, _ in a }))
         }
-        // Slices are read by one worker per core while this thread merges the ones already read,
-        // in file order (merging is sequential; reading is not).
+        // Slices are read by one worker per core while this thread merges each file's slices, in
+        // the file's order, as soon as they are read (merging is sequential; reading is not).
         // XML files are not cut: a whole file is one long piece of work. They are handed out
         // first, the longest first, and the short CSV slices fill the cores around them, so that
         // reading does not end with one core working through the last file alone (a state's
-        // quarter: 1.2 s on one core before). Their results wait for their turn to be merged: the
-        // window leaves room for them beside the CSV slices it bounds.
+        // quarter: 1.2 s on one core before). A file is merged when it is read, whatever its place
+        // in the pipeline (which record lands where in the index changes nothing: supersession and
+        // the order of a person's records follow the rows' origins), so no result waits in memory
+        // for the files before it; what the run reports per file (quarantine, accounts, the first
+        // failure) still follows the pipeline's order of files.
         let workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, slices.count))
         let wholeFiles = slices.indices.filter { slices[$0].range == nil }
             .sorted { QuarterlyRun.fileSize(slices[$0].path) > QuarterlyRun.fileSize(slices[$1].path) }
         let schedule = wholeFiles + slices.indices.filter { slices[$0].range != nil }
-        let results = ResultSlots<SliceResult>(count: slices.count, window: wholeFiles.count + 2 * workerCount, schedule: schedule)
+        let results = ResultSlots<SliceResult>(count: slices.count, window: 2 * workerCount, schedule: schedule)
         let work = slices
         for path in Set(work.map(\.path)) { logger.info("Lese Datei", metadata: ["datei": "\(path)"]) }
         let workers = DispatchGroup()
@@ -375,36 +386,65 @@ public struct QuarterlyRun: Sendable {
             results.cancel()
             workers.wait()
         }
-        var position = 0
-        for (sourceIndex, paths) in files.enumerated() {
-            let source = pipeline.sources[sourceIndex]
-            for (fileIndex, path) in paths.enumerated() {
-                var file = FileMerge(source: source, path: path, sha256: hashes[path]!)
-                if let error = layoutFailures[path] { throw error }
-                while position < slices.count, slices[position].path == path {
-                    try file.merge(try results.take(position).get(), into: &index) { slice in readers[sourceIndex].read(slice, nil) }
-                    position += 1
-                }
+        var merges = inputs.map { FileMerge(source: pipeline.sources[$0.sourceIndex], path: $0.path, sha256: hashes[$0.path]!) }
+        var nextSlice = inputs.map(\.slices.lowerBound)
+        var waiting: [Int: SliceResult] = [:]
+        var finished = 0
+        /// Reports the files whose slices are all merged, in pipeline order; throws the first failure.
+        func finishReadyFiles() throws(KlapptError) {
+            while finished < inputs.count {
+                if let error = failures[finished] { throw error }
+                let input = inputs[finished]
+                guard nextSlice[finished] == input.slices.upperBound else { return }
+                let source = pipeline.sources[input.sourceIndex]
+                let file = merges[finished]
                 let written = try quarantine.write(
-                    source: source.id, inputPath: path, columns: file.quarantineColumns,
+                    source: source.id, inputPath: input.path, columns: file.quarantineColumns,
                     rows: file.quarantined.map { ($0.line, $0.reason, $0.field, $0.cells) })
                 if let written { quarantineFiles.append(written) }
-                storedRejections += file.quarantined.map { StoredRejection(source: source.id, file: path, line: $0.line, reason: $0.reason, field: $0.field) }
+                storedRejections += file.quarantined.map {
+                    StoredRejection(source: source.id, file: input.path, line: $0.line, reason: $0.reason, field: $0.field)
+                }
                 for (kind, values) in file.warnings {
                     for (value, count) in values { warnings[kind, default: [:]][value, default: 0] += count }
                 }
-                if let stand = file.newestStand { index.setFileStand(stand, source: sourceIndex, file: fileIndex) }
+                if let stand = file.newestStand { index.setFileStand(stand, source: input.sourceIndex, file: input.fileIndex) }
                 let account = file.account
                 accounts.append(account)
-                accountOrigins.append((sourceIndex, fileIndex))
+                accountOrigins.append((input.sourceIndex, input.fileIndex))
                 let share = account.rowsRead == 0 ? 0 : Double(account.rejected) / Double(account.rowsRead)
                 if share > pipeline.maxRejectShare, failure == nil {
                     failure = .tooManyRejected(
-                        file: path, rejected: account.rejected, rowsRead: account.rowsRead, allowedShare: pipeline.maxRejectShare,
+                        file: input.path, rejected: account.rejected, rowsRead: account.rowsRead, allowedShare: pipeline.maxRejectShare,
                         mostFrequent: account.reasons.max { $0.value < $1.value }.map { "\($0.key) (\($0.value))" }, quarantine: quarantine.directory)
                 }
+                merges[finished] = FileMerge(source: source, path: input.path, sha256: "")  // its rows are in the index now
+                finished += 1
             }
         }
+        try finishReadyFiles()
+        for _ in 0..<slices.count {
+            let (position, result) = results.takeAny()
+            let number = inputOfSlice[position]
+            guard failures[number] == nil else { continue }  // a failed file's later slices
+            switch result {
+            case .success(let slice): waiting[position] = slice
+            case .failure(let error): failures[number] = error
+            }
+            let reader = readers[inputs[number].sourceIndex]
+            while failures[number] == nil, let slice = waiting.removeValue(forKey: nextSlice[number]) {
+                do {
+                    try merges[number].merge(slice, into: &index) { slice in reader.read(slice, nil) }
+                    nextSlice[number] += 1
+                    if nextSlice[number] == inputs[number].slices.upperBound { merges[number].endOfFile() }
+                } catch {
+                    failures[number] = error
+                }
+            }
+            if failures[number] != nil { waiting = waiting.filter { inputOfSlice[$0.key] != number } }
+            try finishReadyFiles()
+        }
+        try finishReadyFiles()
         return ReadInputs(
             index: index, accounts: accounts, accountOrigins: accountOrigins, rejections: storedRejections,
             quarantineFiles: quarantineFiles, warnings: warnings, failure: failure)
@@ -453,8 +493,3 @@ public struct QuarterlyRun: Sendable {
         String(format: "%.1f %%", share * 100).replacingOccurrences(of: ".", with: ",")
     }
 }
-
-/// glibc's `malloc_trim` (not in Swift's Glibc module): returns the free pages of every malloc
-/// arena to the system.
-@_silgen_name("malloc_trim")
-private func releaseFreeMemory(_ pad: Int) -> Int32

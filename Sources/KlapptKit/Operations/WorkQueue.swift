@@ -57,6 +57,23 @@ final class ResultSlots<Value: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// The first filled slot and its value, once there is one; the slot is emptied. For a taker
+    /// that handles results as they come (the caller must take no more than `count` in all).
+    func takeAny() -> (position: Int, value: Result<Value, KlapptError>) {
+        condition.withLock {
+            while true {
+                if let position = slots.firstIndex(where: { $0 != nil }) {
+                    let value = slots[position]!
+                    slots[position] = nil
+                    taken += 1
+                    condition.broadcast()
+                    return (position, value)
+                }
+                condition.wait()
+            }
+        }
+    }
+
     /// The value of a slot once it is filled; the slot is emptied (so that nothing else holds it).
     func take(_ position: Int) -> Result<Value, KlapptError> {
         condition.withLock {

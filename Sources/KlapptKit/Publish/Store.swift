@@ -194,6 +194,9 @@ public final class Store {
         private let period: String
         private let periodCode: Int
         private let queue = DispatchQueue(label: "klappt.store.persons")
+        /// At most four batches wait for the queue: when SQLite is slower than classifying, the
+        /// caller waits instead of the batches piling up (38 MB of a state's quarter at its peak).
+        private let room = DispatchSemaphore(value: 4)
         /// Touched only on `queue` (and after `queue.sync`).
         private var coder: PersonCoder
         /// Touched only on `queue` (and after `queue.sync`).
@@ -226,7 +229,9 @@ public final class Store {
 
         /// Inserts target-group persons (in pseudonym order, so that each page is written once).
         public func add(_ persons: [PersonFacts]) {
+            room.wait()
             queue.async { [self] in
+                defer { room.signal() }
                 guard failure == nil else { return }
                 do { try store.insertPersons(persons, period: periodCode, coder: &coder) } catch {
                     failure = .outputNotWritable("Speicher „\(store.path)“: \(error)")
