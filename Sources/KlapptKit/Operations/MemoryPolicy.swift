@@ -5,8 +5,8 @@
 /// buffers into the workers' arenas, and the main thread, which links persons afterwards, cannot
 /// use that space and grows its own. One arena for the whole process lets linking reuse what
 /// reading freed. Measured on a state's quarter (three alternating runs each, same session): peak
-/// 536–602 MB with glibc's default, 480–510 MB with one arena, in the same time (the workers
-/// allocate per slice, not per row, so they hardly wait for the arena's lock). A fixed mmap
+/// 536–602 MB with glibc's default, 480–510 MB with one arena, in the same time (the two readers
+/// sharing the arena's lock cost nothing measurable next to the VM's run-to-run noise). A fixed mmap
 /// threshold of 1 MiB went further (435–451 MB) but cost a second of system time in page faults,
 /// and was left.
 public enum MemoryPolicy {
