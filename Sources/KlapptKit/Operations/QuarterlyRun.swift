@@ -147,10 +147,8 @@ public struct QuarterlyRun: Sendable {
         }
 
         let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
-        // Only target-group persons are kept; everyone else is counted on the way (funnel, sources).
-        // Gathered in chunks while the records are still held (an array that doubles would hold
-        // a state's target group twice at the run's peak), copied into place once they are freed.
-        var gathered = ChunkedArray<(PersonPseudonym, PersonState)>()
+        // Persons are counted on the way (funnel, sources, kinds, transitions); only the store keeps
+        // the target group's persons.
         var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
         var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
         var linked = 0
@@ -164,6 +162,10 @@ public struct QuarterlyRun: Sendable {
             steps.done("vorquartal")
         }
         let writer = try store.map { store throws(KlapptError) in try Store.PeriodWriter(store: store, period: period) }
+        // SPEC 10: where people went since the previous quarter, one merge join with its
+        // pseudonym-sorted target group while persons come in pseudonym order.
+        var movements: TransitionCounter<Zip2Sequence<[PersonPseudonym], [PersonState]>.Iterator>?
+        if case .available(let quarter)? = previous { movements = TransitionCounter(previous: quarter.persons) }
         var batch: [PersonFacts] = []
         index.drainPersons { pseudonym, records in
             let facts = classification.facts(pseudonym: pseudonym, records: records)
@@ -171,7 +173,7 @@ public struct QuarterlyRun: Sendable {
             for source in bySourceIndex.indices where facts.sourceMask & (1 << UInt64(source)) != 0 { bySourceIndex[source] += 1 }
             if facts.isLinked { linked += 1 }
             if facts.inTargetGroup {
-                gathered.append((facts.pseudonym, PersonState(activity: facts.activity)))
+                movements?.add(facts.pseudonym, PersonState(activity: facts.activity))
                 classes.add(facts)
                 if writer != nil {
                     batch.append(facts)
@@ -183,16 +185,13 @@ public struct QuarterlyRun: Sendable {
             }
         }
         writer?.add(batch)
-        var targetPersons = TargetGroupPersons(reservingCapacity: gathered.count)
-        for (pseudonym, state) in gathered { targetPersons.append(pseudonym, state) }
-        gathered.removeAll()
         let bySource = Dictionary(uniqueKeysWithValues: zip(pipeline.sources.map(\.id), bySourceIndex))
         steps.done("personen")
         var outcome = RunOutcome(
             period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
             personsBySource: bySource, linkedPersons: linked,
             filter: funnel, warnings: warnings, rejections: storedRejections,
-            quarantineFiles: quarantineFiles, unknownValuesFile: unknownValuesFile, targetPersons: targetPersons, table: nil)
+            quarantineFiles: quarantineFiles, unknownValuesFile: unknownValuesFile, table: nil)
         outcome.plausibilityFindings = findings
 
         let finished: String
@@ -216,9 +215,9 @@ public struct QuarterlyRun: Sendable {
             var problem = ProtectionProblem(table: table, minCell: pipeline.minCell)
             switch previous {
             case .available(let quarter)?:
-                // Where people went since the previous quarter: one merge join of two
-                // pseudonym-sorted lists, protected together with both quarters' tables.
-                let transitions = TransitionTable(previous: quarter.persons, current: targetPersons.persons)
+                // The transitions, protected together with both quarters' tables.
+                guard var movements else { throw .internalError("Übergänge ohne Zählung") }
+                let transitions = movements.finish()
                 steps.done("uebergaenge")
                 outcome.transitions = transitions
                 outcome.previousPeriod = quarter.period

@@ -94,9 +94,6 @@ public struct RunOutcome: Sendable {
     public var quarantineFiles: [String]
     /// The local file (0600, in the quarantine folder) that lists the values no code list knows.
     public var unknownValuesFile: String? = nil
-    /// The persons of the target group with their states, in pseudonym order (everyone else is only
-    /// counted, in `filter`); their categories went to the store and the table.
-    public var targetPersons: TargetGroupPersons
     public var table: ProtectedTable?
     /// SPEC 10: where people went since the previous quarter (exact), or why there is no table.
     public var transitions: TransitionTable? = nil
@@ -132,30 +129,4 @@ public enum RunResult: Sendable {
         if case .unchanged(let since) = self { return since }
         return nil
     }
-}
-
-/// A quarter's target-group persons and their states (SPEC 10), in pseudonym order: two arrays,
-/// 33 bytes a person, instead of every person's facts (136 bytes), which a state's quarter held
-/// at its peak only to count the transitions.
-public struct TargetGroupPersons: Sendable, Equatable {
-    public private(set) var pseudonyms: [PersonPseudonym] = []
-    public private(set) var states: [PersonState] = []
-
-    public init() {}
-
-    /// Room for `count` persons, allocated at once.
-    public init(reservingCapacity count: Int) {
-        pseudonyms.reserveCapacity(count)
-        states.reserveCapacity(count)
-    }
-
-    public mutating func append(_ pseudonym: PersonPseudonym, _ state: PersonState) {
-        pseudonyms.append(pseudonym)
-        states.append(state)
-    }
-
-    public var count: Int { pseudonyms.count }
-
-    /// The persons with their states, in pseudonym order.
-    public var persons: Zip2Sequence<[PersonPseudonym], [PersonState]> { zip(pseudonyms, states) }
 }
