@@ -141,8 +141,8 @@ package struct PersonIndex: Sendable {
         let codes = self.codes
         self.records.removeAll()  // the local copy is the last holder: freed when draining ends
         PersonIndex.radixSort(&keys)
-        // Runs of equal first words (the same person, or rarely two persons sharing 64 bits) are
-        // ordered by the full pseudonym, then by rank.
+        // Runs of equal prefixes (the same person, or two persons sharing 32 bits: a few hundred
+        // pairs among two million persons) are ordered by the full pseudonym, then by rank.
         var runStart = 0
         while runStart < keys.count {
             var runEnd = runStart + 1

@@ -1,5 +1,5 @@
-/// A hash table for 128-bit keys that are already uniformly random (row fingerprints, keyed
-/// digests of record ids), mapping each to an `Int32`. Such keys need no hashing: their low bits
+/// A hash table for 128-bit keys that are already uniformly random (mixed keys of the kinds of
+/// person; record ids use `RecordWinners`, 8 bytes a slot), mapping each to an `Int32`. Such keys need no hashing: their low bits
 /// pick the slot. Open addressing with linear probing, keys inline, no per-entry allocation.
 ///
 /// Swift's `Set` and `Dictionary` hash every key again with SipHash; for the millions of rows of a

@@ -19,8 +19,9 @@ final class ResultSlots<Value: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
 
     /// `schedule`: the positions in the order they are handed out (a permutation of 0..<count).
-    /// The window counts slots claimed and not yet taken; whoever takes in position order must
-    /// leave room for the slots scheduled before their turn (see `QuarterlyRun.readInputs`).
+    /// The window counts slots claimed and not yet taken: a taker that waits for positions in
+    /// order (`take`) must leave room in it for the slots scheduled before their turn; one that
+    /// takes what comes (`takeAny`, as `QuarterlyRun.readInputs` does) never waits on the window.
     init(count: Int, window: Int = .max, schedule: [Int]? = nil) {
         slots = Array(repeating: nil, count: count)
         self.window = window
