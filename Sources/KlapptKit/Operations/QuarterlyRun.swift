@@ -164,8 +164,7 @@ public struct QuarterlyRun: Sendable {
         let writer = try store.map { store throws(KlapptError) in try Store.PeriodWriter(store: store, period: period) }
         // SPEC 10: where people went since the previous quarter, one merge join with its
         // pseudonym-sorted target group while persons come in pseudonym order.
-        var movements: TransitionCounter<Zip2Sequence<[PersonPseudonym], [PersonState]>.Iterator>?
-        if case .available(let quarter)? = previous { movements = TransitionCounter(previous: quarter.persons) }
+        var movements = previous?.quarter.map { TransitionCounter(previous: $0.persons) }
         var batch: [PersonFacts] = []
         index.drainPersons { pseudonym, records in
             let facts = classification.facts(pseudonym: pseudonym, records: records)
@@ -213,11 +212,9 @@ public struct QuarterlyRun: Sendable {
                 minCell: pipeline.minCell, secondary: secondarySuppression ?? OptimalSuppression(timeLimit: pipeline.suppressionTimeLimit))
             // The period's tables alone, or (SPEC 10) linked to the previous quarter and the transitions.
             var problem = ProtectionProblem(table: table, minCell: pipeline.minCell)
-            switch previous {
-            case .available(let quarter)?:
+            switch (previous, movements?.finish()) {
+            case (.available(let quarter)?, let transitions?):
                 // The transitions, protected together with both quarters' tables.
-                guard var movements else { throw .internalError("Übergänge ohne Zählung") }
-                let transitions = movements.finish()
                 steps.done("uebergaenge")
                 outcome.transitions = transitions
                 outcome.previousPeriod = quarter.period
@@ -228,10 +225,10 @@ public struct QuarterlyRun: Sendable {
                     outcome.previousTotals[state.description] = published.suppressed ? "*" : Summary.number(published.value)
                 }
                 problem = LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell)
-            case .unavailable(let reason)?:
+            case (.unavailable(let reason)?, _):
                 outcome.transitionNote = reason
-            case nil:
-                break
+            default:
+                break  // no store, or no earlier quarter in it
             }
             do {
                 protected = try control.protect(table, linked: problem, earlier: earlierPublication)

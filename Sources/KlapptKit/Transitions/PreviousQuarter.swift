@@ -43,6 +43,12 @@ public struct PreviousQuarter: Sendable {
     public enum Availability: Sendable {
         case available(PreviousQuarter)
         case unavailable(String)
+
+        /// The quarter, when it is available.
+        public var quarter: PreviousQuarter? {
+            if case .available(let quarter) = self { return quarter }
+            return nil
+        }
     }
 }
 
