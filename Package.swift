@@ -30,6 +30,12 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // Reading workbooks (.xlsx): the zip container, one part at a time in pieces.
+        .systemLibrary(
+            name: "CLibZip",
+            pkgConfig: "libzip",
+            providers: [.apt(["libzip-dev"])]
+        ),
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
@@ -48,7 +54,7 @@ let package = Package(
         .target(name: "CKlapptSHA256"),
         .target(
             name: "KlapptFormats",
-            dependencies: ["CLibXML2"],
+            dependencies: ["CLibXML2", "CLibZip"],
             swiftSettings: releaseSettings
         ),
         .target(
@@ -68,7 +74,7 @@ let package = Package(
         // truth. A target of its own, so the library that handles real data does not ship it.
         .target(
             name: "KlapptSamples",
-            dependencies: ["KlapptKit"]
+            dependencies: ["KlapptKit", "KlapptFormats", "CXLSXWriter"]
         ),
         .executableTarget(
             name: "klappt",

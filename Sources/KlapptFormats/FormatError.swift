@@ -8,18 +8,29 @@ public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
         case malformed
         case tooLong
         case forbiddenDTD
+        /// A workbook (or one of its parts) protected by a password.
+        case encrypted
+        /// Not the kind of file the source reads (an old `.xls`, a CSV under an `.xlsx` name).
+        case wrongFileType
+        /// A part that would inflate beyond the reader's bounds (a zip bomb, or a size that lies).
+        case inflationLimit
+        /// The workbook has no worksheet of the configured name.
+        case missingSheet
     }
 
     public var kind: Kind
     public var file: String
+    /// The worksheet of a workbook, whose rows `line` counts.
+    public var sheet: String?
     public var line: Int?
     public var field: String?
     /// German explanation for the coordinator.
     public var message: String
 
-    public init(_ kind: Kind, file: String, line: Int? = nil, field: String? = nil, message: String) {
+    public init(_ kind: Kind, file: String, sheet: String? = nil, line: Int? = nil, field: String? = nil, message: String) {
         self.kind = kind
         self.file = file
+        self.sheet = sheet
         self.line = line
         self.field = field
         self.message = message
@@ -27,6 +38,7 @@ public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         var place = file
+        if let sheet { place += ", Blatt „\(sheet)“" }
         if let line { place += ", Zeile \(line)" }
         if let field { place += ", Feld \(field)" }
         return "\(place): \(message)"

@@ -19,6 +19,8 @@ public struct SampleGenerator {
     /// The sources to write; with one only, every invented person has records in it alone (for
     /// benchmarks of one reader: a 1.8-million-row job-centre file, say).
     public var sources: Set<SampleSource>
+    /// How the job centre's and the register's lists are written (the colleges' files are XML).
+    public var listFormat: SampleListFormat = .csv
 
     public init(persons: Int = 400, seed: UInt64 = 1, period: Period, sources: Set<SampleSource> = Set(SampleSource.allCases)) {
         self.persons = persons
@@ -138,8 +140,11 @@ public struct SampleGenerator {
         try fm.createDirectory(atPath: "\(directory)/auslaenderbehoerde", withIntermediateDirectories: true)
 
         var files: [Expectation.File] = []
-        if sources.contains(.auslaenderbehoerde) { files += try writeRegister(people, directory: directory, random: &random) }
-        if sources.contains(.jobcenter) { files += try writeJobcenter(people, directory: directory, random: &random) }
+        var lists: [Expectation.File] = []
+        if sources.contains(.auslaenderbehoerde) { lists += try writeRegister(people, directory: directory, random: &random) }
+        if sources.contains(.jobcenter) { lists += try writeJobcenter(people, directory: directory, random: &random) }
+        if listFormat == .xlsx { lists = try lists.map { try Self.convertToWorkbook($0, directory: directory) } }
+        files += lists
         if sources.contains(.berufskolleg) { files += try writeColleges(people, directory: directory, random: &random) }
 
         // Known to some source this quarter (people who moved away are not).

@@ -169,7 +169,13 @@ extension Klappt {
         @Option(name: .customLong("only"), help: "Nur diese Quelle schreiben: jobcenter, berufskolleg oder auslaenderbehoerde (für Messungen).")
         var only: String?
 
+        @Option(
+            name: .customLong("format"),
+            help: "Format der Listen von Jobcenter und Ausländerbehörde: csv (Referenzformat) oder xlsx (in Excel gespeichert, wie sie wirklich kommen).")
+        var listFormat: String = "csv"
+
         func validate() throws {
+            if SampleListFormat(rawValue: listFormat) == nil { throw ValidationError("--format: csv oder xlsx.") }
             if let only, SampleSource(rawValue: only) == nil { throw ValidationError("--only: jobcenter, berufskolleg oder auslaenderbehoerde.") }
             guard persons >= 1 else { throw ValidationError("--persons muss mindestens 1 sein.") }
             if let period, PeriodSelection.parse(period) == nil {
@@ -181,7 +187,8 @@ extension Klappt {
             let quarters = period.flatMap(PeriodSelection.parse) ?? [Period.lastCompleted(before: Period.today())]
             do {
                 let roles = only.flatMap(SampleSource.init).map { Set([$0]) } ?? Set(SampleSource.allCases)
-                let generator = SampleGenerator(persons: persons, seed: seed, period: quarters[0], sources: roles)
+                var generator = SampleGenerator(persons: persons, seed: seed, period: quarters[0], sources: roles)
+                generator.listFormat = SampleListFormat(rawValue: listFormat) ?? .csv
                 // One quarter into OUT; several (one population moving between them) into OUT/<Quartal>/.
                 let expectations = quarters.count == 1 ? [try generator.write(to: out)] : try generator.writeQuarters(to: out, periods: quarters)
                 for (quarter, expectation) in zip(quarters, expectations) {

@@ -33,6 +33,7 @@ public struct Registry: Sendable {
         registry.register(role: RegisterRole.self)
         registry.register(format: CSVFormat.self)
         registry.register(format: XMLFormat.self)
+        registry.register(format: XLSXFormat.self)
         registry.register(indicators: TargetGroupFamily(), byDefault: true)
         registry.register(indicators: StockFamily(), byDefault: true)
         registry.register(indicators: FlowFamily(), byDefault: true)

@@ -133,12 +133,22 @@ public struct CSVLayout: Sendable {
     static func missingColumn(_ name: String, field: CanonicalField, header: [String], spec: SourceSpec, options: CSVReader.Options, path: String)
         -> KlapptError
     {
-        let configured = Character(UnicodeScalar(options.delimiter))
-        if header.count == 1, let other = [",", ";", "\t", "|"].map(Character.init).first(where: { $0 != configured && header[0].contains($0) }) {
+        missingColumn(name, field: field, header: header, spec: spec, delimiter: options.delimiter, path: path, sheet: nil, headerLine: 1)
+    }
+
+    /// The same for any source with a header row: `delimiter` for a CSV source (nil for a
+    /// workbook, whose cells have none), the sheet and line of the header for messages.
+    static func missingColumn(
+        _ name: String, field: CanonicalField, header: [String], spec: SourceSpec, delimiter: UInt8?, path: String, sheet: String?, headerLine: Int
+    ) -> KlapptError {
+        if let delimiter, header.count == 1,
+            case let configured = Character(UnicodeScalar(delimiter)),
+            let other = [",", ";", "\t", "|"].map(Character.init).first(where: { $0 != configured && header[0].contains($0) })
+        {
             let shown = other == "\t" ? "Tabulator" : "„\(other)“"
             return .inputFormat(
                 FormatError(
-                    .malformed, file: path, line: 1, field: name,
+                    .malformed, file: path, line: headerLine, field: name,
                     message:
                         "Die Kopfzeile ist eine einzige Spalte und enthält \(shown): die Datei ist wohl mit \(shown) statt „\(configured)“ getrennt. Bitte beim Absender einen Export mit „\(configured)“ anfordern oder csv.delimiter der Quelle „\(spec.id)“ in der Pipeline-Datei anpassen."
                 ))
@@ -158,7 +168,7 @@ public struct CSVLayout: Sendable {
         }
         return .inputFormat(
             FormatError(
-                .malformed, file: path, line: 1, field: name,
+                .malformed, file: path, sheet: sheet, line: headerLine, field: name,
                 message:
                     "Pflichtspalte „\(name)“ fehlt in der Kopfzeile (gefunden: \(header.joined(separator: ", "))). Fehlt sie im Export, bitte beim Absender nachfragen; heißt sie im Export nur anders, \(place) in der Pipeline-Datei anpassen."
             ))

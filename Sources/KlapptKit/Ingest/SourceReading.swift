@@ -98,6 +98,11 @@ public struct SourceReader: Sendable {
                 source: source, format: csv, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, pseudonymizer: pseudonymizer,
                 period: period)
         }
+        if let xlsx = source.format as? XLSXFormat {
+            return make(
+                source: source, format: xlsx, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, pseudonymizer: pseudonymizer,
+                period: period)
+        }
         if let xml = source.format as? XMLFormat {
             return make(
                 source: source, format: xml, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, pseudonymizer: pseudonymizer,
