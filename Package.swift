@@ -92,7 +92,7 @@ let package = Package(
             ],
             path: "Tests/Support"
         ),
-        .testTarget(name: "KlapptFormatsTests", dependencies: ["KlapptFormats"]),
+        .testTarget(name: "KlapptFormatsTests", dependencies: ["KlapptFormats", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(
             name: "KlapptKitTests",
             dependencies: ["KlapptKit", "KlapptSamples", "KlapptTestSupport", "CKlapptSHA256", .product(name: "Crypto", package: "swift-crypto")]),

@@ -471,7 +471,10 @@ private final class SheetHandler: XMLPartHandler {
     static func date(serial text: [UInt8], date1904: Bool) -> (Int, Int, Int)? {
         guard let value = double(text), value.isFinite, value >= 0, value < 2_958_466 else { return nil }
         let serial = Int(value.rounded(.down))
-        if date1904 { return civil(fromUnixDays: serial - 24107) }
+        if date1904 {
+            let date = civil(fromUnixDays: serial - 24107)
+            return date.0 <= 9999 ? date : nil
+        }
         // The 1900 system counts 29 February 1900, which never was (Lotus 1-2-3's leap year): serials
         // before it are one day later than their count, serial 60 is that day, and it is shown as such
         // (validation then rejects it as not a real date).

@@ -82,3 +82,15 @@ public func publishedCSV(_ path: String) throws -> [String: String] {
     }
     return values
 }
+
+/// Writes `parts` as a zip archive (deflated), e.g. a workbook taken apart and changed.
+public func writeZip(_ parts: [String: Data], to path: String) throws {
+    try? FileManager.default.removeItem(atPath: path)
+    let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+    for name in parts.keys.sorted() {
+        let data = parts[name]!
+        try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+            data.subdata(in: Int(position)..<Int(position) + size)
+        }
+    }
+}
