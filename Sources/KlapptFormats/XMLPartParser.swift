@@ -6,6 +6,8 @@ import CLibXML2
 class XMLPartHandler {
     /// Set by a handler that refuses what it reads; the parse stops there.
     var failure: FormatError?
+    /// libxml2's first error (line in the part, its text), for the parser's message.
+    fileprivate(set) var firstError: (line: Int, message: String)?
     func start(_ name: UnsafePointer<xmlChar>, _ attributes: XMLAttributes) {}
     func end(_ name: UnsafePointer<xmlChar>) {}
     func text(_ bytes: UnsafePointer<xmlChar>, _ count: Int) {}
@@ -49,40 +51,40 @@ struct XMLAttributes {
 final class XMLPartParser {
     let file: String
     let part: String
-    private let box: Box
+    private let handler: XMLPartHandler
     private var handlerTable = xmlSAXHandler()
     private var context: xmlParserCtxtPtr?
 
-    private final class Box {
-        unowned let handler: XMLPartHandler
-        var firstError: (line: Int, message: String)?
-        init(_ handler: XMLPartHandler) { self.handler = handler }
-        static func from(_ pointer: UnsafeMutableRawPointer?) -> Box { Unmanaged<Box>.fromOpaque(pointer!).takeUnretainedValue() }
+    /// The handler behind libxml2's user-data pointer, borrowed without reference counting (the
+    /// parser owns it for as long as libxml2 can call back).
+    @inline(__always)
+    private static func with(_ pointer: UnsafeMutableRawPointer?, _ body: (XMLPartHandler) -> Void) {
+        Unmanaged<XMLPartHandler>.fromOpaque(pointer!)._withUnsafeGuaranteedRef(body)
     }
 
     init(handler: XMLPartHandler, file: String, part: String) throws(FormatError) {
         XMLRecordReader.installSafeDefaults()
         self.file = file
         self.part = part
-        box = Box(handler)
+        self.handler = handler
         handlerTable.initialized = XML_SAX2_MAGIC
         handlerTable.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
             guard let localName else { return }
-            Box.from(context).handler.start(localName, XMLAttributes(base: attributes, count: Int(attributeCount)))
+            XMLPartParser.with(context) { $0.start(localName, XMLAttributes(base: attributes, count: Int(attributeCount))) }
         }
         handlerTable.endElementNs = { context, localName, _, _ in
             guard let localName else { return }
-            Box.from(context).handler.end(localName)
+            XMLPartParser.with(context) { $0.end(localName) }
         }
         handlerTable.characters = { context, bytes, length in
             guard let bytes else { return }
-            Box.from(context).handler.text(bytes, Int(length))
+            XMLPartParser.with(context) { $0.text(bytes, Int(length)) }
         }
         handlerTable.cdataBlock = handlerTable.characters
         handlerTable.internalSubset = { context, _, _, _ in
-            let box = Box.from(context)
-            if box.handler.failure == nil {
-                box.handler.failure = FormatError(
+            XMLPartParser.with(context) { handler in
+                guard handler.failure == nil else { return }
+                handler.failure = FormatError(
                     .forbiddenDTD, file: "",
                     message:
                         "Die Arbeitsmappe enthält eine Dokumenttyp-Deklaration (DTD): Excel schreibt keine, sie wird aus Sicherheitsgründen nicht verarbeitet. Bitte die Mappe neu aus dem Fachverfahren oder mit Excel speichern lassen."
@@ -90,22 +92,22 @@ final class XMLPartParser {
             }
         }
         handlerTable.reference = { context, _ in
-            let box = Box.from(context)
-            if box.handler.failure == nil {
-                box.handler.failure = FormatError(
+            XMLPartParser.with(context) { handler in
+                guard handler.failure == nil else { return }
+                handler.failure = FormatError(
                     .forbiddenDTD, file: "", message: "Die Arbeitsmappe enthält eine Entity-Referenz: Entities werden aus Sicherheitsgründen nicht aufgelöst.")
             }
         }
         handlerTable.getEntity = { _, name in xmlGetPredefinedEntity(name) }
         handlerTable.serror = { context, error in
             guard let context, let error else { return }
-            let box = Box.from(context)
-            if box.firstError == nil {
-                box.firstError = (Int(error.pointee.line), error.pointee.message.map { String(cString: $0) } ?? "")
+            XMLPartParser.with(context) { handler in
+                guard handler.firstError == nil else { return }
+                handler.firstError = (Int(error.pointee.line), error.pointee.message.map { String(cString: $0) } ?? "")
             }
         }
         context = withUnsafeMutablePointer(to: &handlerTable) { sax in
-            xmlCreatePushParserCtxt(sax, Unmanaged.passUnretained(box).toOpaque(), nil, 0, part)
+            xmlCreatePushParserCtxt(sax, Unmanaged.passUnretained(handler).toOpaque(), nil, 0, part)
         }
         guard let context else { throw FormatError(.unreadable, file: file, message: "XML-Parser kann nicht angelegt werden.") }
         xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue))
@@ -117,23 +119,23 @@ final class XMLPartParser {
     func feed(_ bytes: UnsafeRawBufferPointer, last: Bool) throws(FormatError) {
         guard let context else { return }
         let status = xmlParseChunk(context, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), last ? 1 : 0)
-        if var failure = box.handler.failure {
+        if var failure = handler.failure {
             xmlStopParser(context)
             failure.file = file
-            let place = box.handler.place
+            let place = handler.place
             failure.sheet = failure.sheet ?? place.sheet
             failure.line = failure.line ?? place.line
             throw failure
         }
         if status != 0 || context.pointee.wellFormed == 0 {
-            let place = box.handler.place
-            let detail = box.firstError?.message ?? ""
+            let place = handler.place
+            let detail = handler.firstError?.message ?? ""
             // The parser's own words stay out of the sentence: a coordinator cannot act on them.
             let kind: FormatError.Kind = detail.contains("encoding") || detail.contains("UTF-8") || detail.contains("Char 0x") ? .undecodable : .malformed
             throw FormatError(
                 kind, file: file, sheet: place.sheet, line: place.line,
                 message:
-                    "Der Teil „\(part)“ der Arbeitsmappe ist kein wohlgeformtes XML (dort Zeile \(box.firstError?.line ?? 0)): die Datei ist beschädigt oder nicht von einem Tabellenprogramm geschrieben. Bitte die Mappe in Excel öffnen, neu als .xlsx speichern und neu liefern lassen."
+                    "Der Teil „\(part)“ der Arbeitsmappe ist kein wohlgeformtes XML (dort Zeile \(handler.firstError?.line ?? 0)): die Datei ist beschädigt oder nicht von einem Tabellenprogramm geschrieben. Bitte die Mappe in Excel öffnen, neu als .xlsx speichern und neu liefern lassen."
             )
         }
     }

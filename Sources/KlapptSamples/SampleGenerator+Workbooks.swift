@@ -49,15 +49,28 @@ extension SampleGenerator {
         let numbers = Set(header.indices.filter { Self.numberColumns.contains(header[$0]) })
         var row: lxw_row_t = 1
         while let record = try reader.next() {
+            // An Excel sheet holds 1,048,576 rows (libxlsxwriter refuses more): never drop a row.
+            guard row < LXW_ROW_MAX else {
+                workbook_close(workbook)
+                try? FileManager.default.removeItem(atPath: path)
+                throw KlapptError.usage(
+                    "„\(file.file)“ hat \(file.rowsRead) Zeilen; ein Excel-Tabellenblatt fasst höchstens \(LXW_ROW_MAX - 1) Datenzeilen. Weniger Personen wählen oder --format csv."
+                )
+            }
             for (column, value) in record.fields.enumerated() where !value.isEmpty {
                 let col = lxw_col_t(column)
+                let status: lxw_error
                 if dates.contains(column), let date = exactGermanDate(value) {
                     var stamp = lxw_datetime(year: Int32(date.year), month: Int32(date.month), day: Int32(date.day), hour: 0, min: 0, sec: 0)
-                    worksheet_write_datetime(sheet, row, col, &stamp, dateFormat)
+                    status = worksheet_write_datetime(sheet, row, col, &stamp, dateFormat)
                 } else if numbers.contains(column), isPlainNumber(value) {
-                    worksheet_write_number(sheet, row, col, Double(value)!, nil)
+                    status = worksheet_write_number(sheet, row, col, Double(value)!, nil)
                 } else {
-                    worksheet_write_string(sheet, row, col, value, nil)
+                    status = worksheet_write_string(sheet, row, col, value, nil)
+                }
+                guard status == LXW_NO_ERROR else {
+                    workbook_close(workbook)
+                    throw KlapptError.outputNotWritable("\(path): Zeile \(row + 1), Spalte \(column + 1) nicht schreibbar (libxlsxwriter \(status.rawValue))")
                 }
             }
             row += 1

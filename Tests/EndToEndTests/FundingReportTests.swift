@@ -86,6 +86,23 @@ import Testing
         #expect(core.contains("Quartal 2026-Q3"))
     }
 
+    /// Print titles repeat a table's header on every printed page: only on sheets that print
+    /// nothing but that table (issue 21, item 7: they stood above a chart's data block).
+    @Test func printTitlesOnlyWhereTheTableIsAllTheSheetPrints() throws {
+        let book = try KlapptTestSupport.XLSXWorkbook(path: "\(Self.fixture)/bericht_2026-Q3.xlsx")
+        let workbookXML = try #require(book.parts["xl/workbook.xml"])
+        var withTitles: [String] = []
+        var withCharts: [String] = []
+        for name in book.sheetNames {
+            if workbookXML.contains("_xlnm.Print_Titles\" localSheetId=\"\(book.sheetNames.firstIndex(of: name)!)\"") { withTitles.append(name) }
+            let rows = book.sheets[name] ?? [:]
+            if rows.values.contains(where: { "\($0[0] ?? .text(""))".hasPrefix("Werte für das Diagramm") }) { withCharts.append(name) }
+        }
+        #expect(!withCharts.isEmpty)
+        #expect(!withTitles.isEmpty)
+        #expect(Set(withTitles).isDisjoint(with: withCharts), "Drucktitel über Diagrammdaten: \(Set(withTitles).intersection(withCharts))")
+    }
+
     @Test func workbookChartsReadPublishedValuesWithGapsForStars() throws {
         let published = try publishedCSV("\(Self.fixture)/indikatoren_2026-Q3.csv")
         let book = try XLSXWorkbook(path: "\(Self.fixture)/bericht_2026-Q3.xlsx")

@@ -264,10 +264,12 @@ public enum ReportWorkbook {
             for (column, width) in widths.sorted(by: { $0.key < $1.key }) {
                 worksheet_set_column(sheet, UInt16(column), UInt16(column), width, nil)
             }
-            // Header rows stay in view (one-table sections) and are repeated on every printed page.
+            // Header rows stay in view (one-table sections). They are repeated on every printed page
+            // only where the table is all the sheet prints: a chart's data block starts a page of
+            // its own, with other columns, and the table's header above it would mislabel them.
             if let firstHeader, section.tables.count == 1 {
                 worksheet_freeze_panes(sheet, firstHeader + 1, 1)
-                worksheet_repeat_rows(sheet, firstHeader, firstHeader)
+                if section.charts.isEmpty { worksheet_repeat_rows(sheet, firstHeader, firstHeader) }
             }
             if section.id == report.sections.first?.id { worksheet_activate(sheet) }
         }
