@@ -103,16 +103,7 @@ public struct CSVLayout: Sendable {
                 encoding: options.encoding == "auto" ? nil : TextEncoding(name: options.encoding))
             let reader = try CSVReader(path: path, options: readerOptions)
             let header = try reader.readHeader()
-            let lowered = header.map { $0.lowercased() }
-            var columns = [Int](repeating: -1, count: CanonicalField.allCases.count)
-            for field in CanonicalField.allCases {
-                guard let name = spec.fields[field] else { continue }
-                if let index = lowered.firstIndex(of: name.lowercased()) {
-                    columns[field.ordinal] = index
-                } else if !spec.optional.contains(field) {
-                    throw missingColumn(name, field: field, header: header, spec: spec, options: readerOptions, path: path)
-                }
-            }
+            let columns = try Self.columns(of: header, spec: spec, delimiter: readerOptions.delimiter, path: path, sheet: nil, headerLine: 1)
             var fixed = readerOptions
             fixed.encoding = reader.encoding
             return CSVLayout(
@@ -127,17 +118,35 @@ public struct CSVLayout: Sendable {
         }
     }
 
+    /// By `CanonicalField.ordinal`: the column of each mapped field in `header` (found by name,
+    /// case-insensitive), -1 for a field the pipeline does not map or an optional one the file
+    /// lacks; a missing required column fails the file (`missingColumn`). Shared by every format
+    /// with a header row (CSV, workbooks).
+    static func columns(
+        of header: [String], spec: SourceSpec, delimiter: UInt8?, path: String, sheet: String?, headerLine: Int
+    ) throws(KlapptError) -> [Int] {
+        let lowered = header.map { $0.lowercased() }
+        var columns = [Int](repeating: -1, count: CanonicalField.allCases.count)
+        for field in CanonicalField.allCases {
+            guard let name = spec.fields[field] else { continue }
+            if let index = lowered.firstIndex(of: name.lowercased()) {
+                columns[field.ordinal] = index
+            } else if !spec.optional.contains(field) {
+                throw missingColumn(
+                    // A workbook's header may have empty cells between names; a CSV's is shown as it is.
+                    name, field: field, header: sheet == nil ? header : header.filter { !$0.isEmpty }, spec: spec, delimiter: delimiter, path: path,
+                    sheet: sheet,
+                    headerLine: headerLine)
+            }
+        }
+        return columns
+    }
+
     /// Why a required column is missing, leading the operator to the real cause (issue 9): a file
     /// cut with another delimiter (65, ask the sender or change `csv.delimiter`), a name in the
     /// pipeline file that nearly matches a header (64, a typo there), or a column the export lacks (65).
-    static func missingColumn(_ name: String, field: CanonicalField, header: [String], spec: SourceSpec, options: CSVReader.Options, path: String)
-        -> KlapptError
-    {
-        missingColumn(name, field: field, header: header, spec: spec, delimiter: options.delimiter, path: path, sheet: nil, headerLine: 1)
-    }
-
-    /// The same for any source with a header row: `delimiter` for a CSV source (nil for a
-    /// workbook, whose cells have none), the sheet and line of the header for messages.
+    /// For any source with a header row: `delimiter` for a CSV source (nil for a workbook, whose
+    /// cells have none), the sheet and line of the header for messages.
     static func missingColumn(
         _ name: String, field: CanonicalField, header: [String], spec: SourceSpec, delimiter: UInt8?, path: String, sheet: String?, headerLine: Int
     ) -> KlapptError {

@@ -52,17 +52,7 @@ public struct XLSXFormat: SourceFormat {
                     .truncated, file: path, sheet: sheet.name,
                     message: "Das Blatt ist leer: keine Kopfzeile, keine Zeilen. Bitte beim Absender die vollständige Liste anfordern.")
             }
-            let lowered = header.map { $0.lowercased() }
-            var columns = [Int](repeating: -1, count: CanonicalField.allCases.count)
-            for field in CanonicalField.allCases {
-                guard let name = source.fields[field] else { continue }
-                if let index = lowered.firstIndex(of: name.lowercased()) {
-                    columns[field.ordinal] = index
-                } else if !source.optional.contains(field) {
-                    throw CSVLayout.missingColumn(
-                        name, field: field, header: header.filter { !$0.isEmpty }, spec: source, delimiter: nil, path: path, sheet: sheet.name, headerLine: row)
-                }
-            }
+            let columns = try CSVLayout.columns(of: header, spec: source, delimiter: nil, path: path, sheet: sheet.name, headerLine: row)
             return Layout(
                 workbook: workbook, sheet: sheet, header: header, headerRow: row, columns: columns, dateRendering: source.dateFormat.cellRendering)
         } catch let error as FormatError {
