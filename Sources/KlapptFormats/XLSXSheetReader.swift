@@ -372,7 +372,8 @@ private final class SheetHandler: XMLPartHandler {
         }
         let count = cellBytes.count - start
         if count > 0 { rowCells.append((column, start, count)) }
-        guard cellBytes.count <= SheetHandler.maxRowBytes else {
+        // More cells than columns (the same reference again and again) is no spreadsheet's row.
+        guard cellBytes.count <= SheetHandler.maxRowBytes, rowCells.count <= SheetHandler.maxColumns else {
             fail(.tooLong, "Eine Zeile ist länger als \(SheetHandler.maxRowBytes >> 20) MiB: die Datei ist beschädigt oder manipuliert.")
             return
         }
@@ -491,17 +492,9 @@ private final class SheetHandler: XMLPartHandler {
         return (year, month, day)
     }
 
-    /// Howard Hinnant's `civil_from_days`: the proleptic Gregorian date of a day count from 1970-01-01.
     static func civil(fromUnixDays days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let date = CivilDays.date(fromDayNumber: days)
+        return (date.year, date.month, date.day)
     }
 }
 

@@ -1,3 +1,5 @@
+import KlapptFormats
+
 /// A calendar date without time or zone: birth dates, status dates and reference dates are days,
 /// and treating them as instants would let a time zone move a birthday.
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -93,15 +95,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// The date `dayNumber` days after 1970-01-01.
     public init?(dayNumber: Int) {
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
+        let (year, month, day) = CivilDays.date(fromDayNumber: dayNumber)
+        self.init(year: year, month: month, day: day)
     }
 
     /// The date `days` days later (earlier when negative).
