@@ -21,6 +21,8 @@ public struct SampleGenerator {
     public var sources: Set<SampleSource>
     /// How the job centre's and the register's lists are written (the colleges' files are XML).
     public var listFormat: SampleListFormat = .csv
+    /// How the colleges' exports are written.
+    public var collegeLayout: SampleCollegeLayout = .xml
 
     public init(persons: Int = 400, seed: UInt64 = 1, period: Period, sources: Set<SampleSource> = Set(SampleSource.allCases)) {
         self.persons = persons
@@ -145,7 +147,11 @@ public struct SampleGenerator {
         if sources.contains(.jobcenter) { lists += try writeJobcenter(people, directory: directory, random: &random) }
         if listFormat == .xlsx { lists = try lists.map { try Self.convertToWorkbook($0, directory: directory) } }
         files += lists
-        if sources.contains(.berufskolleg) { files += try writeColleges(people, directory: directory, random: &random) }
+        if sources.contains(.berufskolleg) {
+            files +=
+                collegeLayout == .svws
+                ? try writeSVWSColleges(people, directory: directory, random: &random) : try writeColleges(people, directory: directory, random: &random)
+        }
 
         // Known to some source this quarter (people who moved away are not).
         let known = people.filter { $0.azr != nil || !$0.jobcenter.isEmpty || !$0.college.isEmpty }
@@ -380,7 +386,8 @@ public struct SampleGenerator {
     func residenceGroup(_ person: TruePerson) -> String {
         if person.azr != nil, let group = person.registerResidence.group { return group }
         if !person.jobcenter.isEmpty, let group = person.jobcenterResidence.group { return group }
-        if !person.college.isEmpty, let group = person.collegeResidence?.group { return group }
+        // The SVWS export has no residence status (SampleCollegeLayout.svws).
+        if !person.college.isEmpty, collegeLayout == .xml, let group = person.collegeResidence?.group { return group }
         return "unbekannt"
     }
 

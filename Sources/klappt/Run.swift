@@ -174,7 +174,13 @@ extension Klappt {
             help: "Format der Listen von Jobcenter und Ausländerbehörde: csv (Referenzformat) oder xlsx (in Excel gespeichert, wie sie wirklich kommen).")
         var listFormat: String = "csv"
 
+        @Option(
+            name: .customLong("layout"),
+            help: "Format der Berufskolleg-Exporte: xml (Referenzformat) oder svws (Schülerexport des SVWS-Servers als CSV).")
+        var collegeLayout: String = "xml"
+
         func validate() throws {
+            if SampleCollegeLayout(rawValue: collegeLayout) == nil { throw ValidationError("--layout: xml oder svws.") }
             if SampleListFormat(rawValue: listFormat) == nil { throw ValidationError("--format: csv oder xlsx.") }
             if let only, SampleSource(rawValue: only) == nil { throw ValidationError("--only: jobcenter, berufskolleg oder auslaenderbehoerde.") }
             guard persons >= 1 else { throw ValidationError("--persons muss mindestens 1 sein.") }
@@ -189,6 +195,7 @@ extension Klappt {
                 let roles = only.flatMap(SampleSource.init).map { Set([$0]) } ?? Set(SampleSource.allCases)
                 var generator = SampleGenerator(persons: persons, seed: seed, period: quarters[0], sources: roles)
                 generator.listFormat = SampleListFormat(rawValue: listFormat) ?? .csv
+                generator.collegeLayout = SampleCollegeLayout(rawValue: collegeLayout) ?? .xml
                 // One quarter into OUT; several (one population moving between them) into OUT/<Quartal>/.
                 let expectations = quarters.count == 1 ? [try generator.write(to: out)] : try generator.writeQuarters(to: out, periods: quarters)
                 for (quarter, expectation) in zip(quarters, expectations) {

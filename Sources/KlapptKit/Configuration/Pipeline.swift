@@ -68,6 +68,12 @@ public struct SourceSpec: Sendable {
     public var pipelineFile = ""
     /// What a complete delivery of this source looks like (plausibility, issue 9).
     public var expectation = DeliveryExpectation()
+    /// The source's own code lists where it names some (`codelists:` in the source, issue 21: a
+    /// school export with ISO3 nationalities and status texts beside job-centre lists with
+    /// DESTATIS keys); nil: the pipeline's.
+    public var codeLists: CodeLists? = nil
+    /// The files of the lists the source names itself, by list key.
+    public var codeListOverrides: [String: String] = [:]
 }
 
 extension SourceSpec {
@@ -318,7 +324,7 @@ public struct Pipeline: Sendable {
         var sources: [SourceSpec] = []
         let sourcesWalker = try required("sources", in: root)
         for walker in try sourcesWalker.sequence() {
-            let spec = try parseSource(walker, file: file, registry: registry, resolve: resolve)
+            let spec = try parseSource(walker, file: file, registry: registry, resolve: resolve, listPaths: listPaths, listKeys: keys)
             if sources.contains(where: { $0.id == spec.id }) { throw walker.fail("Quelle „\(spec.id)“ ist doppelt.") }
             sources.append(spec)
         }
@@ -330,12 +336,15 @@ public struct Pipeline: Sendable {
             onFailure: onFailure,
             targetGroup: TargetGroupRules(minAge: minAge, maxAge: maxAge, residenceGroups: residenceGroups, ageGroups: ageGroups),
             nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources, indicatorFamilies: families, sinks: sinks,
-            configurationFiles: [file] + (keys + ["beschriftungen"]).compactMap { listPaths[$0] }, codeListPaths: listPaths, labels: labels, report: report)
+            configurationFiles: [file] + (keys + ["beschriftungen"]).compactMap { listPaths[$0] } + sources.flatMap { $0.codeListOverrides.values.sorted() },
+            codeListPaths: Pipeline.hintPaths(listPaths, sources: sources), labels: labels, report: report)
     }
 
-    private static func parseSource(_ walker: YAMLWalker, file: String, registry: Registry, resolve: (String) -> String) throws(PipelineError) -> SourceSpec {
+    private static func parseSource(
+        _ walker: YAMLWalker, file: String, registry: Registry, resolve: (String) -> String, listPaths: [String: String], listKeys: [String]
+    ) throws(PipelineError) -> SourceSpec {
         let map = try walker.mapping(
-            allowed: Set(["id", "role", "path", "format", "date_format", "fields", "optional", "expect"]).union(registry.formats.keys))
+            allowed: Set(["id", "role", "path", "format", "date_format", "fields", "optional", "expect", "codelists"]).union(registry.formats.keys))
         func need(_ key: String) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else { throw walker.fail("Pflichtangabe „\(key)“ fehlt.") }
             return value
@@ -400,9 +409,36 @@ public struct Pipeline: Sendable {
             }
             if let value = expect["school_attribute"] { expectation.schoolAttribute = try value.string() }
         }
-        return SourceSpec(
+        var spec = SourceSpec(
             id: id, role: role, glob: glob, format: format, readerMaker: maker, dateFormat: dateFormat, fields: fields, optional: optional,
             fieldLines: fieldLines, pipelineFile: file, expectation: expectation)
+        // The source's own code lists replace the pipeline's of the same name for this source only.
+        if let listsWalker = map["codelists"] {
+            let lists = try listsWalker.mapping(allowed: Set(listKeys))
+            var paths = listPaths
+            for key in listKeys {
+                guard let value = lists[key] else { continue }
+                let path = resolve(try value.string())
+                paths[key] = path
+                spec.codeListOverrides[key] = path
+            }
+            spec.codeLists = try CodeLists(
+                nationalities: paths["nationalitaeten"]!, residence: paths["aufenthalt"]!, postcodes: paths["plz"]!, courses: paths["gliederung"]!,
+                jobcenterStatus: paths["jobcenter_status"]!, collegeStatus: paths["schueler_status"]!, sexes: paths["geschlecht"]!)
+        }
+        return spec
+    }
+
+    /// The list to extend for an unknown value, as the summary and `unbekannte_werte.csv` name it:
+    /// the pipeline's, and the sources' own where they name one ("a bzw. b (Quelle x)").
+    static func hintPaths(_ listPaths: [String: String], sources: [SourceSpec]) -> [String: String] {
+        var paths = listPaths
+        for source in sources {
+            for (key, path) in source.codeListOverrides.sorted(by: { $0.key < $1.key }) {
+                paths[key] = (paths[key].map { "\($0) bzw. " } ?? "") + "\(path) (Quelle \(source.id))"
+            }
+        }
+        return paths
     }
 
     /// The options of a format (`csv:`, `xml:`) as text values with their lines.

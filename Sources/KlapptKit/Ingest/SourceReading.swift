@@ -74,7 +74,7 @@ public struct SourceReader: Sendable {
         period: Period
     ) throws(KlapptError) -> SourceReader {
         do {
-            return try source.readerMaker(source, codeLists, nationalityBreakdown, pseudonymizer, period)
+            return try source.readerMaker(source, source.codeLists ?? codeLists, nationalityBreakdown, pseudonymizer, period)
         } catch let error as KlapptError {
             throw error
         } catch {

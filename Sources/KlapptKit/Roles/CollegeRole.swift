@@ -10,13 +10,14 @@ public struct CollegeRole: SourceSemantics {
     private let statuses: [String: CodeLists.CollegeStatus]
 
     public init(codeLists: CodeLists) {
-        statuses = codeLists.collegeStatus
+        // Status texts of a school export (`aktiv`, `Aktiv`) in any case, as the job centre's.
+        statuses = Dictionary(codeLists.collegeStatus.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The school statistics' status keys (`schueler_status.csv`): 2 and 3 may be current, 8 and 9
     /// say how a pupil left.
     public func status(_ text: String) -> StatusMeaning? {
-        statuses[text].map { StatusMeaning(status: text, activity: nil, current: $0.current, leaving: $0.leaving) }
+        statuses[text.lowercased()].map { StatusMeaning(status: text, activity: nil, current: $0.current, leaving: $0.leaving) }
     }
 
     /// SPEC 4.3: current when the status may be (2, 3), it began on or before the reference date
