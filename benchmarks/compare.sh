@@ -162,3 +162,7 @@ printf '| %s | %s | %s |\n' "klappt run (state quarter)" "${wall[klappt run (sta
 echo
 echo "Steps (ms, peak MB): $(grep 'schritt=' "$work/err-klappt run (state quarter)" \
   | sed 's/.*dauer_ms=\([0-9]*\).*schritt=\([a-z_]*\).*spitze_mb=\([0-9]*\).*/\2 \1 (\3)/' | paste -sd, -)"
+
+# --- The job-centre list as an Excel workbook (issue 21) ------------------------------------------
+echo
+benchmarks/compare_xlsx.sh

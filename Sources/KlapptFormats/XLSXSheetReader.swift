@@ -1,4 +1,5 @@
 import CLibXML2
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -62,10 +63,7 @@ public final class XLSXSheetReader {
     public let sheet: XLSXWorkbook.Sheet
     /// Columns the record has spans for (the header's width); nil until set: spans for every
     /// column up to the row's last value.
-    public var width: Int? {
-        get { handler.width }
-        set { handler.width = newValue }
-    }
+    public var width: Int?
 
     public private(set) var recordLine = 0
     public private(set) var recordFingerprint = RowFingerprint(a: 0, b: 0)
@@ -74,24 +72,19 @@ public final class XLSXSheetReader {
     /// Whether the current row has a value in a column past `width` (`spaltenzahl_falsch`).
     public private(set) var hasCellsBeyondWidth = false
     /// Compressed bytes of the worksheet consumed so far (for progress, in file bytes).
-    public var bytesConsumed: Int {
-        let entry = stream.entry
-        return entry.size == 0 ? 0 : Int(Double(stream.produced) * Double(entry.compressedSize) / Double(entry.size))
-    }
+    public var bytesConsumed: Int { parsing.compressedBytesHandedOut }
 
-    private let archive: ZipArchive
-    private let stream: ZipArchive.Stream
-    private let handler: SheetHandler
-    private let parser: XMLPartParser
-    private let chunk: UnsafeMutableRawBufferPointer
+    private let parsing: SheetParsing
+    private var batch = SheetBatch()
+    private var started = false
     private var finished = false
     private var position = -1
-    private var current: SheetHandler.Row?
+    private var current: SheetRow?
 
     public init(workbook: XLSXWorkbook, sheet: XLSXWorkbook.Sheet, dateRendering: DateCellRendering = .iso, chunkBytes: Int = 1 << 16) throws(FormatError) {
         path = workbook.path
         self.sheet = sheet
-        archive = try ZipArchive(path: workbook.path, limits: workbook.limits)
+        let archive = try ZipArchive(path: workbook.path, limits: workbook.limits)
         guard let entry = archive.entry(named: sheet.part) else {
             throw FormatError(
                 .malformed, file: path, sheet: sheet.name,
@@ -99,34 +92,45 @@ public final class XLSXSheetReader {
                     "Das Blatt ist in der Arbeitsmappe genannt, aber sein Teil „\(sheet.part)“ fehlt: die Datei ist beschädigt. Bitte neu speichern und neu liefern lassen."
             )
         }
-        stream = try archive.open(entry)
-        handler = SheetHandler(workbook: workbook, sheet: sheet.name, dateRendering: dateRendering)
-        parser = try XMLPartParser(handler: handler, file: path, part: sheet.part)
-        chunk = .allocate(byteCount: chunkBytes, alignment: 16)
+        let stream = try archive.open(entry)
+        let handler = SheetHandler(workbook: workbook, sheet: sheet.name, dateRendering: dateRendering)
+        let parser = try XMLPartParser(handler: handler, file: path, part: sheet.part)
+        parsing = SheetParsing(archive: archive, stream: stream, handler: handler, parser: parser, chunkBytes: chunkBytes)
     }
 
-    deinit { chunk.deallocate() }
+    /// A reader given up before the end stops the parsing thread (it waits for room in the hand-over).
+    deinit { parsing.cancel() }
 
     /// Moves to the next row with a value; false at the end of the sheet.
     public func advance() throws(FormatError) -> Bool {
         position += 1
-        while position >= handler.rows.count {
-            handler.clearFinished()
-            position = 0
+        while position >= batch.rows.count {
             if finished { return false }
-            let count = try stream.read(into: chunk)
-            if count == 0 { finished = true }
-            try parser.feed(UnsafeRawBufferPointer(rebasing: chunk[..<count]), last: count == 0)
+            if !started {
+                started = true
+                parsing.start()
+            }
+            switch parsing.next() {
+            case .failure(let error):
+                finished = true
+                throw error
+            case .success(nil):
+                finished = true
+                return false
+            case .success(let next?):
+                batch = next
+                position = 0
+            }
         }
-        let row = handler.rows[position]
+        let row = batch.rows[position]
         current = row
         recordLine = row.number
         // Spans per column up to the width (the header's, known only once it is read): a column
         // without a cell is empty, not absent (Excel leaves empty cells out).
-        let limit = handler.width ?? (row.cellEnd > row.cellStart ? Int(handler.cells[row.cellEnd - 1].column) + 1 : 0)
+        let limit = width ?? (row.cellEnd > row.cellStart ? Int(batch.cells[row.cellEnd - 1].column) + 1 : 0)
         fieldSpans.removeAll(keepingCapacity: true)
         hasCellsBeyondWidth = false
-        for cell in handler.cells[row.cellStart..<row.cellEnd] {
+        for cell in batch.cells[row.cellStart..<row.cellEnd] {
             let column = Int(cell.column)
             guard column < limit else {
                 hasCellsBeyondWidth = true
@@ -136,7 +140,7 @@ public final class XLSXSheetReader {
             fieldSpans.append(FieldSpan(start: cell.start, count: cell.count))
         }
         while fieldSpans.count < limit { fieldSpans.append(FieldSpan(start: Int32(row.count), count: 0)) }
-        recordFingerprint = handler.bytes.withUnsafeBufferPointer {
+        recordFingerprint = batch.bytes.withUnsafeBufferPointer {
             RowFingerprint(bytes: UnsafeBufferPointer(rebasing: $0[row.start..<row.start + row.count]))
         }
         return true
@@ -145,7 +149,7 @@ public final class XLSXSheetReader {
     /// Calls `body` with the current row's bytes and the spans of its columns.
     public func withRecord<Result>(_ body: (UnsafeBufferPointer<UInt8>, [FieldSpan]) throws -> Result) rethrows -> Result {
         guard let current else { return try body(UnsafeBufferPointer(start: nil, count: 0), fieldSpans) }
-        return try handler.bytes.withUnsafeBufferPointer { all in
+        return try batch.bytes.withUnsafeBufferPointer { all in
             try body(UnsafeBufferPointer(rebasing: all[current.start..<current.start + current.count]), fieldSpans)
         }
     }
@@ -178,18 +182,110 @@ extension String {
     }
 }
 
+/// A finished row: its number, where its bytes lie in its batch, and its cells in the batch's `cells`.
+private struct SheetRow {
+    var number: Int
+    var start: Int
+    var count: Int
+    var cellStart: Int
+    var cellEnd: Int
+}
+
+/// The rows of one piece of the worksheet: their bytes, and per non-empty cell its column and where
+/// its value lies in its row's bytes.
+private struct SheetBatch {
+    var rows: [SheetRow] = []
+    var bytes: [UInt8] = []
+    var cells: [(column: Int32, start: Int32, count: Int32)] = []
+}
+
+/// Inflating and parsing the worksheet on a thread of its own, ahead of the reader: a deflate
+/// stream cannot be cut, so this is the one way a single workbook uses both cores (the reader's
+/// thread validates and pseudonymises meanwhile). The hand-over holds at most `capacity` batches of
+/// one 64 KiB piece each, so memory stays bounded whichever side is slower; everything libxml2 and
+/// libzip touch stays on the parsing thread.
+private final class SheetParsing: @unchecked Sendable {
+    private let archive: ZipArchive
+    private let stream: ZipArchive.Stream
+    private let handler: SheetHandler
+    private let parser: XMLPartParser
+    private let chunk: UnsafeMutableRawBufferPointer
+    private let condition = NSCondition()
+    private var queue: [Result<SheetBatch?, FormatError>] = []
+    private var cancelled = false
+    private var handedOut = 0
+    private let capacity = 4
+
+    init(archive: ZipArchive, stream: ZipArchive.Stream, handler: SheetHandler, parser: XMLPartParser, chunkBytes: Int) {
+        self.archive = archive
+        self.stream = stream
+        self.handler = handler
+        self.parser = parser
+        chunk = .allocate(byteCount: chunkBytes, alignment: 16)
+    }
+
+    deinit { chunk.deallocate() }
+
+    /// Compressed bytes behind the batches handed to the reader so far.
+    var compressedBytesHandedOut: Int { condition.withLock { handedOut } }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "klappt-xlsx"
+        thread.start()
+    }
+
+    func cancel() {
+        condition.withLock {
+            cancelled = true
+            condition.broadcast()
+        }
+    }
+
+    /// The next batch (nil at the end of the sheet), waiting for it.
+    func next() -> Result<SheetBatch?, FormatError> {
+        condition.withLock {
+            while queue.isEmpty { condition.wait() }
+            condition.broadcast()
+            return queue.removeFirst()
+        }
+    }
+
+    /// Waits for room; false when the reader has given up.
+    private func hand(_ item: Result<SheetBatch?, FormatError>) -> Bool {
+        let entry = stream.entry
+        let compressed = entry.size == 0 ? 0 : Int(Double(stream.produced) * Double(entry.compressedSize) / Double(entry.size))
+        return condition.withLock {
+            while queue.count >= capacity, !cancelled { condition.wait() }
+            guard !cancelled else { return false }
+            queue.append(item)
+            handedOut = compressed
+            condition.broadcast()
+            return true
+        }
+    }
+
+    private func run() {
+        do {
+            while true {
+                let count = try stream.read(into: chunk)
+                try parser.feed(UnsafeRawBufferPointer(rebasing: chunk[..<count]), last: count == 0)
+                if count == 0 { break }
+                if !handler.finished.rows.isEmpty, !hand(.success(handler.takeFinished())) { return }
+            }
+            if !handler.finished.rows.isEmpty, !hand(.success(handler.takeFinished())) { return }
+            _ = hand(.success(nil))
+        } catch {
+            // The rows before the fault come first, then the fault.
+            if !handler.finished.rows.isEmpty, !hand(.success(handler.takeFinished())) { return }
+            _ = hand(.failure(error))
+        }
+    }
+}
+
 /// The SAX events of a worksheet turned into finished rows (`rows`, whose bytes are in `bytes` and
 /// whose column spans are in `spans`), a piece of the part at a time.
 private final class SheetHandler: XMLPartHandler {
-    struct Row {
-        var number: Int
-        var start: Int
-        var count: Int
-        /// The row's cells in `cells`.
-        var cellStart: Int
-        var cellEnd: Int
-    }
-
     enum CellType { case number, shared, inline, formulaString, boolean, error, isoDate }
 
     let sheetName: String
@@ -199,11 +295,8 @@ private final class SheetHandler: XMLPartHandler {
     let rendering: DateCellRendering
     var width: Int?
 
-    // Finished rows of the current piece.
-    var rows: [Row] = []
-    var bytes: [UInt8] = []
-    /// Per non-empty cell of a finished row: its column and where its value lies in the row's bytes.
-    var cells: [(column: Int32, start: Int32, count: Int32)] = []
+    /// Finished rows of the current piece.
+    var finished = SheetBatch()
 
     // The row being parsed: its cells' values in `cellBytes`, by column.
     private var inRow = false
@@ -237,10 +330,11 @@ private final class SheetHandler: XMLPartHandler {
 
     override var place: (sheet: String?, line: Int?) { (sheetName, rowNumber > 0 ? rowNumber : nil) }
 
-    func clearFinished() {
-        rows.removeAll(keepingCapacity: true)
-        bytes.removeAll(keepingCapacity: true)
-        cells.removeAll(keepingCapacity: true)
+    /// The rows finished so far, handed out; the next ones start a new batch.
+    func takeFinished() -> SheetBatch {
+        var taken = SheetBatch()
+        swap(&taken, &finished)
+        return taken
     }
 
     private func fail(_ kind: FormatError.Kind, _ message: String) {
@@ -390,20 +484,21 @@ private final class SheetHandler: XMLPartHandler {
             var seen = Set<Int>()
             rowCells = rowCells.sorted { $0.column < $1.column }.filter { seen.insert($0.column).inserted }
         }
-        let start = bytes.count
-        let cellStart = cells.count
+        let start = finished.bytes.count
+        let cellStart = finished.cells.count
         var next = 0
         for cell in rowCells {
             while next < cell.column {
-                bytes.append(0x1F)
+                finished.bytes.append(0x1F)
                 next += 1
             }
-            cells.append((Int32(cell.column), Int32(bytes.count - start), Int32(cell.count)))
-            bytes.append(contentsOf: cellBytes[cell.start..<cell.start + cell.count])
-            bytes.append(0x1F)
+            finished.cells.append((Int32(cell.column), Int32(finished.bytes.count - start), Int32(cell.count)))
+            finished.bytes.append(contentsOf: cellBytes[cell.start..<cell.start + cell.count])
+            finished.bytes.append(0x1F)
             next += 1
         }
-        rows.append(Row(number: rowNumber, start: start, count: bytes.count - start, cellStart: cellStart, cellEnd: cells.count))
+        finished.rows.append(
+            SheetRow(number: rowNumber, start: start, count: finished.bytes.count - start, cellStart: cellStart, cellEnd: finished.cells.count))
     }
 
     // MARK: - Values

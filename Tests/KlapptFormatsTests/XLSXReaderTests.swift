@@ -205,6 +205,39 @@ struct WorkbookFixture {
         #expect(prints[0] != prints[2])
     }
 
+    /// The sheet is parsed on a thread of its own and handed over in pieces: every row arrives once,
+    /// in order; a fault late in the sheet arrives after the rows before it; a reader given up
+    /// halfway stops the parsing (the next reader of the file is not held up).
+    @Test func piecesFromTheParsingThreadArriveInOrderWithTheirFault() throws {
+        var fixture = WorkbookFixture()
+        fixture.sharedStrings = ["<t>x</t>"]
+        let rows = (1...5000).map { #"<row r="\#($0)"><c r="A\#($0)"><v>\#($0)</v></c><c r="B\#($0)" t="s"><v>0</v></c></row>"# }
+        fixture.sheets = [("Blatt", WorkbookFixture.sheetXML(rows.joined() + #"<row r="5001"><c r="A5001" t="s"><v>9</v></c></row>"#))]
+        let path = try fixture.write()
+        let workbook = try XLSXWorkbook(path: path)
+        let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil), chunkBytes: 1024)
+        var lines: [Int] = []
+        let error = #expect(throws: FormatError.self) {
+            while try reader.advance() {
+                lines.append(reader.recordLine)
+                #expect(reader.cellTexts() == [String(reader.recordLine), "x"])
+            }
+        }
+        #expect(lines.count == 5000)
+        #expect(lines.first == 1 && lines.last == 5000)
+        #expect(zip(lines, lines.dropFirst()).allSatisfy { $0 + 1 == $1 }, "Zeilen fehlen oder sind doppelt")
+        #expect(error?.kind == .malformed)
+        #expect(error?.line == 5001)
+        for _ in 0..<20 {
+            let abandoned = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil), chunkBytes: 512)
+            _ = try abandoned.advance()
+        }
+        let again = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil))
+        var count = 0
+        _ = try? { while try again.advance() { count += 1 } }()
+        #expect(count == 5000)
+    }
+
     @Test func sheetsByNameAndTheFirstWorksheetByDefault() throws {
         var fixture = WorkbookFixture()
         fixture.sheets = [

@@ -21,6 +21,15 @@ let fixture: (directory: String, csv: String, xml: [String], pipeline: Pipeline)
 
 let key = Array(UInt8(0)...UInt8(31))
 
+/// The same 20,000 persons' job-centre list saved as a workbook (issue 21), made once.
+let workbookFixture: String = {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klappt-benchmark-xlsx-\(getpid())").path
+    var generator = SampleGenerator(persons: 20_000, seed: 1, period: Period("2026-Q3")!, sources: [.jobcenter])
+    generator.listFormat = .xlsx
+    try! generator.write(to: directory)
+    return "\(directory)/jobcenter/jobcenter_kreis_unna_2026-09-30.xlsx"
+}()
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(5))
 
@@ -31,6 +40,18 @@ let benchmarks: @Sendable () -> Void = {
             _ = try reader.readHeader()
             var rows = 0
             while try reader.advance() { rows += reader.fields.count }
+            blackHole(rows)
+        }
+    }
+
+    // The same rows from a workbook: open (shared strings), inflate and parse the sheet.
+    Benchmark("Workbook reader (job-centre list as .xlsx, 20,000 persons)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let workbook = try XLSXWorkbook(path: workbookFixture)
+            let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil))
+            _ = try reader.readHeader()
+            var rows = 0
+            while try reader.advance() { rows += reader.fieldSpans.count }
             blackHole(rows)
         }
     }
