@@ -40,15 +40,7 @@ size=$(du -m "$csv" | cut -f1)
 key=$work/bench.key
 [[ -f $key ]] || "$klappt" keygen "$key" >/dev/null
 
-# measure NAME COMMAND...: runs the command once, records wall seconds and peak RSS (MB).
-declare -A wall rss
-measure() {
-  local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time-$name" "$@" > "$work/out-$name" 2> "$work/err-$name" || { cat "$work/err-$name" >&2; exit 1; }
-  read -r seconds kilobytes < "$work/time-$name"
-  wall[$name]=$seconds
-  rss[$name]=$((kilobytes / 1024))
-}
+source benchmarks/measure.sh
 
 rm -rf "$work/run-validate" "$work/run-full"
 measure "klappt validate" "$klappt" validate benchmarks/nur_jobcenter.yaml --period 2026-Q3 --source "jobcenter=$csv" --output-dir "$work/run-validate"

@@ -26,14 +26,7 @@ xlsx_data=$work/jc-xlsx-$persons
 csv=$csv_data/jobcenter/jobcenter_kreis_unna_2026-09-30.csv
 xlsx=$xlsx_data/jobcenter/jobcenter_kreis_unna_2026-09-30.xlsx
 
-declare -A wall rss
-measure() {
-  local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time-$name" "$@" > "$work/out-$name" 2> "$work/err-$name" || { cat "$work/err-$name" >&2; exit 1; }
-  read -r seconds kilobytes < "$work/time-$name"
-  wall[$name]=$seconds
-  rss[$name]=$((kilobytes / 1024))
-}
+source benchmarks/measure.sh
 rm -rf "$work/xlsx-csv" "$work/xlsx-xlsx"
 measure "klappt validate (CSV)" "$klappt" validate benchmarks/nur_jobcenter.yaml --period 2026-Q3 --source "jobcenter=$csv" --output-dir "$work/xlsx-csv"
 measure "klappt validate (xlsx)" "$klappt" validate benchmarks/nur_jobcenter_xlsx.yaml --period 2026-Q3 --source "jobcenter=$xlsx" --output-dir "$work/xlsx-xlsx"
