@@ -67,6 +67,8 @@ let package = Package(
                 "CKlapptSHA256",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                // Ed25519 signatures of the districts' deliveries to the Land (issue 22).
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: releaseSettings
         ),
@@ -96,7 +98,9 @@ let package = Package(
         .testTarget(
             name: "KlapptKitTests",
             dependencies: ["KlapptKit", "KlapptSamples", "KlapptTestSupport", "CKlapptSHA256", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KlapptKit", "KlapptFormats", "KlapptSamples", "KlapptTestSupport"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["KlapptKit", "KlapptFormats", "KlapptSamples", "KlapptTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
 

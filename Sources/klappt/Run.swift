@@ -135,8 +135,22 @@ extension Klappt {
         @Argument(help: "Pfad der neuen Schlüsseldatei; eine vorhandene wird nie überschrieben.")
         var file: String
 
+        @Flag(
+            name: .customLong("signing"),
+            help:
+                "Stattdessen ein Signaturschlüsselpaar (Ed25519) für die Übermittlung an das Land: FILE (privat, 0600) und FILE.pub (einmal an das Land senden)."
+        )
+        var signing = false
+
         func run() throws {
             do {
+                if signing {
+                    let publicFile = try SigningKeyFile.create(path: file)
+                    print(
+                        "Signaturschlüssel geschrieben: \(file) (privat, Rechte 0600, nie weitergeben) und \(publicFile) (öffentlich: einmal an das Land senden, das ihn für diesen Kreis als vertrauenswürdig ablegt)."
+                    )
+                    return
+                }
                 try KeyFile.create(path: file)
                 print(
                     "Schlüssel geschrieben: \(file) (Rechte 0600). Sicher aufbewahren: ohne ihn lassen sich Pseudonyme späterer Quartale nicht mehr verknüpfen."

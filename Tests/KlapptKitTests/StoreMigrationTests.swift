@@ -49,7 +49,7 @@ import Testing
         let path = "\(makeTemporaryDirectory("klappt-store"))/klappt.sqlite"
         do {
             let database = try SQLiteDatabase(path: path)
-            try database.execute("CREATE TABLE runs(id INTEGER); PRAGMA user_version = 9;")
+            try database.execute("CREATE TABLE runs(id INTEGER); PRAGMA user_version = \(Store.schemaVersion + 1);")
         }
         #expect(throws: KlapptError.self) { _ = try Store(path: path) }
     }

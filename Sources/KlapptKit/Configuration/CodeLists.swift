@@ -116,4 +116,11 @@ public struct CodeLists: Sendable {
     public static func collapsedWhitespace(_ text: String) -> String {
         text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
+
+    /// Only the postcodes and municipalities of the district `key` (AGS prefix): the others count as
+    /// outside (issue 22: one list may span several districts when the pipeline names its own).
+    public mutating func keep(district key: String) {
+        postcodes = postcodes.filter { $0.value.hasPrefix(key) }
+        municipalities = municipalities.filter { $0.ags.hasPrefix(key) }
+    }
 }

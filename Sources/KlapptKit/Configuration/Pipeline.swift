@@ -174,6 +174,9 @@ public struct Pipeline: Sendable {
     public var labels: ReportLabels
     /// The funding report's programme and district (`report:`).
     public var report: ReportSettings
+    /// The district's key (Kreisschlüssel, 5 digits, issue 22): `district_key:`, else the common
+    /// prefix of the AGS in the postcode list.
+    public var districtKey: String = ""
 
     /// Loads and checks the pipeline at `path`. Relative paths inside it are relative to its folder.
     public static func load(path: String, registry: Registry = .standard) throws(KlapptError) -> Pipeline {
@@ -207,7 +210,7 @@ public struct Pipeline: Sendable {
         }
         let root = try YAMLWalker(file: file, node: node).mapping(allowed: [
             "name", "output_dir", "key_file", "max_reject_share", "target_group", "disclosure", "codelists",
-            "nationality_breakdown", "sources", "plausibility", "on_failure", "indicators", "outputs", "report",
+            "nationality_breakdown", "sources", "plausibility", "on_failure", "indicators", "outputs", "report", "district_key",
         ])
         func required(_ key: String, in map: [String: YAMLWalker], at walker: YAMLWalker? = nil) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else {
@@ -285,11 +288,13 @@ public struct Pipeline: Sendable {
         var listPaths: [String: String] = [:]
         for key in keys { listPaths[key] = resolve(try required(key, in: lists, at: listsWalker).string()) }
         if let labels = lists["beschriftungen"] { listPaths["beschriftungen"] = resolve(try labels.string()) }
-        let codeLists = try CodeLists(
+        var codeLists = try CodeLists(
             nationalities: listPaths["nationalitaeten"]!, residence: listPaths["aufenthalt"]!,
             postcodes: listPaths["plz"]!, courses: listPaths["gliederung"]!,
             jobcenterStatus: listPaths["jobcenter_status"]!, collegeStatus: listPaths["schueler_status"]!,
             sexes: listPaths["geschlecht"]!)
+        let explicitDistrict = root["district_key"]
+        let districtKey = try Pipeline.district(explicitDistrict, lists: &codeLists, listPath: listPaths["plz"]!)
 
         let labels = try ReportLabels.load(path: listPaths["beschriftungen"], codeLists: codeLists)
         var report = ReportSettings(programme: name, district: "")
@@ -329,6 +334,17 @@ public struct Pipeline: Sendable {
             sources.append(spec)
         }
         guard !sources.isEmpty else { throw sourcesWalker.fail("Mindestens eine Quelle ist nötig.") }
+        // A source's own postcode (or place) list belongs to the same district.
+        for index in sources.indices {
+            guard var lists = sources[index].codeLists, let path = sources[index].codeListOverrides["plz"] else { continue }
+            let key = try Pipeline.district(explicitDistrict, lists: &lists, listPath: path)
+            guard key == districtKey else {
+                throw PipelineError(
+                    file: path,
+                    message: "Die Codeliste der Quelle „\(sources[index].id)“ nennt Gemeinden des Kreises \(key), die Pipeline den Kreis \(districtKey).")
+            }
+            sources[index].codeLists = lists
+        }
 
         return Pipeline(
             file: file, name: name, outputDirectory: outputDirectory, keyFile: keyFile,
@@ -337,7 +353,7 @@ public struct Pipeline: Sendable {
             targetGroup: TargetGroupRules(minAge: minAge, maxAge: maxAge, residenceGroups: residenceGroups, ageGroups: ageGroups),
             nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources, indicatorFamilies: families, sinks: sinks,
             configurationFiles: [file] + (keys + ["beschriftungen"]).compactMap { listPaths[$0] } + sources.flatMap { $0.codeListOverrides.values.sorted() },
-            codeListPaths: Pipeline.hintPaths(listPaths, sources: sources), labels: labels, report: report)
+            codeListPaths: Pipeline.hintPaths(listPaths, sources: sources), labels: labels, report: report, districtKey: districtKey)
     }
 
     private static func parseSource(
@@ -427,6 +443,35 @@ public struct Pipeline: Sendable {
                 jobcenterStatus: paths["jobcenter_status"]!, collegeStatus: paths["schueler_status"]!, sexes: paths["geschlecht"]!)
         }
         return spec
+    }
+
+    /// The district's key (issue 22): `district_key:` when the pipeline file states it (then only that
+    /// district's postcodes count as in the district, so one list may span several), else the common
+    /// 5-digit prefix of the list's AGS; a list that spans several districts needs it.
+    static func district(_ walker: YAMLWalker?, lists: inout CodeLists, listPath: String) throws(PipelineError) -> String {
+        let prefixes = Set(lists.municipalities.map { String($0.ags.prefix(5)) })
+        if let walker {
+            let key = try walker.string()
+            guard key.count == 5, key.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw walker.fail("district_key „\(key)“: ein Kreisschlüssel hat 5 Ziffern, z. B. \"05978\" (in Anführungszeichen).")
+            }
+            guard prefixes.contains(key) else {
+                throw walker.fail(
+                    "district_key „\(key)“: keine Gemeinde der Postleitzahlen-Codeliste „\(listPath)“ liegt in diesem Kreis (dort: \(prefixes.sorted().joined(separator: ", ")))."
+                )
+            }
+            lists.keep(district: key)
+            return key
+        }
+        guard prefixes.count == 1, let key = prefixes.first, key.count == 5 else {
+            throw PipelineError(
+                file: listPath,
+                message: prefixes.isEmpty
+                    ? "Die Codeliste nennt keine Gemeinde: der Kreis ist nicht bestimmbar."
+                    : "Die Codeliste nennt Gemeinden in mehreren Kreisen (\(prefixes.sorted().joined(separator: ", "))): bitte in der Pipeline-Datei den Kreis angeben, z. B. district_key: \"\(prefixes.sorted()[0])\"; Postleitzahlen anderer Kreise zählen dann als außerhalb."
+            )
+        }
+        return key
     }
 
     /// The list to extend for an unknown value, as the summary and `unbekannte_werte.csv` name it:

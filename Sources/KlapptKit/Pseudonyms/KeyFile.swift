@@ -31,6 +31,12 @@ public enum KeyFile {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let hex = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
+        try writeNew(hex, to: path, what: "Schlüsseldatei")
+    }
+
+    /// Writes `text` to a new file with mode 0600, making its folder (0700) when missing; refuses to
+    /// overwrite an existing file (a key is never replaced by accident).
+    static func writeNew(_ text: String, to path: String, what: String, mode: mode_t = 0o600) throws(KlapptError) {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
             // A folder made for the key is the owner's alone (an existing one is left as it is).
@@ -38,18 +44,18 @@ public enum KeyFile {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
         } catch {
-            throw .outputNotWritable("Ordner „\(directory)“ für die Schlüsseldatei kann nicht angelegt werden.")
+            throw .outputNotWritable("Ordner „\(directory)“ für die \(what) kann nicht angelegt werden.")
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
             if errno == EEXIST { throw .usage("„\(path)“ existiert bereits; ein vorhandener Schlüssel wird nie überschrieben.") }
-            throw .outputNotWritable("Schlüsseldatei „\(path)“ kann nicht angelegt werden (\(String(cString: strerror(errno)))).")
+            throw .outputNotWritable("\(what) „\(path)“ kann nicht angelegt werden (\(String(cString: strerror(errno)))).")
         }
         defer { close(fd) }
-        fchmod(fd, 0o600)
-        let written = hex.utf8.withContiguousStorageIfAvailable { Glibc.write(fd, $0.baseAddress, $0.count) } ?? -1
-        guard written == hex.utf8.count, fsync(fd) == 0 else {
-            throw .outputNotWritable("Schlüsseldatei „\(path)“ konnte nicht geschrieben werden.")
+        fchmod(fd, mode)
+        let written = text.utf8.withContiguousStorageIfAvailable { Glibc.write(fd, $0.baseAddress, $0.count) } ?? -1
+        guard written == text.utf8.count, fsync(fd) == 0 else {
+            throw .outputNotWritable("\(what) „\(path)“ konnte nicht geschrieben werden.")
         }
     }
 

@@ -56,7 +56,9 @@ public final class Store {
     /// view with the columns of before (see `Store+CodedPersons.swift`).
     /// Version 8 (issue 14): `pruefsummen`, the identity and sha256 of each input a run read, so
     /// that a run with nothing to do does not read its inputs again.
-    public static let schemaVersion = 8
+    /// Version 9 (issue 22): `uebermittlungen`, the signed deliveries to the Land made from the store
+    /// (period, file, its sha256, the signer's public key, when).
+    public static let schemaVersion = 9
 
     static func personsTable(_ name: String) -> String {
         """
@@ -106,6 +108,11 @@ public final class Store {
         """,
         5: Store.reportSchema,
         7: Store.checksumSchema,
+        8: """
+        CREATE TABLE IF NOT EXISTS uebermittlungen(
+            id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT NOT NULL, datei TEXT NOT NULL, sha256 TEXT NOT NULL,
+            unterzeichner TEXT NOT NULL, erstellt TEXT NOT NULL);
+        """,
     ]
 
     let database: SQLiteDatabase
@@ -430,8 +437,12 @@ public final class Store {
                 entries.append((failed[0]!, "  Fehlgeschlagen: \(failed[0]!) bis \(failed[1]!) (\(failed[2]!)), Exit \(failed[3]!): \(failed[4]!)"))
             }
             lines.append("")
+            let runCount = entries.count
+            for delivery in try query("SELECT erstellt, datei, sha256 FROM uebermittlungen WHERE zeitraum = '\(name)' ORDER BY id") {
+                entries.append((delivery[0]!, "  An das Land übermittelt: \(delivery[0]!), \(delivery[1]!) (sha256 \(delivery[2]!.prefix(12))…)"))
+            }
             let stale = try isStale(period: name) ? " – veraltet: Vorquartal neu berechnet (der nächste Lauf berechnet das Quartal neu)" : ""
-            lines.append("Zeitraum \(name.isEmpty ? "(unbestimmt)" : name): \(Summary.counted(entries.count, "Lauf", "Läufe"))\(stale)")
+            lines.append("Zeitraum \(name.isEmpty ? "(unbestimmt)" : name): \(Summary.counted(runCount, "Lauf", "Läufe"))\(stale)")
             lines += entries.sorted { $0.started < $1.started }.map(\.text)
             if let run = latest[name] {
                 lines.append("  Eingaben des letzten fertigen Laufs:")
@@ -497,6 +508,18 @@ public final class Store {
             try database.run(
                 "INSERT INTO failed_runs(zeitraum, modus, gestartet, beendet, exit, grund) VALUES (?,?,?,?,?,?)",
                 rows: [[period.map { .text($0) } ?? .null, .text(mode), .text(started), .text(finished), .int(Int(exitCode)), .text(reason)]])
+        } catch {
+            throw .outputNotWritable("Speicher „\(path)“: \(error)")
+        }
+    }
+
+    /// Notes a delivery to the Land (`klappt uebermittlung`) for `klappt status`.
+    public func recordDelivery(period: String, file: String, sha256: String, signer: String) throws(KlapptError) {
+        let formatter = ISO8601DateFormatter()
+        do {
+            try database.run(
+                "INSERT INTO uebermittlungen(zeitraum, datei, sha256, unterzeichner, erstellt) VALUES (?,?,?,?,?)",
+                rows: [[.text(period), .text(file), .text(sha256), .text(signer), .text(formatter.string(from: Date()))]])
         } catch {
             throw .outputNotWritable("Speicher „\(path)“: \(error)")
         }

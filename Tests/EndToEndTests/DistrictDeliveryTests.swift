@@ -1,0 +1,134 @@
+import Crypto
+import Foundation
+import KlapptKit
+import KlapptTestSupport
+import Testing
+
+/// A district as configuration and its signed delivery to the Land (issue 22, first part): the
+/// district key, `klappt keygen --signing`, `klappt uebermittlung`.
+@Suite struct DistrictDeliveryTests {
+    /// A copy of `pipelines/` whose postcode list is changed by `edit` and whose pipeline file by `pipelineEdit`.
+    func pipelineCopy(plz edit: (String) -> String = { $0 }, pipeline pipelineEdit: (String) -> String = { $0 }) throws -> String {
+        let copy = "\(makeTemporaryDirectory("klappt-kreis"))/pipelines"
+        try FileManager.default.copyItem(atPath: "\(repositoryRoot)/pipelines", toPath: copy)
+        let plz = "\(copy)/codelists/plz_kreis_unna.csv"
+        try edit(try String(contentsOfFile: plz, encoding: .utf8)).write(toFile: plz, atomically: true, encoding: .utf8)
+        let file = "\(copy)/quartal.yaml"
+        try pipelineEdit(try String(contentsOfFile: file, encoding: .utf8)).write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test func theDistrictKeyIsTheCommonPrefixOfTheMunicipalitiesOrStated() throws {
+        #expect(standardPipeline.districtKey == "05978")
+        // Two districts in the list (a Soest municipality added): the pipeline must say which.
+        let soest = { (text: String) in text + "59494;05974040;Soest\n" }
+        let error = #expect(throws: KlapptError.self) { try Pipeline.load(path: try pipelineCopy(plz: soest)) }
+        #expect(error?.exitCode == 64)
+        #expect(error?.description.contains("plz_kreis_unna.csv") == true)
+        #expect(error?.description.contains("05974, 05978") == true)
+        // Stated: only that district's postcodes are in the district, the others count as outside.
+        let stated = try Pipeline.load(
+            path: try pipelineCopy(
+                plz: soest, pipeline: { $0.replacingOccurrences(of: "output_dir: ../output\n", with: "output_dir: ../output\ndistrict_key: \"05978\"\n") }))
+        #expect(stated.districtKey == "05978")
+        #expect(stated.codeLists.postcodes["59494"] == nil)
+        #expect(stated.codeLists.postcodes["59423"] == "05978036")
+        #expect(stated.codeLists.municipalities.count == 10)
+        let other = try Pipeline.load(
+            path: try pipelineCopy(
+                plz: soest, pipeline: { $0.replacingOccurrences(of: "output_dir: ../output\n", with: "output_dir: ../output\ndistrict_key: \"05974\"\n") }))
+        #expect(other.codeLists.municipalities.map(\.ags) == ["05974040"])
+        for bad in ["\"5978\"", "\"0597X\"", "\"05970\""] {
+            let wrong = #expect(throws: KlapptError.self) {
+                try Pipeline.load(
+                    path: try pipelineCopy(pipeline: {
+                        $0.replacingOccurrences(of: "output_dir: ../output\n", with: "output_dir: ../output\ndistrict_key: \(bad)\n")
+                    }))
+            }
+            #expect(wrong?.exitCode == 64, "\(bad)")
+            #expect(wrong?.description.contains("district_key") == true, "\(bad)")
+        }
+    }
+
+    @Test func signingKeysAreMadeOnceReadOnlyByTheirOwnerAndSignWhatTheyCover() throws {
+        let folder = makeTemporaryDirectory("klappt-signatur")
+        let path = "\(folder)/kreis.sig"
+        let publicPath = try SigningKeyFile.create(path: path)
+        #expect(publicPath == path + ".pub")
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        #expect(throws: KlapptError.self) { try SigningKeyFile.create(path: path) }
+        let key = try SigningKeyFile.loadPrivate(path: path)
+        let trusted = try #require(SigningKeyFile.loadPublic(path: publicPath))
+        #expect(trusted.rawRepresentation == key.publicKey.rawRepresentation)
+        let message = Data("zielgruppe|insgesamt|insgesamt=272".utf8)
+        let signature = try key.signature(for: message)
+        #expect(trusted.isValidSignature(signature, for: message))
+        #expect(!trusted.isValidSignature(signature, for: Data("zielgruppe|insgesamt|insgesamt=273".utf8)))
+        // Readable by others: refused (77); the pseudonymisation key is no signing key.
+        chmod(path, 0o644)
+        #expect((#expect(throws: KlapptError.self) { try SigningKeyFile.loadPrivate(path: path) })?.exitCode == 77)
+        let pseudonymKey = writeTestKey(in: folder)
+        #expect(throws: KlapptError.self) { try SigningKeyFile.loadPrivate(path: pseudonymKey) }
+    }
+
+    @Test func theDeliveryHoldsTheExactCellsAndWhatWasPublishedSignedAndNothingPersonal() throws {
+        let folder = makeTemporaryDirectory("klappt-uebermittlung")
+        let output = "\(folder)/out"
+        let key = writeTestKey(in: folder)
+        #expect(try runKlappt(["run", "pipelines/quartal.yaml", "--output-dir", output, "--key-file", key]).status == 0)
+        #expect(try runKlappt(["keygen", "--signing", "\(folder)/kreis.sig"]).status == 0)
+        let file = "\(folder)/05978_2026-Q3.json"
+        let result = try runKlappt([
+            "uebermittlung", "pipelines/quartal.yaml", "--period", "2026-Q3", "--output-dir", output, "--signing-key", "\(folder)/kreis.sig", "--out", file,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int == 0o600)
+
+        let signed = try JSONDecoder().decode(DistrictDelivery.Signed.self, from: try Data(contentsOf: URL(fileURLWithPath: file)))
+        let trusted = try #require(SigningKeyFile.loadPublic(path: "\(folder)/kreis.sig.pub"))
+        let signature = try #require(Data(base64Encoded: signed.signatur))
+        #expect(trusted.isValidSignature(signature, for: Data(signed.inhalt.utf8)))
+        var changed = Array(signed.inhalt.utf8)
+        changed[changed.count / 2] ^= 0x01
+        #expect(!trusted.isValidSignature(signature, for: Data(changed)))
+
+        let delivery = try JSONDecoder().decode(DistrictDelivery.self, from: Data(signed.inhalt.utf8))
+        #expect(delivery.kreis == "05978" && delivery.kreisName == "Kreis Unna" && delivery.zeitraum == "2026-Q3")
+        #expect(delivery.tabellensystem.minCell == 3)
+        #expect(delivery.zellen.count == 432)
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        let exact = Dictionary(
+            uniqueKeysWithValues: try store.query("SELECT indikator, dimension, auspraegung, wert FROM indikatoren WHERE zeitraum = '2026-Q3'").map {
+                ("\($0[0]!)|\($0[1]!)|\($0[2]!)", Int($0[3]!)!)
+            })
+        let published = try publishedCSV("\(output)/indikatoren_2026-Q3.csv")
+        for cell in delivery.zellen {
+            let id = "\(cell.indikator)|\(cell.dimension)|\(cell.auspraegung)"
+            #expect(cell.wert == exact[id], "\(id)")
+            #expect(cell.veroeffentlicht == (published[id] != "*"), "\(id)")
+            if cell.veroeffentlicht { #expect(published[id] == String(cell.wert), "\(id)") }
+        }
+        #expect(delivery.zellen.contains { !$0.veroeffentlicht } && delivery.zellen.contains { $0.veroeffentlicht })
+        let transitions = try #require(delivery.uebergaenge)
+        #expect(transitions.count == 63)
+        let publishedMoves = try String(contentsOfFile: "\(output)/uebergaenge_2026-Q3.csv", encoding: .utf8).components(separatedBy: "\r\n").dropFirst()
+            .filter { !$0.isEmpty }.map { $0.components(separatedBy: ";") }
+        #expect(transitions.map { "\($0.von)>\($0.nach)" } == publishedMoves.map { "\($0[1])>\($0[2])" })
+        for (move, row) in zip(transitions, publishedMoves) { #expect(move.veroeffentlicht == (row[3] != "*")) }
+
+        // Nothing personal: no pseudonym of the store is in the file.
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let pseudonyms = try store.query("SELECT pseudonym FROM persons WHERE zeitraum = '2026-Q3' LIMIT 50").map { $0[0]! }
+        #expect(pseudonyms.count == 50)
+        #expect(!pseudonyms.contains { text.contains($0) })
+        let status = try runKlappt(["status", "pipelines/quartal.yaml", "--output-dir", output])
+        #expect(status.stdout.contains("An das Land übermittelt:") && status.stdout.contains("05978_2026-Q3.json"))
+        // A quarter the store has not finished: input missing (66).
+        let missing = try runKlappt([
+            "uebermittlung", "pipelines/quartal.yaml", "--period", "2025-Q1", "--output-dir", output, "--signing-key", "\(folder)/kreis.sig", "--out",
+            "\(folder)/x.json",
+        ])
+        #expect(missing.status == 66)
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/x.json"))
+    }
+}
