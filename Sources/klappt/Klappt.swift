@@ -16,7 +16,7 @@ struct Klappt: ParsableCommand {
             70 interner Fehler, 73 Ausgabe nicht schreibbar, 75 anderer Lauf aktiv, 77 Schlüsseldatei unsicher.
             """,
         version: QuarterlyRun.version,
-        subcommands: [Run.self, Validate.self, Report.self, Status.self, Audit.self, Keygen.self, Samples.self, Delivery.self])
+        subcommands: [Run.self, Validate.self, Report.self, Status.self, Audit.self, Keygen.self, Samples.self, Delivery.self, Land.self])
 
     /// The allocator's policy for big blocks first (`MemoryPolicy`), then the command.
     static func main() {

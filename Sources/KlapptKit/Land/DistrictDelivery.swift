@@ -113,15 +113,19 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
         return Signed(inhalt: content, signatur: signature.base64EncodedString(), unterzeichner: key.publicKey.rawRepresentation.base64EncodedString())
     }
 
+    /// The bytes of a delivery file.
+    public static func fileBytes(_ signed: Signed) throws(KlapptError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        do { return Array(try encoder.encode(signed)) + [0x0A] } catch { throw .internalError("\(error)") }
+    }
+
     /// Writes the signed delivery to `path` (mode 0600, replaced atomically) and notes it in the store.
     /// Returns the file's sha256.
     @discardableResult
     public func write(to path: String, key: Curve25519.Signing.PrivateKey, pipeline: Pipeline) throws(KlapptError) -> String {
         let signed = try signed(with: key)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let bytes: [UInt8]
-        do { bytes = Array(try encoder.encode(signed)) + [0x0A] } catch { throw .internalError("\(error)") }
+        let bytes = try DistrictDelivery.fileBytes(signed)
         try AtomicFile.write(bytes, to: path, mode: 0o600)
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let store = try Store(path: "\(pipeline.outputDirectory)/klappt.sqlite")

@@ -28,7 +28,7 @@ extension QuarterlyRun {
         pipeline.sources.allSatisfy { !glob($0.glob(for: period)).isEmpty }
     }
 
-    static func glob(_ pattern: String) -> [String] {
+    public static func glob(_ pattern: String) -> [String] {
         var result = glob_t()
         defer { globfree(&result) }
         guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }

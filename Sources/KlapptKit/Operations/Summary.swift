@@ -162,7 +162,7 @@ public enum Summary {
 
     /// `1 Zeile`, `2 Zeilen`, `1.234 Zeilen`: the number with German digit grouping and the noun in
     /// the right number.
-    static func counted(_ value: Int, _ singular: String, _ plural: String) -> String {
+    public static func counted(_ value: Int, _ singular: String, _ plural: String) -> String {
         "\(number(value)) \(value == 1 ? singular : plural)"
     }
 

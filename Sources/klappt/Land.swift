@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import KlapptKit
+
+extension Klappt {
+    struct Land: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "land",
+            abstract: "Die Landestabelle aus den signierten Übermittlungen der Kreise, gemeinsam mit deren Veröffentlichungen geschützt.",
+            discussion: """
+                Prüft jede Übermittlung gegen <Kreisschlüssel>.pub im Ordner der vertrauenswürdigen Schlüssel, bildet die Landestabelle \
+                (Summe über die Kreise, Merkmal kreis statt gemeinde) und sperrt so, dass keine kleine Zelle des Landes oder eines Kreises \
+                aus allen Veröffentlichungen zusammen erschlossen werden kann. Schreibt land_indikatoren_<Quartal>.csv.
+                """)
+
+        @Option(help: ArgumentHelp("Quartal JJJJ-Qn.", valueName: "QUARTAL"))
+        var period: String
+
+        @Option(help: "Die Übermittlungsdateien (Muster, z. B. '/daten/land/2026-Q3/*.json').")
+        var deliveries: String
+
+        @Option(name: .customLong("trusted-keys"), help: "Ordner mit den öffentlichen Schlüsseln der Kreise (<Kreisschlüssel>.pub).")
+        var trustedKeys: String
+
+        @Option(name: .customLong("output-dir"), help: "Ausgabeverzeichnis.")
+        var outputDirectory: String
+
+        @Option(help: "Kreisschlüssel, die geliefert haben müssen, durch Komma getrennt (z. B. 05978,05974).")
+        var expect: String?
+
+        @Option(name: .customLong("min-cell"), help: "Kleinste veröffentlichte Zahl (wie min_cell der Kreise).")
+        var minCell: Int = 3
+
+        func validate() throws {
+            if Period(period) == nil { throw ValidationError("--period „\(period)“ ist kein Quartal der Form 2026-Q3.") }
+            guard minCell >= 1 else { throw ValidationError("--min-cell muss mindestens 1 sein.") }
+        }
+
+        func run() throws {
+            do {
+                let quarter = Period(period)!
+                let files = QuarterlyRun.glob(Pipeline.absolute(deliveries))
+                let verified = try LandRollup.verify(
+                    files: files, trustedKeys: Pipeline.absolute(trustedKeys), period: quarter,
+                    expected: expect.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
+                if let other = verified.first(where: { $0.delivery.tabellensystem.minCell != minCell }) {
+                    throw KlapptError.usage(
+                        "--min-cell \(minCell), die Kreise sperren mit min_cell \(other.delivery.tabellensystem.minCell): bitte denselben Wert angeben.")
+                }
+                let protected = try LandRollup.protect(verified, minCell: minCell)
+                let path = try LandRollup.publish(protected, period: quarter, directory: Pipeline.absolute(outputDirectory))
+                print("klappt: Landestabelle \(quarter) aus \(Summary.counted(verified.count, "Übermittlung", "Übermittlungen")):")
+                for entry in verified {
+                    print("  \(entry.delivery.kreis) \(entry.delivery.kreisName): \(entry.file) (sha256 \(entry.sha256.prefix(12))…, Signatur geprüft)")
+                }
+                print(
+                    "Geheimhaltung: \(protected.primary.count) Zellen primär gesperrt, \(protected.secondary.count) sekundär (\(protected.method)); geprüft mit allen Veröffentlichungen der Kreise zusammen (\(protected.audit.count) gesperrte Zellen des Landes und der Kreise)."
+                )
+                print("Tabelle (veröffentlichbar): \(path)")
+            } catch {
+                throw Klappt.fail(error)
+            }
+        }
+    }
+}

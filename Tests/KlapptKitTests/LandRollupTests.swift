@@ -1,0 +1,155 @@
+import Crypto
+import Foundation
+import KlapptFormats
+import KlapptTestSupport
+import Testing
+
+@testable import KlapptKit
+
+/// The Land's roll-up (issue 22) on three tiny hand-built districts: a state table protected on
+/// its own gives a district's withheld cell away (state minus the other districts' published
+/// cells); klappt's joint protection does not. Every person in these districts is in the target
+/// group without an activity, so `zielgruppe` and `ohne_aktivitaet` are the only non-zero columns.
+@Suite struct LandRollupTests {
+    /// A district: key, its two municipalities, and its persons' sex (all 21-23, schutz, SYR, in
+    /// the first municipality).
+    struct District {
+        var key: String
+        var women: Int
+        var men: Int
+    }
+
+    static let districts = [District(key: "05978", women: 2, men: 6), District(key: "05974", women: 5, men: 5), District(key: "05966", women: 4, men: 7)]
+
+    static func dimensions(_ key: String) -> [KlapptKit.Dimension] {
+        [
+            KlapptKit.Dimension(name: "insgesamt", categories: ["insgesamt"]) { _ in nil },
+            KlapptKit.Dimension(name: "gemeinde", categories: ["\(key)004", "\(key)008", "unbekannt"]) { _ in nil },
+            KlapptKit.Dimension(name: "geschlecht", categories: ["m", "w", "d", "x"]) { _ in nil },
+            KlapptKit.Dimension(name: "altersgruppe", categories: ["18-20", "21-23", "24-26"]) { _ in nil },
+            KlapptKit.Dimension(name: "aufenthalt", categories: ["gestattung", "duldung", "schutz", "ukraine", "chancen"]) { _ in nil },
+            KlapptKit.Dimension(name: "staatsangehoerigkeit", categories: ["AFG", "SYR", "sonstige", "unbekannt"]) { _ in nil },
+        ]
+    }
+
+    /// The district's exact table and its own publication, as its run makes them.
+    static func delivery(_ district: District, period: String = "2026-Q3") throws -> DistrictDelivery {
+        var table = IndicatorTable(dimensions: dimensions(district.key))
+        let total = district.women + district.men
+        for indicator in [Indicator.zielgruppe, .ohneAktivitaet] {
+            for (dimension, category, value) in [
+                ("insgesamt", "insgesamt", total), ("gemeinde", "\(district.key)004", total), ("geschlecht", "w", district.women),
+                ("geschlecht", "m", district.men), ("altersgruppe", "21-23", total), ("aufenthalt", "schutz", total), ("staatsangehoerigkeit", "SYR", total),
+            ] {
+                table.set(CellID(indicator: indicator, dimension: dimension, category: category), value)
+            }
+        }
+        let protected = try DisclosureControl(minCell: 3).protect(table)
+        return DistrictDelivery(
+            kreis: district.key, kreisName: "Kreis \(district.key)", zeitraum: period, klapptVersion: QuarterlyRun.version,
+            tabellensystem: .init(
+                indikatoren: table.indicators.map(\.rawValue), dimensionen: dimensions(district.key).map { .init(name: $0.name, auspraegungen: $0.categories) },
+                minCell: 3),
+            zellen: table.cells.map {
+                .init(
+                    indikator: $0.indicator.rawValue, dimension: $0.dimension, auspraegung: $0.category, wert: table.values[$0]!,
+                    veroeffentlicht: !protected.suppressed.contains($0))
+            })
+    }
+
+    func verified() throws -> [LandRollup.Verified] {
+        try Self.districts.map { LandRollup.Verified(file: "\($0.key).json", delivery: try Self.delivery($0), sha256: "", signer: "") }
+    }
+
+    @Test func aStateTableProtectedAloneRevealsAWithheldCellTheJointProtectionDoesNot() throws {
+        let deliveries = try verified()
+        let women = CellID(indicator: .zielgruppe, dimension: "geschlecht", category: "w")
+        // The first district withholds its 2 women; the others publish 5 and 4.
+        #expect(
+            deliveries[0].delivery.zellen.first { $0.indikator == "zielgruppe" && $0.dimension == "geschlecht" && $0.auspraegung == "w" }?.veroeffentlicht
+                == false)
+        #expect(
+            deliveries[1].delivery.zellen.first { $0.indikator == "zielgruppe" && $0.dimension == "geschlecht" && $0.auspraegung == "w" }?.veroeffentlicht
+                == true)
+        let state = try LandRollup.stateTable(deliveries)
+        #expect(state.values[women] == 11)
+        #expect(state.values[CellID(indicator: .zielgruppe, dimension: "insgesamt", category: "insgesamt")] == 29)
+        #expect(state.values[CellID(indicator: .zielgruppe, dimension: "kreis", category: "05978")] == 8)
+        #expect(state.dimensions.map(\.name) == ["insgesamt", "kreis", "geschlecht", "altersgruppe", "aufenthalt", "staatsangehoerigkeit"])
+        #expect(state.dimensions[1].categories == ["05966", "05974", "05978"])
+
+        let joint = LandRollup.problem(state: state, deliveries: deliveries, minCell: 3)
+        let withheld = try #require(joint.system.index[CellID(table: "kreis:05978", indicator: .zielgruppe, dimension: "geschlecht", category: "w")])
+        #expect(joint.primary.contains(withheld) && joint.hidden.contains(withheld))
+
+        // Naive: the state table protected on its own (it has no small cell, so nothing is withheld).
+        let naive = try DisclosureControl(minCell: 3).protect(state)
+        #expect(!naive.suppressed.contains(women))
+        let naiveSuppressed = joint.hidden.union(Set(naive.suppressed.compactMap { joint.system.index[$0] }))
+        let attack = SuppressionAudit(minCell: 3).audit(system: joint.system, values: joint.values, suppressed: naiveSuppressed, primary: joint.primary)
+        let recovered = try #require(attack.first { $0.cell == joint.system.cells[withheld] })
+        #expect(!recovered.protected)
+        #expect(recovered.interval.upper == 2, "11 − 5 − 4 = 2: the withheld cell is the difference")
+
+        // klappt: protected jointly; every small cell of the state and of every district stays protected.
+        let protected = try LandRollup.protect(deliveries, minCell: 3)
+        #expect(protected.suppressed.contains(women))
+        #expect(protected.audit.allSatisfy { $0.protected })
+        #expect(protected.audit.contains { $0.cell == joint.system.cells[withheld] })
+        let audit = SuppressionAudit(minCell: 3).audit(
+            system: joint.system, values: joint.values, suppressed: joint.hidden.union(Set(protected.suppressed.compactMap { joint.system.index[$0] })),
+            primary: joint.primary)
+        #expect(audit.allSatisfy { $0.protected })
+        // Every published state cell is the exact sum.
+        for cell in state.cells where !protected.suppressed.contains(cell) { #expect(protected.published(cell) == String(state.values[cell]!)) }
+    }
+
+    @Test func deliveriesAreRefusedUnlessEachIsSignedByItsDistrictsTrustedKeyForThePeriod() throws {
+        let folder = makeTemporaryDirectory("klappt-land")
+        let trusted = "\(folder)/vertrauenswuerdig"
+        try FileManager.default.createDirectory(atPath: trusted, withIntermediateDirectories: true)
+        var keys: [String: Curve25519.Signing.PrivateKey] = [:]
+        for district in Self.districts {
+            let path = "\(folder)/\(district.key).sig"
+            try SigningKeyFile.create(path: path)
+            try FileManager.default.moveItem(atPath: path + ".pub", toPath: "\(trusted)/\(district.key).pub")
+            keys[district.key] = try SigningKeyFile.loadPrivate(path: path)
+        }
+        func write(_ delivery: DistrictDelivery, key: Curve25519.Signing.PrivateKey, to name: String, tamper: Bool = false) throws -> String {
+            var signed = try delivery.signed(with: key)
+            if tamper {
+                // One count changed after signing: 8 persons become 9.
+                let range = try #require(signed.inhalt.range(of: #""wert":8"#))
+                signed.inhalt.replaceSubrange(range, with: #""wert":9"#)
+            }
+            let bytes = try DistrictDelivery.fileBytes(signed)
+            let path = "\(folder)/\(name)"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let good = try Self.districts.map { try write(try Self.delivery($0), key: keys[$0.key]!, to: "\($0.key).json") }
+        let period = Period("2026-Q3")!
+        let all = try LandRollup.verify(files: good, trustedKeys: trusted, period: period, expected: ["05978", "05974", "05966"])
+        #expect(all.map(\.delivery.kreis).sorted() == ["05966", "05974", "05978"])
+
+        func refusal(_ files: [String], expected: [String]? = nil) -> KlapptError? {
+            #expect(throws: KlapptError.self) { try LandRollup.verify(files: files, trustedKeys: trusted, period: period, expected: expected) }
+        }
+        let changed = try write(try Self.delivery(Self.districts[0]), key: keys["05978"]!, to: "geaendert.json", tamper: true)
+        let untrusted = try write(try Self.delivery(Self.districts[1]), key: keys["05978"]!, to: "fremd.json")
+        let otherPeriod = try write(try Self.delivery(Self.districts[2], period: "2026-Q2"), key: keys["05966"]!, to: "q2.json")
+        for (files, words) in [
+            ([changed] + good.dropFirst(), ["05978", "verändert"]), ([good[0], untrusted, good[2]], ["05974", "nicht vertraut"]),
+            (good + [try write(try Self.delivery(Self.districts[0]), key: keys["05978"]!, to: "zweimal.json")], ["05978", "zwei Übermittlungen"]),
+            ([good[0], good[1], otherPeriod], ["05966", "2026-Q2"]),
+        ] {
+            let error = refusal(files)
+            #expect(error?.exitCode == 65, "\(words)")
+            for word in words { #expect(error?.description.contains(word) == true, "\(error?.description ?? "") / \(word)") }
+        }
+        let missing = refusal(Array(good.prefix(2)), expected: ["05978", "05974", "05966"])
+        #expect(missing?.exitCode == 65)
+        #expect(missing?.description.contains("nicht geliefert") == true)
+        #expect(missing?.description.contains("05966") == true)
+    }
+}
