@@ -38,25 +38,27 @@ extension Klappt {
 
         func run() throws {
             do {
-                let quarter = Period(period)!
-                let files = QuarterlyRun.glob(Pipeline.absolute(deliveries))
-                let verified = try LandRollup.verify(
-                    files: files, trustedKeys: Pipeline.absolute(trustedKeys), period: quarter,
+                var land = LandRun(
+                    period: Period(period)!, deliveries: QuarterlyRun.glob(Pipeline.absolute(deliveries)), trustedKeys: Pipeline.absolute(trustedKeys),
+                    outputDirectory: Pipeline.absolute(outputDirectory),
                     expected: expect.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
-                if let other = verified.first(where: { $0.delivery.tabellensystem.minCell != minCell }) {
-                    throw KlapptError.usage(
-                        "--min-cell \(minCell), die Kreise sperren mit min_cell \(other.delivery.tabellensystem.minCell): bitte denselben Wert angeben.")
+                land.minCell = minCell
+                switch try land.execute() {
+                case .unchanged(let table, let since, let verified):
+                    print(
+                        "klappt: Landestabelle \(period) ist mit denselben Übermittlungen (\(verified.count)) bereits fertig (Lauf vom \(since)): \(table). Nichts zu tun."
+                    )
+                case .published(let table, let protected, let verified):
+                    print("klappt: Landestabelle \(period) aus \(Summary.counted(verified.count, "Übermittlung", "Übermittlungen")):")
+                    for entry in verified {
+                        print("  \(entry.delivery.kreis) \(entry.delivery.kreisName): \(entry.file) (sha256 \(entry.sha256.prefix(12))…, Signatur geprüft)")
+                    }
+                    print(
+                        "Geheimhaltung: \(protected.primary.count) Zellen primär gesperrt, \(protected.secondary.count) sekundär (\(protected.method)); geprüft mit allen Veröffentlichungen der Kreise zusammen (\(protected.audit.count) gesperrte Zellen des Landes und der Kreise)."
+                    )
+                    print("Tabelle (veröffentlichbar): \(table)")
+                    print("Landesspeicher (intern, exakte Werte): \(Pipeline.absolute(outputDirectory))/land.sqlite")
                 }
-                let protected = try LandRollup.protect(verified, minCell: minCell)
-                let path = try LandRollup.publish(protected, period: quarter, directory: Pipeline.absolute(outputDirectory))
-                print("klappt: Landestabelle \(quarter) aus \(Summary.counted(verified.count, "Übermittlung", "Übermittlungen")):")
-                for entry in verified {
-                    print("  \(entry.delivery.kreis) \(entry.delivery.kreisName): \(entry.file) (sha256 \(entry.sha256.prefix(12))…, Signatur geprüft)")
-                }
-                print(
-                    "Geheimhaltung: \(protected.primary.count) Zellen primär gesperrt, \(protected.secondary.count) sekundär (\(protected.method)); geprüft mit allen Veröffentlichungen der Kreise zusammen (\(protected.audit.count) gesperrte Zellen des Landes und der Kreise)."
-                )
-                print("Tabelle (veröffentlichbar): \(path)")
             } catch {
                 throw Klappt.fail(error)
             }

@@ -131,4 +131,51 @@ import Testing
         #expect(missing.status == 66)
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/x.json"))
     }
+
+    /// `klappt land` through the binary on one district's delivery: the table, the Land store, a
+    /// second run with nothing to do, and a changed delivery refused with nothing changed.
+    @Test func theLandRollUpPublishesOnceAndRefusesAChangedDelivery() throws {
+        let folder = makeTemporaryDirectory("klappt-land-cli")
+        let output = "\(folder)/out"
+        #expect(try runKlappt(["run", "pipelines/quartal.yaml", "--output-dir", output, "--key-file", writeTestKey(in: folder)]).status == 0)
+        #expect(try runKlappt(["keygen", "--signing", "\(folder)/kreis.sig"]).status == 0)
+        try FileManager.default.createDirectory(atPath: "\(folder)/vertraut", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(folder)/kreis.sig.pub", toPath: "\(folder)/vertraut/05978.pub")
+        try FileManager.default.createDirectory(atPath: "\(folder)/eingang", withIntermediateDirectories: true)
+        let delivery = "\(folder)/eingang/05978.json"
+        #expect(
+            try runKlappt([
+                "uebermittlung", "pipelines/quartal.yaml", "--period", "2026-Q3", "--output-dir", output, "--signing-key", "\(folder)/kreis.sig", "--out",
+                delivery,
+            ]).status == 0)
+        let land = [
+            "land", "--period", "2026-Q3", "--deliveries", "\(folder)/eingang/*.json", "--trusted-keys", "\(folder)/vertraut", "--output-dir", "\(folder)/land",
+            "--expect", "05978",
+        ]
+        let first = try runKlappt(land)
+        #expect(first.status == 0, "\(first.stderr)")
+        let table = try publishedCSV("\(folder)/land/land_indikatoren_2026-Q3.csv")
+        #expect(table.count == 12 * (1 + 1 + 4 + 3 + 5 + 12))
+        #expect(table["zielgruppe|kreis|05978"] == table["zielgruppe|insgesamt|insgesamt"])
+        let district = try publishedCSV("\(output)/indikatoren_2026-Q3.csv")
+        // One district: every state cell the district published is the same number.
+        for (id, value) in table where !id.contains("|kreis|") && value != "*" { #expect(district[id] == value, "\(id)") }
+        let store = try LandStore(directory: "\(folder)/land")
+        #expect(try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int == 0o600)
+        #expect(try store.query("SELECT kreis, length(sha256), length(unterzeichner) > 0 FROM uebermittlungen") == [["05978", "64", "1"]])
+        #expect(try store.query("SELECT COUNT(*) FROM zellen") == [["\(table.count)"]])
+        let again = try runKlappt(land)
+        #expect(again.status == 0 && again.stdout.contains("bereits fertig"))
+        #expect(try store.query("SELECT COUNT(*) FROM laeufe") == [["1"]])
+
+        let before = FileManager.default.contents(atPath: "\(folder)/land/land_indikatoren_2026-Q3.csv")
+        let text = try String(contentsOfFile: delivery, encoding: .utf8)
+        let changed = try #require(text.range(of: #"\"wert\":12}"#))
+        try text.replacingCharacters(in: changed, with: #"\"wert\":13}"#).write(toFile: delivery, atomically: true, encoding: .utf8)
+        let refused = try runKlappt(land)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("05978") && refused.stderr.contains("verändert"))
+        #expect(FileManager.default.contents(atPath: "\(folder)/land/land_indikatoren_2026-Q3.csv") == before)
+        #expect(try store.query("SELECT COUNT(*) FROM laeufe") == [["1"]])
+    }
 }
