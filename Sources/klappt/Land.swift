@@ -10,7 +10,7 @@ extension Klappt {
             discussion: """
                 Prüft jede Übermittlung gegen <Kreisschlüssel>.pub im Ordner der vertrauenswürdigen Schlüssel, bildet die Landestabelle \
                 (Summe über die Kreise, Merkmal kreis statt gemeinde) und sperrt so, dass keine kleine Zelle des Landes oder eines Kreises \
-                aus allen Veröffentlichungen zusammen erschlossen werden kann. Schreibt land_indikatoren_<Quartal>.csv.
+                aus allen Veröffentlichungen zusammen erschlossen werden kann. Schreibt land_indikatoren_<Quartal>.csv und den Landesbericht land_bericht_<Quartal>.xlsx und .html (veröffentlichbar) sowie land.sqlite (intern, exakte Werte).
                 """)
 
         @Option(help: ArgumentHelp("Quartal JJJJ-Qn.", valueName: "QUARTAL"))
@@ -36,19 +36,24 @@ extension Klappt {
             guard minCell >= 1 else { throw ValidationError("--min-cell muss mindestens 1 sein.") }
         }
 
+        @Flag(name: .shortAndLong, help: "Jeden Schritt protokollieren.")
+        var verbose = false
+
         func run() throws {
+            let console = Console(format: .text, verbose: verbose)
             do {
                 var land = LandRun(
                     period: Period(period)!, deliveries: QuarterlyRun.glob(Pipeline.absolute(deliveries)), trustedKeys: Pipeline.absolute(trustedKeys),
                     outputDirectory: Pipeline.absolute(outputDirectory),
                     expected: expect.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
                 land.minCell = minCell
+                land.logger = console.logger
                 switch try land.execute() {
-                case .unchanged(let table, let since, let verified):
+                case .unchanged(let files, let since, let verified):
                     print(
-                        "klappt: Landestabelle \(period) ist mit denselben Übermittlungen (\(verified.count)) bereits fertig (Lauf vom \(since)): \(table). Nichts zu tun."
+                        "klappt: Landestabelle \(period) ist mit denselben Übermittlungen (\(verified.count)) bereits fertig (Lauf vom \(since)): \(files[0]). Nichts zu tun."
                     )
-                case .published(let table, let protected, let verified):
+                case .published(let files, let protected, let verified):
                     print("klappt: Landestabelle \(period) aus \(Summary.counted(verified.count, "Übermittlung", "Übermittlungen")):")
                     for entry in verified {
                         print("  \(entry.delivery.kreis) \(entry.delivery.kreisName): \(entry.file) (sha256 \(entry.sha256.prefix(12))…, Signatur geprüft)")
@@ -56,7 +61,8 @@ extension Klappt {
                     print(
                         "Geheimhaltung: \(protected.primary.count) Zellen primär gesperrt, \(protected.secondary.count) sekundär (\(protected.method)); geprüft mit allen Veröffentlichungen der Kreise zusammen (\(protected.audit.count) gesperrte Zellen des Landes und der Kreise)."
                     )
-                    print("Tabelle (veröffentlichbar): \(table)")
+                    print("Tabelle (veröffentlichbar): \(files[0])")
+                    print("Landesbericht (veröffentlichbar): \(files.dropFirst().joined(separator: ", "))")
                     print("Landesspeicher (intern, exakte Werte): \(Pipeline.absolute(outputDirectory))/land.sqlite")
                 }
             } catch {

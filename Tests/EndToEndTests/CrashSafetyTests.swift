@@ -64,12 +64,12 @@ import Testing
             } else {
                 // Killed after it: the figures are the new ones, and the next start puts the files in place.
                 #expect(after.figures == expectedNew.figures, "Abbruch bei \(fraction)")
-                try Publisher.recover(store: store, outputDirectory: output)
+                try Publisher.recover(ledger: store, outputDirectory: output)
                 #expect(FileManager.default.contents(atPath: "\(output)/indikatoren_2026-Q3.csv") == expectedNew.table, "Abbruch bei \(fraction)")
                 #expect(try store.pendingRuns().isEmpty)
             }
             // The next start leaves no half-written file behind.
-            try Publisher.recover(store: store, outputDirectory: output)
+            try Publisher.recover(ledger: store, outputDirectory: output)
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: output).filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".pending") }
             #expect(leftovers.isEmpty, "\(leftovers)")
         }
@@ -92,7 +92,7 @@ import Testing
         let store = try Store(path: run.outputs.store)
         _ = try store.query("UPDATE runs SET veroeffentlicht = 0")
         _ = FileManager.default.createFile(atPath: "\(output)/.indikatoren_2025-Q4.csv.pending", contents: Data("Rest eines abgebrochenen Laufs".utf8))
-        #expect(try Publisher.recover(store: store, outputDirectory: output) == ["2026-Q3"])
+        #expect(try Publisher.recover(ledger: store, outputDirectory: output) == ["2026-Q3"])
         #expect(FileManager.default.contents(atPath: run.outputs.table) == published)
         #expect(FileManager.default.fileExists(atPath: run.outputs.report))
         #expect(!FileManager.default.fileExists(atPath: "\(output)/.indikatoren_2025-Q4.csv.pending"))

@@ -36,6 +36,14 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
         public var veroeffentlicht: Bool
     }
 
+    /// A word of the district's label list (`beschriftungen.csv`), for the Land's report.
+    public struct Label: Codable, Sendable, Equatable {
+        public var art: String
+        public var code: String
+        public var beschriftung: String
+        public var erlaeuterung: String?
+    }
+
     public var format = "klappt-uebermittlung"
     public var formatVersion = 1
     public var kreis: String
@@ -46,6 +54,10 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
     public var zellen: [Cell]
     /// The quarter's transition table (SPEC 10) where the district has one.
     public var uebergaenge: [Transition]?
+    /// The programme's name as the district's report gives it.
+    public var programm: String?
+    /// The words of the indicators, dimensions and categories (not of the municipalities).
+    public var beschriftungen: [Label]?
 
     /// The delivery of `period` from the store of `pipeline`'s output folder: the latest finished
     /// run's exact cells with their publication flags, in the published table's order.
@@ -83,12 +95,16 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
             Transition(von: $0[0]!, nach: $0[1]!, wert: Int($0[2]!) ?? 0, veroeffentlicht: $0[3] != "1")
         }
         let order = Dictionary(uniqueKeysWithValues: TransitionTable.pairs.enumerated().map { ("\($0.element.from)|\($0.element.to)", $0.offset) })
+        let labels = pipeline.labels.all(
+            dimensions: dimensions.filter { $0.name != Dimension.municipality }.map { ($0.name, $0.auspraegungen) }, indicators: indicators
+        ).map { Label(art: $0.kind, code: $0.code, beschriftung: $0.label, erlaeuterung: $0.definition) }
         return DistrictDelivery(
             kreis: pipeline.districtKey, kreisName: pipeline.report.district, zeitraum: period.description, klapptVersion: QuarterlyRun.version,
             tabellensystem: TableSystem(indikatoren: indicators, dimensionen: dimensions, minCell: pipeline.minCell),
             zellen: cells,
             uebergaenge: transitions.isEmpty
-                ? nil : transitions.sorted { order["\($0.von)|\($0.nach)", default: 0] < order["\($1.von)|\($1.nach)", default: 0] })
+                ? nil : transitions.sorted { order["\($0.von)|\($0.nach)", default: 0] < order["\($1.von)|\($1.nach)", default: 0] },
+            programm: pipeline.report.programme, beschriftungen: labels)
     }
 
     /// The delivery as its file holds it: the content as canonical JSON text, its Ed25519 signature,

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KlapptFormats
+import Logging
 
 /// The Land's roll-up of the districts' deliveries (issue 22, `klappt land`): verified deliveries,
 /// the state table (SPEC 5's dimensions with `gemeinde` replaced by `kreis`), protected jointly with
@@ -171,25 +172,11 @@ public enum LandRollup {
         return ProtectionProblem(system: system, values: values, primary: primary, hidden: hidden, fixed: fixed)
     }
 
-    /// Writes the state's published table (`land_indikatoren_<P>.csv`, SPEC 7's format with `kreis`
-    /// for `gemeinde`) into `directory`, replaced atomically; returns its path.
-    public static func publish(_ protected: ProtectedTable, period: Period, directory: String) throws(KlapptError) -> String {
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw .outputNotWritable("\(directory): \(error)")
-        }
-        let path = "\(directory)/land_indikatoren_\(period).csv"
-        try AtomicFile.write(PublishedTable.csv(PublishableTable(protected), period: period), to: path)
-        return path
-    }
-
     /// Sums and protects verified deliveries; the state's publishable table and the audit.
     public static func protect(_ deliveries: [Verified], minCell: Int, timeLimit: Double = 10) throws(KlapptError) -> ProtectedTable {
         let state = try stateTable(deliveries)
         let problem = problem(state: state, deliveries: deliveries, minCell: minCell)
-        do {
-            return try DisclosureControl(minCell: minCell, secondary: OptimalSuppression(timeLimit: timeLimit)).protect(state, linked: problem)
-        } catch {
-            throw .internalError("Geheimhaltung der Landestabelle: \(error)")
-        }
+        return try Protection(minCell: minCell, secondary: OptimalSuppression(timeLimit: timeLimit), logger: Logger(label: "klappt.land"))
+            .apply(state, problem: problem, subject: "Landestabelle")
     }
 }

@@ -1,10 +1,12 @@
-import Crypto
 import Foundation
+import Logging
 
-/// One roll-up for the Land (issue 22, `klappt land`), cron-safe like `klappt run`: the output
-/// folder's lock, then the deliveries verified, then "bereits fertig" when the same deliveries were
-/// rolled up already and the table is still the one written, else the joint protection, the table
-/// (replaced atomically) and the Land store in one transaction.
+/// One roll-up for the Land (issue 22, `klappt land`), cron-safe like `klappt run` and made of the
+/// same phases (`RunPhases.swift`): the output folder claimed (lock) and interrupted publications
+/// completed; then its own first half (the deliveries verified, "bereits fertig" when the same
+/// deliveries were rolled up already and every file is still the one written, the state table and
+/// the joint disclosure problem); then `Protection`, `Publication` (the table and the reports) and
+/// `Publisher` with the Land store as the ledger.
 public struct LandRun: Sendable {
     public var period: Period
     /// The delivery files.
@@ -14,6 +16,10 @@ public struct LandRun: Sendable {
     public var expected: [String]?
     public var minCell = 3
     public var timeLimit = 10.0
+    public var logger = Logger(label: "klappt.land")
+
+    /// What `klappt land` writes: the state table and the Land's report.
+    public static let sinks: [any OutputSink<LandResult>] = [LandTableSink(), LandWorkbookSink(), LandPageSink()]
 
     public init(period: Period, deliveries: [String], trustedKeys: String, outputDirectory: String, expected: [String]? = nil) {
         self.period = period
@@ -24,33 +30,41 @@ public struct LandRun: Sendable {
     }
 
     public enum Outcome: Sendable {
-        case published(table: String, protected: ProtectedTable, deliveries: [LandRollup.Verified])
+        case published(files: [String], protected: ProtectedTable, deliveries: [LandRollup.Verified])
         /// The same deliveries were rolled up at `since`; nothing was done.
-        case unchanged(table: String, since: String, deliveries: [LandRollup.Verified])
+        case unchanged(files: [String], since: String, deliveries: [LandRollup.Verified])
     }
 
+    /// The files of the period in the output folder, in the sinks' order.
+    public var files: [String] { LandRun.sinks.map { "\(outputDirectory)/\($0.fileName(for: period))" } }
+
     public func execute() throws(KlapptError) -> Outcome {
-        do { try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true) } catch {
-            throw .outputNotWritable("\(outputDirectory): \(error)")
+        let folder = try OutputFolder.claim(outputDirectory)
+        defer { withExtendedLifetime(folder) {} }
+        let started = QuarterlyRun.timestamp()
+        let store = try LandStore(directory: outputDirectory)
+        for period in try Publisher.recover(ledger: store, outputDirectory: outputDirectory) {
+            logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
         }
-        let lock = try RunLock(directory: outputDirectory)
-        defer { withExtendedLifetime(lock) {} }
-        let started = ISO8601DateFormatter().string(from: Date())
+
         let verified = try LandRollup.verify(files: deliveries, trustedKeys: trustedKeys, period: period, expected: expected)
         if let other = verified.first(where: { $0.delivery.tabellensystem.minCell != minCell }) {
             throw .usage("--min-cell \(minCell), die Kreise sperren mit min_cell \(other.delivery.tabellensystem.minCell): bitte denselben Wert angeben.")
         }
-        let table = "\(outputDirectory)/land_indikatoren_\(period).csv"
-        let store = try LandStore(directory: outputDirectory)
         let fingerprint = LandStore.fingerprint(verified, minCell: minCell)
-        if let since = try store.finishedRun(period: period, fingerprint: fingerprint, table: table) {
-            return .unchanged(table: table, since: since, deliveries: verified)
+        if let since = try store.finishedRun(period: period, fingerprint: fingerprint, outputDirectory: outputDirectory) {
+            return .unchanged(files: files, since: since, deliveries: verified)
         }
-        let protected = try LandRollup.protect(verified, minCell: minCell, timeLimit: timeLimit)
-        let path = try LandRollup.publish(protected, period: period, directory: outputDirectory)
-        guard let data = FileManager.default.contents(atPath: path) else { throw .outputNotWritable(path) }
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        try store.record(period: period, started: started, fingerprint: fingerprint, tableSHA256: digest, deliveries: verified, protected: protected)
-        return .published(table: path, protected: protected, deliveries: verified)
+        let state = try LandRollup.stateTable(verified)
+        let problem = LandRollup.problem(state: state, deliveries: verified, minCell: minCell)
+
+        let protection = Protection(minCell: minCell, secondary: OptimalSuppression(timeLimit: timeLimit), logger: logger)
+        let protected = try protection.apply(state, problem: problem, subject: "land_indikatoren_\(period)")
+        let result = LandResult(period: period, protected: protected, deliveries: verified, minCell: minCell, finished: QuarterlyRun.timestamp())
+        let staged = try Publication.stage(LandRun.sinks, result, period: period, directory: outputDirectory)
+        try Publisher.publish(staged.files, withdrawn: staged.withdrawn, ledger: store) { outputs throws(KlapptError) in
+            try store.commit(period: period, started: started, fingerprint: fingerprint, outputs: outputs, deliveries: verified, protected: protected)
+        }
+        return .published(files: staged.files.map(\.path), protected: protected, deliveries: verified)
     }
 }

@@ -6,20 +6,32 @@ import Foundation
 #endif
 
 /// The Land's store (`land.sqlite` in its output folder, issue 22): each roll-up with the
-/// deliveries it used (file, sha256, signer) and the state table's exact cells with their
+/// deliveries it used (file, sha256, signer), the files it wrote (the ledger of the commit point,
+/// shared with `klappt run` through `Publisher`) and the state table's exact cells with their
 /// publication flag. Mode 0600: the exact small counts are not for publication.
-public final class LandStore {
+public final class LandStore: PublicationLedger {
     static let schema = """
         CREATE TABLE IF NOT EXISTS laeufe(
             id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT NOT NULL, gestartet TEXT NOT NULL, beendet TEXT NOT NULL,
-            version TEXT NOT NULL, fingerabdruck TEXT NOT NULL, tabelle_sha256 TEXT NOT NULL, gesperrte_zellen INTEGER NOT NULL);
+            version TEXT NOT NULL, fingerabdruck TEXT NOT NULL, tabelle_sha256 TEXT NOT NULL, gesperrte_zellen INTEGER NOT NULL,
+            veroeffentlicht INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS uebermittlungen(
             lauf_id INTEGER NOT NULL REFERENCES laeufe(id), kreis TEXT NOT NULL, kreis_name TEXT NOT NULL, datei TEXT NOT NULL,
             sha256 TEXT NOT NULL, unterzeichner TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS ausgaben(
+            lauf_id INTEGER NOT NULL REFERENCES laeufe(id), art TEXT NOT NULL, datei TEXT NOT NULL, sha256 TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS zellen(
             zeitraum TEXT NOT NULL, indikator TEXT NOT NULL, dimension TEXT NOT NULL, auspraegung TEXT NOT NULL,
             wert INTEGER NOT NULL, gesperrt INTEGER NOT NULL, PRIMARY KEY(zeitraum, indikator, dimension, auspraegung));
-        PRAGMA user_version = 1;
+        PRAGMA user_version = 2;
+        """
+
+    /// Version 1 (before the reports) had no ledger of files: its runs count as published.
+    static let fromVersion1 = """
+        ALTER TABLE laeufe ADD COLUMN veroeffentlicht INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE IF NOT EXISTS ausgaben(
+            lauf_id INTEGER NOT NULL REFERENCES laeufe(id), art TEXT NOT NULL, datei TEXT NOT NULL, sha256 TEXT NOT NULL);
+        PRAGMA user_version = 2;
         """
 
     let database: SQLiteDatabase
@@ -34,9 +46,14 @@ public final class LandStore {
             try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
             let version = try database.query("PRAGMA user_version")[0][0]
             if !existed || version == "0" { try database.execute(LandStore.schema) }
+            if version == "1" { try database.execute(LandStore.fromVersion1) }
         } catch {
             throw .outputNotWritable("Landesspeicher „\(path)“: \(error)")
         }
+    }
+
+    func failure(_ error: any Error) -> KlapptError {
+        error as? KlapptError ?? .outputNotWritable("Landesspeicher „\(path)“: \(error)")
     }
 
     /// What a roll-up's result depends on: the deliveries' bytes, `min_cell` and the klappt version.
@@ -45,43 +62,39 @@ public final class LandStore {
         return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// The latest roll-up of `period` with this fingerprint whose table is still the one it wrote.
-    public func finishedRun(period: Period, fingerprint: String, table: String) throws(KlapptError) -> String? {
-        let rows: [[String?]]
-        do {
-            rows = try database.query(
-                "SELECT beendet, tabelle_sha256 FROM laeufe WHERE zeitraum = ? AND fingerabdruck = ? ORDER BY id DESC LIMIT 1",
-                [.text(period.description), .text(fingerprint)])
-        } catch {
-            throw .outputNotWritable("Landesspeicher „\(path)“: \(error)")
-        }
-        guard let row = rows.first, let data = FileManager.default.contents(atPath: table),
-            SHA256.hash(data: data).map({ String(format: "%02x", $0) }).joined() == row[1]
+    /// The latest roll-up of `period` when it has this fingerprint, is published and every file it
+    /// wrote is still in `outputDirectory` byte for byte: its end time.
+    public func finishedRun(period: Period, fingerprint: String, outputDirectory: String) throws(KlapptError) -> String? {
+        guard let run = try runs(where: "zeitraum = '\(period)' ORDER BY id DESC LIMIT 1").first, run.published, run.fingerprint == fingerprint,
+            Publisher.filesInPlace(run, outputDirectory: outputDirectory)
         else { return nil }
-        return row[0]
+        return run.started
     }
 
-    /// Records a roll-up in one transaction: the run, its deliveries, the state's exact cells.
-    public func record(
-        period: Period, started: String, fingerprint: String, tableSHA256: String, deliveries: [LandRollup.Verified], protected: ProtectedTable
-    ) throws(KlapptError) {
+    /// The commit point of a roll-up, in one transaction: the run (not yet published), its
+    /// deliveries, the files it writes and the state's exact cells. Returns the run's id.
+    public func commit(
+        period: Period, started: String, fingerprint: String, outputs: [Store.OutputFile], deliveries: [LandRollup.Verified], protected: ProtectedTable
+    ) throws(KlapptError) -> Int {
         let finished = ISO8601DateFormatter().string(from: Date())
+        let tableSHA256 = outputs.first { $0.kind == LandTableSink().kind }?.sha256 ?? ""
         do {
             try database.execute("BEGIN IMMEDIATE")
             try database.run(
-                "INSERT INTO laeufe(zeitraum, gestartet, beendet, version, fingerabdruck, tabelle_sha256, gesperrte_zellen) VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO laeufe(zeitraum, gestartet, beendet, version, fingerabdruck, tabelle_sha256, gesperrte_zellen, veroeffentlicht) VALUES (?,?,?,?,?,?,?,0)",
                 rows: [
                     [
                         .text(period.description), .text(started), .text(finished), .text(QuarterlyRun.version), .text(fingerprint), .text(tableSHA256),
                         .int(protected.suppressed.count),
                     ]
                 ])
-            let id = try database.query("SELECT last_insert_rowid()")[0][0] ?? "0"
+            let id = Int(try database.query("SELECT last_insert_rowid()")[0][0] ?? "0") ?? 0
             try database.run(
                 "INSERT INTO uebermittlungen(lauf_id, kreis, kreis_name, datei, sha256, unterzeichner) VALUES (?,?,?,?,?,?)",
-                rows: deliveries.map {
-                    [.int(Int(id) ?? 0), .text($0.delivery.kreis), .text($0.delivery.kreisName), .text($0.file), .text($0.sha256), .text($0.signer)]
-                })
+                rows: deliveries.map { [.int(id), .text($0.delivery.kreis), .text($0.delivery.kreisName), .text($0.file), .text($0.sha256), .text($0.signer)] })
+            try database.run(
+                "INSERT INTO ausgaben(lauf_id, art, datei, sha256) VALUES (?,?,?,?)",
+                rows: outputs.map { [.int(id), .text($0.kind), .text($0.file), .text($0.sha256)] })
             try database.run("DELETE FROM zellen WHERE zeitraum = ?", rows: [[.text(period.description)]])
             try database.run(
                 "INSERT INTO zellen(zeitraum, indikator, dimension, auspraegung, wert, gesperrt) VALUES (?,?,?,?,?,?)",
@@ -92,9 +105,33 @@ public final class LandStore {
                     ]
                 })
             try database.execute("COMMIT")
+            return id
         } catch {
             try? database.execute("ROLLBACK")
-            throw .outputNotWritable("Landesspeicher „\(path)“: \(error)")
+            throw failure(error)
+        }
+    }
+
+    public func pendingRuns() throws(KlapptError) -> [Store.LedgerRun] { try runs(where: "veroeffentlicht = 0") }
+
+    public func markPublished(run: Int) throws(KlapptError) {
+        do { try database.run("UPDATE laeufe SET veroeffentlicht = 1 WHERE id = ?", rows: [[.int(run)]]) } catch { throw failure(error) }
+    }
+
+    func runs(where condition: String) throws(KlapptError) -> [Store.LedgerRun] {
+        do {
+            return try database.query("SELECT id, zeitraum, gestartet, fingerabdruck, tabelle_sha256, veroeffentlicht FROM laeufe WHERE \(condition)").map {
+                row in
+                let id = Int(row[0] ?? "") ?? 0
+                let outputs = try database.query("SELECT art, datei, sha256 FROM ausgaben WHERE lauf_id = \(id)").map {
+                    Store.OutputFile(kind: $0[0] ?? "", file: $0[1] ?? "", sha256: $0[2] ?? "")
+                }
+                return Store.LedgerRun(
+                    id: id, period: row[1] ?? "", started: row[2] ?? "", fingerprint: row[3] ?? "", tableSHA256: row[4] ?? "", reportSHA256: "",
+                    published: row[5] == "1", outputs: outputs)
+            }
+        } catch {
+            throw failure(error)
         }
     }
 

@@ -63,117 +63,186 @@ public struct QuarterlyRun: Sendable {
     }
 
     /// Runs the pipeline with `key` (nil in validate mode: an ephemeral key links within the run).
+    ///
+    /// The phases, each a function of its own below: the folder claimed (`OutputFolder`), the
+    /// inputs' check sums, the store's state (`beginPublishing`: interrupted publications, key
+    /// series, previous quarter, "nothing to do"), reading and linking (`readInputs`),
+    /// plausibility, the persons counted (`countPersons`), the table and its linked tables
+    /// (`protectionProblem`), the shared phases `Protection`, `Publication` and `Publisher`
+    /// (`publish`).
     public func execute(key: [UInt8]?) throws(KlapptError) -> RunResult {
         let started = QuarterlyRun.timestamp()
         let files = try resolveInputs()
-        try prepareOutputDirectory()
-        let lock = try RunLock(directory: pipeline.outputDirectory)
-        defer { withExtendedLifetime(lock) {} }
+        let folder = try OutputFolder.claim(pipeline.outputDirectory)
+        defer { withExtendedLifetime(folder) {} }
 
         var steps = StepTimer(logger: logger)
-        let keyBytes = key ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
-        let pseudonymizer = Pseudonymizer(keyBytes: keyBytes)
-        // Check sums of all inputs, on all cores; a file the store has seen unchanged keeps its sum.
-        let paths = Array(files.joined())
+        let pseudonymizer = Pseudonymizer(keyBytes: key ?? (0..<32).map { _ in UInt8.random(in: 0...255) })
         let store: Store? = mode == .run ? try Store(path: outputs.store) : nil
-        let checksums = try InputChecksums.compute(paths, remembered: try store?.rememberedChecksums(paths) ?? [:])
-        let hashes = checksums.hashes
-        if checksums.remembered > 0 { logger.info("Prüfsummen aus dem Speicher", metadata: ["dateien": "\(checksums.remembered)"]) }
+        let checksums = try inputChecksums(files, store: store)
         steps.done("pruefsummen")
-        // The key series of the store's finished quarters, read before the period's writer starts:
-        // from then on the writer's queue owns the connection (one connection is never used from
-        // two threads at once).
-        var series: (check: String, periods: [String])?
-        var previous: PreviousQuarter.Availability?
-        var previousRun: Int?
-        var loading: PreviousQuarterLoading?
-        var history: [PublishedQuarter] = []
-        var earlierPublication: [CellID: Int] = [:]
-        var fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: nil)
-        if mode == .run, let opened = store {
-            let completed = try Publisher.recover(store: opened, outputDirectory: pipeline.outputDirectory)
-            for period in completed {
-                logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
-            }
-            series = try checkKeySeries(store: opened, keyCheck: pseudonymizer.keyCheck)
-            // SPEC 10: the previous quarter, read before the writer starts (and its run, for the
-            // fingerprint: a re-run of it makes this quarter new work).
-            switch try opened.previousQuarterRun(of: period, keyCheck: pseudonymizer.keyCheck) {
-            case .success(let run): previousRun = run
-            case .failure(let reason): previous = .unavailable(reason.text)
-            }
-            fingerprint = try self.fingerprint(files: files, hashes: hashes, pseudonymizer: pseudonymizer, previousRun: previousRun)
-            if !force, let last = try opened.latestRun(period: period), last.published, last.fingerprint == fingerprint,
-                Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
-            {
-                // Sums read this time are remembered, so that the next look reads nothing.
-                if checksums.remembered < paths.count { try? opened.rememberChecksums(checksums) }
-                return .unchanged(since: last.started)
-            }
-            // A republication of this quarter keeps what the earlier one showed (SPEC 6: a reader
-            // may hold both files).
-            earlierPublication = try opened.publishedCells(of: period)
-            // The funding report's time series: the earlier quarters as published.
-            history = try opened.publishedHistory(before: period, limit: FundingReport.seriesLength - 1)
-            // Its persons are read on a connection of their own while the inputs are read.
-            if let previousRun {
-                loading = PreviousQuarterLoading(
-                    storePath: outputs.store, period: period.previous, runID: previousRun, indicators: pipeline.indicatorFamilies.flatMap(\.columns))
+        var begun = Begun(fingerprint: try fingerprint(files: files, hashes: checksums.hashes, pseudonymizer: pseudonymizer, previousRun: nil))
+        if let store {
+            switch try beginPublishing(store: store, files: files, checksums: checksums, pseudonymizer: pseudonymizer) {
+            case .unchanged(let since): return .unchanged(since: since)
+            case .begun(let state): begun = state
             }
         }
+
         let quarantine = Quarantine(outputDirectory: pipeline.outputDirectory, period: period, mode: mode)
-        var inputs = try readInputs(files: files, hashes: hashes, pseudonymizer: pseudonymizer, quarantine: quarantine)
+        var inputs = try readInputs(files: files, hashes: checksums.hashes, pseudonymizer: pseudonymizer, quarantine: quarantine)
         if let failure = inputs.failure { throw failure }
         var index = inputs.index
         inputs.index = PersonIndex()  // moved out: one holder, so draining does not copy it
-        var accounts = inputs.accounts
-        let accountOrigins = inputs.accountOrigins
-        let storedRejections = inputs.rejections
-        let quarantineFiles = inputs.quarantineFiles
-        let warnings = inputs.warnings
-        let unknownValuesFile = try quarantine.writeUnknownValues(warnings, codeListPaths: pipeline.codeListPaths)
+        let unknownValuesFile = try quarantine.writeUnknownValues(inputs.warnings, codeListPaths: pipeline.codeListPaths)
         // The slices' buffers are freed: their pages go back to the system before the records are
         // linked (the run's peak; see `MemoryPolicy`).
         MemoryPolicy.releaseFreeMemory()
         steps.done("lesen")
         let superseded = index.supersededCounts()
-        for (position, origin) in accountOrigins.enumerated() {
-            accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
+        for (position, origin) in inputs.accountOrigins.enumerated() {
+            inputs.accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
         }
-        let findings = try plausibilityFindings(accounts: accounts, store: store)
+        let findings = try plausibilityFindings(accounts: inputs.accounts, store: store)
         if !findings.isEmpty {
             guard ignorePlausibility else { throw .implausible(findings) }
             logger.warning("Plausibilitätsprüfung übergangen (--ignore-plausibility)", metadata: ["befunde": "\(findings.count)"])
         }
-
-        let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
-        // Persons are counted on the way (funnel, sources, kinds, transitions); only the store keeps
-        // the target group's persons.
-        var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
-        var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
-        var linked = 0
-        var classes = PersonClasses()
-        // The store takes the persons while they are classified, on its own queue (the period's
-        // transaction is open from here to the commit point).
         steps.done("plausibilitaet")
-        if let loading {
+        if let loading = begun.loading {
             // (Only the wait: the reading itself ran alongside the inputs'.)
-            previous = .available(try loading.wait())
+            begun.previous = .available(try loading.wait())
             steps.done("vorquartal")
         }
+
+        // The store takes the persons while they are classified, on its own queue (the period's
+        // transaction is open from here to the commit point).
         let writer = try store.map { store throws(KlapptError) in try Store.PeriodWriter(store: store, period: period) }
-        // SPEC 10: where people went since the previous quarter, one merge join with its
-        // pseudonym-sorted target group while persons come in pseudonym order.
-        var movements = previous?.quarter.map { TransitionCounter(previous: $0.persons) }
+        let persons = countPersons(&index, previous: begun.previous?.quarter, writer: writer)
+        steps.done("personen")
+        var outcome = RunOutcome(
+            period: period, pipelineName: pipeline.name, startedAt: started, files: inputs.accounts,
+            personsBySource: persons.bySource, linkedPersons: persons.linked,
+            filter: persons.funnel, warnings: inputs.warnings, rejections: inputs.rejections,
+            quarantineFiles: inputs.quarantineFiles, unknownValuesFile: unknownValuesFile, table: nil)
+        outcome.plausibilityFindings = findings
+        guard mode == .run, let writer else {
+            let report = RunReport(
+                outcome: outcome, finishedAt: QuarterlyRun.timestamp(), mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
+                codeListPaths: pipeline.codeListPaths)
+            try AtomicFile.write(report.json(), to: outputs.report)
+            return .validated(outcome)
+        }
+
+        let table = IndicatorTable.aggregate(
+            weighted: persons.classes.weighted, dimensions: Dimension.standard(for: pipeline), families: pipeline.indicatorFamilies)
+        steps.done("indikatoren")
+        let problem = protectionProblem(table, previous: begun.previous, transitions: persons.transitions, outcome: &outcome, steps: &steps)
+        let protection = Protection(
+            minCell: pipeline.minCell, secondary: secondarySuppression ?? OptimalSuppression(timeLimit: pipeline.suppressionTimeLimit), logger: logger)
+        outcome.table = try protection.apply(table, problem: problem, earlier: begun.earlierPublication, subject: "indikatoren_\(period)")
+        steps.done("geheimhaltung")
+        try publish(outcome, begun: begun, findings: findings, keyCheck: pseudonymizer.keyCheck, writer: writer)
+        do { try writer.store.rememberChecksums(checksums) } catch {
+            logger.warning("Prüfsummen nicht gemerkt (der nächste Lauf liest die Eingaben wieder)", metadata: ["grund": "\(error)"])
+        }
+        steps.done("veroeffentlichen")
+        return .published(outcome)
+    }
+
+    /// The check sums of all inputs, on all cores; a file the store has seen unchanged keeps its sum.
+    func inputChecksums(_ files: [[String]], store: Store?) throws(KlapptError) -> InputChecksums {
+        let paths = Array(files.joined())
+        let checksums = try InputChecksums.compute(paths, remembered: try store?.rememberedChecksums(paths) ?? [:])
+        if checksums.remembered > 0 { logger.info("Prüfsummen aus dem Speicher", metadata: ["dateien": "\(checksums.remembered)"]) }
+        return checksums
+    }
+
+    /// What a publishing run knows from its store before it reads the inputs.
+    struct Begun {
+        var fingerprint: String
+        /// The key series of the store's finished quarters.
+        var series: (check: String, periods: [String])?
+        /// The previous quarter (SPEC 10), or why it cannot be used; nil: none in the store.
+        var previous: PreviousQuarter.Availability?
+        var previousRun: Int?
+        /// The previous quarter's persons, read on a connection of their own while the inputs are read.
+        var loading: PreviousQuarterLoading?
+        /// The funding report's time series: the earlier quarters as published.
+        var history: [PublishedQuarter] = []
+        /// What an earlier publication of this quarter showed.
+        var earlierPublication: [CellID: Int] = [:]
+    }
+
+    enum Beginning {
+        /// The quarter is finished with the same inputs and its files are in place.
+        case unchanged(since: String)
+        case begun(Begun)
+    }
+
+    /// The store's side of a run, read before the period's writer starts (from then on the writer's
+    /// queue owns the connection; one connection is never used from two threads at once):
+    /// interrupted publications completed, the key series checked, the previous quarter found,
+    /// "nothing to do" decided, and what a republication and the report's series need.
+    func beginPublishing(store: Store, files: [[String]], checksums: InputChecksums, pseudonymizer: Pseudonymizer) throws(KlapptError) -> Beginning {
+        for period in try Publisher.recover(ledger: store, outputDirectory: pipeline.outputDirectory) {
+            logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
+        }
+        var begun = Begun(fingerprint: "")
+        begun.series = try checkKeySeries(store: store, keyCheck: pseudonymizer.keyCheck)
+        // SPEC 10: the previous quarter's run, for the fingerprint too: a re-run of it makes this
+        // quarter new work.
+        switch try store.previousQuarterRun(of: period, keyCheck: pseudonymizer.keyCheck) {
+        case .success(let run): begun.previousRun = run
+        case .failure(let reason): begun.previous = .unavailable(reason.text)
+        }
+        begun.fingerprint = try fingerprint(files: files, hashes: checksums.hashes, pseudonymizer: pseudonymizer, previousRun: begun.previousRun)
+        if !force, let last = try store.latestRun(period: period), last.published, last.fingerprint == begun.fingerprint,
+            Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
+        {
+            // Sums read this time are remembered, so that the next look reads nothing.
+            if checksums.remembered < checksums.hashes.count { try? store.rememberChecksums(checksums) }
+            return .unchanged(since: last.started)
+        }
+        // A republication of this quarter keeps what the earlier one showed (SPEC 6: a reader may
+        // hold both files).
+        begun.earlierPublication = try store.publishedCells(of: period)
+        begun.history = try store.publishedHistory(before: period, limit: FundingReport.seriesLength - 1)
+        if let previousRun = begun.previousRun {
+            begun.loading = PreviousQuarterLoading(
+                storePath: outputs.store, period: period.previous, runID: previousRun, indicators: pipeline.indicatorFamilies.flatMap(\.columns))
+        }
+        return .begun(begun)
+    }
+
+    /// What the persons of a run add up to: the target group's funnel, persons per source, linked
+    /// persons, the classes the table is aggregated from, and where people went (SPEC 10).
+    struct CountedPersons {
+        var funnel = TargetGroupCounts(persons: 0, ageInRange: 0, refugeeResidence: 0, inDistrictOrUnknown: 0, targetGroup: 0, withCurrentRecord: 0)
+        var bySource: [String: Int] = [:]
+        var linked = 0
+        var classes = PersonClasses()
+        /// Where people went since the previous quarter (SPEC 10), when it is available.
+        var transitions: TransitionTable?
+    }
+
+    /// Drains the person index in pseudonym order: each person classified and counted on the way;
+    /// only the store (`writer`) keeps the target group's persons. With the previous quarter, one
+    /// merge join with its pseudonym-sorted target group counts the transitions.
+    func countPersons(_ index: inout PersonIndex, previous: PreviousQuarter?, writer: Store.PeriodWriter?) -> CountedPersons {
+        let classification = Classification(rules: pipeline.targetGroup, sourceIDs: pipeline.sources.map(\.id))
+        var counted = CountedPersons()
+        var bySourceIndex = [Int](repeating: 0, count: pipeline.sources.count)
+        var movements = previous.map { TransitionCounter(previous: $0.persons) }
         var batch: [PersonFacts] = []
         index.drainPersons { pseudonym, records in
             let facts = classification.facts(pseudonym: pseudonym, records: records)
-            funnel.count(facts)
+            counted.funnel.count(facts)
             for source in bySourceIndex.indices where facts.sourceMask & (1 << UInt64(source)) != 0 { bySourceIndex[source] += 1 }
-            if facts.isLinked { linked += 1 }
+            if facts.isLinked { counted.linked += 1 }
             if facts.inTargetGroup {
                 movements?.add(facts.pseudonym, PersonState(activity: facts.activity))
-                classes.add(facts)
+                counted.classes.add(facts)
                 if writer != nil {
                     batch.append(facts)
                     if batch.count == 16384 {
@@ -184,110 +253,66 @@ public struct QuarterlyRun: Sendable {
             }
         }
         writer?.add(batch)
-        let bySource = Dictionary(uniqueKeysWithValues: zip(pipeline.sources.map(\.id), bySourceIndex))
-        steps.done("personen")
-        var outcome = RunOutcome(
-            period: period, pipelineName: pipeline.name, startedAt: started, files: accounts,
-            personsBySource: bySource, linkedPersons: linked,
-            filter: funnel, warnings: warnings, rejections: storedRejections,
-            quarantineFiles: quarantineFiles, unknownValuesFile: unknownValuesFile, table: nil)
-        outcome.plausibilityFindings = findings
+        counted.bySource = Dictionary(uniqueKeysWithValues: zip(pipeline.sources.map(\.id), bySourceIndex))
+        counted.transitions = movements?.finish()
+        return counted
+    }
 
-        let finished: String
-        switch mode {
-        case .validate:
-            finished = QuarterlyRun.timestamp()
-            let report = RunReport(
-                outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
-                codeListPaths: pipeline.codeListPaths)
-            try AtomicFile.write(report.json(), to: outputs.report)
-        case .run:
-            let table = IndicatorTable.aggregate(
-                weighted: classes.weighted, dimensions: Dimension.standard(for: pipeline), families: pipeline.indicatorFamilies)
-            steps.done("indikatoren")
-            let clock = ContinuousClock()
-            let start = clock.now
-            let protected: ProtectedTable
-            let control = DisclosureControl(
-                minCell: pipeline.minCell, secondary: secondarySuppression ?? OptimalSuppression(timeLimit: pipeline.suppressionTimeLimit))
-            // The period's tables alone, or (SPEC 10) linked to the previous quarter and the transitions.
-            var problem = ProtectionProblem(table: table, minCell: pipeline.minCell)
-            switch (previous, movements?.finish()) {
-            case (.available(let quarter)?, let transitions?):
-                // The transitions, protected together with both quarters' tables.
-                steps.done("uebergaenge")
-                outcome.transitions = transitions
-                outcome.previousPeriod = quarter.period
-                for state in PersonState.all where state != .outside {
-                    guard let total = LinkedProtection.total(state, table: CellID.Table.previous),
-                        let published = quarter.cells.first(where: { $0.cell == total })
-                    else { continue }
-                    outcome.previousTotals[state.description] = published.suppressed ? "*" : Summary.number(published.value)
-                }
-                problem = LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell)
-            case (.unavailable(let reason)?, _):
-                outcome.transitionNote = reason
-            default:
-                break  // no store, or no earlier quarter in it
+    /// The disclosure problem of the quarter's table: alone, or (SPEC 10) linked to the previous
+    /// quarter's publication and the transitions, which the outcome then reports.
+    func protectionProblem(
+        _ table: IndicatorTable, previous: PreviousQuarter.Availability?, transitions: TransitionTable?, outcome: inout RunOutcome, steps: inout StepTimer
+    ) -> ProtectionProblem {
+        switch (previous, transitions) {
+        case (.available(let quarter)?, let transitions?):
+            steps.done("uebergaenge")
+            outcome.transitions = transitions
+            outcome.previousPeriod = quarter.period
+            for state in PersonState.all where state != .outside {
+                guard let total = LinkedProtection.total(state, table: CellID.Table.previous),
+                    let published = quarter.cells.first(where: { $0.cell == total })
+                else { continue }
+                outcome.previousTotals[state.description] = published.suppressed ? "*" : Summary.number(published.value)
             }
-            do {
-                protected = try control.protect(table, linked: problem, earlier: earlierPublication)
-            } catch {
-                throw .internalError("Geheimhaltung: \(error)")
-            }
-            if protected.earlierPublicationDropped {
-                logger.warning(
-                    "Frühere Veröffentlichung dieses Quartals nicht berücksichtigt (Zahlen geändert); alte Dateien nicht mehr weitergeben",
-                    metadata: ["zeitraum": "\(period)"])
-            }
-            outcome.table = protected
-            logger.info(
-                "Geheimhaltung geprüft",
-                metadata: [
-                    "primaer": "\(protected.primary.count)", "sekundaer": "\(protected.secondary.count)", "verfahren": "\(protected.method)",
-                    "dauer_ms": "\((clock.now - start).components.attoseconds / 1_000_000_000_000_000 + (clock.now - start).components.seconds * 1000)",
-                ])
-            steps.done("geheimhaltung")
-            finished = QuarterlyRun.timestamp()
-            let report = RunReport(
-                outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
-                codeListPaths: pipeline.codeListPaths)
-            var ledgerNotes = Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
-            ledgerNotes.keyCheck = pseudonymizer.keyCheck
-            ledgerNotes.newKeySeries = newKeySeries && series != nil && series?.check != pseudonymizer.keyCheck
-            ledgerNotes.overriddenPlausibility = findings.isEmpty ? nil : findings.joined(separator: "\n")
-            ledgerNotes.previousRun = outcome.transitions == nil ? nil : previousRun
-            ledgerNotes.runReport = report.json()
-            ledgerNotes.labels = pipeline.labels.all(
-                dimensions: protected.table.dimensions.map { ($0.name, $0.categories) }, indicators: protected.table.indicators.map(\.rawValue))
-            defer { steps.done("veroeffentlichen") }
-            var result = PeriodResult(period: period, pipelineName: pipeline.name, table: PublishableTable(protected), report: report)
-            result.history = history
-            result.labels = pipeline.labels
-            result.reportSettings = pipeline.report
-            result.minCell = pipeline.minCell
-            if outcome.transitions != nil, let previousPeriod = outcome.previousPeriod {
-                result.transitions = PublishableTransitions(protected, previousPeriod: previousPeriod)
-            }
-            var files: [Publisher.StagedFile] = []
-            var withdrawn: [String] = []
-            for sink in pipeline.sinks {
-                let path = "\(pipeline.outputDirectory)/\(sink.fileName(for: period))"
-                // A sink with nothing this period (no transitions): an old file of it goes at the commit.
-                guard let bytes = try sink.render(result) else {
-                    withdrawn.append(path)
-                    continue
-                }
-                files.append(Publisher.StagedFile(kind: sink.kind, path: path, bytes: bytes))
-            }
-            guard let writer else { throw .internalError("Veröffentlichen ohne Speicher") }
-            try Publisher(outputs: outputs).publish(
-                outcome, files: files, withdrawn: withdrawn, fingerprint: fingerprint, finishedAt: finished, writer: writer, ledger: ledgerNotes)
-            do { try writer.store.rememberChecksums(checksums) } catch {
-                logger.warning("Prüfsummen nicht gemerkt (der nächste Lauf liest die Eingaben wieder)", metadata: ["grund": "\(error)"])
-            }
+            return LinkedProtection.problem(table: table, transitions: transitions, previous: quarter, minCell: pipeline.minCell)
+        case (.unavailable(let reason)?, _):
+            outcome.transitionNote = reason
+        default:
+            break  // no store, or no earlier quarter in it
         }
-        return mode == .validate ? .validated(outcome) : .published(outcome)
+        return ProtectionProblem(table: table, minCell: pipeline.minCell)
+    }
+
+    /// The shared last phases for a district's quarter: the sinks render the publishable result
+    /// (`Publication`), the files are committed with the period's persons and the ledger
+    /// (`Publisher`).
+    func publish(_ outcome: RunOutcome, begun: Begun, findings: [String], keyCheck: String, writer: Store.PeriodWriter) throws(KlapptError) {
+        guard let protected = outcome.table else { throw .internalError("Veröffentlichen ohne geschützte Tabelle") }
+        let finished = QuarterlyRun.timestamp()
+        let report = RunReport(
+            outcome: outcome, finishedAt: finished, mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
+            codeListPaths: pipeline.codeListPaths)
+        var ledger = Store.Publication(fingerprint: begun.fingerprint, tableSHA256: "", reportSHA256: "")
+        ledger.keyCheck = keyCheck
+        ledger.newKeySeries = newKeySeries && begun.series != nil && begun.series?.check != keyCheck
+        ledger.overriddenPlausibility = findings.isEmpty ? nil : findings.joined(separator: "\n")
+        ledger.previousRun = outcome.transitions == nil ? nil : begun.previousRun
+        ledger.runReport = report.json()
+        ledger.labels = pipeline.labels.all(
+            dimensions: protected.table.dimensions.map { ($0.name, $0.categories) }, indicators: protected.table.indicators.map(\.rawValue))
+        var result = PeriodResult(period: period, pipelineName: pipeline.name, table: PublishableTable(protected), report: report)
+        result.history = begun.history
+        result.labels = pipeline.labels
+        result.reportSettings = pipeline.report
+        result.minCell = pipeline.minCell
+        if outcome.transitions != nil, let previousPeriod = outcome.previousPeriod {
+            result.transitions = PublishableTransitions(protected, previousPeriod: previousPeriod)
+        }
+        let staged = try Publication.stage(pipeline.sinks.map(\.output), result, period: period, directory: pipeline.outputDirectory)
+        try Publisher.publish(staged.files, withdrawn: staged.withdrawn, ledger: writer.store) { files throws(KlapptError) in
+            ledger.record(files)
+            return try writer.commit(outcome, finishedAt: finished, version: QuarterlyRun.version, publication: ledger)
+        }
     }
 
     /// What reading all inputs gives: the person index and each file's accounting, rejections,
@@ -470,16 +495,6 @@ public struct QuarterlyRun: Sendable {
     /// Bytes per slice of a big CSV file: small enough that both cores stay busy to the end, large
     /// enough that cutting costs nothing.
     public static let defaultSliceBytes = 16 << 20
-
-    private func prepareOutputDirectory() throws(KlapptError) {
-        let directory = pipeline.outputDirectory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .outputNotWritable("Ausgabeverzeichnis „\(directory)“ kann nicht angelegt werden.")
-        }
-        guard access(directory, W_OK) == 0 else { throw .outputNotWritable("Ausgabeverzeichnis „\(directory)“ ist nicht beschreibbar.") }
-    }
 
     public static func timestamp() -> String {
         ISO8601DateFormatter().string(from: Date())

@@ -24,7 +24,7 @@ public struct ReportRebuild: Sendable {
         let lock = try RunLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
         let store = try Store(path: storePath)
-        try Publisher.recover(store: store, outputDirectory: directory)
+        try Publisher.recover(ledger: store, outputDirectory: directory)
         let finished = try store.finishedPeriods()
         guard let period = period ?? finished.compactMap(Period.init).max(), let run = try store.reportRun(period: period),
             let quarter = try store.publishedQuarter(period)

@@ -10,14 +10,11 @@ import KlapptFormats
 ///
 /// A new output is a new conforming type plus one line in `Registry`; the pipeline file selects
 /// them by name (`outputs:`).
-public protocol PeriodSink: Sendable {
-    /// The name in the pipeline file (`outputs:`) and the ledger's kind of the file.
-    var kind: String { get }
-    /// The file's name in the output folder.
-    func fileName(for period: Period) -> String
-    /// The file's bytes (the same result gives the same bytes); nil when the sink has nothing for
-    /// this period (then an old file of it is removed at the commit point).
-    func render(_ result: PeriodResult) throws(KlapptError) -> [UInt8]?
+public protocol PeriodSink: OutputSink where Result == PeriodResult {}
+
+extension PeriodSink {
+    /// The sink as an output of any run (`Publication.stage`).
+    public var output: any OutputSink<PeriodResult> { self }
 }
 
 /// What the sinks of a finished run receive.

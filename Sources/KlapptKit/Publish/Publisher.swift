@@ -4,19 +4,25 @@ import Foundation
     import Glibc
 #endif
 
+/// The store a publication commits to (the district's `klappt.sqlite`, the Land's `land.sqlite`):
+/// its ledger lists the committed runs with their files' sha256 and whether they are in place.
+public protocol PublicationLedger {
+    /// Committed runs whose files may not yet be in place.
+    func pendingRuns() throws(KlapptError) -> [Store.LedgerRun]
+    /// Notes that every file of `run` is in place.
+    func markPublished(run: Int) throws(KlapptError)
+}
+
 /// Puts a run's outputs in place so that a crash at any moment leaves a consistent state (SPEC 8).
 ///
-/// The order: the published table and the run report are written to hidden `.pending` files
-/// (fsynced); the store commits the period in one transaction together with the files' sha256
-/// (the commit point); the pending files are renamed over the old ones; the ledger marks the run
-/// published. Killed before the commit, nothing visible has changed. Killed after it, the next
-/// start of klappt finds the committed run, checks the pending files against the recorded sha256
-/// and completes the renames (roll-forward), as a database recovers from its journal.
-public struct Publisher {
-    public let outputs: QuarterlyRun.Outputs
-
-    public init(outputs: QuarterlyRun.Outputs) { self.outputs = outputs }
-
+/// The order: the run's files are written to hidden `.pending` files (fsynced); the store commits
+/// the run in one transaction together with the files' sha256 (the commit point); the pending files
+/// are renamed over the old ones; the ledger marks the run published. Killed before the commit,
+/// nothing visible has changed. Killed after it, the next start of klappt finds the committed run,
+/// checks the pending files against the recorded sha256 and completes the renames (roll-forward),
+/// as a database recovers from its journal. The same for `klappt run` and `klappt land`: only the
+/// ledger differs.
+public enum Publisher {
     static func pendingPath(_ path: String) -> String {
         let url = URL(fileURLWithPath: path)
         return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).pending").path
@@ -37,39 +43,33 @@ public struct Publisher {
         }
     }
 
-    /// Writes and commits a finished run; returns when its files are in place. `writer` already
-    /// holds the period's persons in its open transaction (the store's commit point).
-    public func publish(
-        _ outcome: RunOutcome, files: [StagedFile], withdrawn: [String] = [], fingerprint: String, finishedAt: String,
-        writer: Store.PeriodWriter, ledger: Store.Publication? = nil
+    /// Phase 5: writes and commits a finished run; returns when its files are in place. `commit`
+    /// is the store's commit point: it records the run with the files' names and sums in one
+    /// transaction and returns the run's id in `ledger`.
+    public static func publish(
+        _ files: [StagedFile], withdrawn: [String] = [], ledger: some PublicationLedger,
+        commit: ([Store.OutputFile]) throws(KlapptError) -> Int
     ) throws(KlapptError) {
-        var publication = ledger ?? Store.Publication(fingerprint: fingerprint, tableSHA256: "", reportSHA256: "")
-        publication.fingerprint = fingerprint
-        publication.outputs = []
+        var outputs: [Store.OutputFile] = []
         for file in files {
-            try AtomicFile.write(file.bytes, to: Self.pendingPath(file.path))
-            publication.outputs.append(
-                Store.OutputFile(kind: file.kind, file: URL(fileURLWithPath: file.path).lastPathComponent, sha256: Self.sha256(file.bytes)))
+            try AtomicFile.write(file.bytes, to: pendingPath(file.path))
+            outputs.append(Store.OutputFile(kind: file.kind, file: URL(fileURLWithPath: file.path).lastPathComponent, sha256: sha256(file.bytes)))
         }
-        // The ledger's columns of schema 2 keep the two files every klappt writes.
-        publication.tableSHA256 = publication.outputs.first { $0.kind == IndicatorTableSink().kind }?.sha256 ?? ""
-        publication.reportSHA256 = publication.outputs.first { $0.kind == RunReportSink().kind }?.sha256 ?? ""
-        let store = writer.store
-        let run = try writer.commit(outcome, finishedAt: finishedAt, version: QuarterlyRun.version, publication: publication)
-        for file in files { try Self.moveIntoPlace(Self.pendingPath(file.path), file.path) }
+        let run = try commit(outputs)
+        for file in files { try moveIntoPlace(pendingPath(file.path), file.path) }
         // Files of an earlier run that this one does not write (a transition table that no longer
         // applies) would contradict it: they go. (Not in the ledger, so not part of recovery.)
         for path in withdrawn { unlink(path) }
-        try store.markPublished(run: run)
+        try ledger.markPublished(run: run)
     }
 
     /// Completes publications a crash interrupted and removes pending files of runs that never
     /// committed. Returns the periods it completed.
     @discardableResult
-    public static func recover(store: Store, outputDirectory: String) throws(KlapptError) -> [String] {
+    public static func recover(ledger: some PublicationLedger, outputDirectory: String) throws(KlapptError) -> [String] {
         var completed: [String] = []
         var keep = Set<String>()
-        for run in try store.pendingRuns() {
+        for run in try ledger.pendingRuns() {
             var inPlace = true
             for output in run.outputs {
                 let final = "\(outputDirectory)/\(output.file)"
@@ -83,7 +83,7 @@ public struct Publisher {
                 }
             }
             if inPlace {
-                try store.markPublished(run: run.id)
+                try ledger.markPublished(run: run.id)
                 completed.append(run.period)
             }
         }

@@ -10,7 +10,7 @@ import Foundation
 ///
 /// Nothing personal is ever stored: rejects keep file, line and reason, persons their pseudonym and
 /// categories. WAL mode lets a reader look at the store while a run writes.
-public final class Store {
+public final class Store: PublicationLedger {
     public static let schema = """
         CREATE TABLE IF NOT EXISTS runs(
             id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT NOT NULL, gestartet TEXT NOT NULL,
@@ -183,6 +183,14 @@ public final class Store {
         public var runReport: String? = nil
         /// The labels the run's report used, for the store's views.
         public var labels: [(kind: String, code: String, label: String, definition: String?)] = []
+
+        /// Records the files the run wrote; the ledger's columns of schema 2 keep the sums of the
+        /// two files every klappt writes.
+        mutating func record(_ files: [OutputFile]) {
+            outputs = files
+            tableSHA256 = files.first { $0.kind == IndicatorTableSink().kind }?.sha256 ?? ""
+            reportSHA256 = files.first { $0.kind == RunReportSink().kind }?.sha256 ?? ""
+        }
     }
 
     /// A file of a run, for the ledger: the sink's kind, the file name in the output folder, sha256.
@@ -190,6 +198,12 @@ public final class Store {
         public var kind: String
         public var file: String
         public var sha256: String
+
+        public init(kind: String, file: String, sha256: String) {
+            self.kind = kind
+            self.file = file
+            self.sha256 = sha256
+        }
     }
 
     /// A period being written. The transaction opens at once and the period's old rows go; persons
