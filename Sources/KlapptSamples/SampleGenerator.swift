@@ -12,6 +12,31 @@ import KlapptKit
 /// variants and swapped name fields across sources, a later delivery that supersedes rows, CDATA,
 /// character references, comments and namespace prefixes in XML, birthdays right on the age bounds.
 /// Its expectations come from that truth, not from the pipeline's code.
+/// A municipality of the district the samples are made for.
+public struct SampleMunicipality: Sendable, Equatable {
+    public var ags: String
+    public var name: String
+    public var postcodes: [String]
+
+    public init(ags: String, name: String, postcodes: [String]) {
+        self.ags = ags
+        self.name = name
+        self.postcodes = postcodes
+    }
+
+    /// The municipalities of a postcode list (`plz;ags;gemeinde`, SPEC 3.3), in the order of their AGS.
+    public static func from(postcodeList path: String) throws(PipelineError) -> [SampleMunicipality] {
+        let list = try CodeList(path: path)
+        try list.require("plz", "ags", "gemeinde")
+        var byAGS: [String: SampleMunicipality] = [:]
+        for row in list.rows {
+            byAGS[row["ags"]!, default: SampleMunicipality(ags: row["ags"]!, name: row["gemeinde"]!, postcodes: [])].postcodes.append(row["plz"]!)
+        }
+        guard !byAGS.isEmpty else { throw PipelineError(file: path, message: "Die Postleitzahlenliste ist leer.") }
+        return byAGS.values.sorted { $0.ags < $1.ags }
+    }
+}
+
 public struct SampleGenerator {
     public var persons: Int
     public var seed: UInt64
@@ -23,12 +48,25 @@ public struct SampleGenerator {
     public var listFormat: SampleListFormat = .csv
     /// How the colleges' exports are written.
     public var collegeLayout: SampleCollegeLayout = .xml
+    /// The district's municipalities with their postcodes, where the invented persons live
+    /// (default: Kreis Unna's ten with their main postcodes; `klappt samples --plz` for another).
+    public var municipalities: [SampleMunicipality] = SampleVocabulary.municipalities.map {
+        SampleMunicipality(ags: $0.ags, name: $0.name, postcodes: $0.postcodes)
+    }
 
     public init(persons: Int = 400, seed: UInt64 = 1, period: Period, sources: Set<SampleSource> = Set(SampleSource.allCases)) {
         self.persons = persons
         self.seed = seed
         self.period = period
         self.sources = sources
+    }
+
+    /// Places outside the district (Dortmund, Hamm, Essen; those of them the district's own list
+    /// does not name).
+    var outsidePostcodes: [(String, String)] {
+        let inside = Set(municipalities.flatMap(\.postcodes))
+        let outside = SampleVocabulary.outsidePostcodes.filter { !inside.contains($0.0) }
+        return outside.isEmpty ? [("99999", "Anderswo")] : outside
     }
 
     /// What a run on the generated files must report.
@@ -211,12 +249,12 @@ public struct SampleGenerator {
             // Where they live: mostly in the district, some outside, some unknown.
             switch random.weighted([("in", 88), ("out", 8), ("empty", 4)]) {
             case "in":
-                let municipality = random.pick(SampleVocabulary.municipalities)
+                let municipality = random.pick(municipalities)
                 person.postcode = random.pick(municipality.postcodes)
                 person.place = municipality.name
                 person.ags = municipality.ags
             case "out":
-                let (postcode, place) = random.pick(SampleVocabulary.outsidePostcodes)
+                let (postcode, place) = random.pick(outsidePostcodes)
                 person.postcode = postcode
                 person.place = place
                 person.outside = true
@@ -264,7 +302,7 @@ public struct SampleGenerator {
     /// and so is no one who lives outside the district unless the register knows a move into it).
     func register(_ person: inout TruePerson, only: Bool, _ random: inout SeededRandom) {
         func districtAddress(_ random: inout SeededRandom) -> Address {
-            let municipality = random.pick(SampleVocabulary.municipalities)
+            let municipality = random.pick(municipalities)
             return Address(postcode: random.pick(municipality.postcodes), place: municipality.name, ags: municipality.ags, outside: false)
         }
         var address: Address? = nil
@@ -439,7 +477,7 @@ public struct SampleGenerator {
     func figures(_ people: [TruePerson], reference: CivilDate) -> [String: Int] {
         let dimensions: [(String, [String])] = [
             ("insgesamt", ["insgesamt"]),
-            ("gemeinde", SampleVocabulary.municipalities.map(\.ags) + ["unbekannt"]),
+            ("gemeinde", municipalities.map(\.ags).sorted() + ["unbekannt"]),
             ("geschlecht", ["m", "w", "d", "x"]),
             ("altersgruppe", ["18-20", "21-23", "24-26"]),
             ("aufenthalt", SampleVocabulary.refugeeGroups),

@@ -61,8 +61,17 @@ extension Klappt {
                     print(
                         "Geheimhaltung: \(protected.primary.count) Zellen primär gesperrt, \(protected.secondary.count) sekundär (\(protected.method)); geprüft mit allen Veröffentlichungen der Kreise zusammen (\(protected.audit.count) gesperrte Zellen des Landes und der Kreise)."
                     )
-                    print("Tabelle (veröffentlichbar): \(files[0])")
-                    print("Landesbericht (veröffentlichbar): \(files.dropFirst().joined(separator: ", "))")
+                    let named = { (kind: String) in files.filter { URL(fileURLWithPath: $0).lastPathComponent.hasPrefix(kind) } }
+                    print("Tabelle (veröffentlichbar): \(named("land_indikatoren").joined())")
+                    if let transitions = named("land_uebergaenge").first {
+                        print("Übergänge (veröffentlichbar): \(transitions)")
+                    } else {
+                        let without = verified.filter { $0.delivery.uebergaenge == nil }.map(\.delivery.kreis)
+                        print(
+                            "Keine Übergangstabelle des Landes: ohne Übergänge übermittelt haben \(without.joined(separator: ", ")) (dort fehlt das Vorquartal)."
+                        )
+                    }
+                    print("Landesbericht (veröffentlichbar): \(named("land_bericht").joined(separator: ", "))")
                     print("Landesspeicher (intern, exakte Werte): \(Pipeline.absolute(outputDirectory))/land.sqlite")
                 }
             } catch {

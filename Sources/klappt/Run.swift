@@ -193,6 +193,13 @@ extension Klappt {
             help: "Format der Berufskolleg-Exporte: xml (Referenzformat) oder svws (Schülerexport des SVWS-Servers als CSV).")
         var collegeLayout: String = "xml"
 
+        @Option(
+            name: .customLong("plz"),
+            help:
+                "Postleitzahlenliste des Kreises (plz;ags;gemeinde wie pipelines/codelists/plz_kreis_unna.csv): die Wohnorte im Kreis kommen aus ihr. Standard: Kreis Unna. Für die Daten eines anderen Kreises (klappt land üben)."
+        )
+        var postcodes: String?
+
         func validate() throws {
             if SampleCollegeLayout(rawValue: collegeLayout) == nil { throw ValidationError("--layout: xml oder svws.") }
             if SampleListFormat(rawValue: listFormat) == nil { throw ValidationError("--format: csv oder xlsx.") }
@@ -210,6 +217,11 @@ extension Klappt {
                 var generator = SampleGenerator(persons: persons, seed: seed, period: quarters[0], sources: roles)
                 generator.listFormat = SampleListFormat(rawValue: listFormat) ?? .csv
                 generator.collegeLayout = SampleCollegeLayout(rawValue: collegeLayout) ?? .xml
+                if let postcodes {
+                    do { generator.municipalities = try SampleMunicipality.from(postcodeList: Pipeline.absolute(postcodes)) } catch {
+                        throw KlapptError.pipeline(error)
+                    }
+                }
                 // One quarter into OUT; several (one population moving between them) into OUT/<Quartal>/.
                 let expectations = quarters.count == 1 ? [try generator.write(to: out)] : try generator.writeQuarters(to: out, periods: quarters)
                 for (quarter, expectation) in zip(quarters, expectations) {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KlapptKit
+import KlapptSamples
 import KlapptTestSupport
 import Testing
 
@@ -48,6 +49,32 @@ import Testing
             #expect(wrong?.exitCode == 64, "\(bad)")
             #expect(wrong?.description.contains("district_key") == true, "\(bad)")
         }
+    }
+
+    /// Another district is configuration: `klappt samples --plz` invents persons living in the Kreis
+    /// Olpe, a copy of `pipelines/` with Olpe's postcode list counts them, and the figures are the
+    /// generator's ground truth, with Olpe's seven municipalities in place of Unna's ten.
+    @Test func anotherDistrictRunsFromACopyOfThePipelinesWithItsPostcodeList() throws {
+        let list = "\(repositoryRoot)/pipelines/beispiele/land/plz_kreis_olpe.csv"
+        let pipeline = try pipelineCopy { _ in try! String(contentsOfFile: list, encoding: .utf8) }
+        let folder = URL(fileURLWithPath: pipeline).deletingLastPathComponent().deletingLastPathComponent().path
+        let made = try runKlappt(["samples", "--out", "\(folder)/samples/2026-Q3", "--persons", "500", "--seed", "5", "--period", "2026-Q3", "--plz", list])
+        #expect(made.status == 0, "\(made.stderr)")
+        let output = "\(folder)/out"
+        let run = try runKlappt(["run", pipeline, "--period", "2026-Q3", "--output-dir", output, "--key-file", writeTestKey(in: folder)])
+        #expect(run.status == 0, "\(run.stderr)")
+        let expectation = try JSONDecoder().decode(
+            SampleGenerator.Expectation.self, from: try Data(contentsOf: URL(fileURLWithPath: "\(folder)/samples/2026-Q3/erwartet_2026-Q3.json")))
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        let exact = Dictionary(
+            uniqueKeysWithValues: try store.query("SELECT indikator, dimension, auspraegung, wert FROM indikatoren WHERE zeitraum = '2026-Q3'").map {
+                ("\($0[0]!)|\($0[1]!)|\($0[2]!)", Int($0[3]!)!)
+            })
+        #expect(exact == expectation.figures)
+        let municipalities = Set(exact.keys.filter { $0.hasPrefix("zielgruppe|gemeinde|") }.map { String($0.split(separator: "|")[2]) })
+        #expect(municipalities == ["05966004", "05966008", "05966012", "05966016", "05966020", "05966024", "05966028", "unbekannt"])
+        #expect((exact["zielgruppe|insgesamt|insgesamt"] ?? 0) > 100)
+        #expect(try Pipeline.load(path: pipeline).districtKey == "05966")
     }
 
     @Test func signingKeysAreMadeOnceReadOnlyByTheirOwnerAndSignWhatTheyCover() throws {
@@ -115,6 +142,18 @@ import Testing
             .filter { !$0.isEmpty }.map { $0.components(separatedBy: ";") }
         #expect(transitions.map { "\($0.von)>\($0.nach)" } == publishedMoves.map { "\($0[1])>\($0[2])" })
         for (move, row) in zip(transitions, publishedMoves) { #expect(move.veroeffentlicht == (row[3] != "*")) }
+        // The previous quarter the transitions are linked to: exact, with what 2026-Q2 published.
+        let previous = try #require(delivery.vorquartal)
+        #expect(previous.zeitraum == "2026-Q2" && previous.zellen.count == 432 && previous.uebergaenge == nil)
+        let publishedBefore = try publishedCSV("\(output)/indikatoren_2026-Q2.csv")
+        let exactBefore = Dictionary(
+            uniqueKeysWithValues: try store.query("SELECT indikator, dimension, auspraegung, wert FROM indikatoren WHERE zeitraum = '2026-Q2'").map {
+                ("\($0[0]!)|\($0[1]!)|\($0[2]!)", Int($0[3]!)!)
+            })
+        for cell in previous.zellen {
+            let id = "\(cell.indikator)|\(cell.dimension)|\(cell.auspraegung)"
+            #expect(cell.wert == exactBefore[id] && cell.veroeffentlicht == (publishedBefore[id] != "*"), "\(id)")
+        }
 
         // Nothing personal: no pseudonym of the store is in the file.
         let text = try String(contentsOfFile: file, encoding: .utf8)
@@ -164,6 +203,33 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int == 0o600)
         #expect(try store.query("SELECT kreis, length(sha256), length(unterzeichner) > 0 FROM uebermittlungen") == [["05978", "64", "1"]])
         #expect(try store.query("SELECT COUNT(*) FROM zellen") == [["\(table.count)"]])
+        // The state's transitions (the district has 2026-Q2 in its store): 63 rows, each published
+        // one the district's own number (one district), kept exactly in the Land store.
+        let moves = try String(contentsOfFile: "\(folder)/land/land_uebergaenge_2026-Q3.csv", encoding: .utf8)
+        let districtMoves = try String(contentsOfFile: "\(output)/uebergaenge_2026-Q3.csv", encoding: .utf8)
+        #expect(FileManager.default.contents(atPath: "\(folder)/land/land_uebergaenge_2026-Q3.csv")?.prefix(3) == Data([0xEF, 0xBB, 0xBF]))
+        #expect(moves.replacingOccurrences(of: "\u{FEFF}", with: "").hasPrefix("zeitraum;von;nach;wert\r\n"))
+        let stateRows = moves.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        #expect(stateRows.count == 63)
+        for (state, own) in zip(stateRows, districtMoves.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }) where !state.hasSuffix(";*") {
+            #expect(state == own)
+        }
+        #expect(try store.query("SELECT COUNT(*) FROM uebergaenge") == [["63"]])
+        #expect(first.stdout.contains("land_uebergaenge_2026-Q3.csv"))
+        // The reports: the comparison, the transitions, what was withheld.
+        let page = try String(contentsOfFile: "\(folder)/land/land_bericht_2026-Q3.html", encoding: .utf8)
+        for words in ["Kreise im Vergleich", "Anteile der Kreise", "Übergänge von 2. Quartal 2026", "Gesperrte Zellen", "Kreis Unna", "<svg"] {
+            #expect(page.contains(words), "\(words)")
+        }
+        #expect(FileManager.default.fileExists(atPath: "\(folder)/land/land_bericht_2026-Q3.xlsx"))
+        // The published files on their own, audited together: the Land's table and transitions, the
+        // district's table, transitions and previous quarter.
+        let audit = try runKlappt(["audit", "\(folder)/land/land_indikatoren_2026-Q3.csv", "--kreis", "\(output)/indikatoren_2026-Q3.csv"])
+        #expect(audit.status == 0, "\(audit.stdout)")
+        for file in ["land_uebergaenge_2026-Q3.csv", "out/uebergaenge_2026-Q3.csv", "out/indikatoren_2026-Q2.csv"] {
+            #expect(audit.stdout.contains(file), "\(file)")
+        }
+        #expect(audit.stdout.contains("Ergebnis: alle gesperrten Zellen sind geschützt."))
         let again = try runKlappt(land)
         #expect(again.status == 0 && again.stdout.contains("bereits fertig"))
         #expect(try store.query("SELECT COUNT(*) FROM laeufe") == [["1"]])

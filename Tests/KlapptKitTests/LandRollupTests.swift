@@ -57,6 +57,12 @@ import Testing
             })
     }
 
+    /// What a reader of every publication of `joint` learns of `cell` when `suppressed` is withheld.
+    static func finding(_ cell: Int, in joint: ProtectionProblem, suppressed: Set<Int>) throws -> SuppressionAudit.Finding {
+        let audit = SuppressionAudit(minCell: 3).audit(system: joint.system, values: joint.values, suppressed: suppressed, primary: joint.primary)
+        return try #require(audit.first { $0.cell == joint.system.cells[cell] })
+    }
+
     func verified() throws -> [LandRollup.Verified] {
         try Self.districts.map { LandRollup.Verified(file: "\($0.key).json", delivery: try Self.delivery($0), sha256: "", signer: "") }
     }
@@ -78,7 +84,7 @@ import Testing
         #expect(state.dimensions.map(\.name) == ["insgesamt", "kreis", "geschlecht", "altersgruppe", "aufenthalt", "staatsangehoerigkeit"])
         #expect(state.dimensions[1].categories == ["05966", "05974", "05978"])
 
-        let joint = LandRollup.problem(state: state, deliveries: deliveries, minCell: 3)
+        let joint = try LandRollup.problem(state: state, deliveries: deliveries, minCell: 3)
         let withheld = try #require(joint.system.index[CellID(table: "kreis:05978", indicator: .zielgruppe, dimension: "geschlecht", category: "w")])
         #expect(joint.primary.contains(withheld) && joint.hidden.contains(withheld))
 
@@ -86,8 +92,7 @@ import Testing
         let naive = try DisclosureControl(minCell: 3).protect(state)
         #expect(!naive.suppressed.contains(women))
         let naiveSuppressed = joint.hidden.union(Set(naive.suppressed.compactMap { joint.system.index[$0] }))
-        let attack = SuppressionAudit(minCell: 3).audit(system: joint.system, values: joint.values, suppressed: naiveSuppressed, primary: joint.primary)
-        let recovered = try #require(attack.first { $0.cell == joint.system.cells[withheld] })
+        let recovered = try Self.finding(withheld, in: joint, suppressed: naiveSuppressed)
         #expect(!recovered.protected)
         #expect(recovered.interval.upper == 2, "11 − 5 − 4 = 2: the withheld cell is the difference")
 
@@ -151,5 +156,128 @@ import Testing
         #expect(missing?.exitCode == 65)
         #expect(missing?.description.contains("nicht geliefert") == true)
         #expect(missing?.description.contains("05966") == true)
+    }
+
+    // MARK: - Transitions at the Land level
+
+    /// A district's quarter in which every one of its `persons` is in the target group, `training`
+    /// of them in training and the rest without an activity (all men, 21-23, schutz, SYR, in the
+    /// first municipality).
+    static func quarter(_ key: String, persons: Int, training: Int) -> IndicatorTable {
+        var table = IndicatorTable(dimensions: dimensions(key))
+        for (dimension, category) in [
+            ("insgesamt", "insgesamt"), ("gemeinde", "\(key)004"), ("geschlecht", "m"), ("altersgruppe", "21-23"), ("aufenthalt", "schutz"),
+            ("staatsangehoerigkeit", "SYR"),
+        ] {
+            for (indicator, value) in [
+                (Indicator.zielgruppe, persons), (.personen, training), (.ausbildung, training), (.ohneAktivitaet, persons - training),
+            ] {
+                table.set(CellID(indicator: indicator, dimension: dimension, category: category), value)
+            }
+        }
+        return table
+    }
+
+    /// A district's delivery of 2026-Q3 with transitions, protected as its own run protects it
+    /// (SPEC 10: Q3's table, its transitions and Q2's publication linked): in 2026-Q2 all
+    /// `persons` were without an activity; in 2026-Q3 `training` of them began training.
+    static func deliveryWithTransitions(_ key: String, persons: Int, training: Int) throws -> DistrictDelivery {
+        let before = quarter(key, persons: persons, training: 0)
+        let now = quarter(key, persons: persons, training: training)
+        let published = try DisclosureControl(minCell: 3).protect(before)
+        var transitions = TransitionTable()
+        for _ in 0..<training { transitions.count(.withoutActivity, .activity(.ausbildung)) }
+        for _ in 0..<(persons - training) { transitions.count(.withoutActivity, .withoutActivity) }
+        let previous = PreviousQuarter(
+            period: Period("2026-Q2")!, runID: 1, persons: [],
+            cells: before.cells.map {
+                PreviousQuarter.PublishedCell(
+                    cell: CellID(table: CellID.Table.previous, indicator: $0.indicator, dimension: $0.dimension, category: $0.category),
+                    value: before.values[$0]!, suppressed: published.suppressed.contains($0))
+            })
+        let protected = try DisclosureControl(minCell: 3).protect(
+            now, linked: LinkedProtection.problem(table: now, transitions: transitions, previous: previous, minCell: 3))
+        let system = DistrictDelivery.TableSystem(
+            indikatoren: now.indicators.map(\.rawValue), dimensionen: dimensions(key).map { .init(name: $0.name, auspraegungen: $0.categories) }, minCell: 3)
+        func cells(_ table: IndicatorTable, suppressed: Set<CellID>) -> [DistrictDelivery.Cell] {
+            table.cells.map {
+                .init(
+                    indikator: $0.indicator.rawValue, dimension: $0.dimension, auspraegung: $0.category, wert: table.values[$0]!,
+                    veroeffentlicht: !suppressed.contains($0))
+            }
+        }
+        return DistrictDelivery(
+            kreis: key, kreisName: "Kreis \(key)", zeitraum: "2026-Q3", klapptVersion: QuarterlyRun.version, tabellensystem: system,
+            zellen: cells(now, suppressed: protected.suppressed),
+            uebergaenge: LinkedProtection.transitionCells().map {
+                .init(von: $0.dimension, nach: $0.category, wert: protected.linkedValues[$0]!, veroeffentlicht: !protected.suppressed.contains($0))
+            },
+            vorquartal: .init(zeitraum: "2026-Q2", zellen: cells(before, suppressed: published.suppressed), uebergaenge: nil))
+    }
+
+    /// Three districts where 2, 5 and 4 persons began training from no activity. The first
+    /// withholds its 2 (in its table and in its transitions); the others publish 5 and 4. The
+    /// state's transition cell "ohne Aktivität → Ausbildung" is 11: published, it gives the 2 back.
+    @Test func theStatesTransitionsAreProtectedJointlyWithTheDistrictsPublications() throws {
+        let deliveries = try [("05978", 8, 2), ("05974", 10, 5), ("05966", 11, 4)].map { key, persons, training in
+            LandRollup.Verified(
+                file: "\(key).json", delivery: try Self.deliveryWithTransitions(key, persons: persons, training: training), sha256: "", signer: "")
+        }
+        let began = { (delivery: DistrictDelivery) in delivery.uebergaenge!.first { $0.von == "ohne_aktivitaet" && $0.nach == "ausbildung" }! }
+        #expect(began(deliveries[0].delivery).wert == 2 && !began(deliveries[0].delivery).veroeffentlicht)
+        #expect(began(deliveries[1].delivery).wert == 5 && began(deliveries[1].delivery).veroeffentlicht)
+        #expect(began(deliveries[2].delivery).wert == 4 && began(deliveries[2].delivery).veroeffentlicht)
+
+        let sums = try #require(LandRollup.stateTransitions(deliveries))
+        let position = try #require(TransitionTable.position(.withoutActivity, .activity(.ausbildung)))
+        #expect(sums[position] == 11)
+        #expect(sums[try #require(TransitionTable.position(.withoutActivity, .withoutActivity))] == 6 + 5 + 7)
+
+        let state = try LandRollup.stateTable(deliveries)
+        let joint = try LandRollup.problem(state: state, deliveries: deliveries, minCell: 3)
+        let stateCell = LinkedProtection.transitionCells()[position]
+        let withheld = try #require(
+            joint.system.index[CellID(table: "kreis:05978/uebergaenge", indicator: .transition, dimension: "ohne_aktivitaet", category: "ausbildung")])
+        #expect(joint.primary.contains(withheld) && joint.hidden.contains(withheld))
+        // The districts' previous quarters are in the system, linked to their transition rows.
+        #expect(joint.system.index[CellID(table: "kreis:05966/vorquartal", indicator: .ohneAktivitaet, dimension: "insgesamt", category: "insgesamt")] != nil)
+
+        // Naive: the state's tables published with nothing withheld beyond their own small cells
+        // (there are none: 11, 18, 29).
+        let recovered = try Self.finding(withheld, in: joint, suppressed: joint.hidden)
+        #expect(!recovered.protected)
+        #expect(recovered.interval.upper == 2, "11 − 5 − 4 = 2")
+
+        // klappt: the state's transition cell (or what protects it) is withheld, and every small cell
+        // of the state and of every district's four tables stays protected.
+        let protected = try LandRollup.protect(deliveries, minCell: 3)
+        #expect(protected.suppressed.contains(stateCell))
+        #expect(protected.linkedValues[stateCell] == 11)
+        #expect(protected.audit.allSatisfy { $0.protected })
+        #expect(protected.audit.contains { $0.cell == joint.system.cells[withheld] })
+        let transitions = PublishableTransitions(protected, previousPeriod: Period("2026-Q2")!)
+        #expect(transitions.cells.count == 63)
+        #expect(transitions.cells[position].value == .suppressed)
+        // Every published state transition is the exact sum of the districts'.
+        for (cell, sum) in zip(transitions.cells, sums) where cell.value != .suppressed { #expect(cell.value == .count(sum)) }
+    }
+
+    /// A delivery with transitions but without the previous quarter they are linked to (a klappt
+    /// before format 2) cannot be modelled and is refused.
+    @Test func aDeliveryWithTransitionsButWithoutItsPreviousQuarterIsRefused() throws {
+        let folder = makeTemporaryDirectory("klappt-land-v1")
+        try SigningKeyFile.create(path: "\(folder)/05978.sig")
+        let key = try SigningKeyFile.loadPrivate(path: "\(folder)/05978.sig")
+        try FileManager.default.createDirectory(atPath: "\(folder)/vertraut", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: "\(folder)/05978.sig.pub", toPath: "\(folder)/vertraut/05978.pub")
+        var delivery = try Self.deliveryWithTransitions("05978", persons: 8, training: 2)
+        delivery.vorquartal = nil
+        let path = "\(folder)/05978.json"
+        try Data(try DistrictDelivery.fileBytes(try delivery.signed(with: key))).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: KlapptError.self) {
+            try LandRollup.verify(files: [path], trustedKeys: "\(folder)/vertraut", period: Period("2026-Q3")!, expected: nil)
+        }
+        #expect(error?.exitCode == 65)
+        #expect(error?.description.contains("Vorquartal") == true)
     }
 }

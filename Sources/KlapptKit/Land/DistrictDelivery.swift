@@ -44,8 +44,18 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
         public var erlaeuterung: String?
     }
 
+    /// The previous quarter's publication as the district's run linked its transitions to it
+    /// (SPEC 10): the exact cells with what the district published, and that quarter's own
+    /// transition table. The Land needs it to model the transition rows, which add up to these cells.
+    public struct Previous: Codable, Sendable, Equatable {
+        public var zeitraum: String
+        public var zellen: [Cell]
+        public var uebergaenge: [Transition]?
+    }
+
     public var format = "klappt-uebermittlung"
-    public var formatVersion = 1
+    /// 2: with `vorquartal` wherever there are transitions.
+    public var formatVersion = 2
     public var kreis: String
     public var kreisName: String
     public var zeitraum: String
@@ -54,6 +64,8 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
     public var zellen: [Cell]
     /// The quarter's transition table (SPEC 10) where the district has one.
     public var uebergaenge: [Transition]?
+    /// The previous quarter's publication, wherever `uebergaenge` is given.
+    public var vorquartal: Previous?
     /// The programme's name as the district's report gives it.
     public var programm: String?
     /// The words of the indicators, dimensions and categories (not of the municipalities).
@@ -72,6 +84,28 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
         }
         let indicators = pipeline.indicatorFamilies.flatMap(\.columns).map(\.rawValue)
         let dimensions = Dimension.standard(for: pipeline).map { TableSystem.Dimension(name: $0.name, auspraegungen: $0.categories) }
+        let cells = try publishedCells(store: store, period: period, indicators: indicators, dimensions: dimensions)
+        let transitions = try publishedTransitions(store: store, period: period)
+        var previous: Previous?
+        if !transitions.isEmpty {
+            let before = period.previous
+            previous = Previous(
+                zeitraum: before.description, zellen: try publishedCells(store: store, period: before, indicators: indicators, dimensions: dimensions),
+                uebergaenge: try publishedTransitions(store: store, period: before).nilIfEmpty)
+        }
+        let labels = pipeline.labels.all(
+            dimensions: dimensions.filter { $0.name != Dimension.municipality }.map { ($0.name, $0.auspraegungen) }, indicators: indicators
+        ).map { Label(art: $0.kind, code: $0.code, beschriftung: $0.label, erlaeuterung: $0.definition) }
+        return DistrictDelivery(
+            kreis: pipeline.districtKey, kreisName: pipeline.report.district, zeitraum: period.description, klapptVersion: QuarterlyRun.version,
+            tabellensystem: TableSystem(indikatoren: indicators, dimensionen: dimensions, minCell: pipeline.minCell),
+            zellen: cells,
+            uebergaenge: transitions.nilIfEmpty, vorquartal: previous, programm: pipeline.report.programme, beschriftungen: labels)
+    }
+
+    /// The store's exact cells of `period` with their publication flags, in the published table's
+    /// order; every cell of the table system must be there.
+    static func publishedCells(store: Store, period: Period, indicators: [String], dimensions: [TableSystem.Dimension]) throws(KlapptError) -> [Cell] {
         var stored: [String: (Int, Bool)] = [:]
         for row in try store.query("SELECT indikator, dimension, auspraegung, wert, gesperrt FROM indikatoren WHERE zeitraum = '\(period)'") {
             stored["\(row[0]!)|\(row[1]!)|\(row[2]!)"] = (Int(row[3]!) ?? 0, row[4] == "1")
@@ -91,20 +125,15 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
             throw .internalError(
                 "Der Speicher hat für \(period) \(stored.count) Zellen, das Tabellensystem der Pipeline \(cells.count): andere Pipeline-Datei?")
         }
-        let transitions = try store.query("SELECT von, nach, wert, gesperrt FROM uebergaenge WHERE zeitraum = '\(period)'").map {
-            Transition(von: $0[0]!, nach: $0[1]!, wert: Int($0[2]!) ?? 0, veroeffentlicht: $0[3] != "1")
-        }
+        return cells
+    }
+
+    /// The store's transition table of `period` with its flags, in publication order (empty: none).
+    static func publishedTransitions(store: Store, period: Period) throws(KlapptError) -> [Transition] {
         let order = Dictionary(uniqueKeysWithValues: TransitionTable.pairs.enumerated().map { ("\($0.element.from)|\($0.element.to)", $0.offset) })
-        let labels = pipeline.labels.all(
-            dimensions: dimensions.filter { $0.name != Dimension.municipality }.map { ($0.name, $0.auspraegungen) }, indicators: indicators
-        ).map { Label(art: $0.kind, code: $0.code, beschriftung: $0.label, erlaeuterung: $0.definition) }
-        return DistrictDelivery(
-            kreis: pipeline.districtKey, kreisName: pipeline.report.district, zeitraum: period.description, klapptVersion: QuarterlyRun.version,
-            tabellensystem: TableSystem(indikatoren: indicators, dimensionen: dimensions, minCell: pipeline.minCell),
-            zellen: cells,
-            uebergaenge: transitions.isEmpty
-                ? nil : transitions.sorted { order["\($0.von)|\($0.nach)", default: 0] < order["\($1.von)|\($1.nach)", default: 0] },
-            programm: pipeline.report.programme, beschriftungen: labels)
+        return try store.query("SELECT von, nach, wert, gesperrt FROM uebergaenge WHERE zeitraum = '\(period)'").map {
+            Transition(von: $0[0]!, nach: $0[1]!, wert: Int($0[2]!) ?? 0, veroeffentlicht: $0[3] != "1")
+        }.sorted { order["\($0.von)|\($0.nach)", default: 0] < order["\($1.von)|\($1.nach)", default: 0] }
     }
 
     /// The delivery as its file holds it: the content as canonical JSON text, its Ed25519 signature,
@@ -148,4 +177,9 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
         try store.recordDelivery(period: zeitraum, file: path, sha256: digest, signer: signed.unterzeichner)
         return digest
     }
+}
+
+extension Array {
+    /// nil for an empty array (an optional field of a delivery that has nothing to say).
+    var nilIfEmpty: [Element]? { isEmpty ? nil : self }
 }

@@ -16,6 +16,10 @@ public struct LandResult: Sendable {
 
     public var period: Period
     public var table: PublishableTable
+    /// The state's transition table (SPEC 10 at the Land level), where every district has one.
+    public var transitions: PublishableTransitions?
+    /// Why there is none (one German sentence).
+    public var transitionNote: String?
     public var districts: [District]
     public var primary: Int
     public var secondary: Int
@@ -32,6 +36,15 @@ public struct LandResult: Sendable {
     public init(period: Period, protected: ProtectedTable, deliveries: [LandRollup.Verified], minCell: Int, finished: String) {
         self.period = period
         table = PublishableTable(protected)
+        let withTransitions = LinkedProtection.transitionCells().allSatisfy { protected.linkedValues[$0] != nil }
+        transitions = withTransitions ? PublishableTransitions(protected, previousPeriod: period.previous) : nil
+        let without = deliveries.filter { $0.delivery.uebergaenge == nil }.map {
+            $0.delivery.kreisName.isEmpty ? "Kreis \($0.delivery.kreis)" : $0.delivery.kreisName
+        }
+        transitionNote =
+            withTransitions
+            ? nil
+            : "\(without.sorted().joined(separator: ", ")) \(without.count == 1 ? "hat" : "haben") für \(period.germanName) keine übermittelt (das Vorquartal fehlt dort im Speicher), also hat auch das Land keine."
         districts = deliveries.sorted { $0.delivery.kreis < $1.delivery.kreis }.map {
             District(
                 key: $0.delivery.kreis, name: $0.delivery.kreisName.isEmpty ? "Kreis \($0.delivery.kreis)" : $0.delivery.kreisName,
@@ -64,6 +77,17 @@ public struct LandTableSink: OutputSink {
     public init() {}
     public func fileName(for period: Period) -> String { "land_indikatoren_\(period).csv" }
     public func render(_ result: LandResult) -> [UInt8]? { Array(PublishedTable.csv(result.table, period: result.period).utf8) }
+}
+
+/// `land_uebergaenge_<period>.csv`: the state's transition table in SPEC 10's format; nothing
+/// unless every district delivered one.
+public struct LandTransitionsSink: OutputSink {
+    public let kind = "land_uebergaenge"
+    public init() {}
+    public func fileName(for period: Period) -> String { "land_uebergaenge_\(period).csv" }
+    public func render(_ result: LandResult) -> [UInt8]? {
+        result.transitions.map { Array(TransitionTableSink.csv($0, period: result.period).utf8) }
+    }
 }
 
 /// `land_bericht_<period>.xlsx`, the Land's report as a workbook.
@@ -195,7 +219,12 @@ public enum LandReport {
             district: "Land (\(Summary.counted(result.districts.count, "Kreis", "Kreise")))", period: result.period.description,
             referenceDate: referenceDate, made: CivilDate(isoPrefixOf: result.finished)?.german ?? result.finished, madeTimestamp: result.finished,
             version: QuarterlyRun.version, minCell: result.minCell, legend: legend,
-            sections: [overview, districts, shares] + characteristics + [withheldSection(result), methodSection(result, legend: legend)])
+            sections: [overview, districts, shares] + characteristics
+                + [
+                    FundingReport.transitionSection(
+                        result.transitions, note: result.transitionNote, labels: labels, period: result.period, referenceDate: referenceDate, legend: legend),
+                    withheldSection(result), methodSection(result, legend: legend),
+                ])
     }
 
     /// 5. What was withheld and why: counts of the state table, the districts' own withholding.

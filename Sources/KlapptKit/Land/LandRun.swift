@@ -19,7 +19,7 @@ public struct LandRun: Sendable {
     public var logger = Logger(label: "klappt.land")
 
     /// What `klappt land` writes: the state table and the Land's report.
-    public static let sinks: [any OutputSink<LandResult>] = [LandTableSink(), LandWorkbookSink(), LandPageSink()]
+    public static let sinks: [any OutputSink<LandResult>] = [LandTableSink(), LandTransitionsSink(), LandWorkbookSink(), LandPageSink()]
 
     public init(period: Period, deliveries: [String], trustedKeys: String, outputDirectory: String, expected: [String]? = nil) {
         self.period = period
@@ -51,12 +51,13 @@ public struct LandRun: Sendable {
         if let other = verified.first(where: { $0.delivery.tabellensystem.minCell != minCell }) {
             throw .usage("--min-cell \(minCell), die Kreise sperren mit min_cell \(other.delivery.tabellensystem.minCell): bitte denselben Wert angeben.")
         }
-        let fingerprint = LandStore.fingerprint(verified, minCell: minCell)
+        let previous = try store.publication(of: period.previous)
+        let fingerprint = LandStore.fingerprint(verified, minCell: minCell, previousTable: previous?.tableSHA256)
         if let since = try store.finishedRun(period: period, fingerprint: fingerprint, outputDirectory: outputDirectory) {
-            return .unchanged(files: files, since: since, deliveries: verified)
+            return .unchanged(files: files.filter { FileManager.default.fileExists(atPath: $0) }, since: since, deliveries: verified)
         }
         let state = try LandRollup.stateTable(verified)
-        let problem = LandRollup.problem(state: state, deliveries: verified, minCell: minCell)
+        let problem = try LandRollup.problem(state: state, deliveries: verified, minCell: minCell, previous: previous?.publication)
 
         let protection = Protection(minCell: minCell, secondary: OptimalSuppression(timeLimit: timeLimit), logger: logger)
         let protected = try protection.apply(state, problem: problem, subject: "land_indikatoren_\(period)")

@@ -23,7 +23,10 @@ public final class LandStore: PublicationLedger {
         CREATE TABLE IF NOT EXISTS zellen(
             zeitraum TEXT NOT NULL, indikator TEXT NOT NULL, dimension TEXT NOT NULL, auspraegung TEXT NOT NULL,
             wert INTEGER NOT NULL, gesperrt INTEGER NOT NULL, PRIMARY KEY(zeitraum, indikator, dimension, auspraegung));
-        PRAGMA user_version = 2;
+        CREATE TABLE IF NOT EXISTS uebergaenge(
+            zeitraum TEXT NOT NULL, von TEXT NOT NULL, nach TEXT NOT NULL, wert INTEGER NOT NULL, gesperrt INTEGER NOT NULL,
+            PRIMARY KEY(zeitraum, von, nach));
+        PRAGMA user_version = 3;
         """
 
     /// Version 1 (before the reports) had no ledger of files: its runs count as published.
@@ -32,6 +35,14 @@ public final class LandStore: PublicationLedger {
         CREATE TABLE IF NOT EXISTS ausgaben(
             lauf_id INTEGER NOT NULL REFERENCES laeufe(id), art TEXT NOT NULL, datei TEXT NOT NULL, sha256 TEXT NOT NULL);
         PRAGMA user_version = 2;
+        """
+
+    /// Version 2 (before the state's transitions) had no transition table.
+    static let fromVersion2 = """
+        CREATE TABLE IF NOT EXISTS uebergaenge(
+            zeitraum TEXT NOT NULL, von TEXT NOT NULL, nach TEXT NOT NULL, wert INTEGER NOT NULL, gesperrt INTEGER NOT NULL,
+            PRIMARY KEY(zeitraum, von, nach));
+        PRAGMA user_version = 3;
         """
 
     let database: SQLiteDatabase
@@ -47,6 +58,7 @@ public final class LandStore: PublicationLedger {
             let version = try database.query("PRAGMA user_version")[0][0]
             if !existed || version == "0" { try database.execute(LandStore.schema) }
             if version == "1" { try database.execute(LandStore.fromVersion1) }
+            if version == "1" || version == "2" { try database.execute(LandStore.fromVersion2) }
         } catch {
             throw .outputNotWritable("Landesspeicher „\(path)“: \(error)")
         }
@@ -57,8 +69,11 @@ public final class LandStore: PublicationLedger {
     }
 
     /// What a roll-up's result depends on: the deliveries' bytes, `min_cell` and the klappt version.
-    public static func fingerprint(_ deliveries: [LandRollup.Verified], minCell: Int) -> String {
-        let text = (deliveries.map(\.sha256).sorted() + ["min_cell=\(minCell)", "version=\(QuarterlyRun.version)"]).joined(separator: "\n")
+    /// The Land's own previous publication is part of it (the joint system links to it): a new
+    /// roll-up of the previous quarter makes this one new work.
+    public static func fingerprint(_ deliveries: [LandRollup.Verified], minCell: Int, previousTable: String? = nil) -> String {
+        let text = (deliveries.map(\.sha256).sorted() + ["min_cell=\(minCell)", "version=\(QuarterlyRun.version)", "vorquartal=\(previousTable ?? "")"])
+            .joined(separator: "\n")
         return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
@@ -104,12 +119,39 @@ public final class LandStore: PublicationLedger {
                         .int(protected.suppressed.contains($0) ? 1 : 0),
                     ]
                 })
+            try database.run("DELETE FROM uebergaenge WHERE zeitraum = ?", rows: [[.text(period.description)]])
+            try database.run(
+                "INSERT INTO uebergaenge(zeitraum, von, nach, wert, gesperrt) VALUES (?,?,?,?,?)",
+                rows: LinkedProtection.transitionCells().compactMap { cell in
+                    protected.linkedValues[cell].map {
+                        [.text(period.description), .text(cell.dimension), .text(cell.category), .int($0), .int(protected.suppressed.contains(cell) ? 1 : 0)]
+                    }
+                })
             try database.execute("COMMIT")
             return id
         } catch {
             try? database.execute("ROLLBACK")
             throw failure(error)
         }
+    }
+
+    /// What the Land published of `period` (its latest published roll-up): the state's cells and
+    /// transitions, exact, with their flags, and the table's sha256; nil when there is none.
+    public func publication(of period: Period) throws(KlapptError) -> (publication: LandRollup.PreviousPublication, tableSHA256: String)? {
+        guard let run = try runs(where: "zeitraum = '\(period)' AND veroeffentlicht = 1 ORDER BY id DESC LIMIT 1").first else { return nil }
+        var cells: [String: (value: Int, published: Bool)] = [:]
+        var transitions: [String: (value: Int, published: Bool)] = [:]
+        do {
+            for row in try database.query("SELECT indikator, dimension, auspraegung, wert, gesperrt FROM zellen WHERE zeitraum = '\(period)'") {
+                cells[LandRollup.PreviousPublication.key(row[0] ?? "", row[1] ?? "", row[2] ?? "")] = (Int(row[3] ?? "") ?? 0, row[4] != "1")
+            }
+            for row in try database.query("SELECT von, nach, wert, gesperrt FROM uebergaenge WHERE zeitraum = '\(period)'") {
+                transitions[LandRollup.PreviousPublication.key(row[0] ?? "", row[1] ?? "")] = (Int(row[2] ?? "") ?? 0, row[3] != "1")
+            }
+        } catch {
+            throw failure(error)
+        }
+        return (LandRollup.PreviousPublication(period: period, cells: cells, transitions: transitions), run.tableSHA256)
     }
 
     public func pendingRuns() throws(KlapptError) -> [Store.LedgerRun] { try runs(where: "veroeffentlicht = 0") }

@@ -159,11 +159,15 @@ public struct TransitionTableSink: PeriodSink {
     public init() {}
     public func fileName(for period: Period) -> String { "uebergaenge_\(period).csv" }
     public func render(_ result: PeriodResult) -> [UInt8]? {
-        guard let transitions = result.transitions else { return nil }
+        result.transitions.map { Array(TransitionTableSink.csv($0, period: result.period).utf8) }
+    }
+
+    /// The file's text (the Land's state table uses it too).
+    public static func csv(_ transitions: PublishableTransitions, period: Period) -> String {
         var writer = CSVWriter()
         writer.writeRow(["zeitraum", "von", "nach", "wert"])
-        for cell in transitions.cells { writer.writeRow([result.period.description, cell.from.description, cell.to.description, cell.value.description]) }
-        return Array(writer.text.utf8)
+        for cell in transitions.cells { writer.writeRow([period.description, cell.from.description, cell.to.description, cell.value.description]) }
+        return writer.text
     }
 }
 

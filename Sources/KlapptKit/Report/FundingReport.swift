@@ -274,38 +274,46 @@ extension FundingReport {
 
         /// 4. Transitions from the previous quarter (SPEC 10), or why there are none.
         func transitions() -> Section {
-            var flows = Section(id: "uebergaenge", title: "Übergänge")
-            if let transitions = input.transitions {
-                let states = PersonState.all
-                let stateLabels = states.map { labels.label(ReportLabels.Kind.state, $0.description) }
-                var values: [String: PublishableTable.Value] = [:]
-                for cell in transitions.cells { values["\(cell.from)>\(cell.to)"] = cell.value }
-                let table = Table(
-                    id: "uebergaenge",
-                    caption: "Übergänge von \(transitions.previousPeriod.germanName) (Zeilen) nach \(current.period.germanName) (Spalten)",
-                    textHeaders: ["Zustand \(transitions.previousPeriod.shortGermanName)"], columns: stateLabels,
-                    rows: zip(states, stateLabels).map { from, label in
-                        Table.Row(texts: [label], figures: states.map { to in values["\(from)>\(to)"].map(FundingReport.figure) ?? .none })
-                    }, notes: [legend, "„Außerhalb“ → „Außerhalb“ wird nicht gezählt (–)."])
-                flows.paragraphs = [
-                    "Jede Person, die in einem der beiden Quartale zur Zielgruppe gehört, zählt einmal: nach ihrem Zustand am Stichtag "
-                        + "\(transitions.previousPeriod.referenceDate.german) (Zeile) und am Stichtag \(referenceDate) (Spalte)."
-                ]
-                flows.tables = [table]
-                flows.charts = [
-                    Chart(
-                        id: "diagramm_uebergaenge", kind: .stackedBars, title: "Wohin die Personen gingen, nach Zustand im Vorquartal",
-                        categoryTitle: "Zustand \(transitions.previousPeriod.shortGermanName)", valueTitle: "Personen", categories: stateLabels,
-                        series: zip(states, stateLabels).map { to, label in
-                            (label, states.map { from in values["\(from)>\(to)"].flatMap { FundingReport.chartValue($0) } })
-                        }, tableID: table.id)
-                ]
-            } else {
-                flows.paragraphs = ["Keine Übergangstabelle: \(input.transitionNote ?? "das Vorquartal ist nicht im Speicher.")"]
-            }
-            return flows
-
+            FundingReport.transitionSection(
+                input.transitions, note: input.transitionNote, labels: labels, period: current.period, referenceDate: referenceDate, legend: legend)
         }
+    }
+
+    /// The transitions section of a district's report and of the Land's: the table and its chart,
+    /// or why there is none.
+    static func transitionSection(
+        _ transitions: PublishableTransitions?, note: String?, labels: ReportLabels, period: Period, referenceDate: String, legend: String
+    ) -> Section {
+        var flows = Section(id: "uebergaenge", title: "Übergänge")
+        if let transitions {
+            let states = PersonState.all
+            let stateLabels = states.map { labels.label(ReportLabels.Kind.state, $0.description) }
+            var values: [String: PublishableTable.Value] = [:]
+            for cell in transitions.cells { values["\(cell.from)>\(cell.to)"] = cell.value }
+            let table = Table(
+                id: "uebergaenge",
+                caption: "Übergänge von \(transitions.previousPeriod.germanName) (Zeilen) nach \(period.germanName) (Spalten)",
+                textHeaders: ["Zustand \(transitions.previousPeriod.shortGermanName)"], columns: stateLabels,
+                rows: zip(states, stateLabels).map { from, label in
+                    Table.Row(texts: [label], figures: states.map { to in values["\(from)>\(to)"].map(FundingReport.figure) ?? .none })
+                }, notes: [legend, "„Außerhalb“ → „Außerhalb“ wird nicht gezählt (–)."])
+            flows.paragraphs = [
+                "Jede Person, die in einem der beiden Quartale zur Zielgruppe gehört, zählt einmal: nach ihrem Zustand am Stichtag "
+                    + "\(transitions.previousPeriod.referenceDate.german) (Zeile) und am Stichtag \(referenceDate) (Spalte)."
+            ]
+            flows.tables = [table]
+            flows.charts = [
+                Chart(
+                    id: "diagramm_uebergaenge", kind: .stackedBars, title: "Wohin die Personen gingen, nach Zustand im Vorquartal",
+                    categoryTitle: "Zustand \(transitions.previousPeriod.shortGermanName)", valueTitle: "Personen", categories: stateLabels,
+                    series: zip(states, stateLabels).map { to, label in
+                        (label, states.map { from in values["\(from)>\(to)"].flatMap { FundingReport.chartValue($0) } })
+                    }, tableID: table.id)
+            ]
+        } else {
+            flows.paragraphs = ["Keine Übergangstabelle: \(note ?? "das Vorquartal ist nicht im Speicher.")"]
+        }
+        return flows
     }
 
     static func figure(_ value: PublishableTable.Value) -> Figure {

@@ -37,21 +37,7 @@ public enum LinkedProtection {
             cells.append(published.cell)
             values.append(published.value)
         }
-        var links: [[(cell: CellID, coefficient: Double)]] = []
-        for state in PersonState.all where state != .outside {
-            // Row: where the previous quarter's persons of this state went.
-            if let total = total(state, table: CellID.Table.previous) {
-                links.append(PersonState.all.compactMap { to in cell(state, to, CellID.Table.transitions).map { ($0, 1.0) } } + [(total, -1)])
-            }
-            // Column: where this quarter's persons of this state came from.
-            if let total = total(state, table: "") {
-                links.append(PersonState.all.compactMap { from in cell(from, state, CellID.Table.transitions).map { ($0, 1.0) } } + [(total, -1)])
-            }
-            // The previous quarter's own transitions: columns add up to its totals.
-            if let total = total(state, table: CellID.Table.previous) {
-                links.append(PersonState.all.compactMap { from in cell(from, state, CellID.Table.previousTransitions).map { ($0, 1.0) } } + [(total, -1)])
-            }
-        }
+        let links = Self.links(.own)
         let system = TableSystem(cells: cells, identities: table.identities, links: links)
         var primary = Set<Int>()
         var hidden = Set<Int>()
@@ -67,6 +53,51 @@ public enum LinkedProtection {
             }
         }
         return ProtectionProblem(system: system, values: values, primary: primary, hidden: hidden, fixed: fixed)
+    }
+
+    /// The names of the four tables of one publisher's linked system: its quarter, its transition
+    /// table, and the previous quarter's table and transition table.
+    public struct Tables: Sendable, Equatable {
+        public var current: String
+        public var transitions: String
+        public var previous: String
+        public var previousTransitions: String
+
+        /// A district's own run (SPEC 10), and the Land's state tables.
+        public static let own = Tables(
+            current: "", transitions: CellID.Table.transitions, previous: CellID.Table.previous, previousTransitions: CellID.Table.previousTransitions)
+
+        /// A district's publications inside the Land's joint system (issue 22): `kreis:<key>`,
+        /// `kreis:<key>/uebergaenge`, and so on.
+        public static func district(_ key: String) -> Tables {
+            let prefix = "kreis:\(key)"
+            return Tables(
+                current: prefix, transitions: "\(prefix)/\(CellID.Table.transitions)", previous: "\(prefix)/\(CellID.Table.previous)",
+                previousTransitions: "\(prefix)/\(CellID.Table.previousTransitions)")
+        }
+    }
+
+    /// The equations that link one publisher's transition tables to its two quarters (SPEC 10):
+    /// each row of a state to the previous quarter's `insgesamt` cell, each column to this quarter's,
+    /// and the previous quarter's own transition columns to its totals. A system without one of
+    /// the tables drops the equations that name it (`TableSystem` keeps complete links only).
+    public static func links(_ tables: Tables) -> [[(cell: CellID, coefficient: Double)]] {
+        var links: [[(cell: CellID, coefficient: Double)]] = []
+        for state in PersonState.all where state != .outside {
+            // Row: where the previous quarter's persons of this state went.
+            if let total = total(state, table: tables.previous) {
+                links.append(PersonState.all.compactMap { to in cell(state, to, tables.transitions).map { ($0, 1.0) } } + [(total, -1)])
+            }
+            // Column: where this quarter's persons of this state came from.
+            if let total = total(state, table: tables.current) {
+                links.append(PersonState.all.compactMap { from in cell(from, state, tables.transitions).map { ($0, 1.0) } } + [(total, -1)])
+            }
+            // The previous quarter's own transitions: columns add up to its totals.
+            if let total = total(state, table: tables.previous) {
+                links.append(PersonState.all.compactMap { from in cell(from, state, tables.previousTransitions).map { ($0, 1.0) } } + [(total, -1)])
+            }
+        }
+        return links
     }
 
     static func cell(_ from: PersonState, _ to: PersonState, _ table: String) -> CellID? {
