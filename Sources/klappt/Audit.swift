@@ -25,6 +25,11 @@ extension Klappt {
         @Option(name: .customLong("kreis"), help: "Veröffentlichte indikatoren_<Quartal>.csv eines Kreises, zusammen mit der Landestabelle zu prüfen.")
         var districts: [String] = []
 
+        @Option(
+            name: .customLong("pipeline"),
+            help: "Pipeline-Datei, aus deren Postleitzahlenliste die Namen der Gemeinden kommen (Standard: pipelines/quartal.yaml, wenn vorhanden).")
+        var pipeline: String?
+
         @Option(name: .customLong("min-cell"), help: "Mindestfallzahl (Standard 3, wie min_cell der Pipeline).")
         var minCell: Int = 3
 
@@ -41,13 +46,22 @@ extension Klappt {
                     ? try PublishedTableAudit.audit(file: file, minCell: minCell)
                     : try PublishedTableAudit.auditJointly(land: file, districts: districts, minCell: minCell) { used.append($0) }
                 if !districts.isEmpty { print("Zusammen geprüft: \(used.joined(separator: ", "))") }
-                print(PublishedTableAudit.report(results, file: file, minCell: minCell))
+                print(PublishedTableAudit.report(results, file: file, minCell: minCell, names: try municipalityNames()))
                 if results.contains(where: { !$0.unsafe.isEmpty }) { throw ExitCode(65) }
             } catch let exit as ExitCode {
                 throw exit
             } catch {
                 throw Klappt.fail(error)
             }
+        }
+
+        /// AGS → municipality name from the pipeline's postcode list (issue 23: cells named by name
+        /// too, not by code only); empty when there is no pipeline to ask.
+        func municipalityNames() throws -> [String: String] {
+            let path = pipeline ?? "pipelines/quartal.yaml"
+            guard pipeline != nil || FileManager.default.fileExists(atPath: path) else { return [:] }
+            let loaded = try Pipeline.load(path: path)
+            return Dictionary(loaded.codeLists.municipalities.map { ($0.ags, $0.name) }, uniquingKeysWith: { first, _ in first })
         }
     }
 }

@@ -92,7 +92,7 @@ extension Klappt {
                 print(
                     Summary.text(
                         outcome, outputs: run.outputs, mode: .run, keyNote: keyNote, codeListPaths: pipeline.codeListPaths,
-                        reportSinks: pipeline.sinks.filter { $0 is any FundingReportSink }))
+                        reportSinks: pipeline.sinks.filter { $0 is any FundingReportSink }, labels: pipeline.labels))
             }
         }
     }
@@ -121,7 +121,9 @@ extension Klappt {
                 guard let outcome = try run.execute(key: nil).outcome else { throw KlapptError.internalError("Prüfung ohne Ergebnis") }
                 console.logger.notice("Prüfung fertig", metadata: ["zeitraum": "\(run.period)", "bericht": "\(run.outputs.report)"])
                 if input.logFormat == .text {
-                    print(Summary.text(outcome, outputs: run.outputs, mode: .validate, keyNote: nil, codeListPaths: pipeline.codeListPaths))
+                    print(
+                        Summary.text(
+                            outcome, outputs: run.outputs, mode: .validate, keyNote: nil, codeListPaths: pipeline.codeListPaths, labels: pipeline.labels))
                 }
             } catch {
                 throw console.fail(error)

@@ -41,6 +41,14 @@ import Testing
         #expect(results.count == 1)
         #expect(results[0].findings.count == protected.suppressed.count)
         #expect(results[0].unsafe.isEmpty)
+
+        // `klappt audit` names a municipality by its name beside its code (issue 23), from the
+        // pipeline's postcode list.
+        let withheld = try #require(protected.suppressed.first { $0.dimension == "gemeinde" && $0.category != "unbekannt" })
+        let audit = try runKlappt(["audit", "\(output)/indikatoren_2026-Q3.csv", "--pipeline", "\(repositoryRoot)/pipelines/quartal.yaml"])
+        #expect(audit.status == 0)
+        let name = try #require(standardPipeline.codeLists.municipalities.first { $0.ags == withheld.category }?.name)
+        #expect(audit.stdout.contains("\(withheld.indicator.rawValue) / gemeinde / \(withheld.category) (\(name)): möglich"), "\(audit.stdout)")
     }
 
     @Test func auditOfAPublishedFileFindsWhatATamperedFileDiscloses() throws {

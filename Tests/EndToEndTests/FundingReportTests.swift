@@ -222,7 +222,7 @@ import Testing
     @Test func quarterWithoutPredecessorSaysWhyAndShowsNoChange() throws {
         let page = try String(contentsOfFile: "\(Self.fixture)/bericht_2026-Q2.html", encoding: .utf8)
         #expect(page.contains("Keine Übergangstabelle:"))
-        #expect(page.contains("Das Vorquartal ist nicht im Speicher: keine Veränderungen."))
+        #expect(page.contains("Für das Vorquartal liegen keine Zahlen vor: keine Veränderungen."))
         #expect(page.components(separatedBy: "<svg ").count - 1 == 2)
         let q3 = try String(contentsOfFile: "\(Self.fixture)/bericht_2026-Q3.html", encoding: .utf8)
         // The series holds both quarters; the change is Q3 − Q2 of the published totals.

@@ -168,7 +168,8 @@ public enum PublishedTableAudit {
     }
 
     /// The German report `klappt audit` prints.
-    public static func report(_ results: [PeriodResult], file: String, minCell: Int) -> String {
+    /// `names`: a municipality's name by its AGS, shown beside the code.
+    public static func report(_ results: [PeriodResult], file: String, minCell: Int, names: [String: String] = [:]) -> String {
         var lines = ["Prüfung der Geheimhaltung: \(file) (Mindestfallzahl \(minCell))"]
         for result in results {
             lines.append("")
@@ -187,8 +188,8 @@ public enum PublishedTableAudit {
                     verdict = "geschützt"
                 }
                 let table = finding.cell.table.isEmpty ? "" : "\(finding.cell.table.replacingOccurrences(of: "kreis:", with: "Kreis ")): "
-                lines.append(
-                    "  \(table)\(finding.cell.indicator.rawValue) / \(finding.cell.dimension) / \(finding.cell.category): möglich \(range), \(verdict)")
+                let category = names[finding.cell.category].map { "\(finding.cell.category) (\($0))" } ?? finding.cell.category
+                lines.append("  \(table)\(finding.cell.indicator.rawValue) / \(finding.cell.dimension) / \(category): möglich \(range), \(verdict)")
             }
             let unsafe = result.unsafe.count
             lines.append(unsafe == 0 ? "  Ergebnis: alle gesperrten Zellen sind geschützt." : "  Ergebnis: \(unsafe) Zellen sind NICHT geschützt.")

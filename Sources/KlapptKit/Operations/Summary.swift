@@ -4,7 +4,7 @@ import Foundation
 public enum Summary {
     public static func text(
         _ outcome: RunOutcome, outputs: QuarterlyRun.Outputs, mode: QuarterlyRun.Mode, keyNote: String?,
-        codeListPaths: [String: String] = [:], reportSinks: [any PeriodSink] = []
+        codeListPaths: [String: String] = [:], reportSinks: [any PeriodSink] = [], labels: ReportLabels? = nil
     ) -> String {
         var lines: [String] = []
         let title =
@@ -19,10 +19,12 @@ public enum Summary {
                 "    \(counted(file.rowsRead, "Zeile", "Zeilen")) gelesen, \(number(file.accepted)) angenommen, \(number(file.rejected)) abgewiesen, \(counted(file.duplicates, "Duplikat", "Duplikate"))"
             if file.superseded > 0 { line += ", \(number(file.superseded)) durch neuere Zeilen ersetzt" }
             lines.append(line)
-            // Every reason, most frequent first (issue 9: not only the top three).
+            // Every reason, most frequent first (issue 9: not only the top three), in the report's
+            // sentences (issue 23).
             let reasons = file.reasons.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
             if !reasons.isEmpty {
-                lines.append("    Gründe: " + reasons.map { "\($0.key) \(number($0.value))" }.joined(separator: ", "))
+                lines.append("    Abgewiesen, weil:")
+                for (reason, count) in reasons { lines.append("      \(number(count)) × \(reasonSentence(reason, labels: labels))") }
             }
         }
         lines.append("")
@@ -154,10 +156,25 @@ public enum Summary {
                 if case .count(0) = cell.value { return nil }
                 return "\(cell.value.description) \(cell.to == .outside ? "außerhalb" : name(cell.to))"
             }
-            let origin = from == .outside ? "Neu in der Zielgruppe (vorher außerhalb): \(count) Personen" : "Von \(count) Personen \(name(from)) im Vorquartal"
+            let origin: String
+            if from == .outside {
+                // A withheld total says so in words before the parts (issue 23).
+                origin =
+                    count == "*"
+                    ? "Neu in der Zielgruppe (vorher außerhalb; Gesamtzahl gesperrt)" : "Neu in der Zielgruppe (vorher außerhalb): \(count) Personen"
+            } else {
+                origin = count == "*" ? "Von den Personen \(name(from)) im Vorquartal (Anzahl gesperrt)" : "Von \(count) Personen \(name(from)) im Vorquartal"
+            }
             lines.append("  \(origin): " + targets.joined(separator: ", "))
         }
         return lines
+    }
+
+    /// A rejection reason in words: the label list's explanation (`beschriftungen.csv`, as in the
+    /// funding report), else klappt's own, without the closing full stop.
+    static func reasonSentence(_ reason: String, labels: ReportLabels?) -> String {
+        let text = labels?.definition(ReportLabels.Kind.reason, reason) ?? ReasonCode(rawValue: reason)?.germanText ?? reason
+        return text.hasSuffix(".") ? String(text.dropLast()) : text
     }
 
     /// `1 Zeile`, `2 Zeilen`, `1.234 Zeilen`: the number with German digit grouping and the noun in

@@ -190,7 +190,7 @@ extension FundingReport {
             overview.paragraphs = [
                 "\(programme)\(district.isEmpty ? "" : ", \(district)"): \(current.period.germanName), Stichtag \(referenceDate).",
                 previous == nil
-                    ? "Das Vorquartal ist nicht im Speicher: keine Veränderungen."
+                    ? "Für das Vorquartal liegen keine Zahlen vor: keine Veränderungen."
                     : "Veränderung gegenüber \(current.period.previous.germanName), wo beide Werte veröffentlicht sind.",
             ]
             var keyTable = Table(
@@ -250,7 +250,10 @@ extension FundingReport {
         func series() -> Section {
             let quarters = Array((input.history.filter { $0.period < current.period } + [current]).suffix(FundingReport.seriesLength))
             let seriesTable = Table(
-                id: "zeitreihe", caption: "Zeitreihe der letzten \(quarters.count) Quartale im Speicher (Insgesamt)", textHeaders: ["Kennzahl"],
+                id: "zeitreihe",
+                caption: quarters.count == 1
+                    ? "Entwicklung: bisher nur dieses Quartal (Insgesamt)" : "Entwicklung über die letzten \(quarters.count) Quartale (Insgesamt)",
+                textHeaders: ["Kennzahl"],
                 columns: quarters.map(\.period.shortGermanName),
                 rows: zip(input.indicators, indicatorLabels).map { indicator, label in
                     Table.Row(texts: [label], figures: quarters.map { $0.total(indicator).map(FundingReport.figure) ?? .none })
@@ -311,7 +314,7 @@ extension FundingReport {
                     }, tableID: table.id)
             ]
         } else {
-            flows.paragraphs = ["Keine Übergangstabelle: \(note ?? "das Vorquartal ist nicht im Speicher.")"]
+            flows.paragraphs = ["Keine Übergangstabelle: \(note ?? "für das Vorquartal liegen keine Zahlen vor.")"]
         }
         return flows
     }
