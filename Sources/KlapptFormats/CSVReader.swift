@@ -155,7 +155,11 @@ public final class CSVReader {
     /// Reads the first record as the header row.
     public func readHeader() throws(FormatError) -> [String] {
         guard let row = try next() else {
-            throw FormatError(.truncated, file: path, line: 1, message: "Die Datei ist leer: keine Kopfzeile gefunden.")
+            throw FormatError(
+                .truncated, file: path, line: 1,
+                message:
+                    "Die Datei ist leer: keine Kopfzeile gefunden. Vermutlich ist der Export fehlgeschlagen oder die Übertragung abgebrochen; bitte beim Absender die Liste neu anfordern."
+            )
         }
         header = row.fields.map { $0.trimmingASCIIWhitespace() }
         return header

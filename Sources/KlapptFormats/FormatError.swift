@@ -26,8 +26,14 @@ public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
     public var field: String?
     /// German explanation for the coordinator.
     public var message: String
+    /// What the underlying parser said (libxml2's English text), for a debug log only: never part of
+    /// the message a user reads (issue 23).
+    public var technicalDetail: String?
 
-    public init(_ kind: Kind, file: String, sheet: String? = nil, line: Int? = nil, field: String? = nil, message: String) {
+    public init(
+        _ kind: Kind, file: String, sheet: String? = nil, line: Int? = nil, field: String? = nil, message: String, technicalDetail: String? = nil
+    ) {
+        self.technicalDetail = technicalDetail
         self.kind = kind
         self.file = file
         self.sheet = sheet

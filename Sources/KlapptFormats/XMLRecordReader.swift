@@ -161,6 +161,14 @@ public final class XMLRecordReader {
     }
 
     private func parseFailure() -> FormatError {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_size == 0 {
+            return FormatError(
+                .truncated, file: path,
+                message:
+                    "Die Datei ist leer (0 Bytes): vermutlich ist der Export fehlgeschlagen oder die Übertragung abgebrochen. Bitte bei der Schule den Export neu anfordern."
+            )
+        }
         let line = state.builder.firstError?.line ?? Int(xmlSAX2GetLineNumber(context.map { UnsafeMutableRawPointer($0) }))
         let detail = state.builder.firstError?.message ?? "unbekannter Fehler"
         // The file ends while the document element is still open: cut off, even when the cut fell
@@ -180,14 +188,27 @@ public final class XMLRecordReader {
             )
         }
         let kind: FormatError.Kind
+        let message: String
         if detail.contains("encoding") || detail.contains("Input is not proper UTF-8") || detail.contains("Char 0x") {
             kind = .undecodable
+            message =
+                "Die Datei enthält hier Bytes, die nicht zur angegebenen Zeichenkodierung passen (die XML-Deklaration nennt sie, sonst UTF-8). Bitte bei der Schule einen neuen Export anfordern."
+        } else if detail.contains("tag mismatch"), let open = state.builder.openRecord {
+            // A record whose closing tag is missing: libxml2 notices only where the enclosing
+            // element closes, often the file's last line; the record opened earlier (issue 23).
+            return FormatError(
+                .malformed, file: path, line: open.line,
+                message:
+                    "Der Datensatz <\(open.name)>, der in dieser Zeile beginnt, wird nicht geschlossen (das schließende </\(open.name)> fehlt). Die Datei wurde nicht verarbeitet. Bitte bei der Schule einen neuen Export anfordern.",
+                technicalDetail: "libxml2, Zeile \(line): \(detail)")
         } else if detail.contains("Premature end") || detail.contains("EndTag") || (finished && state.builder.insideRecord) {
             kind = .truncated
+            message = "Die Datei ist hier unvollständig (ein Element wird nicht geschlossen). Bitte bei der Schule einen neuen, vollständigen Export anfordern."
         } else {
             kind = .malformed
+            message = "Die Datei ist hier kein wohlgeformtes XML. Bitte bei der Schule einen neuen Export anfordern (die Datei wurde nicht verarbeitet)."
         }
-        return FormatError(kind, file: path, line: line, message: "Kein wohlgeformtes XML (libxml2: \(detail)).")
+        return FormatError(kind, file: path, line: line, message: message, technicalDetail: "libxml2: \(detail)")
     }
 
     /// Initialises libxml2 once and replaces its external entity loader with one that loads nothing.
@@ -262,6 +283,8 @@ private struct RecordBuilder {
     var firstError: (line: Int, message: String)?
 
     var insideRecord: Bool { recordLevel >= 0 }
+    /// The record element open now and the line it opened in.
+    var openRecord: (name: String, line: Int)? { insideRecord ? (String(decoding: recordName, as: UTF8.self), recordLine) : nil }
     /// Elements opened and not yet closed (the document element counts).
     var openElements: Int { level }
     var hasFinishedRecords: Bool { nextFinished < finished.count }

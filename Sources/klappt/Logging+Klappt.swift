@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlapptKit
 import Logging
 
 #if canImport(Glibc)
@@ -63,6 +64,10 @@ struct Console {
     func fail(_ error: Error) -> ExitCode {
         let code = (error as? KlapptErrorCode)?.exitCode ?? 70
         let text = "\(error)"
+        if case .inputFormat(let format)? = error as? KlapptError, let detail = format.technicalDetail {
+            // The parser's own words, for whoever debugs with --verbose; the user's sentence has none.
+            logger.info("Angabe des Parsers", metadata: ["datei": "\(format.file)", "parser": "\(detail)"])
+        }
         if format == .json {
             logger.error("\(text)", metadata: ["exit": "\(code)"])
         } else {

@@ -143,8 +143,9 @@ public struct CSVLayout: Sendable {
     }
 
     /// Why a required column is missing, leading the operator to the real cause (issue 9): a file
-    /// cut with another delimiter (65, ask the sender or change `csv.delimiter`), a name in the
-    /// pipeline file that nearly matches a header (64, a typo there), or a column the export lacks (65).
+    /// cut with another delimiter (65, ask the sender or change `csv.delimiter`), a header that
+    /// nearly matches the pipeline's name (65: a renamed column or a typo, both remedies named), or a
+    /// column the export lacks (65).
     /// For any source with a header row: `delimiter` for a CSV source (nil for a workbook, whose
     /// cells have none), the sheet and line of the header for messages.
     static func missingColumn(
@@ -163,23 +164,26 @@ public struct CSVLayout: Sendable {
                 ))
         }
         let line = spec.fieldLines[field]
-        let place = "fields.\(field.rawValue) der Quelle „\(spec.id)“\(line.map { " (Zeile \($0))" } ?? "")"
+        let place = "fields.\(field.rawValue) der Quelle „\(spec.id)“ in der Pipeline-Datei\(line.map { " (Zeile \($0))" } ?? "")"
         let lowered = name.lowercased()
         if let near = header.min(by: { editDistance($0.lowercased(), lowered) < editDistance($1.lowercased(), lowered) }),
             editDistance(near.lowercased(), lowered) <= max(1, min(2, name.count / 4))
         {
-            return .pipeline(
-                PipelineError(
-                    file: spec.pipelineFile, line: line,
+            // Issue 23: a header that nearly matches is, as a rule, a delivery whose column was
+            // renamed (the pipeline read the usual name before), so it is the input's fault (65);
+            // both remedies are offered, each spelling named once.
+            return .inputFormat(
+                FormatError(
+                    .malformed, file: path, sheet: sheet, line: headerLine,
                     message:
-                        "\(place) nennt die Spalte „\(name)“; „\(URL(fileURLWithPath: path).lastPathComponent)“ hat keine solche, aber „\(near)“. Tippfehler in der Pipeline-Datei? Bitte dort korrigieren."
+                        "Die Kopfzeile hat „\(near)“, erwartet ist „\(name)“. Bitte beim Absender einen Export mit der gewohnten Kopfzeile anfordern, oder, wenn die neue Schreibweise bleibt, \(place) anpassen."
                 ))
         }
         return .inputFormat(
             FormatError(
                 .malformed, file: path, sheet: sheet, line: headerLine, field: name,
                 message:
-                    "Pflichtspalte „\(name)“ fehlt in der Kopfzeile (gefunden: \(header.joined(separator: ", "))). Fehlt sie im Export, bitte beim Absender nachfragen; heißt sie im Export nur anders, \(place) in der Pipeline-Datei anpassen."
+                    "Pflichtspalte „\(name)“ fehlt in der Kopfzeile (gefunden: \(header.joined(separator: ", "))). Fehlt sie im Export, bitte beim Absender nachfragen; heißt sie im Export nur anders, \(place) anpassen."
             ))
     }
 

@@ -257,8 +257,10 @@ public enum LandReport {
             "Quellen: die signierten Übermittlungen der Kreise (klappt uebermittlung) für \(result.period.germanName). Jede Übermittlung wurde gegen den "
                 + "öffentlichen Schlüssel geprüft, dem das Land für den Kreis vertraut; sie enthält nur Zahlen, keine Personen.",
             "Landestabelle: die Merkmale der Kreistabellen, mit dem Kreis statt der Gemeinde; jede Zelle ist die Summe der exakten Zellen der Kreise.",
-            "Geheimhaltung: die Landestabelle und die Veröffentlichungen aller Kreise bilden ein Gleichungssystem. Die veröffentlichten Zahlen der Kreise "
-                + "sind bekannt, ihre gesperrten Zahlen Unbekannte, und jede Zelle des Landes ist die Summe ihrer Kreise. Gesperrt werden Zellen des Landes, "
+            "Geheimhaltung: die Landestabelle, die Übergänge des Landes und alle Veröffentlichungen der Kreise (ihre Tabellen und Übergänge und die "
+                + "Tabellen des Vorquartals, zu denen sich die Übergänge summieren) bilden ein Gleichungssystem, zusammen mit der Landestabelle des "
+                + "Vorquartals. Die veröffentlichten Zahlen der Kreise sind bekannt, ihre gesperrten Zahlen Unbekannte, und jede Zelle des Landes ist "
+                + "die Summe ihrer Kreise. Gesperrt werden Zellen des Landes, "
                 + "bis keine kleine Zahl des Landes und keine gesperrte kleine Zahl eines Kreises mehr auf weniger als \(result.minCell) eingegrenzt werden kann. "
                 + "Eine 0 wird veröffentlicht.",
             legend,

@@ -72,7 +72,7 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .usage(let message): return "Aufruf fehlerhaft: \(message)"
         case .pipeline(let error): return "Pipeline-Datei fehlerhaft: \(error)"
-        case .inputFormat(let error): return "Eingabedatei unlesbar: \(error)"
+        case .inputFormat(let error): return "Eingabedatei fehlerhaft: \(error)"
         case .tooManyRejected(let file, let rejected, let rowsRead, let allowed, let reason, let quarantine):
             let share = rowsRead == 0 ? 0 : Double(rejected) / Double(rowsRead)
             return "Eingabedaten fehlerhaft: „\(file)“: \(rejected) von \(rowsRead) Zeilen abgewiesen (\(QuarterlyRun.percent(share)), erlaubt sind höchstens "
