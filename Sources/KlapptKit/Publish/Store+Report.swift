@@ -35,6 +35,39 @@ extension Store {
                                    AND i.dimension = 'insgesamt' AND i.auspraegung = 'insgesamt';
         """
 
+    /// Schema 10 (issue 23): the published views with `wert` of one type, an integer or NULL (SQL's
+    /// unknown) where withheld, and the flag `gesperrt`; the exact stock per state renamed as
+    /// internal. Replaces the views of schema 6 and 7.
+    static let typedViews = """
+        DROP VIEW IF EXISTS veroeffentlichte_indikatoren;
+        DROP VIEW IF EXISTS veroeffentlichte_uebergaenge;
+        DROP VIEW IF EXISTS bestand_je_zustand;
+        CREATE VIEW veroeffentlichte_indikatoren AS
+            SELECT i.zeitraum, i.indikator, COALESCE(bi.beschriftung, i.indikator) AS indikator_text,
+                   i.dimension, COALESCE(bd.beschriftung, i.dimension) AS dimension_text,
+                   i.auspraegung, COALESCE(ba.beschriftung, i.auspraegung) AS auspraegung_text,
+                   CASE WHEN i.gesperrt = 1 THEN NULL ELSE i.wert END AS wert, i.gesperrt AS gesperrt
+            FROM indikatoren i
+            LEFT JOIN beschriftungen bi ON bi.art = 'indikator' AND bi.code = i.indikator
+            LEFT JOIN beschriftungen bd ON bd.art = 'dimension' AND bd.code = i.dimension
+            LEFT JOIN beschriftungen ba ON ba.art = i.dimension AND ba.code = i.auspraegung;
+        CREATE VIEW veroeffentlichte_uebergaenge AS
+            SELECT u.zeitraum, u.von, COALESCE(bv.beschriftung, u.von) AS von_text, u.nach, COALESCE(bn.beschriftung, u.nach) AS nach_text,
+                   CASE WHEN u.gesperrt = 1 THEN NULL ELSE u.wert END AS wert, u.gesperrt AS gesperrt
+            FROM uebergaenge u
+            LEFT JOIN beschriftungen bv ON bv.art = 'zustand' AND bv.code = u.von
+            LEFT JOIN beschriftungen bn ON bn.art = 'zustand' AND bn.code = u.nach;
+        CREATE VIEW intern_bestand_je_zustand AS
+            SELECT z.zeitraum, z.zustand, COALESCE(b.beschriftung, z.zustand) AS zustand_text, z.personen AS personen_exakt,
+                   CASE WHEN i.gesperrt = 1 THEN NULL ELSE i.wert END AS veroeffentlicht, i.gesperrt AS gesperrt
+            FROM (SELECT (p.zeitraum / 10) || '-Q' || (p.zeitraum % 10) AS zeitraum, COALESCE(t.wert, 'ohne_aktivitaet') AS zustand, p.personen
+                  FROM (SELECT zeitraum, aktivitaet, COUNT(*) AS personen FROM personen_kodiert GROUP BY zeitraum, aktivitaet) p
+                  LEFT JOIN kodes t ON t.spalte = 'aktivitaet' AND t.kode = p.aktivitaet) z
+            LEFT JOIN beschriftungen b ON b.art = 'zustand' AND b.code = z.zustand
+            LEFT JOIN indikatoren i ON i.zeitraum = z.zeitraum AND i.indikator = z.zustand
+                                   AND i.dimension = 'insgesamt' AND i.auspraegung = 'insgesamt';
+        """
+
     /// The latest finished run of a period as the report needs it.
     public struct ReportRun: Sendable {
         public var id: Int

@@ -58,7 +58,10 @@ public final class Store: PublicationLedger {
     /// that a run with nothing to do does not read its inputs again.
     /// Version 9 (issue 22): `uebermittlungen`, the signed deliveries to the Land made from the store
     /// (period, file, its sha256, the signer's public key, when).
-    public static let schemaVersion = 9
+    /// Version 10 (issue 23): the views give `wert` as an integer or NULL with a `gesperrt` flag (one
+    /// type: a sum over a column with withheld cells is visibly not the total); the exact stock per
+    /// state is the internal view `intern_bestand_je_zustand`.
+    public static let schemaVersion = 10
 
     static func personsTable(_ name: String) -> String {
         """
@@ -113,6 +116,7 @@ public final class Store: PublicationLedger {
             id INTEGER PRIMARY KEY AUTOINCREMENT, zeitraum TEXT NOT NULL, datei TEXT NOT NULL, sha256 TEXT NOT NULL,
             unterzeichner TEXT NOT NULL, erstellt TEXT NOT NULL);
         """,
+        9: Store.typedViews,
     ]
 
     let database: SQLiteDatabase
