@@ -86,6 +86,60 @@ import Testing
         #expect(core.contains("Quartal 2026-Q3"))
     }
 
+    /// What the printed workbook needs (issue 23, looked at as LibreOffice PDF pages): columns as
+    /// wide as their texts (file names, chart headers), header rows as high as their wrapped
+    /// headers, and the method's definitions wrapped in rows of their own height on a sheet narrow
+    /// enough for A4 landscape at 100 %.
+    @Test func printedPagesHaveRoomForTheirTexts() throws {
+        let book = try KlapptTestSupport.XLSXWorkbook(path: "\(Self.fixture)/bericht_2026-Q3.xlsx")
+        func sheetXML(_ name: String) throws -> String {
+            let position = try #require(book.sheetNames.firstIndex(of: name))
+            return try #require(book.parts["xl/worksheets/sheet\(position + 1).xml"])
+        }
+        func widths(_ name: String) throws -> [Int: Double] {
+            var result: [Int: Double] = [:]
+            for match in XLSXWorkbook.matches(#"<col min="([0-9]+)" max="([0-9]+)" width="([0-9.]+)""#, in: try sheetXML(name)) {
+                for column in Int(match[1])!...Int(match[2])! { result[column - 1] = Double(match[3])! }
+            }
+            return result
+        }
+        func height(_ name: String, row: Int) throws -> Double? {
+            XLSXWorkbook.matches(#"<row r="\#(row + 1)"[^>]* ht="([0-9.]+)""#, in: try sheetXML(name)).first.map { Double($0[1])! }
+        }
+        // Datenqualität: the file names fit their column; the long header has room for its lines.
+        let quality = try #require(book.sheets["Datenqualität"])
+        let names = quality.values.compactMap { row -> String? in
+            if case .text(let text)? = row[1], text.hasSuffix(".csv") || text.hasSuffix(".xml") { return text }
+            return nil
+        }
+        #expect(!names.isEmpty)
+        #expect(try widths("Datenqualität")[1] ?? 0 >= Double(names.map(\.count).max()!))
+        let header = try #require(quality.first { $0.value.values.contains(.text("Personen aus der Zielgruppe gefallen")) }?.key)
+        let headerHeight = try height("Datenqualität", row: header)
+        #expect((headerHeight ?? 0) >= 3 * 14, "\(header) \(String(describing: headerHeight))")
+        // Gemeinde: the chart's data block header is not cut inside a word.
+        let chartHeader = try #require(book.sheets["Gemeinde"]?.first { $0.value[0] == .text("Gemeinde") && $0.value.values.contains(.text("Beschäftigung")) })
+        let column = try #require(chartHeader.value.first { $0.value == .text("Beschäftigung") }?.key)
+        #expect(try widths("Gemeinde")[column] ?? 0 >= Double("Beschäftigung".count) + 1)
+        // Methode: every definition wrapped in a row as high as its lines; the sheet fits A4 landscape at 100 %.
+        let method = try #require(book.sheets["Methode"])
+        let methodWidths = try widths("Methode")
+        #expect(methodWidths.values.reduce(0, +) <= 140)
+        let definitions = method.filter { if case .text(let text)? = $0.value[1] { return text.count > 120 } else { return false } }
+        #expect(definitions.count >= 3)
+        // A definition's text may be merged across columns B to the range's end: its width is theirs.
+        let merges = XLSXWorkbook.matches(#"<mergeCell ref="B([0-9]+):([A-Z])[0-9]+"/>"#, in: try sheetXML("Methode"))
+        for (row, cells) in definitions {
+            guard case .text(let text)? = cells[1] else { continue }
+            let lastColumn = merges.first { Int($0[1]) == row + 1 }.map { Int($0[2].unicodeScalars.first!.value) - 65 } ?? 1
+            let width = (1...lastColumn).reduce(0.0) { $0 + (methodWidths[$1] ?? 8.43) }
+            let lines = (Double(text.count) / width).rounded(.up)
+            let rowHeight = try height("Methode", row: row)
+            #expect((rowHeight ?? 0) >= lines * 15, "\(text.prefix(30)) \(row) \(String(describing: rowHeight))")
+        }
+        #expect(try sheetXML("Methode").contains("wrapText") || (book.parts["xl/styles.xml"] ?? "").contains("wrapText=\"1\""))
+    }
+
     /// Print titles repeat a table's header on every printed page: only on sheets that print
     /// nothing but that table (issue 21, item 7: they stood above a chart's data block).
     @Test func printTitlesOnlyWhereTheTableIsAllTheSheetPrints() throws {
@@ -130,7 +184,9 @@ import Testing
         let page = try String(contentsOfFile: "\(Self.fixture)/bericht_2026-Q3.html", encoding: .utf8)
         #expect(!page.lowercased().contains("<script"))
         #expect(!page.contains("src="))
-        #expect(!page.contains("url("))
+        // url() only for fragments of the page itself (the hatching of withheld parts).
+        let urls = XLSXWorkbook.matches(#"url\(([^)]*)\)"#, in: page).map { $0[1] }
+        #expect(!urls.isEmpty && urls.allSatisfy { $0.hasPrefix("#") && page.contains("id=\"\($0.dropFirst())\"") })
         #expect(!page.contains("@import"))
         let links = XLSXWorkbook.matches(#"href="([^"]*)""#, in: page).map { $0[1] }
         #expect(!links.isEmpty && links.allSatisfy { $0.hasPrefix("#") })

@@ -147,4 +147,29 @@ import Testing
                 == "Die weiteren Zellen wählte in diesem Quartal ein Näherungsverfahren.")
         #expect(try sentence(#"{"min_cell":3,"primary_cells":76,"secondary_cells":25}"#) == "Es sind möglichst wenige weitere Zellen.")
     }
+
+    /// A bar with a withheld part gets a hatched remainder where its total is published (Bergkamen:
+    /// 23 in the target group, 18 shown), and a note names the bar whose total is withheld too
+    /// (issue 23): no reader takes a bar for the total.
+    @Test func withheldPartsAreMarkedNotLeftOut() {
+        let chart = FundingReport.Chart(
+            id: "c", kind: .stackedBars, title: "T", categoryTitle: "Gemeinde", valueTitle: "Personen", categories: ["Bergkamen", "Bönen", "Kamen"],
+            series: [("Ausbildung", [nil, 7, 4]), ("Schule", [4, nil, 4]), ("Ohne Aktivität", [14, 7, 20])], tableID: "t")
+        let marked = chart.markingWithheld(totals: [23, nil, 28])
+        #expect(marked.series.count == 4)
+        #expect(marked.withheldSeries == 3)
+        #expect(marked.series[3].name == "gesperrt")
+        #expect(marked.series[3].values == [5, nil, nil], "Bergkamen 23 − 18; Bönen's total is withheld; Kamen has nothing withheld")
+        #expect(marked.notes.count == 2)
+        #expect(marked.notes[1] == "In diesem Balken fehlen gesperrte Werte, er ist kürzer als die Zahl, für die er steht: Bönen.")
+        // Drawn hatched on the page, in the legend too.
+        let svg = SVGChart.render(marked)
+        #expect(svg.contains("<pattern id=\"c-schraffur\""))
+        #expect(svg.components(separatedBy: "fill=\"url(#c-schraffur)\"").count == 3, "the legend's swatch and Bergkamen's part")
+        // Nothing withheld: the chart stays as it was.
+        let complete = FundingReport.Chart(
+            id: "d", kind: .stackedBars, title: "T", categoryTitle: "G", valueTitle: "P", categories: ["A"], series: [("x", [3])], tableID: "t")
+        let unchanged = complete.markingWithheld(totals: [3])
+        #expect(unchanged.series.count == 1 && unchanged.withheldSeries == nil && unchanged.notes.isEmpty)
+    }
 }

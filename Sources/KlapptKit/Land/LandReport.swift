@@ -168,7 +168,7 @@ public enum LandReport {
         let parts = (Indicator.activities.map(\.rawValue) + [Indicator.ohneAktivitaet.rawValue]).filter(indicators.contains)
         var districts = Section(id: "kreise", title: "Kreise im Vergleich")
         districts.paragraphs = [
-            "Die Zielgruppe jedes Kreises nach ihrer Aktivität am Stichtag; ein gesperrter Wert fehlt im Diagramm und steht in der Tabelle als *."
+            "Die Zielgruppe jedes Kreises nach ihrer Aktivität am Stichtag; ein gesperrter Wert steht in der Tabelle als *, im Diagramm als schraffierter Teil „gesperrt“."
         ]
         districts.tables = [comparison]
         districts.charts = [
@@ -180,7 +180,8 @@ public enum LandReport {
                         labels.label(ReportLabels.Kind.indicator, indicator),
                         result.districts.map { FundingReport.chartValue(state[indicator, district, $0.key]) }
                     )
-                }, tableID: comparison.id)
+                }, tableID: comparison.id
+            ).markingWithheld(totals: result.districts.map { FundingReport.chartValue(state[Indicator.zielgruppe.rawValue, district, $0.key]) })
         ]
 
         // 3. Each district's share of the state.

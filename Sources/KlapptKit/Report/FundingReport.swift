@@ -50,6 +50,10 @@ public struct FundingReport: Sendable {
         public var series: [(name: String, values: [Double?])]
         /// The table holding the same numbers.
         public var tableID: String
+        /// The series that stands for withheld parts (`markingWithheld`): drawn hatched.
+        public var withheldSeries: Int?
+        /// Sentences under the chart (which bars lack a withheld part).
+        public var notes: [String] = []
 
         public init(
             id: String, kind: Kind, title: String, categoryTitle: String, valueTitle: String, categories: [String],
@@ -238,7 +242,9 @@ extension FundingReport {
                                     labels.label(ReportLabels.Kind.indicator, indicator),
                                     dimension.categories.map { FundingReport.chartValue(current[indicator, dimension.name, $0]) }
                                 )
-                            }, tableID: table.id)
+                            }, tableID: table.id
+                        ).markingWithheld(
+                            totals: dimension.categories.map { FundingReport.chartValue(current[Indicator.zielgruppe.rawValue, dimension.name, $0]) })
                     ]
                 }
                 return section
@@ -277,15 +283,24 @@ extension FundingReport {
 
         /// 4. Transitions from the previous quarter (SPEC 10), or why there are none.
         func transitions() -> Section {
-            FundingReport.transitionSection(
-                input.transitions, note: input.transitionNote, labels: labels, period: current.period, referenceDate: referenceDate, legend: legend)
+            // A row adds up to the previous quarter's total of its state (SPEC 10): the bars' totals.
+            let before = previous.flatMap { $0.period == input.transitions?.previousPeriod ? $0 : nil }
+            let totals = PersonState.all.map { state in
+                LinkedProtection.indicator(of: state).flatMap { indicator in FundingReport.chartValue(before?.total(indicator.rawValue)) }
+            }
+            return FundingReport.transitionSection(
+                input.transitions, note: input.transitionNote, labels: labels, period: current.period, referenceDate: referenceDate, legend: legend,
+                rowTotals: totals)
         }
     }
 
     /// The transitions section of a district's report and of the Land's: the table and its chart,
     /// or why there is none.
+    /// `rowTotals`: per state of the previous quarter (in `PersonState.all` order) its published
+    /// total, where known, for the bars' withheld parts.
     static func transitionSection(
-        _ transitions: PublishableTransitions?, note: String?, labels: ReportLabels, period: Period, referenceDate: String, legend: String
+        _ transitions: PublishableTransitions?, note: String?, labels: ReportLabels, period: Period, referenceDate: String, legend: String,
+        rowTotals: [Double?]? = nil
     ) -> Section {
         var flows = Section(id: "uebergaenge", title: "Übergänge")
         if let transitions {
@@ -311,7 +326,8 @@ extension FundingReport {
                     categoryTitle: "Zustand \(transitions.previousPeriod.shortGermanName)", valueTitle: "Personen", categories: stateLabels,
                     series: zip(states, stateLabels).map { to, label in
                         (label, states.map { from in values["\(from)>\(to)"].flatMap { FundingReport.chartValue($0) } })
-                    }, tableID: table.id)
+                    }, tableID: table.id
+                ).markingWithheld(totals: rowTotals ?? states.map { _ in nil })
             ]
         } else {
             flows.paragraphs = ["Keine Übergangstabelle: \(note ?? "für das Vorquartal liegen keine Zahlen vor.")"]
@@ -325,6 +341,9 @@ extension FundingReport {
         case .suppressed: return .suppressed
         }
     }
+
+    /// The name of the hatched part of a bar that stands for its withheld values.
+    public static let withheldPart = "gesperrt"
 
     static func chartValue(_ value: PublishableTable.Value?) -> Double? {
         if case .count(let count)? = value { return Double(count) }
@@ -465,5 +484,43 @@ extension FundingReport {
         }
         section.definitions = definitions
         return section
+    }
+}
+
+extension FundingReport.Chart {
+    /// A stacked-bar chart whose parts may be withheld, marked so that no reader takes a bar for
+    /// its total (issue 23). Where a bar's total (`totals`, nil where unknown or withheld) is
+    /// published, its withheld remainder (the total less the shown parts) becomes the hatched part
+    /// „gesperrt“: a difference of published numbers, so it tells nothing the table does not. The
+    /// bars whose total is unknown are named in a note.
+    func markingWithheld(totals: [Double?]) -> FundingReport.Chart {
+        var chart = self
+        var remainder: [Double?] = []
+        var short: [String] = []
+        for (index, category) in categories.enumerated() {
+            guard series.contains(where: { $0.values[index] == nil }) else {
+                remainder.append(nil)
+                continue
+            }
+            if let total = totals[index] {
+                remainder.append(max(0, total - series.reduce(0) { $0 + ($1.values[index] ?? 0) }))
+            } else {
+                remainder.append(nil)
+                short.append(category)
+            }
+        }
+        if remainder.contains(where: { $0 != nil }) {
+            chart.series.append((FundingReport.withheldPart, remainder))
+            chart.withheldSeries = chart.series.count - 1
+            chart.notes.append(
+                "Schraffiert („\(FundingReport.withheldPart)“): der Teil eines Balkens, der auf gesperrte Werte entfällt; "
+                    + "der ganze Balken ist die veröffentlichte Gesamtzahl.")
+        }
+        if !short.isEmpty {
+            chart.notes.append(
+                "In \(short.count == 1 ? "diesem Balken" : "diesen Balken") fehlen gesperrte Werte, \(short.count == 1 ? "er ist" : "sie sind") kürzer als die Zahl, "
+                    + "für die \(short.count == 1 ? "er steht" : "sie stehen"): \(short.joined(separator: ", ")).")
+        }
+        return chart
     }
 }

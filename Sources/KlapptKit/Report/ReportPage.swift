@@ -34,7 +34,8 @@ public enum ReportPage {
           body { margin: 0; max-width: none; font-size: 9pt; }
           nav { display: none; }
           .tabelle { overflow: visible; }
-          h2 { break-after: avoid; }
+          h2, dt { break-after: avoid; }
+          dd { break-before: avoid; }
           section { break-before: page; }
           section:first-of-type { break-before: auto; }
           table { break-inside: auto; font-size: 8pt; }
@@ -76,7 +77,10 @@ public enum ReportPage {
         for section in report.sections {
             html += "<section id=\"\(section.id)\" aria-labelledby=\"\(section.id)-titel\">\n<h2 id=\"\(section.id)-titel\">\(escape(section.title))</h2>\n"
             for paragraph in section.paragraphs { html += "<p>\(escape(paragraph))</p>\n" }
-            for chart in section.charts { html += SVGChart.render(chart) + "\n" }
+            for chart in section.charts {
+                html += SVGChart.render(chart) + "\n"
+                for note in chart.notes { html += "<p class=\"hinweis\">\(escape(note))</p>\n" }
+            }
             for table in section.tables { html += render(table) }
             if !section.definitions.isEmpty {
                 html += "<dl>\n"

@@ -52,6 +52,8 @@ public enum ReportWorkbook {
 
         enum Style: String {
             case title, subtitle, text, caption, headerText, headerNumber, note, count, suppressed, none, percent, change, chartHeader
+            /// Wrapped text at the top of its cell: paragraphs, definitions; and notes.
+            case paragraph, noteParagraph, definitionTerm
         }
 
         /// The cell format of a style, made once per workbook (bold for a total row).
@@ -77,9 +79,19 @@ public enum ReportWorkbook {
                 format_set_bottom(format, UInt8(LXW_BORDER_MEDIUM.rawValue))
                 if style == .headerNumber || style == .chartHeader { format_set_align(format, UInt8(LXW_ALIGN_RIGHT.rawValue)) }
                 if style == .chartHeader { format_set_font_color(format, 0x555555) }
-            case .note:
+            case .note, .noteParagraph:
                 format_set_italic(format)
                 format_set_font_color(format, 0x444444)
+                if style == .noteParagraph {
+                    format_set_text_wrap(format)
+                    format_set_align(format, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
+                }
+            case .paragraph:
+                format_set_text_wrap(format)
+                format_set_align(format, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
+            case .definitionTerm:
+                format_set_bold(format)
+                format_set_align(format, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
             case .count: format_set_num_format(format, "#,##0")
             case .suppressed, .none: format_set_align(format, UInt8(LXW_ALIGN_RIGHT.rawValue))
             case .percent: format_set_num_format(format, "0.0%")
@@ -112,16 +124,95 @@ public enum ReportWorkbook {
             workbook_set_properties(workbook, &properties)
         }
 
+        /// The columns of a sheet, sized before anything is written (issue 23): a text column as wide
+        /// as its longest text (at most `limit`), a number column as wide as its header allows.
+        /// Widths only grow: a later, narrower use never cuts an earlier text.
+        struct Columns {
+            var widths: [Int: Double] = [:]
+
+            mutating func text(_ column: Int, _ text: String, limit: Double = 60) {
+                widths[column] = max(widths[column] ?? 8, min(Double(text.count) * 1.1 + 2, limit))
+            }
+
+            mutating func number(_ column: Int, header: String) {
+                // Long headers wrap at spaces; the longest word must fit on its line.
+                let word = header.split(separator: " ").map(\.count).max() ?? 0
+                widths[column] = max(widths[column] ?? 0, min(max(Double(header.count) + 1, 10), 15), Double(word) + 2)
+            }
+
+            subscript(column: Int) -> Double { widths[column] ?? 8.43 }
+            var last: Int { widths.keys.max() ?? 0 }
+
+            /// The sizes a section's tables, charts' data blocks and definitions need.
+            init(_ section: FundingReport.Section) {
+                for table in section.tables {
+                    for (column, header) in table.textHeaders.enumerated() { text(column, header, limit: 24) }
+                    for (offset, header) in table.columns.enumerated() { number(table.textHeaders.count + offset, header: header) }
+                    for row in table.rows { for (column, value) in row.texts.enumerated() { text(column, value) } }
+                }
+                for chart in section.charts {
+                    text(0, chart.categoryTitle, limit: 24)
+                    for category in chart.categories { text(0, category) }
+                    for (position, series) in chart.series.enumerated() { number(position + 1, header: series.name) }
+                }
+                for definition in section.definitions { text(0, definition.term, limit: 40) }
+            }
+        }
+
+        /// Lines a text needs in a cell `width` characters wide, wrapped at spaces.
+        static func lines(_ text: String, width: Double) -> Int {
+            let capacity = max(1, Int(width) - 1)
+            var lines = 1
+            var used = 0
+            for word in text.split(separator: " ", omittingEmptySubsequences: false).map(\.count) {
+                let needed = used == 0 ? word : used + 1 + word
+                if needed <= capacity {
+                    used = needed
+                } else {
+                    lines += used == 0 ? 0 : 1
+                    lines += max(0, (word - 1) / capacity)
+                    used = word % capacity == 0 ? capacity : word % capacity
+                }
+            }
+            return lines
+        }
+
+        /// A header row as high as its longest wrapped header.
+        func sizeHeaderRow(_ sheet: UnsafeMutablePointer<lxw_worksheet>, _ row: UInt32, _ headers: [(column: Int, text: String)], _ columns: Columns) {
+            let lines = headers.map { Writer.lines($0.text, width: columns[$0.column] - 1) }.max() ?? 1
+            worksheet_set_row(sheet, row, max(30, Double(lines) * 14 + 4), nil)
+        }
+
+        /// A paragraph or a note: wrapped across the sheet's columns from `first` (at least
+        /// `minimum` characters wide), its row as high as its lines, so that it prints at the
+        /// tables' scale instead of widening the page (issue 23).
+        mutating func writeWrapped(
+            _ sheet: UnsafeMutablePointer<lxw_worksheet>, _ row: UInt32, from first: Int, _ text: String, _ style: Style, columns: Columns,
+            minimum: Double = 100
+        ) {
+            // Across the tables' columns, and on into empty ones until the text has room.
+            var last = max(columns.last, first)
+            var width = (first...last).reduce(0) { $0 + columns[$1] }
+            while width < minimum {
+                last += 1
+                width += columns[last]
+            }
+            let format = format(style)
+            if last > first {
+                worksheet_merge_range(sheet, row, UInt16(first), row, UInt16(last), text, format)
+            } else {
+                write(sheet, row, UInt16(first), text, format)
+            }
+            worksheet_set_row(sheet, row, Double(Writer.lines(text, width: width)) * 15, nil)
+        }
+
         mutating func add(_ section: FundingReport.Section, sheet name: String, report: FundingReport) {
             guard let sheet = workbook_add_worksheet(workbook, name) else { return }
             worksheet_set_landscape(sheet)
             worksheet_set_paper(sheet, 9)  // A4
             worksheet_fit_to_pages(sheet, 1, 0)
             worksheet_set_margins(sheet, 0.5, 0.5, 0.6, 0.6)
-            var widths: [Int: Double] = [:]
-            func widen(_ column: Int, _ text: String, limit: Double = 60) {
-                widths[column] = min(max(widths[column] ?? 8, Double(text.count) * 1.1 + 2), limit)
-            }
+            let columns = Columns(section)
             var row: UInt32 = 0
             write(sheet, row, 0, report.title, format(.title))
             row += 1
@@ -134,7 +225,7 @@ public enum ReportWorkbook {
             write(sheet, row, 0, section.title, format(.caption))
             row += 1
             for paragraph in section.paragraphs {
-                write(sheet, row, 0, paragraph, format(.text))
+                writeWrapped(sheet, row, from: 0, paragraph, .paragraph, columns: columns)
                 row += 1
             }
             if !section.paragraphs.isEmpty { row += 1 }
@@ -143,24 +234,24 @@ public enum ReportWorkbook {
                 write(sheet, row, 0, table.caption, format(.caption))
                 row += 1
                 var column: UInt16 = 0
+                var headers: [(column: Int, text: String)] = []
                 for header in table.textHeaders {
                     write(sheet, row, column, header, format(.headerText))
-                    widen(Int(column), header, limit: 24)
+                    headers.append((Int(column), header))
                     column += 1
                 }
                 for header in table.columns {
                     write(sheet, row, column, header, format(.headerNumber))
-                    widths[Int(column)] = max(widths[Int(column)] ?? 0, min(max(Double(header.count) + 1, 10), 15))
+                    headers.append((Int(column), header))
                     column += 1
                 }
-                worksheet_set_row(sheet, row, 32, nil)
+                sizeHeaderRow(sheet, row, headers, columns)
                 if firstHeader == nil { firstHeader = row }
                 row += 1
                 for line in table.rows {
                     var column: UInt16 = 0
                     for text in line.texts {
                         write(sheet, row, column, text, format(.text, total: line.isTotal))
-                        widen(Int(column), text)
                         column += 1
                     }
                     for figure in line.figures {
@@ -176,15 +267,15 @@ public enum ReportWorkbook {
                     row += 1
                 }
                 for note in table.notes {
-                    write(sheet, row, 0, note, format(.note))
+                    writeWrapped(sheet, row, from: 0, note, .noteParagraph, columns: columns)
                     row += 1
                 }
                 row += 1
             }
             for definition in section.definitions {
-                write(sheet, row, 0, definition.term, format(.caption))
-                write(sheet, row, 1, definition.text, format(.text))
-                widen(0, definition.term, limit: 40)
+                write(sheet, row, 0, definition.term, format(.definitionTerm))
+                // Beside its term, across the next columns (as wide as a paragraph in all).
+                writeWrapped(sheet, row, from: 1, definition.text, .paragraph, columns: columns, minimum: 110 - columns[0])
                 row += 1
             }
             // Charts: each reads its own block (a withheld value is an empty cell), drawn below it,
@@ -193,14 +284,24 @@ public enum ReportWorkbook {
             for chart in section.charts {
                 row += 1
                 pageBreaks.append(row)
-                write(sheet, row, 0, "Werte für das Diagramm „\(chart.title)“ (gesperrte Werte als Lücke; die Tabelle oben zeigt *)", format(.note))
+                let blockNote =
+                    chart.withheldSeries == nil
+                    ? "Werte für das Diagramm „\(chart.title)“ (gesperrte Werte als Lücke; die Tabelle oben zeigt *)"
+                    : "Werte für das Diagramm „\(chart.title)“ (gesperrte Werte als Lücke; „\(FundingReport.withheldPart)“ ist ihre Summe je Zeile, aus veröffentlichten Zahlen; die Tabelle oben zeigt *)"
+                writeWrapped(sheet, row, from: 0, blockNote, .noteParagraph, columns: columns)
                 row += 1
+                for note in chart.notes {
+                    writeWrapped(sheet, row, from: 0, note, .noteParagraph, columns: columns)
+                    row += 1
+                }
                 let headerRow = row
                 write(sheet, row, 0, chart.categoryTitle, format(.chartHeader))
+                var headers: [(column: Int, text: String)] = [(0, chart.categoryTitle)]
                 for (position, series) in chart.series.enumerated() {
                     write(sheet, row, UInt16(position + 1), series.name, format(.chartHeader))
+                    headers.append((position + 1, series.name))
                 }
-                worksheet_set_row(sheet, row, 32, nil)
+                sizeHeaderRow(sheet, row, headers, columns)
                 row += 1
                 let firstRow = row
                 for (index, category) in chart.categories.enumerated() {
@@ -234,7 +335,14 @@ public enum ReportWorkbook {
                     chart_series_set_values(series, name, firstRow, column, lastRow, column)
                     chart_series_set_name_range(series, name, headerRow, column)
                     let colour = UInt32(SVGChart.palette[position % SVGChart.palette.count].dropFirst(), radix: 16) ?? 0
-                    if chart.kind == .line {
+                    if position == chart.withheldSeries {
+                        // The withheld remainder: hatched grey, as on the page.
+                        var pattern = lxw_chart_pattern()
+                        pattern.type = UInt8(LXW_CHART_PATTERN_WIDE_UPWARD_DIAGONAL.rawValue)
+                        pattern.fg_color = 0x666666
+                        pattern.bg_color = 0xFFFFFF
+                        chart_series_set_pattern(series, &pattern)
+                    } else if chart.kind == .line {
                         var line = lxw_chart_line()
                         line.color = colour
                         line.width = 2.25
@@ -261,7 +369,7 @@ public enum ReportWorkbook {
                 var breaks = pageBreaks + [0]
                 worksheet_set_h_pagebreaks(sheet, &breaks)
             }
-            for (column, width) in widths.sorted(by: { $0.key < $1.key }) {
+            for (column, width) in columns.widths.sorted(by: { $0.key < $1.key }) {
                 worksheet_set_column(sheet, UInt16(column), UInt16(column), width, nil)
             }
             // Header rows stay in view (one-table sections). They are repeated on every printed page

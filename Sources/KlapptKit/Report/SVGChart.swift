@@ -94,15 +94,27 @@ public enum SVGChart {
     }
 
     static func open(_ chart: FundingReport.Chart, width: Double, height: Double) -> String {
-        """
-        <svg xmlns="http://www.w3.org/2000/svg" class="diagramm" viewBox="0 0 \(Int(width)) \(Int(height))" width="\(Int(width))" height="\(Int(height))" \
-        role="img" aria-labelledby="\(chart.id)-titel \(chart.id)-text"><title id="\(chart.id)-titel">\(escape(chart.title))</title>\
-        <desc id="\(chart.id)-text">Die Zahlen stehen in der Tabelle „\(escape(chart.tableID))“; gesperrte Werte (*) fehlen im Diagramm.</desc>\n
-        """
+        let withheld =
+            chart.withheldSeries == nil
+            ? "gesperrte Werte (*) fehlen im Diagramm" : "gesperrte Werte (*) stehen zusammen im schraffierten Teil „\(FundingReport.withheldPart)“"
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" class="diagramm" viewBox="0 0 \(Int(width)) \(Int(height))" width="\(Int(width))" height="\(Int(height))" \
+            role="img" aria-labelledby="\(chart.id)-titel \(chart.id)-text"><title id="\(chart.id)-titel">\(escape(chart.title))</title>\
+            <desc id="\(chart.id)-text">Die Zahlen stehen in der Tabelle „\(escape(chart.tableID))“; \(withheld).</desc>\
+            <defs><pattern id="\(chart.id)-schraffur" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">\
+            <rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#666666" stroke-width="3"/></pattern></defs>\n
+            """
+    }
+
+    /// The fill of a series: the palette's colour, or the hatching for the withheld part.
+    static func fill(_ chart: FundingReport.Chart, _ position: Int) -> String {
+        position == chart.withheldSeries ? "url(#\(chart.id)-schraffur)" : palette[position % palette.count]
     }
 
     /// The legend: a row of swatches with the series' names, wrapped to `width`.
-    static func legend(_ names: [String], x: Double, y: Double, width: Double) -> (svg: String, height: Double) {
+    static func legend(_ names: [String], x: Double, y: Double, width: Double, fill: (Int) -> String = { palette[$0 % palette.count] }) -> (
+        svg: String, height: Double
+    ) {
         var svg = ""
         var column = x
         var row = y
@@ -112,7 +124,8 @@ public enum SVGChart {
                 column = x
                 row += 18
             }
-            svg += "<rect x=\"\(number(column))\" y=\"\(number(row - 9))\" width=\"12\" height=\"12\" fill=\"\(palette[position % palette.count])\"/>"
+            svg +=
+                "<rect x=\"\(number(column))\" y=\"\(number(row - 9))\" width=\"12\" height=\"12\" fill=\"\(fill(position))\" stroke=\"#666666\" stroke-width=\"0.5\"/>"
             svg += "<text x=\"\(number(column + 16))\" y=\"\(number(row + 1))\" class=\"legende\">\(escape(name))</text>\n"
             column += itemWidth
         }
@@ -175,7 +188,7 @@ public enum SVGChart {
         let labelWidth = 170.0
         let right = 30.0
         let top = 20.0
-        let legend = legend(chart.series.map(\.name), x: labelWidth, y: top, width: width - labelWidth - right)
+        let legend = legend(chart.series.map(\.name), x: labelWidth, y: top, width: width - labelWidth - right) { fill(chart, $0) }
         let plotTop = top + legend.height + 10
         let barHeight = 16.0
         let gap = 8.0
@@ -198,7 +211,7 @@ public enum SVGChart {
                 let x0 = scale.position(offset)
                 let x1 = scale.position(offset + value)
                 svg +=
-                    "<rect x=\"\(number(x0))\" y=\"\(number(y))\" width=\"\(number(x1 - x0))\" height=\"\(number(barHeight))\" fill=\"\(palette[position % palette.count])\">"
+                    "<rect x=\"\(number(x0))\" y=\"\(number(y))\" width=\"\(number(x1 - x0))\" height=\"\(number(barHeight))\" fill=\"\(fill(chart, position))\">"
                 svg += "<title>\(escape(category)), \(escape(series.name)): \(GermanNumber.count(Int(value)))</title></rect>"
                 offset += value
             }
