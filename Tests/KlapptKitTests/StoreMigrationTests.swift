@@ -40,6 +40,15 @@ import Testing
             try store.query("SELECT pseudonym, aktivitaet, quellen FROM persons ORDER BY pseudonym") == [
                 ["00ff", nil, "jobcenter,berufskolleg"], ["ab12", "schule", "berufskolleg"],
             ])
+        // Schema 10: the exact stock per state is the internal view, counted on the coded table.
+        #expect(
+            try store.query("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name") == [
+                ["intern_bestand_je_zustand"], ["persons"], ["veroeffentlichte_indikatoren"], ["veroeffentlichte_uebergaenge"],
+            ])
+        #expect(
+            try store.query("SELECT zeitraum, zustand, personen_exakt FROM intern_bestand_je_zustand ORDER BY zustand") == [
+                ["2026-Q2", "ohne_aktivitaet", "1"], ["2026-Q2", "schule", "1"],
+            ])
         // Opening again changes nothing.
         _ = try Store(path: path)
         #expect(try store.query("SELECT COUNT(*) FROM persons") == [["2"]])

@@ -32,19 +32,6 @@ extension Store {
             LEFT JOIN kodes t ON t.spalte = 'aktivitaet' AND t.kode = p.aktivitaet;
         """
 
-    /// `bestand_je_zustand` counted on the coded table (one pass, no text per row).
-    static let stockView = """
-        CREATE VIEW bestand_je_zustand AS
-            SELECT z.zeitraum, z.zustand, COALESCE(b.beschriftung, z.zustand) AS zustand_text, z.personen,
-                   CASE WHEN i.gesperrt = 1 THEN '*' ELSE i.wert END AS veroeffentlicht
-            FROM (SELECT (p.zeitraum / 10) || '-Q' || (p.zeitraum % 10) AS zeitraum, COALESCE(t.wert, 'ohne_aktivitaet') AS zustand, p.personen
-                  FROM (SELECT zeitraum, aktivitaet, COUNT(*) AS personen FROM personen_kodiert GROUP BY zeitraum, aktivitaet) p
-                  LEFT JOIN kodes t ON t.spalte = 'aktivitaet' AND t.kode = p.aktivitaet) z
-            LEFT JOIN beschriftungen b ON b.art = 'zustand' AND b.code = z.zustand
-            LEFT JOIN indikatoren i ON i.zeitraum = z.zeitraum AND i.indikator = z.zustand
-                                   AND i.dimension = 'insgesamt' AND i.auspraegung = 'insgesamt';
-        """
-
     /// Schema 6 -> 7: the text rows of `persons` become coded rows (in Swift: the system's SQLite
     /// 3.40 has no `unhex`), streamed in batches; then `persons` is the view.
     static func migrateToCodedPersons(_ database: SQLiteDatabase) throws(SQLiteDatabase.Failure) {
@@ -74,7 +61,8 @@ extension Store {
         flush()
         if let failure { throw failure }
         try insertCodes(codes.added, into: database)
-        try database.execute("DROP TABLE persons; \(personsView) \(stockView)")
+        // (The stock per state comes back with schema 10, as `intern_bestand_je_zustand` on this table.)
+        try database.execute("DROP TABLE persons; \(personsView)")
     }
 
     static func insertCodes(_ codes: [(column: String, code: Int, value: String)], into database: SQLiteDatabase) throws(SQLiteDatabase.Failure) {
