@@ -194,12 +194,17 @@ public final class XMLRecordReader {
             message =
                 "Die Datei enthält hier Bytes, die nicht zur angegebenen Zeichenkodierung passen (die XML-Deklaration nennt sie, sonst UTF-8). Bitte bei der Schule einen neuen Export anfordern."
         } else if detail.contains("tag mismatch"), let open = state.builder.openRecord {
-            // A record whose closing tag is missing: libxml2 notices only where the enclosing
-            // element closes, often the file's last line; the record opened earlier (issue 23).
+            // An element left open inside a record: libxml2 notices only where an enclosing element
+            // closes, for a record often the file's last line; name the line the record opened in
+            // (issue 23). The unclosed element is the first name of libxml2's "mismatch: X line N".
+            let unclosed = detail.components(separatedBy: "mismatch: ").dropFirst().first?.split(separator: " ").first.map(String.init) ?? open.name
+            let what =
+                unclosed == open.name
+                ? "Der Datensatz <\(open.name)>, der in dieser Zeile beginnt, wird nicht geschlossen (das schließende </\(open.name)> fehlt)."
+                : "Im Datensatz <\(open.name)>, der in dieser Zeile beginnt, wird das Element <\(unclosed)> nicht geschlossen (das schließende </\(unclosed)> fehlt)."
             return FormatError(
                 .malformed, file: path, line: open.line,
-                message:
-                    "Der Datensatz <\(open.name)>, der in dieser Zeile beginnt, wird nicht geschlossen (das schließende </\(open.name)> fehlt). Die Datei wurde nicht verarbeitet. Bitte bei der Schule einen neuen Export anfordern.",
+                message: "\(what) Die Datei wurde nicht verarbeitet. Bitte bei der Schule einen neuen Export anfordern.",
                 technicalDetail: "libxml2, Zeile \(line): \(detail)")
         } else if detail.contains("Premature end") || detail.contains("EndTag") || (finished && state.builder.insideRecord) {
             kind = .truncated

@@ -52,6 +52,26 @@ func readRecords(_ xml: String, record: String = "Schueler") throws -> (records:
         #expect(error?.kind == .malformed)
     }
 
+    /// Issue 23: an element left open names the line where its record opens, in German; libxml2's
+    /// words only in `technicalDetail`.
+    @Test func anUnclosedRecordOrFieldNamesTheLineTheRecordOpensIn() throws {
+        let record = #expect(throws: FormatError.self) {
+            _ = try readRecords("<r>\n<Schueler><Name>a</Name></Schueler>\n<Schueler><Name>b</Name>\n<Schueler><Name>c</Name></Schueler>\n</r>")
+        }
+        #expect(record?.line == 3)
+        #expect(
+            record?.message
+                == "Der Datensatz <Schueler>, der in dieser Zeile beginnt, wird nicht geschlossen (das schließende </Schueler> fehlt). Die Datei wurde nicht verarbeitet. Bitte bei der Schule einen neuen Export anfordern."
+        )
+        #expect(record?.technicalDetail?.contains("mismatch") == true)
+        let field = #expect(throws: FormatError.self) {
+            _ = try readRecords("<r>\n<Schueler>\n<Name>a\n<Vorname>b</Vorname>\n</Schueler>\n</r>")
+        }
+        #expect(field?.line == 2)
+        #expect(field?.message.hasPrefix("Im Datensatz <Schueler>, der in dieser Zeile beginnt, wird das Element <Name> nicht geschlossen") == true)
+        #expect(field?.message.contains("libxml2") == false)
+    }
+
     @Test func truncatedDocumentFails() throws {
         let error = #expect(throws: FormatError.self) {
             _ = try readRecords("<r>\n<Schueler><Name>x</Name></Schueler>\n<Schueler><Name>y")

@@ -280,4 +280,21 @@ import Testing
         #expect(error?.exitCode == 65)
         #expect(error?.description.contains("Vorquartal") == true)
     }
+
+    /// A state table is the sum of its districts' only where every district has that table: with
+    /// one district's previous quarter missing, the state's previous cells get no (false) sum.
+    @Test func jointLinksSumAStateTableOnlyOverDistrictsThatHaveIt() {
+        let cell = { (table: String) in CellID(table: table, indicator: .zielgruppe, dimension: "insgesamt", category: "insgesamt") }
+        let a = LinkedProtection.Tables.district("05978")
+        let b = LinkedProtection.Tables.district("05974")
+        let state = LinkedProtection.Tables.own
+        let cells = [cell(state.current), cell(a.current), cell(b.current), cell(state.previous), cell(a.previous)]
+        let links = LandRollup.jointLinks(cells: cells, districts: ["05978", "05974"])
+        let sums = links.filter { $0.first?.coefficient == -1 && $0.first?.cell.indicator == .zielgruppe }.map { $0.map(\.cell.table) }
+        #expect(sums.contains([state.current, a.current, b.current]))
+        #expect(!sums.contains { $0.first == state.previous && $0.count > 1 })
+        // With both previous quarters, the state's is their sum.
+        let complete = LandRollup.jointLinks(cells: cells + [cell(b.previous)], districts: ["05978", "05974"])
+        #expect(complete.contains { $0.map(\.cell.table) == [state.previous, a.previous, b.previous] })
+    }
 }

@@ -172,4 +172,13 @@ import Testing
         let unchanged = complete.markingWithheld(totals: [3])
         #expect(unchanged.series.count == 1 && unchanged.withheldSeries == nil && unchanged.notes.isEmpty)
     }
+
+    /// The workbook's row heights come from this estimate of wrapped lines (issue 23): words never
+    /// split unless longer than a line; at most width − 1 characters a line.
+    @Test(arguments: [
+        ("a b c", 4.0, 2), ("Personen aus der Zielgruppe gefallen", 14.0, 4), ("abcdefghij", 5.0, 3), ("kurz", 60.0, 1), ("", 10.0, 1),
+    ])
+    func wrappedLines(text: String, width: Double, lines: Int) {
+        #expect(ReportWorkbook.Writer.lines(text, width: width) == lines)
+    }
 }

@@ -62,4 +62,36 @@ import Testing
         }
         #expect(throws: KlapptError.self) { _ = try Store(path: path) }
     }
+
+    /// The Land store of version 2 (before the state's transitions) gains its transition table and
+    /// keeps its runs; one of version 1 (before the reports) both steps.
+    @Test(arguments: [1, 2])
+    func landStoreIsUpgraded(from version: Int) throws {
+        let folder = makeTemporaryDirectory("klappt-land-store")
+        do {
+            let database = try SQLiteDatabase(path: "\(folder)/land.sqlite")
+            var schema = LandStore.schema
+                .replacingOccurrences(of: "PRAGMA user_version = 3;", with: "PRAGMA user_version = \(version);")
+            let transitions = schema.range(of: "CREATE TABLE IF NOT EXISTS uebergaenge(")!.lowerBound..<schema.range(of: "PRAGMA user_version")!.lowerBound
+            schema.removeSubrange(transitions)
+            if version == 1 {
+                schema = schema.replacingOccurrences(of: ",\n    veroeffentlicht INTEGER NOT NULL DEFAULT 0);", with: ");")
+                let outputs =
+                    schema.range(of: "CREATE TABLE IF NOT EXISTS ausgaben(")!.lowerBound..<schema.range(of: "CREATE TABLE IF NOT EXISTS zellen(")!.lowerBound
+                schema.removeSubrange(outputs)
+            }
+            try database.execute(schema)
+            // A finished roll-up (version 1 had no flag: its runs count as published).
+            try database.execute(
+                version == 1
+                    ? "INSERT INTO laeufe(zeitraum, gestartet, beendet, version, fingerabdruck, tabelle_sha256, gesperrte_zellen) VALUES ('2026-Q2', 'a', 'b', '1.1.0', 'f', 's', 3)"
+                    : "INSERT INTO laeufe(zeitraum, gestartet, beendet, version, fingerabdruck, tabelle_sha256, gesperrte_zellen, veroeffentlicht) VALUES ('2026-Q2', 'a', 'b', '1.1.0', 'f', 's', 3, 1)"
+            )
+        }
+        let store = try LandStore(directory: folder)
+        #expect(try store.query("PRAGMA user_version") == [["3"]])
+        #expect(try store.query("SELECT COUNT(*) FROM uebergaenge") == [["0"]])
+        #expect(try store.query("SELECT zeitraum, veroeffentlicht FROM laeufe") == [["2026-Q2", "1"]])
+        #expect(try store.publication(of: Period("2026-Q2")!)?.tableSHA256 == "s")
+    }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KlapptFormats
 
 /// A district's delivery to the Land (issue 22, `klappt uebermittlung`): the exact table system of
 /// one quarter, which cells the district published and which it withheld, and what the tables are,
@@ -81,6 +82,16 @@ public struct DistrictDelivery: Codable, Sendable, Equatable {
         let store = try Store(path: storePath)
         guard let run = try store.latestRun(period: period), run.published else {
             throw .notInStore(period: period.description, store: storePath, finished: try store.finishedPeriods())
+        }
+        // SPEC 10: a quarter whose transitions came from an earlier run of the previous quarter
+        // would be delivered with a previous quarter they do not add up to.
+        if try store.isStale(period: period.description) {
+            throw .inputFormat(
+                FormatError(
+                    .malformed, file: storePath,
+                    message:
+                        "Das Quartal \(period) ist veraltet: das Vorquartal \(period.previous) wurde danach neu berechnet, die Übergänge passen nicht mehr dazu. Bitte zuerst „klappt run --period \(period)“, dann die Übermittlung."
+                ))
         }
         let indicators = pipeline.indicatorFamilies.flatMap(\.columns).map(\.rawValue)
         let dimensions = Dimension.standard(for: pipeline).map { TableSystem.Dimension(name: $0.name, auspraegungen: $0.categories) }

@@ -33,8 +33,24 @@ public struct LandResult: Sendable {
     /// When the roll-up finished (ISO 8601).
     public var finished: String
 
-    public init(period: Period, protected: ProtectedTable, deliveries: [LandRollup.Verified], minCell: Int, finished: String) {
+    /// Per state of the previous quarter (`PersonState.all` order), the Land's published total of
+    /// it, where the Land published that quarter: the transitions chart's bar totals.
+    public var previousTotals: [Double?]?
+
+    public init(
+        period: Period, protected: ProtectedTable, deliveries: [LandRollup.Verified], minCell: Int, finished: String,
+        previous: LandRollup.PreviousPublication? = nil
+    ) {
         self.period = period
+        previousTotals = previous.map { publication in
+            PersonState.all.map { state in
+                LinkedProtection.indicator(of: state).flatMap { indicator in
+                    publication.cells[LandRollup.PreviousPublication.key(indicator.rawValue, Dimension.total, Dimension.total)].flatMap {
+                        $0.published ? Double($0.value) : nil
+                    }
+                }
+            }
+        }
         table = PublishableTable(protected)
         let withTransitions = LinkedProtection.transitionCells().allSatisfy { protected.linkedValues[$0] != nil }
         transitions = withTransitions ? PublishableTransitions(protected, previousPeriod: period.previous) : nil
@@ -223,7 +239,8 @@ public enum LandReport {
             sections: [overview, districts, shares] + characteristics
                 + [
                     FundingReport.transitionSection(
-                        result.transitions, note: result.transitionNote, labels: labels, period: result.period, referenceDate: referenceDate, legend: legend),
+                        result.transitions, note: result.transitionNote, labels: labels, period: result.period, referenceDate: referenceDate, legend: legend,
+                        rowTotals: result.previousTotals),
                     withheldSection(result), methodSection(result, legend: legend),
                 ])
     }

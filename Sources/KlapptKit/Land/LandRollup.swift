@@ -264,13 +264,20 @@ public enum LandRollup {
         let own = LinkedProtection.Tables.own
         var links: [[(cell: CellID, coefficient: Double)]] = LinkedProtection.links(own)
         var parts: [CellID: [CellID]] = [:]
+        // A state table is the sum of its districts' only where every district has that table (a
+        // file of one district missing beside the others must not turn into a false equation).
+        let tablesPresent = Set(cells.map(\.table))
+        let complete = Set(
+            [own.current, own.transitions, own.previous, own.previousTransitions].filter { state in
+                districts.allSatisfy { key in tablesPresent.contains(LinkedProtection.Tables.district(key).matching(state, in: own)) }
+            })
         for key in districts {
             let tables = LinkedProtection.Tables.district(key)
             links += LinkedProtection.links(tables)
             for (district, state) in [
                 (tables.current, own.current), (tables.transitions, own.transitions), (tables.previous, own.previous),
                 (tables.previousTransitions, own.previousTransitions),
-            ] {
+            ] where complete.contains(state) {
                 for cell in cells where cell.table == district && cell.dimension != Dimension.municipality {
                     parts[CellID(table: state, indicator: cell.indicator, dimension: cell.dimension, category: cell.category), default: []].append(cell)
                     if cell.dimension == Dimension.total {
@@ -279,8 +286,7 @@ public enum LandRollup {
                 }
             }
         }
-        for cell in cells
-        where cell.table == own.current || cell.table == own.transitions || cell.table == own.previous || cell.table == own.previousTransitions {
+        for cell in cells where complete.contains(cell.table) {
             links.append([(cell, -1.0)] + (parts[cell] ?? []).map { ($0, 1.0) })
         }
         let statePrevious = cells.contains { $0.table == own.previous }

@@ -61,7 +61,9 @@ public struct LandRun: Sendable {
 
         let protection = Protection(minCell: minCell, secondary: OptimalSuppression(timeLimit: timeLimit), logger: logger)
         let protected = try protection.apply(state, problem: problem, subject: "land_indikatoren_\(period)")
-        let result = LandResult(period: period, protected: protected, deliveries: verified, minCell: minCell, finished: QuarterlyRun.timestamp())
+        let result = LandResult(
+            period: period, protected: protected, deliveries: verified, minCell: minCell, finished: QuarterlyRun.timestamp(),
+            previous: previous?.publication)
         let staged = try Publication.stage(LandRun.sinks, result, period: period, directory: outputDirectory)
         try Publisher.publish(staged.files, withdrawn: staged.withdrawn, ledger: store) { outputs throws(KlapptError) in
             try store.commit(period: period, started: started, fingerprint: fingerprint, outputs: outputs, deliveries: verified, protected: protected)

@@ -75,6 +75,16 @@ public enum LinkedProtection {
                 current: prefix, transitions: "\(prefix)/\(CellID.Table.transitions)", previous: "\(prefix)/\(CellID.Table.previous)",
                 previousTransitions: "\(prefix)/\(CellID.Table.previousTransitions)")
         }
+
+        /// This publisher's table that plays the part `table` plays among `other`'s four.
+        public func matching(_ table: String, in other: Tables) -> String {
+            switch table {
+            case other.current: return current
+            case other.transitions: return transitions
+            case other.previous: return previous
+            default: return previousTransitions
+            }
+        }
     }
 
     /// The equations that link one publisher's transition tables to its two quarters (SPEC 10):
