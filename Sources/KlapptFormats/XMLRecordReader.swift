@@ -59,7 +59,19 @@ public final class XMLRecordReader {
     private var finished = false
     private var current: RecordBuilder.Finished?
 
-    public init(path: String, recordElement: String, mappedFields: [String] = [], maxFieldBytes: Int = 1 << 16) throws(FormatError) {
+    /// Byte offset (libxml2's `xmlByteConsumed` at the record's start tag, which lies inside that
+    /// tag) of the current record, when the reader was made with `offsets`.
+    public private(set) var recordOffset = 0
+    /// With `offsets`: where reading stopped, the offset inside the start tag of the first record past
+    /// `offsets.upTo` (nil: the document ended first).
+    public var stoppedAt: Int? { state.builder.stoppedAt }
+
+    /// With `offsets`, only the records whose start tag's offset lies after `after` are handed out,
+    /// and parsing stops at the first record past `upTo` that is a direct child of the document
+    /// element (a slice of the file read again by the reference parser, `XMLExportReader`).
+    public init(
+        path: String, recordElement: String, mappedFields: [String] = [], maxFieldBytes: Int = 1 << 16, offsets: (after: Int, upTo: Int)? = nil
+    ) throws(FormatError) {
         XMLRecordReader.installSafeDefaults()
         self.path = path
         self.recordElement = recordElement
@@ -69,7 +81,7 @@ public final class XMLRecordReader {
         guard fd >= 0 else { throw FormatError(.unreadable, file: path, message: "Datei kann nicht geöffnet werden.") }
         self.fd = fd
         chunk = .allocate(byteCount: 1 << 18, alignment: 16)
-        state = ParseState(RecordBuilder(recordElement: recordElement, mappedFields: mappedFields, maxFieldBytes: maxFieldBytes))
+        state = ParseState(RecordBuilder(recordElement: recordElement, mappedFields: mappedFields, maxFieldBytes: maxFieldBytes, offsets: offsets))
         handler.initialized = XML_SAX2_MAGIC
         handler.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
             ParseState.from(context).builder.startElement(localName, attributeCount: Int(attributeCount), attributes: attributes)
@@ -143,11 +155,16 @@ public final class XMLRecordReader {
             if count == 0 { finished = true }
             let status = xmlParseChunk(context, chunk.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(count), count == 0 ? 1 : 0)
             if let error = state.builder.failure { throw error.with(file: path) }
+            if state.builder.stoppedAt != nil {
+                finished = true
+                continue
+            }
             if status != 0 || context.pointee.wellFormed == 0 { throw parseFailure() }
         }
         let record = state.builder.popFinished()
         current = record
         recordLine = record.line
+        recordOffset = record.offset
         recordFingerprint = record.fingerprint
         state.builder.copySpans(of: record, into: &fieldSpans)
         state.builder.currentPartPairs = record.partPairs
@@ -244,6 +261,7 @@ private struct RecordBuilder {
         var start: Int
         var count: Int
         var line: Int
+        var offset: Int
         var fingerprint: RowFingerprint
         var spanStart: Int
         /// Attribute and child (name, text) pairs at the start of the bytes (the rest are root
@@ -252,6 +270,11 @@ private struct RecordBuilder {
     }
 
     var parser: xmlParserCtxtPtr?
+    let offsets: (after: Int, upTo: Int)?
+    private var recordOffset = 0
+    /// The record being parsed lies outside `offsets` and is not kept.
+    private var skipping = false
+    var stoppedAt: Int?
     let recordName: [UInt8]
     let maxFieldBytes: Int
     /// Mapped fields by kind: index in `mappedFields` and the name's bytes.
@@ -294,7 +317,8 @@ private struct RecordBuilder {
     var openElements: Int { level }
     var hasFinishedRecords: Bool { nextFinished < finished.count }
 
-    init(recordElement: String, mappedFields: [String], maxFieldBytes: Int) {
+    init(recordElement: String, mappedFields: [String], maxFieldBytes: Int, offsets: (after: Int, upTo: Int)?) {
+        self.offsets = offsets
         recordName = Array(recordElement.utf8)
         self.maxFieldBytes = maxFieldBytes
         var children: [(Int, [UInt8])] = []
@@ -345,6 +369,18 @@ private struct RecordBuilder {
         }
         if recordLevel < 0 {
             guard RecordBuilder.equal(localName, recordName) else { return }
+            if let offsets {
+                recordOffset = Int(xmlByteConsumed(parser))
+                // As the scanner: stop only at a record that is a direct child of the document
+                // element (where the next slice starts); records past `upTo` deeper in are this slice's.
+                if recordOffset > offsets.upTo, level == 1 {
+                    stoppedAt = recordOffset
+                    failed = true  // no error: the callbacks only stop
+                    xmlStopParser(parser)
+                    return
+                }
+                skipping = recordOffset <= offsets.after
+            }
             recordLevel = level
             recordLine = line
             record.removeAll(keepingCapacity: true)
@@ -421,6 +457,11 @@ private struct RecordBuilder {
     }
 
     private mutating func finishRecord() {
+        if skipping {
+            skipping = false
+            recordLevel = -1
+            return
+        }
         let fingerprint = record.withUnsafeBufferPointer { RowFingerprint(bytes: $0) }
         // Mapped attributes of the document element go behind the record's own parts.
         for (index, name) in rootFields {
@@ -430,7 +471,7 @@ private struct RecordBuilder {
         }
         finished.append(
             Finished(
-                start: arena.count, count: record.count, line: recordLine, fingerprint: fingerprint,
+                start: arena.count, count: record.count, line: recordLine, offset: recordOffset, fingerprint: fingerprint,
                 spanStart: spanArena.count, partPairs: pairs))
         arena.append(contentsOf: record)
         spanArena.append(contentsOf: spans)

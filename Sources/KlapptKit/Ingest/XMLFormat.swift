@@ -1,57 +1,82 @@
 import KlapptFormats
 
 /// An XML export with one element per record (SPEC 2.3): fields are child elements, `@attributes`
-/// of the record or `/@attributes` of the document element, matched by local name; read on
-/// libxml2's SAX2 push parser, one file per worker.
+/// of the record or `/@attributes` of the document element, matched by local name.
+///
+/// Read by klappt's own scanner (`XMLScanner`), a big file cut at record starts and read on all
+/// cores, with libxml2 as the reference for everything the scanner does not decide (every error
+/// among them: messages and refusals are libxml2's). `parser: libxml2` in the pipeline file reads
+/// every file with libxml2 alone, whole, as before issue 24.
 public struct XMLFormat: SourceFormat {
     public static let name = "xml"
     /// The record element's local name.
     public var recordElement: String
+    /// libxml2 alone (`parser: libxml2`), instead of the scanner with libxml2 as its reference.
+    public var referenceParser = false
 
-    public init(recordElement: String) { self.recordElement = recordElement }
-
-    public init(options: FormatOptions, fields: [CanonicalField: String]) throws(PipelineError) {
-        try options.allow(["record"])
-        guard let record = options["record"] else { throw options.fail(nil, "record (Name des Datensatz-Elements) fehlt.") }
-        recordElement = record
+    public init(recordElement: String, referenceParser: Bool = false) {
+        self.recordElement = recordElement
+        self.referenceParser = referenceParser
     }
 
-    /// The mapped fields in `CanonicalField` order: the same for every file of the source.
+    public init(options: FormatOptions, fields: [CanonicalField: String]) throws(PipelineError) {
+        try options.allow(["record", "parser"])
+        guard let record = options["record"] else { throw options.fail(nil, "record (Name des Datensatz-Elements) fehlt.") }
+        recordElement = record
+        switch options["parser"] ?? "klappt" {
+        case "klappt": referenceParser = false
+        case "libxml2": referenceParser = true
+        case let other: throw options.fail("parser", "Unbekannter Parser „\(other)“ (klappt oder libxml2).")
+        }
+    }
+
+    /// The mapped fields in `CanonicalField` order (the same for every file of the source), and what
+    /// the file's start says (nil: the file is read whole, from its start).
     public struct Layout: Sendable {
         public var fields: [(field: CanonicalField, name: String)]
+        public var head: XMLDocumentHead?
     }
 
     public func layout(of path: String, source: SourceSpec) throws(KlapptError) -> Layout {
-        Layout(fields: CanonicalField.allCases.compactMap { field in source.fields[field].map { (field, $0) } })
+        Layout(
+            fields: CanonicalField.allCases.compactMap { field in source.fields[field].map { (field, $0) } },
+            head: referenceParser ? nil : XMLDocumentHead.read(path: path, recordElement: recordElement))
     }
 
     public func slices(of path: String, layout: Layout, sliceBytes: Int) -> [(range: Range<Int>?, firstLine: Int)] {
-        [(nil, 1)]
+        guard let head = layout.head else { return [(nil, 1)] }
+        return head.cuts(path: path, size: QuarterlyRun.fileSize(path), sliceBytes: sliceBytes, recordElement: recordElement).map { range in
+            (range, range.lowerBound == 0 ? 1 : 0)
+        }
     }
 
-    public func makeReader(path: String, layout: Layout, range: Range<Int>?, firstLine: Int) throws(FormatError) -> XMLRecordReader {
-        try XMLRecordReader(path: path, recordElement: recordElement, mappedFields: layout.fields.map(\.name))
+    public func makeReader(path: String, layout: Layout, range: Range<Int>?, firstLine: Int) throws(FormatError) -> XMLExportReader {
+        try XMLExportReader(
+            path: path, recordElement: recordElement, mappedFields: layout.fields.map(\.name), range: range, firstLine: firstLine,
+            head: layout.head, referenceOnly: referenceParser)
     }
 
     public func encoding(of layout: Layout) -> TextEncoding { .utf8 }
 
-    public func map(_ reader: XMLRecordReader, layout: Layout, source: SourceSpec, row: Int, into spans: inout [FieldSpan]) throws(FormatError) -> RecordShape {
+    public func map(_ reader: XMLExportReader, layout: Layout, source: SourceSpec, row: Int, into spans: inout [FieldSpan]) throws(FormatError) -> RecordShape {
         let mapped = reader.fieldSpans
         var missing: String?
         for (position, (field, name)) in layout.fields.enumerated() {
             spans[field.ordinal] = mapped[position]
             if mapped[position].count < 0, missing == nil, !source.optional.contains(field) { missing = name }
         }
-        return RecordShape(order: row, missingField: missing)
+        return RecordShape(order: reader.recordOffset, missingField: missing)
     }
 
     public func quarantineColumns(layout: Layout, source: SourceSpec) -> [String] { layout.fields.map(\.name) }
 
-    public func cells(of reader: XMLRecordReader, layout: Layout) -> [String] {
+    public func cells(of reader: XMLExportReader, layout: Layout) -> [String] {
         reader.withRecord { bytes, mapped in mapped.map { $0.bytes(in: bytes).map { String(decoding: $0, as: UTF8.self) } ?? "" } }
     }
 
-    public func finish(_ reader: XMLRecordReader, layout: Layout, into result: inout SliceResult) {
+    public func finish(_ reader: XMLExportReader, layout: Layout, into result: inout SliceResult) {
         result.rootAttributes = reader.rootAttributes
+        result.end = reader.nextRecordOffset
+        result.lineCount = reader.linesSpanned
     }
 }
