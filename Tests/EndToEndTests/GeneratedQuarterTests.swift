@@ -170,8 +170,8 @@ import Testing
     }
 }
 
-/// A big CSV file is read in slices on all cores; cutting it finely must change nothing: not a
-/// figure, not a count, not a line number of a rejected row, not a warning.
+/// A big CSV or XML file is read in slices on all cores; cutting it finely must change nothing: not
+/// a figure, not a count, not a line number of a rejected row, not a warning.
 @Suite struct SlicedReadingTests {
     @Test func finelyCutFilesGiveTheSameOutcomeAsWholeFiles() throws {
         let directory = makeTemporaryDirectory("klappt-slices")
@@ -187,10 +187,28 @@ import Testing
         }
         let whole = try run(QuarterlyRun.defaultSliceBytes, "whole")
         let wholePersons = try persons("whole")
+        // Issue 24: libxml2 alone (`parser: libxml2`, whole files) gives the same outcome as the scanner.
+        let reference = try runPipeline(
+            jobcenter: "\(directory)/in/jobcenter/*.csv", berufskolleg: "\(directory)/in/berufskolleg/*.xml",
+            register: "\(directory)/in/auslaenderbehoerde/*.csv", output: "\(directory)/libxml2"
+        ) { pipeline in
+            for index in pipeline.sources.indices where pipeline.sources[index].format is XMLFormat {
+                pipeline.sources[index].format = XMLFormat(recordElement: "Schueler", referenceParser: true)
+            }
+        }
+        #expect(reference.files == whole.files)
+        #expect(reference.rejections == whole.rejections)
+        #expect(reference.warnings == whole.warnings)
+        #expect(try persons("libxml2") == wholePersons)
+        #expect(reference.table?.table.values == whole.table?.table.values)
+        let collegeFiles = whole.files.filter { $0.file.hasSuffix(".xml") }
+        #expect(collegeFiles.count == 3 && collegeFiles.allSatisfy { $0.rejected > 0 || $0.duplicates > 0 || $0.accepted > 0 })
         #expect(wholePersons.count == whole.filter.targetGroup && wholePersons.count > 100)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: whole.files[0].file)[.size] as? Int)
+        let smallestCollegeFile = try collegeFiles.map { try #require(try FileManager.default.attributesOfItem(atPath: $0.file)[.size] as? Int) }.min()!
         for sliceBytes in [2_000, 7_777, 40_000] {
             #expect(size > 3 * sliceBytes, "the file must be cut into several slices")
+            if sliceBytes < 20_000 { #expect(smallestCollegeFile > 3 * sliceBytes, "the college files too") }
             let sliced = try run(sliceBytes, "sliced-\(sliceBytes)")
             #expect(sliced.files == whole.files)
             #expect(sliced.rejections == whole.rejections)

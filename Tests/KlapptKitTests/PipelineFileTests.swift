@@ -40,6 +40,21 @@ import Testing
         #expect(pipeline.outputDirectory == "\(repositoryRoot)/output")
     }
 
+    /// Issue 24: klappt's scanner reads XML by default; `parser: libxml2` chooses libxml2 alone, and
+    /// any other parser is refused at its line.
+    @Test func theXMLParserIsTheScannerUnlessTheFileAsksForLibxml2() throws {
+        func xml(_ pipeline: Pipeline) -> XMLFormat? { pipeline.sources.first { $0.id == "berufskolleg" }?.format as? XMLFormat }
+        #expect(xml(try load(original))?.referenceParser == false)
+        let chosen = original.replacingOccurrences(of: "      # parser: libxml2 ", with: "      parser: libxml2 ")
+        #expect(chosen != original)
+        #expect(xml(try load(chosen))?.referenceParser == true)
+        let other = original.replacingOccurrences(of: "      # parser: libxml2 ", with: "      parser: expat ")
+        let error = try #require(pipelineError(other))
+        #expect(error.message.contains("Unbekannter Parser „expat“ (klappt oder libxml2)"))
+        let line = other.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("parser: expat") }! + 1
+        #expect(error.line == line)
+    }
+
     @Test func unknownKeyIsReportedWithItsLine() throws {
         let text = original.replacingOccurrences(of: "max_reject_share: 0.05", with: "max_reject_shar: 0.05")
         let error = try #require(pipelineError(text))
