@@ -321,21 +321,10 @@ private struct RecordBuilder {
         self.offsets = offsets
         recordName = Array(recordElement.utf8)
         self.maxFieldBytes = maxFieldBytes
-        var children: [(Int, [UInt8])] = []
-        var attributes: [(Int, [UInt8])] = []
-        var root: [(Int, String)] = []
-        for (index, name) in mappedFields.enumerated() {
-            if name.hasPrefix("/@") {
-                root.append((index, String(name.dropFirst(2))))
-            } else if name.hasPrefix("@") {
-                attributes.append((index, Array(name.dropFirst().utf8)))
-            } else {
-                children.append((index, Array(name.utf8)))
-            }
-        }
-        self.children = children
-        recordAttributes = attributes
-        rootFields = root
+        let kinds = MappedFieldKinds(mappedFields)
+        children = kinds.children
+        recordAttributes = kinds.recordAttributes
+        rootFields = kinds.rootFields
         fieldCount = mappedFields.count
         spans = Array(repeating: .absent, count: mappedFields.count)
     }
@@ -511,6 +500,27 @@ private struct RecordBuilder {
 
     func withBytes<Result>(of record: Finished, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         try arena.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[record.start..<(record.start + record.count)])) }
+    }
+}
+
+/// The mapped fields of an XML source by kind, each with its index in `mappedFields`: child
+/// elements (`Name`), attributes of the record (`@Id`) and attributes of the document element
+/// (`/@Stand`). Shared by libxml2's reader and the scanner.
+struct MappedFieldKinds {
+    var children: [(index: Int, name: [UInt8])] = []
+    var recordAttributes: [(index: Int, name: [UInt8])] = []
+    var rootFields: [(index: Int, name: String)] = []
+
+    init(_ mappedFields: [String]) {
+        for (index, name) in mappedFields.enumerated() {
+            if name.hasPrefix("/@") {
+                rootFields.append((index, String(name.dropFirst(2))))
+            } else if name.hasPrefix("@") {
+                recordAttributes.append((index, Array(name.dropFirst().utf8)))
+            } else {
+                children.append((index, Array(name.utf8)))
+            }
+        }
     }
 }
 

@@ -93,22 +93,12 @@ struct XMLScanner {
         recordName = Array(recordElement.utf8)
         self.maxFieldBytes = maxFieldBytes
         self.sliceEnd = sliceEnd
-        var children: [(Int, [UInt8], UInt64)] = []
-        var attributes: [(Int, [UInt8])] = []
-        var root: [(Int, String)] = []
-        for (index, name) in mappedFields.enumerated() {
-            if name.hasPrefix("/@") {
-                root.append((index, String(name.dropFirst(2))))
-            } else if name.hasPrefix("@") {
-                attributes.append((index, Array(name.dropFirst().utf8)))
-            } else {
-                let bytes = Array(name.utf8)
-                children.append((index, bytes, bytes.withUnsafeBufferPointer { XMLScanner.nameHash($0.baseAddress!, $0.count) }))
-            }
+        let kinds = MappedFieldKinds(mappedFields)
+        children = kinds.children.map { child in
+            (child.index, child.name, child.name.withUnsafeBufferPointer { XMLScanner.nameHash($0.baseAddress!, $0.count) })
         }
-        self.children = children
-        recordAttributes = attributes
-        rootFields = root
+        recordAttributes = kinds.recordAttributes
+        rootFields = kinds.rootFields
         fieldCount = mappedFields.count
         spans = Array(repeating: .absent, count: mappedFields.count)
         if document {
@@ -447,7 +437,9 @@ struct XMLScanner {
         return expected.withUnsafeBufferPointer { Self.endTag(classes, w, n, p, expected: $0.baseAddress!, count: $0.count) }
     }
 
-    @inline(__always) private static func endTag(_ classes: UnsafePointer<UInt8>, _ w: UnsafePointer<UInt8>, _ n: Int, _ p: Int, expected: UnsafePointer<UInt8>, count: Int) -> Int {
+    @inline(__always) private static func endTag(
+        _ classes: UnsafePointer<UInt8>, _ w: UnsafePointer<UInt8>, _ n: Int, _ p: Int, expected: UnsafePointer<UInt8>, count: Int
+    ) -> Int {
         var q = p + 2
         let nameStart = q
         while q < n, classes[Int(w[q])] & 2 != 0 { q += 1 }
@@ -586,7 +578,9 @@ struct XMLScanner {
 
     /// Text from `p` up to the next `<`: checked; with a target, appended decoded (references
     /// resolved, CR/LF and CR as LF). `incomplete` when the window ends first.
-    @inline(__always) private static func text(_ classes: UnsafePointer<UInt8>, _ w: UnsafePointer<UInt8>, _ n: Int, _ p: Int, into target: UnsafeMutablePointer<ByteArena>?) -> Int {
+    @inline(__always) private static func text(
+        _ classes: UnsafePointer<UInt8>, _ w: UnsafePointer<UInt8>, _ n: Int, _ p: Int, into target: UnsafeMutablePointer<ByteArena>?
+    ) -> Int {
         var q = p
         var runStart = p
         while q < n {

@@ -152,7 +152,8 @@ import Testing
             if chance(30) { result += "<!-- Export aus SchILD-NRW -->" + newline }
             let prefixedRoot = chance(20)
             let rootName = prefixedRoot ? "bk:Schuelerdaten" : "Schuelerdaten"
-            result += "<\(rootName) \(prefixedRoot ? "xmlns:bk" : "xmlns")=\"urn:klappt:berufskolleg:1\" xmlns:bk=\"urn:x\" Schulnummer=\"170011\" Stand=\"2026-09-30\">"
+            result +=
+                "<\(rootName) \(prefixedRoot ? "xmlns:bk" : "xmlns")=\"urn:klappt:berufskolleg:1\" xmlns:bk=\"urn:x\" Schulnummer=\"170011\" Stand=\"2026-09-30\">"
                 .replacingOccurrences(of: "xmlns:bk=\"urn:klappt:berufskolleg:1\" xmlns:bk=\"urn:x\"", with: "xmlns:bk=\"urn:x\"")
             let wrapped = chance(10)
             if wrapped { result += newline + "<Gruppe>" }
