@@ -33,18 +33,54 @@ struct ByteMemo<Value> {
     }
 
     /// The remembered value of `key`, or `compute()`'s (then remembered).
+    ///
+    /// Inlined, so that `compute` and what it captures (the code lists, a reference) are touched
+    /// only when the value is not remembered yet: a hit costs no reference counting (issue 24).
+    @inline(__always)
     mutating func value(for key: UnsafeBufferPointer<UInt8>, compute: () -> Value) -> Value {
-        let hash = RowFingerprint(bytes: key).a
+        let hash = Self.hash(key)
+        let slot = find(key, hash: hash)
+        if slot.index >= 0 { return entries[slot.index].value }
+        return remember(key, hash: hash, slot: slot.slot, value: compute())
+    }
+
+    /// The entry of `key` (index >= 0), or the empty slot where it would go.
+    private func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (index: Int, slot: Int) {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let index = slots[slot]
-            if index < 0 { break }
-            let entry = entries[Int(index)]
-            if entry.hash == hash, Int(entry.count) == key.count, equal(entry, key) { return entry.value }
+            let index = Int(slots[slot])
+            if index < 0 { return (-1, slot) }
+            if entries[index].hash == hash, Int(entries[index].count) == key.count, equal(entries[index], key) { return (index, slot) }
             slot = (slot + 1) & mask
         }
-        let value = compute()
+    }
+
+    /// A hash of a short key, eight bytes a step (the keys are a few to 200 bytes; their bytes
+    /// are compared on a match, so the hash only has to spread them).
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)
+        guard let base = key.baseAddress else { return h }
+        let raw = UnsafeRawPointer(base)
+        var index = 0
+        while index + 8 <= key.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h = (h << 31) | (h >> 33)
+            index += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < key.count {
+            tail |= UInt64(base[index]) << shift
+            shift += 8
+            index += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
+    }
+
+    private mutating func remember(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, slot: Int, value: Value) -> Value {
         guard entries.count < capacity, key.count <= maxKeyBytes else { return value }
         entries.append(Entry(hash: hash, offset: Int32(arena.count), count: Int32(key.count), value: value))
         arena.append(contentsOf: key)
