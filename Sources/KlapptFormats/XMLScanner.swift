@@ -218,13 +218,14 @@ struct XMLScanner {
         while p < n {
             let byte = w[p]
             if byte != 0x3C {
-                let next = Self.text(classes, w, n, p, into: nil)
+                var counted = 0
+                let next = Self.text(classes, w, n, p, into: nil, lines: &counted)
                 if next == Self.incomplete {
                     position = p
                     return .needMore
                 }
                 if next < 0 { return .handOver }
-                line += Self.newlines(w, p, next)
+                line += counted
                 p = next
                 continue
             }
@@ -579,10 +580,13 @@ struct XMLScanner {
     /// Text from `p` up to the next `<`: checked; with a target, appended decoded (references
     /// resolved, CR/LF and CR as LF). `incomplete` when the window ends first.
     @inline(__always) private static func text(
-        _ classes: UnsafePointer<UInt8>, _ w: UnsafePointer<UInt8>, _ n: Int, _ p: Int, into target: UnsafeMutablePointer<ByteArena>?
+        _ classes: UnsafePointer<UInt8>, _ w: UnsafePointer<UInt8>, _ n: Int, _ p: Int, into target: UnsafeMutablePointer<ByteArena>?,
+        lines: inout Int
     ) -> Int {
         var q = p
         var runStart = p
+        var newlines = 0
+        defer { lines += newlines }
         while q < n {
             let byte = w[q]
             if classes[Int(byte)] & 1 != 0 {
@@ -594,6 +598,7 @@ struct XMLScanner {
                 return q
             }
             if byte == 0x0A {
+                newlines += 1
                 q += 1
                 continue
             }
@@ -615,7 +620,12 @@ struct XMLScanner {
                 guard q + 1 < n else { return Self.incomplete }
                 target?.pointee.append(w + runStart, q - runStart)
                 target?.pointee.append(0x0A)
-                q += w[q + 1] == 0x0A ? 2 : 1
+                if w[q + 1] == 0x0A {
+                    newlines += 1  // a line counts at its LF
+                    q += 2
+                } else {
+                    q += 1
+                }
                 runStart = q
                 continue
             }
@@ -861,13 +871,12 @@ struct XMLScanner {
                 if byte != 0x3C {
                     let next: Int
                     if inField {
-                        next = withUnsafeMutablePointer(to: &record) { Self.text(classes, w, n, q, into: $0) }
+                        next = withUnsafeMutablePointer(to: &record) { Self.text(classes, w, n, q, into: $0, lines: &lineNow) }
                         if record.count - textStart > maxFieldBytes { return Self.invalid }
                     } else {
-                        next = Self.text(classes, w, n, q, into: nil)
+                        next = Self.text(classes, w, n, q, into: nil, lines: &lineNow)
                     }
                     if next < 0 { return next }
-                    lineNow += Self.newlines(w, q, next)
                     q = next
                     continue
                 }
@@ -926,10 +935,9 @@ struct XMLScanner {
                     textStart = record.count
                     child = mappedChild(w + nameStart, nameCount)
                     if child >= 0 && spans[child].count >= 0 { child = -1 }  // the first of a repeated element counts
-                    let textEnd = withUnsafeMutablePointer(to: &record) { Self.text(classes, w, n, end + 1, into: $0) }
+                    let textEnd = withUnsafeMutablePointer(to: &record) { Self.text(classes, w, n, end + 1, into: $0, lines: &lineNow) }
                     if textEnd < 0 { return textEnd }
                     if record.count - textStart > maxFieldBytes { return Self.invalid }
-                    lineNow += Self.newlines(w, end + 1, textEnd)
                     guard textEnd + 1 < n else { return Self.incomplete }
                     if w[textEnd + 1] == 0x2F {
                         let closed = Self.endTag(classes, w, n, textEnd, expected: w + nameStart, count: nameCount)
