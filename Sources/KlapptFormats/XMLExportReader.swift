@@ -101,6 +101,7 @@ public final class XMLExportReader {
     private var referenceOnly: Bool
     private var lineBase = 0
     private var rows = 0
+    private var usesOffsets = false
 
     private let fd: Int32
     private var buffer: UnsafeMutablePointer<UInt8>
@@ -160,7 +161,13 @@ public final class XMLExportReader {
 
     public var rootAttributes: [String: String] { reference?.rootAttributes ?? scanner.rootAttributes }
     public var fieldSpans: [FieldSpan] { reference?.fieldSpans ?? scanner.spans }
-    public var bytesConsumed: Int { reference?.bytesConsumed ?? (base + position - (range?.lowerBound ?? 0)) }
+    /// Bytes of the slice read so far (for progress; libxml2, reading from the file's start, counts
+    /// only from the slice's start).
+    public var bytesConsumed: Int {
+        let low = range?.lowerBound ?? 0
+        if let reference { return max(0, reference.bytesConsumed - low) }
+        return base + position - low
+    }
 
     public func advance() throws(FormatError) -> Bool {
         if reference != nil { return try advanceReference() }
@@ -225,7 +232,11 @@ public final class XMLExportReader {
         let low = range?.lowerBound ?? 0
         handedOver = !referenceOnly
         lineBase = firstLine == 0 ? 1 + (try newlines(0..<low)) : 0
-        let offsets: (after: Int, upTo: Int)? = referenceOnly && range == nil ? nil : (lastRecordEnd ?? low, range?.upperBound ?? Int.max)
+        // Offsets only where records must be told apart: in a slice, or after records the scanner
+        // handed out. (libxml2's `xmlByteConsumed` is cheap for UTF-8 but converts its buffer back
+        // for other encodings; those files are handed over whole, before any record, and need none.)
+        let offsets: (after: Int, upTo: Int)? = range == nil && lastRecordEnd == nil ? nil : (lastRecordEnd ?? low, range?.upperBound ?? Int.max)
+        usesOffsets = offsets != nil
         reference = try XMLRecordReader(
             path: path, recordElement: recordElement, mappedFields: mappedFields, maxFieldBytes: maxFieldBytes, offsets: offsets)
     }
@@ -247,7 +258,7 @@ public final class XMLExportReader {
         recordLine = reference.recordLine - lineBase
         recordFingerprint = reference.recordFingerprint
         rows += 1
-        recordOffset = referenceOnly && range == nil ? rows : reference.recordOffset
+        recordOffset = usesOffsets ? reference.recordOffset : rows
         return true
     }
 
