@@ -465,15 +465,19 @@ struct XMLScanner {
 
     /// `<!--` ... `-->`, without `--` inside.
     private static func comment(_ w: UnsafePointer<UInt8>, _ n: Int, _ p: Int) -> Int {
-        var q = p + 4
+        let dashes = Self.characters(w, n, p + 4, upTo: 0x2D, 0x2D)
+        if dashes < 0 { return dashes }
+        guard dashes + 2 < n else { return Self.incomplete }
+        return w[dashes + 2] == 0x3E ? dashes + 3 : Self.invalid
+    }
+
+    /// Characters XML allows from `q` up to the first `first second` pair: the pair's position.
+    private static func characters(_ w: UnsafePointer<UInt8>, _ n: Int, _ start: Int, upTo first: UInt8, _ second: UInt8) -> Int {
+        var q = start
         while q < n {
-            let byte = w[q]
-            if byte == 0x2D {
+            if w[q] == first {
                 guard q + 1 < n else { return Self.incomplete }
-                if w[q + 1] == 0x2D {
-                    guard q + 2 < n else { return Self.incomplete }
-                    return w[q + 2] == 0x3E ? q + 3 : Self.invalid
-                }
+                if w[q + 1] == second { return q }
                 q += 1
                 continue
             }
@@ -499,18 +503,8 @@ struct XMLScanner {
             return w[q + 1] == 0x3E ? q + 2 : Self.invalid
         }
         guard Self.isSpace(w[q]) else { return Self.invalid }
-        while q < n {
-            if w[q] == 0x3F {
-                guard q + 1 < n else { return Self.incomplete }
-                if w[q + 1] == 0x3E { return q + 2 }
-                q += 1
-                continue
-            }
-            let next = Self.character(w, n, q)
-            if next < 0 { return next }
-            q = next
-        }
-        return Self.incomplete
+        let end = Self.characters(w, n, q, upTo: 0x3F, 0x3E)
+        return end < 0 ? end : end + 2
     }
 
     /// `<![CDATA[` ... `]]>`; the text goes to `into` when given, as it stands.
