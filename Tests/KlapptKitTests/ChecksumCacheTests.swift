@@ -56,4 +56,34 @@ import Testing
         #expect(look.unchangedSince != nil)
         #expect(try store.rememberedChecksums(paths).count == paths.count)
     }
+
+    /// A quarter never published is read before its inputs are hashed (issue 24): the sums hashed
+    /// after reading are still every file's own, in the run report, the store's inputs and the
+    /// cache; and a validation reports them too.
+    @Test func sumsHashedAfterReadingAreTheFilesOwn() throws {
+        let directory = makeTemporaryDirectory("klappt-pruefsummen-spaeter")
+        let pipeline = try standardPipeline.overriding(sources: [:], outputDirectory: "\(directory)/out")
+        let period = Period("2026-Q2")!
+        let paths = Array(try QuarterlyRun(pipeline: pipeline, period: period, logger: quietLogger).resolveInputs().joined())
+        let expected = Dictionary(uniqueKeysWithValues: try paths.map { ($0, try QuarterlyRun.sha256(of: $0)) })
+        #expect(expected.count == 6)
+
+        func reported(_ file: String) throws -> [String: String] {
+            let data = try #require(FileManager.default.contents(atPath: "\(directory)/out/\(file)"))
+            let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let inputs = try #require(json["inputs"] as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: inputs.map { ($0["file"] as! String, $0["sha256"] as! String) })
+        }
+
+        let validation = QuarterlyRun(pipeline: pipeline, period: period, mode: .validate, logger: quietLogger)
+        #expect(try validation.execute(key: nil).outcome?.files.map(\.sha256).sorted() == expected.values.sorted())
+        #expect(try reported("pruefung_2026-Q2.json") == expected)
+
+        _ = try QuarterlyRun(pipeline: pipeline, period: period, logger: quietLogger).execute(key: testKey)
+        #expect(try reported("lauf_2026-Q2.json") == expected)
+        let store = try Store(path: "\(directory)/out/klappt.sqlite")
+        let stored = try store.query("SELECT datei, sha256 FROM inputs WHERE zeitraum = '2026-Q2'")
+        #expect(Dictionary(uniqueKeysWithValues: stored.map { ($0[0]!, $0[1]!) }) == expected)
+        #expect(try store.rememberedChecksums(paths).mapValues(\.sha256) == expected)
+    }
 }

@@ -41,7 +41,7 @@ import Testing
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         let bounds = [layout.dataStart] + cuts + [size]
         let reader = try reader()
-        var merge = FileMerge(source: source, path: path, sha256: "-")
+        var merge = FileMerge(source: source, path: path)
         var index = PersonIndex()
         var rereads = 0
         for (position, range) in zip(bounds, bounds.dropFirst()).map({ $0..<$1 }).enumerated() {

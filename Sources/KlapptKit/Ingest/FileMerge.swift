@@ -9,7 +9,6 @@ import KlapptFormats
 struct FileMerge {
     let source: SourceSpec
     let path: String
-    let sha256: String
     private(set) var quarantined: [QuarantinedRow] = []
     private(set) var warnings: [String: [String: Int]] = [:]
     private(set) var quarantineColumns: [String] = []
@@ -23,15 +22,15 @@ struct FileMerge {
     private(set) var newestStand: CivilDate?
     private var school: String?
 
-    init(source: SourceSpec, path: String, sha256: String) {
+    init(source: SourceSpec, path: String) {
         self.source = source
         self.path = path
-        self.sha256 = sha256
     }
 
+    /// The file's account; its sha256 is the run's to fill in (the sums may be hashed later).
     var account: FileAccount {
         FileAccount(
-            source: source.id, file: path, sha256: sha256, rowsRead: rowsRead,
+            source: source.id, file: path, sha256: "", rowsRead: rowsRead,
             accepted: rowsRead - duplicates - quarantined.count, rejected: quarantined.count,
             duplicates: duplicates, reasons: reasons, superseded: 0, newestStand: newestStand?.iso, school: school)
     }

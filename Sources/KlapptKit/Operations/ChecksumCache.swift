@@ -48,27 +48,103 @@ public struct InputChecksums: Sendable {
     /// How many files were not read because their identity was remembered.
     public var remembered: Int
 
-    /// Hashes `paths`, taking remembered sums where the identity is unchanged.
+    /// Hashes `paths` now, on all cores, taking remembered sums where the identity is unchanged.
     public static func compute(_ paths: [String], remembered cache: [String: (identity: FileIdentity, sha256: String)]) throws(KlapptError) -> InputChecksums {
-        var identities: [String: FileIdentity] = [:]
-        var hashes: [String: String] = [:]
+        let pending = PendingChecksums(paths, remembered: cache)
+        pending.hashOnAllCores()
+        return try pending.wait()
+    }
+}
+
+/// Input check sums whose hashing may wait (issue 24): a run that cannot be "nothing to do" needs
+/// its inputs' sums only for the ledger and the run report, so it hashes them on one thread of
+/// their own after reading, while the run's main thread sorts, counts and publishes mostly alone.
+/// The files are handed out one at a time to whoever hashes: the background thread, all cores
+/// (`hashOnAllCores`), or the thread that waits for the result (`wait` helps rather than idles).
+final class PendingChecksums: @unchecked Sendable {
+    private let known: InputChecksums
+    /// The files whose sums are not remembered, and their slots.
+    private let toRead: [String]
+    private let sums: ResultSlots<(identity: FileIdentity?, sha256: String)>
+    /// The result once waited for (the slots are emptied when taken); under `lock`.
+    private var finished: Result<InputChecksums, KlapptError>?
+    private let lock = NSLock()
+
+    init(_ paths: [String], remembered cache: [String: (identity: FileIdentity, sha256: String)]) {
+        var known = InputChecksums(hashes: [:], identities: [:], remembered: 0)
         var toRead: [String] = []
         for path in paths {
-            let identity = FileIdentity.of(path)
-            if let identity { identities[path] = identity }
-            if let identity, let known = cache[path], known.identity == identity {
-                hashes[path] = known.sha256
+            if let identity = FileIdentity.of(path), let remembered = cache[path], remembered.identity == identity {
+                known.identities[path] = identity
+                known.hashes[path] = remembered.sha256
+                known.remembered += 1
             } else {
                 toRead.append(path)
             }
         }
-        let sums = ResultSlots<String>(count: toRead.count)
-        let reading = toRead
-        DispatchQueue.concurrentPerform(iterations: reading.count) { position in
-            sums[position] = Result { () throws(KlapptError) -> String in try QuarterlyRun.sha256(of: reading[position]) }
+        self.known = known
+        self.toRead = toRead
+        sums = ResultSlots(count: toRead.count)
+    }
+
+    /// Whether every sum is known without reading a file.
+    var allRemembered: Bool { toRead.isEmpty }
+
+    /// How many files keep a remembered sum.
+    var remembered: Int { known.remembered }
+
+    /// Hashes the files not yet claimed, one after another; the identity is taken before each
+    /// file is read, so that the store never remembers a sum for a later version of a file.
+    private func hashUnclaimed() {
+        while let position = sums.claim() {
+            let path = toRead[position]
+            sums[position] = Result { () throws(KlapptError) in
+                let identity = FileIdentity.of(path)
+                return (identity, try QuarterlyRun.sha256(of: path))
+            }
         }
-        for (position, path) in toRead.enumerated() { hashes[path] = try sums.take(position).get() }
-        return InputChecksums(hashes: hashes, identities: identities, remembered: paths.count - toRead.count)
+    }
+
+    /// Hashes all files now, on all cores.
+    func hashOnAllCores() {
+        DispatchQueue.concurrentPerform(iterations: max(1, min(toRead.count, ProcessInfo.processInfo.activeProcessorCount))) { _ in
+            hashUnclaimed()
+        }
+    }
+
+    /// Starts hashing on a thread of its own and returns at once.
+    func hashInBackground() {
+        guard !toRead.isEmpty else { return }
+        DispatchQueue.global().async { self.hashUnclaimed() }
+    }
+
+    /// All sums: the caller hashes what nobody has claimed yet, then waits for the rest.
+    func wait() throws(KlapptError) -> InputChecksums {
+        hashUnclaimed()
+        return try lock.withLock { () -> Result<InputChecksums, KlapptError> in
+            if let finished { return finished }
+            let result = Result { () throws(KlapptError) -> InputChecksums in
+                var checksums = known
+                for (position, path) in toRead.enumerated() {
+                    let (identity, sha256) = try sums.take(position).get()
+                    checksums.hashes[path] = sha256
+                    if let identity { checksums.identities[path] = identity }
+                }
+                return checksums
+            }
+            finished = result
+            return result
+        }.get()
+    }
+
+    /// `accounts` with each file's sha256 filled in (waits for the sums).
+    func accounts(_ accounts: [FileAccount]) throws(KlapptError) -> [FileAccount] {
+        let hashes = try wait().hashes
+        return accounts.map { account in
+            var account = account
+            account.sha256 = hashes[account.file] ?? account.sha256
+            return account
+        }
     }
 }
 

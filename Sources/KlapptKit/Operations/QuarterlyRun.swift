@@ -79,18 +79,18 @@ public struct QuarterlyRun: Sendable {
         var steps = StepTimer(logger: logger)
         let pseudonymizer = Pseudonymizer(keyBytes: key ?? (0..<32).map { _ in UInt8.random(in: 0...255) })
         let store: Store? = mode == .run ? try Store(path: outputs.store) : nil
-        let checksums = try inputChecksums(files, store: store)
-        steps.done("pruefsummen")
-        var begun = Begun(fingerprint: try fingerprint(files: files, hashes: checksums.hashes, pseudonymizer: pseudonymizer, previousRun: nil))
+        let checksums = inputChecksums(files, remembered: try store?.rememberedChecksums(Array(files.joined())) ?? [:])
+        var begun = Begun()
         if let store {
             switch try beginPublishing(store: store, files: files, checksums: checksums, pseudonymizer: pseudonymizer) {
             case .unchanged(let since): return .unchanged(since: since)
             case .begun(let state): begun = state
             }
         }
+        steps.done("pruefsummen")
 
         let quarantine = Quarantine(outputDirectory: pipeline.outputDirectory, period: period, mode: mode)
-        var inputs = try readInputs(files: files, hashes: checksums.hashes, pseudonymizer: pseudonymizer, quarantine: quarantine)
+        var inputs = try readInputs(files: files, pseudonymizer: pseudonymizer, quarantine: quarantine)
         if let failure = inputs.failure { throw failure }
         var index = inputs.index
         inputs.index = PersonIndex()  // moved out: one holder, so draining does not copy it
@@ -99,6 +99,8 @@ public struct QuarterlyRun: Sendable {
         // linked (the run's peak; see `MemoryPolicy`).
         MemoryPolicy.releaseFreeMemory()
         steps.done("lesen")
+        // The sums not yet known are hashed alongside what follows (one core is mostly idle from here).
+        checksums.hashInBackground()
         let superseded = index.supersededCounts()
         for (position, origin) in inputs.accountOrigins.enumerated() {
             inputs.accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
@@ -127,6 +129,7 @@ public struct QuarterlyRun: Sendable {
             quarantineFiles: inputs.quarantineFiles, unknownValuesFile: unknownValuesFile, table: nil)
         outcome.plausibilityFindings = findings
         guard mode == .run, let writer else {
+            outcome.files = try checksums.accounts(outcome.files)
             let report = RunReport(
                 outcome: outcome, finishedAt: QuarterlyRun.timestamp(), mode: mode.rawValue, minCell: pipeline.minCell, version: QuarterlyRun.version,
                 codeListPaths: pipeline.codeListPaths)
@@ -142,25 +145,30 @@ public struct QuarterlyRun: Sendable {
             minCell: pipeline.minCell, secondary: secondarySuppression ?? OptimalSuppression(timeLimit: pipeline.suppressionTimeLimit), logger: logger)
         outcome.table = try protection.apply(table, problem: problem, earlier: begun.earlierPublication, subject: "indikatoren_\(period)")
         steps.done("geheimhaltung")
+        outcome.files = try checksums.accounts(outcome.files)
+        let sums = try checksums.wait()
+        begun.fingerprint = try fingerprint(files: files, hashes: sums.hashes, pseudonymizer: pseudonymizer, previousRun: begun.previousRun)
         try publish(outcome, begun: begun, findings: findings, keyCheck: pseudonymizer.keyCheck, writer: writer)
-        do { try writer.store.rememberChecksums(checksums) } catch {
+        do { try writer.store.rememberChecksums(sums) } catch {
             logger.warning("Prüfsummen nicht gemerkt (der nächste Lauf liest die Eingaben wieder)", metadata: ["grund": "\(error)"])
         }
         steps.done("veroeffentlichen")
         return .published(outcome)
     }
 
-    /// The check sums of all inputs, on all cores; a file the store has seen unchanged keeps its sum.
-    func inputChecksums(_ files: [[String]], store: Store?) throws(KlapptError) -> InputChecksums {
-        let paths = Array(files.joined())
-        let checksums = try InputChecksums.compute(paths, remembered: try store?.rememberedChecksums(paths) ?? [:])
+    /// The check sums of all inputs, to be hashed when they are needed; a file the store has seen
+    /// unchanged keeps its sum.
+    func inputChecksums(_ files: [[String]], remembered: [String: (identity: FileIdentity, sha256: String)]) -> PendingChecksums {
+        let checksums = PendingChecksums(Array(files.joined()), remembered: remembered)
         if checksums.remembered > 0 { logger.info("Prüfsummen aus dem Speicher", metadata: ["dateien": "\(checksums.remembered)"]) }
         return checksums
     }
 
     /// What a publishing run knows from its store before it reads the inputs.
     struct Begun {
-        var fingerprint: String
+        /// What the run's result depends on (its inputs by their sums): known when the quarter may
+        /// be "nothing to do", else computed before publishing, once the sums are hashed.
+        var fingerprint = ""
         /// The key series of the store's finished quarters.
         var series: (check: String, periods: [String])?
         /// The previous quarter (SPEC 10), or why it cannot be used; nil: none in the store.
@@ -184,11 +192,11 @@ public struct QuarterlyRun: Sendable {
     /// queue owns the connection; one connection is never used from two threads at once):
     /// interrupted publications completed, the key series checked, the previous quarter found,
     /// "nothing to do" decided, and what a republication and the report's series need.
-    func beginPublishing(store: Store, files: [[String]], checksums: InputChecksums, pseudonymizer: Pseudonymizer) throws(KlapptError) -> Beginning {
+    func beginPublishing(store: Store, files: [[String]], checksums: PendingChecksums, pseudonymizer: Pseudonymizer) throws(KlapptError) -> Beginning {
         for period in try Publisher.recover(ledger: store, outputDirectory: pipeline.outputDirectory) {
             logger.warning("Unterbrochene Veröffentlichung abgeschlossen", metadata: ["zeitraum": "\(period)"])
         }
-        var begun = Begun(fingerprint: "")
+        var begun = Begun()
         begun.series = try checkKeySeries(store: store, keyCheck: pseudonymizer.keyCheck)
         // SPEC 10: the previous quarter's run, for the fingerprint too: a re-run of it makes this
         // quarter new work.
@@ -196,13 +204,17 @@ public struct QuarterlyRun: Sendable {
         case .success(let run): begun.previousRun = run
         case .failure(let reason): begun.previous = .unavailable(reason.text)
         }
-        begun.fingerprint = try fingerprint(files: files, hashes: checksums.hashes, pseudonymizer: pseudonymizer, previousRun: begun.previousRun)
-        if !force, let last = try store.latestRun(period: period), last.published, last.fingerprint == begun.fingerprint,
-            Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory)
-        {
-            // Sums read this time are remembered, so that the next look reads nothing.
-            if checksums.remembered < checksums.hashes.count { try? store.rememberChecksums(checksums) }
-            return .unchanged(since: last.started)
+        // Only a quarter published before can be "nothing to do"; only then are the inputs hashed
+        // before they are read (on all cores). Otherwise the sums wait for an idle core.
+        if !force, let last = try store.latestRun(period: period), last.published {
+            checksums.hashOnAllCores()
+            let sums = try checksums.wait()
+            begun.fingerprint = try fingerprint(files: files, hashes: sums.hashes, pseudonymizer: pseudonymizer, previousRun: begun.previousRun)
+            if last.fingerprint == begun.fingerprint, Publisher.filesInPlace(last, outputDirectory: pipeline.outputDirectory) {
+                // Sums read this time are remembered, so that the next look reads nothing.
+                if !checksums.allRemembered { try? store.rememberChecksums(sums) }
+                return .unchanged(since: last.started)
+            }
         }
         // A republication of this quarter keeps what the earlier one showed (SPEC 6: a reader may
         // hold both files).
@@ -330,7 +342,7 @@ public struct QuarterlyRun: Sendable {
 
     /// Reads every input (SPEC 2-4.1): files, and slices of big CSV files, on all cores; each
     /// file's slices merged in order into the person index as soon as they are read.
-    func readInputs(files: [[String]], hashes: [String: String], pseudonymizer: Pseudonymizer, quarantine: Quarantine) throws(KlapptError) -> ReadInputs {
+    func readInputs(files: [[String]], pseudonymizer: Pseudonymizer, quarantine: Quarantine) throws(KlapptError) -> ReadInputs {
         var index = PersonIndex()
         var accounts: [FileAccount] = []
         var accountOrigins: [(source: Int, file: Int)] = []
@@ -407,7 +419,7 @@ public struct QuarterlyRun: Sendable {
             results.cancel()
             workers.wait()
         }
-        var merges = inputs.map { FileMerge(source: pipeline.sources[$0.sourceIndex], path: $0.path, sha256: hashes[$0.path]!) }
+        var merges = inputs.map { FileMerge(source: pipeline.sources[$0.sourceIndex], path: $0.path) }
         var nextSlice = inputs.map(\.slices.lowerBound)
         var waiting: [Int: SliceResult] = [:]
         var finished = 0
@@ -439,7 +451,7 @@ public struct QuarterlyRun: Sendable {
                         file: input.path, rejected: account.rejected, rowsRead: account.rowsRead, allowedShare: pipeline.maxRejectShare,
                         mostFrequent: account.reasons.max { $0.value < $1.value }.map { "\($0.key) (\($0.value))" }, quarantine: quarantine.directory)
                 }
-                merges[finished] = FileMerge(source: source, path: input.path, sha256: "")  // its rows are in the index now
+                merges[finished] = FileMerge(source: source, path: input.path)  // its rows are in the index now
                 finished += 1
             }
         }
