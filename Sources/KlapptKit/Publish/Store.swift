@@ -341,11 +341,18 @@ public final class Store: PublicationLedger {
                     .int(file.accepted), .int(file.rejected), .int(file.duplicates), .text(Store.json(file.reasons)),
                 ]
             })
-        try database.run(
-            "INSERT INTO rejects VALUES (?,?,?,?,?,?,?)",
-            rows: outcome.rejections.map { r in
-                [.text(period), .int(runID), .text(r.source), .text(r.file), .int(r.line), .text(r.reason.rawValue), r.field.map { .text($0) } ?? .null]
-            })
+        // Tens of thousands in a state's quarter: bound in place, no array of values per row.
+        let rejections = outcome.rejections
+        try database.insert(into: "rejects", columns: 7, count: rejections.count) { row, statement, base in
+            let rejection = rejections[row]
+            statement.bind(base + 1, period)
+            statement.bind(base + 2, runID)
+            statement.bind(base + 3, rejection.source)
+            statement.bind(base + 4, rejection.file)
+            statement.bind(base + 5, rejection.line)
+            statement.bind(base + 6, rejection.reason.rawValue)
+            statement.bind(base + 7, rejection.field)
+        }
         try database.run(
             "INSERT INTO indikatoren VALUES (?,?,?,?,?,?)",
             rows: protected.table.cells.map { cell in
