@@ -468,5 +468,19 @@ import Testing
                 == "zeile;grund;feld;Id;Name;Vorname;Geburtsdatum;Geschlecht;StaatKrz;Aufenthaltsstatus;PLZ;Status;Gliederung;Aufnahmedatum;Entlassdatum;Stand")
         #expect(xmlQuarantine.contains(";geburtsdatum_ungueltig;Geburtsdatum;"))
         #expect(xmlQuarantine.contains(";=") && !xmlQuarantine.contains("'="))
+        // The store keeps each rejection as file, line, reason and field, and no value of the row.
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        let rejects = try store.query(
+            "SELECT quelle, datei, zeile, grund, feld FROM rejects WHERE zeitraum = '2026-Q3' AND quelle = 'jobcenter' ORDER BY zeile")
+        let file = "\(directory)/gruende/g.csv"
+        #expect(
+            rejects == [
+                ["jobcenter", file, "102", "name_fehlt", "Nachname"], ["jobcenter", file, "103", "geburtsdatum_ungueltig", "Geburtsdatum"],
+                ["jobcenter", file, "104", "status_unbekannt", "Status"], ["jobcenter", file, "105", "datum_ungueltig", "Status_seit"],
+            ])
+        let xmlLine = try #require(xmlQuarantine.components(separatedBy: "\r\n").dropFirst().first?.split(separator: ";").first)
+        #expect(
+            try store.query("SELECT datei, zeile, grund, feld FROM rejects WHERE zeitraum = '2026-Q3' AND quelle = 'berufskolleg'")
+                == [["\(directory)/bk1/bk.xml", String(xmlLine), "geburtsdatum_ungueltig", "Geburtsdatum"]])
     }
 }
