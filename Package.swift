@@ -52,6 +52,7 @@ let package = Package(
             providers: [.apt(["coinor-libcbc-dev", "coinor-libclp-dev"])]
         ),
         .target(name: "CKlapptSHA256"),
+        .target(name: "CKlapptPrefetch"),
         .target(
             name: "KlapptFormats",
             dependencies: ["CLibXML2", "CLibZip"],
@@ -65,6 +66,7 @@ let package = Package(
                 "CXLSXWriter",
                 "CCoinOR",
                 "CKlapptSHA256",
+                "CKlapptPrefetch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 // Ed25519 signatures of the districts' deliveries to the Land (issue 22).

@@ -42,6 +42,9 @@ struct FileMerge {
     }
 
     /// Merges the next slice; `reread` reads a slice again (from the corrected start).
+    /// How many rows ahead the duplicate table's slots are prefetched.
+    static let prefetchDistance = 12
+
     mutating func merge(_ result: SliceResult, into index: inout PersonIndex, reread: (FileSlice) -> SliceResult) throws(KlapptError) {
         var result = result
         if let range = result.slice.range, let expected = expectedStart, range.lowerBound != expected {
@@ -64,8 +67,15 @@ struct FileMerge {
         if let value = result.rootAttributes[source.expectation.schoolAttribute] { school = value }
         rowsRead += result.rowsRead
         var keep = [Bool](repeating: true, count: result.outcomes.count)
+        let fingerprints = result.fingerprints
         for (row, outcome) in result.outcomes.enumerated() {
-            let fingerprint = result.fingerprints[row]
+            // The table of a big file is far larger than the caches: its slots are asked for a few
+            // rows ahead, so that the misses overlap (FileMerge was 6 % of a state's quarter).
+            if row + FileMerge.prefetchDistance < fingerprints.count {
+                let ahead = fingerprints[row + FileMerge.prefetchDistance]
+                seen.prefetch(ahead.a, ahead.b)
+            }
+            let fingerprint = fingerprints[row]
             guard seen.insert(fingerprint.a, fingerprint.b) else {
                 duplicates += 1
                 keep[row] = false

@@ -1,3 +1,5 @@
+import CKlapptPrefetch
+
 /// An append-only array stored in fixed chunks of 65,536 elements: it grows without ever copying
 /// what it holds (a plain array doubles and copies, briefly holding the rows of a big run twice)
 /// and gives back each chunk as soon as it is dropped.
@@ -14,6 +16,15 @@ struct ChunkedArray<Element>: RandomAccessCollection {
     subscript(position: Int) -> Element {
         get { chunks[position >> Self.shift][position & ((1 << Self.shift) - 1)] }
         set { chunks[position >> Self.shift][position & ((1 << Self.shift) - 1)] = newValue }
+    }
+
+    /// Starts loading the element at `position` (a hint for loops that visit elements in a random
+    /// order: issued a few elements ahead, the cache misses overlap).
+    @inline(__always)
+    func prefetch(_ position: Int) {
+        chunks[position >> Self.shift].withUnsafeBufferPointer { chunk in
+            klappt_prefetch_read(chunk.baseAddress! + (position & ((1 << Self.shift) - 1)))
+        }
     }
 
     mutating func append(_ element: Element) {

@@ -1,3 +1,4 @@
+import CKlapptPrefetch
 import Dispatch
 
 /// The one place where sources meet (SPEC 4.1, 4.2): collects pseudonymised records, keeps one row
@@ -60,7 +61,12 @@ package struct PersonIndex: Sendable {
         let shared = UncheckedSendable(lost)
         DispatchQueue.concurrentPerform(iterations: partitions.count) { source in
             var winners = RecordWinners(capacity: partitions[source].count)
-            for position in partitions[source] {
+            let positions = partitions[source]
+            for (number, position) in positions.enumerated() {
+                if number + PersonIndex.prefetchDistance < positions.count {
+                    let ahead = keys[Int(positions[number + PersonIndex.prefetchDistance]) - keyBase]
+                    winners.prefetch(ahead.a, ahead.b)
+                }
                 let record = records[Int(position)]
                 let key = keys[Int(position) - keyBase]
                 let previous = winners.claim(key.a, key.b, position) { keys[Int($0) - keyBase] }
@@ -174,17 +180,35 @@ package struct PersonIndex: Sendable {
             }
             runStart = runEnd
         }
-        keys.withUnsafeBufferPointer { keys in
-            var start = 0
-            while start < keys.count {
-                let person = records[Int(keys[start].position)].person
-                var end = start + 1
-                while end < keys.count, keys[end].person == keys[start].person, records[Int(keys[end].position)].person == person { end += 1 }
-                body(person, PersonRecords(records: records, codes: codes, keys: UnsafeBufferPointer(rebasing: keys[start..<end])))
-                start = end
+        // The persons' records are visited in pseudonym order, all over the 200 MB of a state's
+        // records: each is prefetched a few keys ahead. The persons' views borrow the records and
+        // codes through pointers, so that handing out two million of them costs no reference counting.
+        withUnsafePointer(to: records) { records in
+            withUnsafePointer(to: codes) { codes in
+                keys.withUnsafeBufferPointer { keys in
+                    var start = 0
+                    var prefetched = 0
+                    while start < keys.count {
+                        let horizon = min(start + PersonIndex.prefetchDistance, keys.count)
+                        while prefetched < horizon {
+                            records.pointee.prefetch(Int(keys[prefetched].position))
+                            prefetched += 1
+                        }
+                        let person = records.pointee[Int(keys[start].position)].person
+                        var end = start + 1
+                        while end < keys.count, keys[end].person == keys[start].person, records.pointee[Int(keys[end].position)].person == person {
+                            end += 1
+                        }
+                        body(person, PersonRecords(records: records, codes: codes, keys: UnsafeBufferPointer(rebasing: keys[start..<end])))
+                        start = end
+                    }
+                }
             }
         }
     }
+
+    /// How many keys ahead the records are prefetched while persons are drained or ids resolved.
+    static let prefetchDistance = 16
 
     /// Sorts by `person`, stably: least significant digit first, 16 bits a pass (a stable counting
     /// sort per pass), which for millions of random keys is several times faster than a comparison
@@ -232,13 +256,13 @@ package struct PersonIndex: Sendable {
 /// The records of one person, in SPEC 4.2 order: a view into the index, valid during the call
 /// that receives it. Supersession is decided by then, so the records carry no record-id key.
 public struct PersonRecords: RandomAccessCollection {
-    let records: ChunkedArray<IndexedRecord>
-    let codes: ShortTextCodes
+    let records: UnsafePointer<ChunkedArray<IndexedRecord>>
+    let codes: UnsafePointer<ShortTextCodes>
     let keys: UnsafeBufferPointer<PersonIndex.SortKey>
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { keys.count }
-    public subscript(position: Int) -> PseudoRecord { records[Int(keys[position].position)].record(codes) }
+    public subscript(position: Int) -> PseudoRecord { records.pointee[Int(keys[position].position)].record(codes.pointee) }
 }
 
 /// A linked person: a pseudonym and its records in SPEC 4.2 order.
@@ -293,6 +317,14 @@ struct RecordWinners {
         tags[slot] = tag
         positions[slot] = position
         return nil
+    }
+
+    /// Starts loading the slot where `claim` of this key begins probing.
+    @inline(__always)
+    func prefetch(_ a: UInt64, _ b: UInt64) {
+        let slot = RandomKeyTable.home(a, b, mask: mask)
+        tags.withUnsafeBufferPointer { klappt_prefetch_write($0.baseAddress! + slot) }
+        positions.withUnsafeBufferPointer { klappt_prefetch_write($0.baseAddress! + slot) }
     }
 
     /// Makes `position` the winner of the key `claim` just returned a winner for.

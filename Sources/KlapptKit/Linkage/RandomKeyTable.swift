@@ -1,3 +1,5 @@
+import CKlapptPrefetch
+
 /// A hash table for 128-bit keys that are already uniformly random (mixed keys of the kinds of
 /// person; record ids use `RecordWinners`, 8 bytes a slot), mapping each to an `Int32`. Such keys need no hashing: their low bits
 /// pick the slot. Open addressing with linear probing, keys inline, no per-entry allocation.
@@ -88,6 +90,13 @@ struct RandomKeySet: Sendable {
         let slots = RandomKeyTable.slots(for: capacity)
         keys = [UInt64](repeating: 0, count: 2 * slots)
         mask = slots - 1
+    }
+
+    /// Starts loading the slot where `insert` of this key begins probing (a hint: nothing changes).
+    @inline(__always)
+    func prefetch(_ a: UInt64, _ b: UInt64) {
+        let slot = RandomKeyTable.home(a, b, mask: mask)
+        keys.withUnsafeBufferPointer { klappt_prefetch_write($0.baseAddress! + 2 * slot) }
     }
 
     /// Adds the key; true when it was not there yet.
