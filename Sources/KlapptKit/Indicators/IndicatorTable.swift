@@ -159,11 +159,26 @@ public struct PersonClasses: Sendable {
     private var positions = RandomKeyTable(capacity: 1024)
     private var counts: [Int] = []
     private var representatives: [PersonFacts] = []
-    private var nationalities: [ShortText: UInt64] = [:]
-    private var municipalities: [Municipality: UInt64] = [:]
+    /// Field values as small numbers, without hashing a value already seen (SipHash lookups were
+    /// most of `add` for a state's 1.2 million persons).
+    private var nationalities = ShortTextCodes()
+    private var places = ShortTextCodes()
     private var sources: [UInt64: UInt64] = [:]
+    /// By source mask, for the first 12 sources (-1: not seen yet).
+    private var sourceCodes = [Int16](repeating: -1, count: 4096)
 
     public init() {}
+
+    private static func bounded(_ code: UInt64) -> UInt64 {
+        precondition(code < 4096, "more than 4096 values of one field in the person classes")
+        return code
+    }
+
+    private mutating func sourceCode(_ mask: UInt64) -> UInt64 {
+        guard mask < 4096 else { return Self.code(mask, in: &sources) }
+        if sourceCodes[Int(mask)] < 0 { sourceCodes[Int(mask)] = Int16(Self.code(mask, in: &sources)) }
+        return UInt64(sourceCodes[Int(mask)])
+    }
 
     private static func code<Key: Hashable>(_ key: Key, in codes: inout [Key: UInt64]) -> UInt64 {
         if let code = codes[key] { return code }
@@ -200,9 +215,15 @@ public struct PersonClasses: Sendable {
         if person.refugeeContext { key |= 1 << 25 }
         if person.inDistrict { key |= 1 << 26 }
         if person.residenceUnmapped { key |= 1 << 27 }
-        key |= Self.code(person.nationality, in: &nationalities) << 28  // up to 12 bits
-        key |= Self.code(person.municipality, in: &municipalities) << 40  // up to 12 bits
-        key |= Self.code(person.sourceMask, in: &sources) << 52  // up to 12 bits
+        key |= Self.bounded(UInt64(nationalities.code(person.nationality))) << 28  // up to 12 bits
+        let place: UInt64
+        switch person.municipality {
+        case .unknown: place = 0
+        case .outside: place = 1
+        case .district(let ags): place = 2 + UInt64(places.code(ags))
+        }
+        key |= Self.bounded(place) << 40  // up to 12 bits
+        key |= sourceCode(person.sourceMask) << 52  // up to 12 bits
         return key
     }
 

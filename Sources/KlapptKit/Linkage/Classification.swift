@@ -1,6 +1,16 @@
+import Foundation
+
 /// What the indicators need to know of a person (SPEC 4.2-4.4). Pseudonymous: no name, no birth
 /// date, no source id.
 public struct PersonFacts: Sendable, Equatable {
+    public static func == (lhs: PersonFacts, rhs: PersonFacts) -> Bool {
+        lhs.pseudonym == rhs.pseudonym && lhs.sex == rhs.sex && lhs.age == rhs.age && lhs.ageGroup == rhs.ageGroup
+            && lhs.nationality == rhs.nationality && lhs.municipality == rhs.municipality && lhs.residence == rhs.residence
+            && lhs.residenceUnmapped == rhs.residenceUnmapped && lhs.sourceMask == rhs.sourceMask && lhs.allSourceIDs.ids == rhs.allSourceIDs.ids
+            && lhs.ageInRange == rhs.ageInRange && lhs.refugeeContext == rhs.refugeeContext && lhs.inDistrict == rhs.inDistrict
+            && lhs.activity == rhs.activity && lhs.flows == rhs.flows
+    }
+
     public var pseudonym: PersonPseudonym
     public var sex: Sex
     public var age: Int
@@ -12,10 +22,16 @@ public struct PersonFacts: Sendable, Equatable {
     public var residenceUnmapped: Bool
     /// Bit i: the person has a record of the pipeline's source i.
     public var sourceMask: UInt64
-    /// The pipeline's source ids (shared by all persons; `sourceIDs` picks from them).
-    let allSourceIDs: [String]
+    /// The pipeline's source ids (shared by all persons; `sourceIDs` picks from them). Interned
+    /// and never freed, so a person refers to them without reference counting: millions of facts
+    /// are copied between the classifying thread and the store's, and a shared array's count was
+    /// a cache line both cores fought over.
+    unowned(unsafe) let allSourceIDs: SourceNames
     /// The ids of the sources the person has records in, in pipeline order.
-    public var sourceIDs: [String] { allSourceIDs.indices.filter { sourceMask & (1 << UInt64($0)) != 0 }.map { allSourceIDs[$0] } }
+    public var sourceIDs: [String] {
+        let ids = allSourceIDs.ids
+        return ids.indices.filter { sourceMask & (1 << UInt64($0)) != 0 }.map { ids[$0] }
+    }
     /// Whether records of more than one source were linked.
     public var isLinked: Bool { sourceMask & (sourceMask &- 1) != 0 }
     public var ageInRange: Bool
@@ -31,11 +47,12 @@ public struct PersonFacts: Sendable, Equatable {
 /// Derives `PersonFacts` from a linked person under the pipeline's target-group rules.
 public struct Classification: Sendable {
     public let rules: TargetGroupRules
-    public let sourceIDs: [String]
+    public var sourceIDs: [String] { sourceNames.ids }
+    let sourceNames: SourceNames
 
     public init(rules: TargetGroupRules, sourceIDs: [String]) {
         self.rules = rules
-        self.sourceIDs = sourceIDs
+        sourceNames = SourceNames.interned(sourceIDs)
     }
 
     public func facts(for person: Person) -> PersonFacts {
@@ -76,10 +93,30 @@ public struct Classification: Sendable {
             pseudonym: pseudonym, sex: sex, age: first.age, ageGroup: ageGroup,
             nationality: nationality, municipality: municipality, residence: residence,
             residenceUnmapped: residence == .unbekannt && unmapped,
-            sourceMask: sourceMask, allSourceIDs: sourceIDs,
+            sourceMask: sourceMask, allSourceIDs: sourceNames,
             ageInRange: rules.minAge <= first.age && first.age <= rules.maxAge,
             refugeeContext: rules.residenceGroups.contains(residence),
             inDistrict: municipality != .outside,
             activity: activity, flows: flows)
+    }
+}
+
+/// A pipeline's source ids, interned for the life of the process (a handful of short lists), so
+/// that `PersonFacts` may refer to them `unowned(unsafe)`.
+final class SourceNames: Sendable {
+    let ids: [String]
+
+    private init(_ ids: [String]) { self.ids = ids }
+
+    private nonisolated(unsafe) static var table: [[String]: SourceNames] = [:]
+    private static let lock = NSLock()
+
+    static func interned(_ ids: [String]) -> SourceNames {
+        lock.withLock {
+            if let known = table[ids] { return known }
+            let names = SourceNames(ids)
+            table[ids] = names
+            return names
+        }
     }
 }

@@ -113,37 +113,76 @@ struct StoreCodes {
     }
 }
 
-/// Codes a person's categories for the store with one dictionary lookup of a typed key per column
-/// (no string is made for a value already seen).
+/// Codes a person's categories for the store without hashing a value already seen: the cases of
+/// sex, residence and activity by their storage byte, the age group by age, municipality and
+/// nationality through `ShortTextCodes`, the sources by their mask (SipHash lookups of typed keys
+/// were a fifth of the store's thread for a state's quarter).
 struct PersonCoder {
+    typealias Codes = (Int, Int, Int, Int, Int, Int?, Int)
+
     var codes: StoreCodes
-    private var sex: [Sex: Int] = [:]
-    private var ageGroup: [String: Int] = [:]
-    private var municipality: [Municipality: Int] = [:]
-    private var residence: [ResidenceGroup: Int] = [:]
-    private var nationality: [ShortText: Int] = [:]
-    private var activity: [Activity: Int] = [:]
+    /// -1: not coded yet.
+    private var sexes = [Int](repeating: -1, count: 256)
+    private var residences = [Int](repeating: -1, count: 256)
+    private var activities = [Int](repeating: -1, count: 256)
+    private var ageGroups = [(label: String?, code: Int)?](repeating: nil, count: 256)
+    private var places = ShortTextCodes()
+    /// By `places` code + 2 (0: unknown, 1: outside).
+    private var municipalities: [Int] = []
+    private var nationalityTexts = ShortTextCodes()
+    private var nationalities: [Int] = []
+    /// By source mask (the first 12 sources), else `sources`.
+    private var sourceCodes: [Int] = []
     private var sources: [UInt64: Int] = [:]
 
     init(codes: StoreCodes) { self.codes = codes }
 
-    private static func code<Key: Hashable>(_ cache: inout [Key: Int], _ codes: inout StoreCodes, _ key: Key, _ column: String, _ text: () -> String) -> Int {
-        if let code = cache[key] { return code }
+    /// The first byte of a payload-free enum's storage: its case.
+    private static func byte<Value>(_ value: Value) -> Int {
+        withUnsafeBytes(of: value) { Int($0[0]) }
+    }
+
+    private static func cached(_ table: inout [Int], _ position: Int, _ codes: inout StoreCodes, _ column: String, _ text: () -> String) -> Int {
+        while table.count <= position { table.append(-1) }
+        if table[position] >= 0 { return table[position] }
         let code = codes.code(column, text())
-        cache[key] = code
+        table[position] = code
         return code
     }
 
     /// The seven codes of a person: sex, age group, municipality, residence, nationality, activity
     /// (nil without one) and sources.
-    mutating func codes(of person: PersonFacts) -> (Int, Int, Int, Int, Int, Int?, Int) {
-        let s = Self.code(&sex, &codes, person.sex, "geschlecht") { person.sex.rawValue }
-        let a = Self.code(&ageGroup, &codes, person.ageGroup ?? "", "altersgruppe") { person.ageGroup ?? "" }
-        let m = Self.code(&municipality, &codes, person.municipality, "gemeinde") { person.municipality.category ?? "" }
-        let r = Self.code(&residence, &codes, person.residence, "aufenthalt") { person.residence.rawValue }
-        let n = Self.code(&nationality, &codes, person.nationality, "staatsangehoerigkeit") { person.nationality.string }
-        let t = person.activity.map { current in Self.code(&activity, &codes, current, "aktivitaet") { current.rawValue } }
-        let q = Self.code(&sources, &codes, person.sourceMask, "quellen") { person.sourceIDs.joined(separator: ",") }
+    mutating func codes(of person: PersonFacts) -> Codes {
+        let s = Self.cached(&sexes, Self.byte(person.sex), &codes, "geschlecht") { person.sex.rawValue }
+        let age = min(max(person.age, 0), 255)
+        let a: Int
+        if let known = ageGroups[age], known.label == person.ageGroup {
+            a = known.code
+        } else {
+            a = codes.code("altersgruppe", person.ageGroup ?? "")
+            ageGroups[age] = (person.ageGroup, a)
+        }
+        let place: Int
+        switch person.municipality {
+        case .unknown: place = 0
+        case .outside: place = 1
+        case .district(let ags): place = 2 + Int(places.code(ags))
+        }
+        let m = Self.cached(&municipalities, place, &codes, "gemeinde") { person.municipality.category ?? "" }
+        let r = Self.cached(&residences, Self.byte(person.residence), &codes, "aufenthalt") { person.residence.rawValue }
+        let n = Self.cached(&nationalities, Int(nationalityTexts.code(person.nationality)), &codes, "staatsangehoerigkeit") {
+            person.nationality.string
+        }
+        let t = person.activity.map { current in Self.cached(&activities, Self.byte(current), &codes, "aktivitaet") { current.rawValue } }
+        let q: Int
+        if person.sourceMask < 4096 {
+            q = Self.cached(&sourceCodes, Int(person.sourceMask), &codes, "quellen") { person.sourceIDs.joined(separator: ",") }
+        } else if let known = sources[person.sourceMask] {
+            q = known
+        } else {
+            q = codes.code("quellen", person.sourceIDs.joined(separator: ","))
+            sources[person.sourceMask] = q
+        }
         return (s, a, m, r, n, t, q)
     }
 }
