@@ -42,6 +42,36 @@ import Testing
         #expect(pseudo.currentActivity == .ausbildung && pseudo.flows == .trainingEntry)
     }
 
+    /// Validation folds and codes each distinct name once (issue 24) and remembers it: every row of
+    /// one stage, the first of a spelling or a repeat, a short code or one too long to keep inline,
+    /// ASCII or not, gets the pseudonym of the SPEC 4.1 material of its tokens.
+    @Test func rememberedNamesGiveThePseudonymOfTheirMaterial() throws {
+        let names: [(given: String, family: String, tokens: (String, String))] = [
+            ("Mohammed", "Al-Hassan", ("mohammed", "hassan")),
+            ("Muhammad", "al Hassan", ("muhammad", "hassan")),
+            ("Mohammed", "Al-Hassan", ("mohammed", "hassan")),
+            ("Zoë", "Ørsted-Müller", ("zoe", "orstedmuller")),
+            ("Maximilianchristopherxavier", "Schwarzkopfberghausendietrichsen", ("maximilianchristopherxavier", "schwarzkopfberghausendietrichsen")),
+            ("Maximilianchristopherxavier", "Schwarzkopfberghausendietrichsen", ("maximilianchristopherxavier", "schwarzkopfberghausendietrichsen")),
+        ]
+        // The long names' codes do not fit inline: that path is taken too.
+        #expect(KoelnerPhonetik.code("schwarzkopfberghausendietrichsen").utf8.count > ShortText.capacity)
+        var stages = chain()
+        let date = CivilDate(year: 2000, month: 5, day: 15)!
+        for (line, name) in names.enumerated() {
+            var row = valid
+            row[.givenName] = name.given
+            row[.familyName] = name.family
+            var context = RowContext()
+            let record = RawRow.with(origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: line, line: line + 2), values: FieldValues(row)) {
+                stages.process($0, context: &context)
+            }
+            let material = Pseudonymizer.linkageMaterial(givenToken: name.tokens.0, familyToken: name.tokens.1, birthDate: date)
+            #expect(try #require(record).person == pseudonymizer.personPseudonym(material), "\(name)")
+        }
+        #expect(process(valid.merging([.givenName: "--"]) { $1 }).1.rejection?.reason == .nameMissing)
+    }
+
     @Test func aRejectedRowStopsTheChainWithItsReason() {
         var row = valid
         row[.recordID] = "  "

@@ -33,6 +33,23 @@ public struct ShortText: Hashable, Sendable, Comparable, ExpressibleByStringLite
 
     public var description: String { string }
 
+    /// Calls `body` with the text's UTF-8 bytes (no string made).
+    @inline(__always)
+    public func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        withUnsafeBytes(of: storage) { raw in
+            body(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<Int(raw[ShortText.capacity])]))
+        }
+    }
+
+    /// `bytes` as text; nil when they are more than `capacity`.
+    public init?(bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= ShortText.capacity else { return nil }
+        withUnsafeMutableBytes(of: &storage) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+            raw[ShortText.capacity] = UInt8(bytes.count)
+        }
+    }
+
     /// The two words the text is kept in (for tables that code the few values a run sees).
     var words: (UInt64, UInt64) { storage }
 

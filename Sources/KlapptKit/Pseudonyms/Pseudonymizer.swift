@@ -38,27 +38,46 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
             family.withUTF8 { b in
                 let codeA = KoelnerPhonetik.maxCodeLength(a.count)
                 let codeB = KoelnerPhonetik.maxCodeLength(b.count)
-                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * (codeA + codeB) + 16) { buffer in
+                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: codeA + codeB) { buffer in
                     let lengthA = KoelnerPhonetik.encode(a, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<codeA]))
                     let lengthB = KoelnerPhonetik.encode(b, into: UnsafeMutableBufferPointer(rebasing: buffer[codeA..<(codeA + codeB)]))
-                    var low = UnsafeBufferPointer(rebasing: buffer[0..<lengthA])
-                    var high = UnsafeBufferPointer(rebasing: buffer[codeA..<(codeA + lengthB)])
-                    if high.lexicographicallyPrecedes(low) { swap(&low, &high) }
-                    var position = codeA + codeB
-                    let start = position
-                    func put(_ byte: UInt8) {
-                        buffer[position] = byte
-                        position += 1
-                    }
-                    for byte in "v1|".utf8 { put(byte) }
-                    for byte in low { put(byte) }
-                    put(UInt8(ascii: "|"))
-                    for byte in high { put(byte) }
-                    put(UInt8(ascii: "|"))
-                    birthDate.writeISO { put($0) }
-                    return body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[start..<position])))
+                    return withLinkageMaterial(
+                        codes: UnsafeBufferPointer(rebasing: buffer[0..<lengthA]), UnsafeBufferPointer(rebasing: buffer[codeA..<(codeA + lengthB)]),
+                        birthDate: birthDate, body)
                 }
             }
+        }
+    }
+
+    /// The linkage material of two phonetic codes (in either order) and a birth date.
+    static func withLinkageMaterial<Result>(
+        codes a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, birthDate: CivilDate,
+        _ body: (UnsafeRawBufferPointer) -> Result
+    ) -> Result {
+        var low = a
+        var high = b
+        if high.lexicographicallyPrecedes(low) { swap(&low, &high) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + 16) { buffer in
+            var position = 0
+            func put(_ byte: UInt8) {
+                buffer[position] = byte
+                position += 1
+            }
+            for byte in "v1|".utf8 { put(byte) }
+            for byte in low { put(byte) }
+            put(UInt8(ascii: "|"))
+            for byte in high { put(byte) }
+            put(UInt8(ascii: "|"))
+            birthDate.writeISO { put($0) }
+            return body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[0..<position])))
+        }
+    }
+
+    /// The person pseudonym of the tokens' phonetic codes and the birth date (SPEC 4.1): the same as
+    /// from the tokens, when the codes are theirs.
+    public func personPseudonym(givenCode: ShortText, familyCode: ShortText, birthDate: CivilDate) -> PersonPseudonym {
+        givenCode.withBytes { a in
+            familyCode.withBytes { b in Pseudonymizer.withLinkageMaterial(codes: a, b, birthDate: birthDate, personPseudonym(raw:)) }
         }
     }
 

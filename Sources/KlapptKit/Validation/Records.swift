@@ -190,6 +190,9 @@ public struct CleanRecord: Sendable {
     public var statusCanBeCurrent: Bool
     /// College: the kind of leaving the status means, if any.
     public var leaving: Leaving?
+    /// The tokens' Kölner Phonetik codes, when validation computed them with the tokens (once per
+    /// distinct spelling); nil: pseudonymisation computes them from the tokens.
+    public var phoneticCodes: (given: ShortText, family: ShortText)? = nil
 }
 
 /// What a college status says about leaving (from the status code list).
