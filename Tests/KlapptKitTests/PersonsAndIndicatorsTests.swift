@@ -114,8 +114,11 @@ import Testing
     }
 
     @Test func supersessionComparesWholeKeys() {
-        // Keys that share the tag (top 32 bits) and the home slot but differ: no row supersedes another.
-        let keys = (0..<40).map { RecordKey(a: 0x1234_5678_0000_0010, b: UInt64($0) << 32) }
+        // Keys that share the tag (top 32 bits) and the home slot but differ in the bits the index
+        // keeps (96 of 128): no row supersedes another.
+        let keys = (0..<40).map { IdKey(RecordKey(a: 0x1234_5678_0000_0010, b: UInt64($0) | 0xFFFF_0000_0000_0000)) }
+        #expect(Set(keys.map { "\($0.a) \($0.b)" }).count == 40)
+        #expect(IdKey(RecordKey(a: 1, b: 2)).a == 1 && IdKey(RecordKey(a: 1 << 40, b: 2)).a == 1 << 40 && IdKey(RecordKey(a: 1, b: 2)).b == 2)
         // Row 40 has row 5's key: it supersedes row 5.
         let rows = keys + [keys[5]]
         var winners = RecordWinners(capacity: 64)

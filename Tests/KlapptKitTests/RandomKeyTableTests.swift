@@ -49,17 +49,20 @@ import Testing
 }
 
 @Suite struct PersonSortTests {
-    @Test(arguments: [10, 5_000, 70_000])
-    func radixSortOrdersLikeAStableSort(count: Int) {
+    /// The bucketed sort of the persons' keys orders like a stable sort by person (positions
+    /// ascending among equal persons), and leaves out what it is told to skip.
+    @Test(arguments: [10, 5_000, 70_000, 300_000])
+    func keysSortLikeAStableSort(count: Int) {
         var state: UInt64 = 7
-        var keys: [PersonIndex.SortKey] = (0..<count).map { position in
+        let persons: [UInt32] = (0..<count).map { position in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            // Few distinct high words and repeated values, so that every pass and tie matters.
-            let person: UInt32 = position % 13 == 0 ? 42 : UInt32(truncatingIfNeeded: (state >> 48) << (position % 3 == 0 ? 16 : 4))
-            return PersonIndex.SortKey(position: UInt32(position), person: person)
+            // Few distinct high words and repeated values, so that buckets, ties and skips matter.
+            return position % 13 == 0 ? 42 : UInt32(truncatingIfNeeded: (state >> 48) << (position % 3 == 0 ? 16 : 4))
         }
-        let expected = keys.sorted { ($0.person, $0.position) < ($1.person, $1.position) }
-        PersonIndex.radixSort(&keys)
+        let skip = { (position: Int) in position % 7 == 3 }
+        let keys = PersonIndex.sortedKeys(count: count, skip: skip) { persons[$0] }
+        let expected = (0..<count).filter { !skip($0) }.map { PersonIndex.SortKey(position: UInt32($0), person: persons[$0]) }
+            .sorted { ($0.person, $0.position) < ($1.person, $1.position) }
         #expect(keys.map(\.person) == expected.map(\.person))
         #expect(keys.map(\.position) == expected.map(\.position))
     }

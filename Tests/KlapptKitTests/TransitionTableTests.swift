@@ -63,7 +63,7 @@ import Testing
         for pseudonym in Set(before.keys).union(now.keys) {
             expected["\(before[pseudonym] ?? .outside)>\(now[pseudonym] ?? .outside)", default: 0] += 1
         }
-        var counter = TransitionCounter(previous: before.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        var counter = TransitionCounter(previous: before.sorted { $0.key < $1.key }.map { ($0.key.prefix, $0.value) })
         for (pseudonym, state) in now.sorted(by: { $0.key < $1.key }) { counter.add(pseudonym, state) }
         let table = counter.finish()
         var got: [String: Int] = [:]

@@ -102,6 +102,9 @@ public struct QuarterlyRun: Sendable {
         // The sums not yet known are hashed alongside what follows (one core is mostly idle from here).
         checksums.hashInBackground()
         let superseded = index.supersededCounts()
+        // Supersession's tables and the record-id keys are gone: their pages go back before the
+        // persons are sorted and counted.
+        MemoryPolicy.releaseFreeMemory()
         for (position, origin) in inputs.accountOrigins.enumerated() {
             inputs.accounts[position].superseded = superseded[origin.source]?[origin.file] ?? 0
         }

@@ -222,6 +222,21 @@ public struct PersonPseudonym: Hashable, Comparable, Sendable, CustomStringConve
     public var description: String { hex }
 }
 
+/// The first 128 bits of a person pseudonym: what the previous quarter's persons are kept by while
+/// the transitions are counted (SPEC 10). HMAC-SHA256's output bits are uniform: two of a quarter's
+/// million persons share 128 bits with a probability of about 10^-27, far below any failure of the
+/// machine, so equal prefixes are taken for the same person. Ordered like the pseudonyms.
+public struct PseudonymPrefix: Hashable, Comparable, Sendable {
+    public var high: UInt64
+    public var low: UInt64
+
+    public static func < (lhs: PseudonymPrefix, rhs: PseudonymPrefix) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }
+}
+
+extension PersonPseudonym {
+    public var prefix: PseudonymPrefix { PseudonymPrefix(high: words.0, low: words.1) }
+}
+
 /// The in-memory key of a source record id (see `Pseudonymizer.recordKey`).
 public struct RecordKey: Hashable, Sendable {
     public var a: UInt64

@@ -14,22 +14,23 @@ public struct PreviousQuarter: Sendable {
     /// The ledger's run of that quarter the transitions are linked to.
     public var runID: Int
     /// Its target-group persons and their states, sorted by pseudonym: two arrays of exactly the
-    /// right size (33 bytes a person; a state has a million of them).
-    public var pseudonyms: [PersonPseudonym]
+    /// right size, the pseudonyms by their first 128 bits (17 bytes a person, not 33: a state has
+    /// a million of them, read while the inputs are; see `PseudonymPrefix`).
+    public var pseudonyms: [PseudonymPrefix]
     public var states: [PersonState]
 
     /// The persons with their states, in pseudonym order.
-    public var persons: Zip2Sequence<[PersonPseudonym], [PersonState]> { zip(pseudonyms, states) }
+    public var persons: Zip2Sequence<[PseudonymPrefix], [PersonState]> { zip(pseudonyms, states) }
 
     public init(period: Period, runID: Int, persons: [(PersonPseudonym, PersonState)], cells: [PublishedCell]) {
         self.period = period
         self.runID = runID
-        pseudonyms = persons.map(\.0)
+        pseudonyms = persons.map(\.0.prefix)
         states = persons.map(\.1)
         self.cells = cells
     }
 
-    init(period: Period, runID: Int, pseudonyms: [PersonPseudonym], states: [PersonState], cells: [PublishedCell]) {
+    init(period: Period, runID: Int, pseudonyms: [PseudonymPrefix], states: [PersonState], cells: [PublishedCell]) {
         self.period = period
         self.runID = runID
         self.pseudonyms = pseudonyms
@@ -93,7 +94,7 @@ extension Store {
     /// Reads a finished quarter's persons (in pseudonym order) and publication.
     public func loadQuarter(_ previous: Period, runID: Int, indicators: [Indicator]) throws(KlapptError) -> PreviousQuarter {
         // Up to millions of rows: read as bytes, no string per value (a state-scale quarter).
-        var pseudonyms: [PersonPseudonym] = []
+        var pseudonyms: [PseudonymPrefix] = []
         var states: [PersonState] = []
         let count = Int(try query("SELECT COUNT(*) FROM personen_kodiert WHERE zeitraum = \(previous.code)").first?[0].flatMap { $0 } ?? "0") ?? 0
         pseudonyms.reserveCapacity(count)
@@ -111,7 +112,7 @@ extension Store {
                     let code = text.reduce(0) { $0 * 10 + Int($1) - 48 }
                     state = stateOfCode[code] ?? .withoutActivity
                 }
-                pseudonyms.append(pseudonym)
+                pseudonyms.append(pseudonym.prefix)
                 states.append(state)
             }
         } catch {

@@ -74,7 +74,7 @@ public struct TransitionTable: Sendable, Equatable {
     /// no pseudonym twice): a person in only one of them is `ausserhalb` in the other quarter.
     public init<Previous: Sequence, Current: Sequence>(previous: Previous, current: Current)
     where Previous.Element == (PersonPseudonym, PersonState), Current.Element == (PersonPseudonym, PersonState) {
-        var counter = TransitionCounter(previous: previous)
+        var counter = TransitionCounter(previous: previous.lazy.map { ($0.0.prefix, $0.1) })
         for (pseudonym, state) in current { counter.add(pseudonym, state) }
         self = counter.finish()
     }
@@ -83,9 +83,9 @@ public struct TransitionTable: Sendable, Equatable {
 /// The merge join of `TransitionTable`, one current person at a time: the run counts the
 /// transitions while it links persons (they come in pseudonym order), so that the quarter's target
 /// group is never gathered (a state's: 1.2 million persons, 50 MB at the run's peak).
-public struct TransitionCounter<Previous: IteratorProtocol> where Previous.Element == (PersonPseudonym, PersonState) {
+public struct TransitionCounter<Previous: IteratorProtocol> where Previous.Element == (PseudonymPrefix, PersonState) {
     private var before: Previous
-    private var next: (PersonPseudonym, PersonState)?
+    private var next: (PseudonymPrefix, PersonState)?
     private var table = TransitionTable()
     private var last: PersonPseudonym?
 
@@ -99,6 +99,7 @@ public struct TransitionCounter<Previous: IteratorProtocol> where Previous.Eleme
     public mutating func add(_ pseudonym: PersonPseudonym, _ state: PersonState) {
         precondition(last.map { $0 < pseudonym } ?? true, "Übergänge: Personen nicht in Pseudonym-Reihenfolge")
         last = pseudonym
+        let pseudonym = pseudonym.prefix
         while let (earlier, from) = next, earlier < pseudonym {
             table.count(from, .outside)
             next = before.next()
