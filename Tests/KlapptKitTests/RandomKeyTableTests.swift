@@ -60,7 +60,7 @@ import Testing
             return position % 13 == 0 ? 42 : UInt32(truncatingIfNeeded: (state >> 48) << (position % 3 == 0 ? 16 : 4))
         }
         let skip = { (position: Int) in position % 7 == 3 }
-        let keys = PersonIndex.sortedKeys(count: count, skip: skip) { persons[$0] }
+        let keys = PersonIndex.sortedKeys(count: count, skip: skip, prefix: { persons[$0] })
         let expected = (0..<count).filter { !skip($0) }.map { PersonIndex.SortKey(position: UInt32($0), person: persons[$0]) }
             .sorted { ($0.person, $0.position) < ($1.person, $1.position) }
         #expect(keys.map(\.person) == expected.map(\.person))

@@ -148,9 +148,8 @@ package struct PersonIndex: Sendable {
         resolve()
         let records = self.records
         let superseded = self.superseded
-        var keys = PersonIndex.sortedKeys(count: records.count, skip: { superseded[$0] }) {
-            UInt32(truncatingIfNeeded: records[$0].person.words.0 >> 32)
-        }
+        var keys = PersonIndex.sortedKeys(
+            count: records.count, skip: { superseded[$0] }, prefix: { UInt32(truncatingIfNeeded: records[$0].person.words.0 >> 32) })
         self.superseded = []
         let codes = self.codes
         self.records.removeAll()  // the local copy is the last holder: freed when draining ends
