@@ -244,3 +244,52 @@ import Testing
         #expect(protected.secondary.isEmpty)
     }
 }
+
+/// The table from the kinds of person (`PersonClasses`: a key per kind, the facts made again from
+/// it) equals the table from the persons themselves, on a population with more kinds than the
+/// threshold where the kinds are aggregated on two threads (issue 24).
+@Suite struct PersonClassesTests {
+    @Test func kindsGiveTheTableOfThePersons() {
+        var state: UInt64 = 11
+        func random(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % bound
+        }
+        let rules = standardPipeline.targetGroup
+        let classification = Classification(rules: rules, sourceIDs: standardPipeline.sources.map(\.id))
+        let places: [Municipality] = [.unknown, .outside] + standardPipeline.codeLists.municipalities.map { .district(ShortText($0.ags)) }
+        let nationalities: [ShortText] = (standardPipeline.nationalityBreakdown + ["sonstige", "unbekannt"]).map { ShortText($0) }
+        var persons: [PersonFacts] = []
+        var classes = PersonClasses()
+        for index in 0..<60_000 {
+            let age = rules.minAge + random(rules.maxAge - rules.minAge + 1)
+            let records = (0..<(1 + random(3))).map { source in
+                PseudoRecord(
+                    person: Pseudonymizer(keyBytes: testKey).personPseudonym("p\(index)"), recordKey: nil, rank: source,
+                    origin: RowOrigin(sourceIndex: source, fileIndex: 0, order: index, line: 0), asOf: nil,
+                    sex: Sex.allCases[random(4)], age: age, nationality: nationalities[random(nationalities.count)],
+                    municipality: places[random(places.count)], residence: ResidenceGroup.allCases[random(7)],
+                    residenceUnmapped: random(5) == 0, currentActivity: random(7) == 0 ? nil : Activity.allCases[random(6)],
+                    flows: Flows(rawValue: UInt8(random(8))))
+            }
+            let facts = classification.facts(pseudonym: records[0].person, records: records)
+            guard facts.inTargetGroup else { continue }
+            persons.append(facts)
+            classes.add(facts)
+        }
+        #expect(classes.kinds > 8192 && classes.kinds < persons.count)
+        #expect(classes.weighted.map(\.1).reduce(0, +) == persons.count)
+        let dimensions = Dimension.standard(for: standardPipeline)
+        let fromPersons = IndicatorTable.aggregate(persons, dimensions: dimensions, families: standardPipeline.indicatorFamilies)
+        let fromKinds = IndicatorTable.aggregate(weighted: classes.weighted, dimensions: dimensions, families: standardPipeline.indicatorFamilies)
+        #expect(fromKinds.values == fromPersons.values)
+        // And both equal a count on one thread, a few persons at a time (below the threshold).
+        var single = [CellID: Int]()
+        for start in stride(from: 0, to: persons.count, by: 4000) {
+            let part = IndicatorTable.aggregate(
+                Array(persons[start..<min(start + 4000, persons.count)]), dimensions: dimensions, families: standardPipeline.indicatorFamilies)
+            for (cell, value) in part.values { single[cell, default: 0] += value }
+        }
+        #expect(fromKinds.values == single)
+    }
+}

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A dimension of the published table with all its categories, always listed (SPEC 5).
 public struct Dimension: Sendable, Equatable {
     public var name: String
@@ -120,21 +122,43 @@ public struct IndicatorTable: Sendable {
         // Each family's column positions in the table.
         let columnsOf = families.map { $0.columns.map { ordinal[$0]! } }
         let positions = dimensions.map { Dictionary($0.categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
-        var counts = dimensions.map { [Int](repeating: 0, count: $0.categories.count * indicators.count) }
-        var counted: [Int] = []
-        var local: [Int] = []
-        for (person, weight) in persons where person.inTargetGroup {
-            counted.removeAll(keepingCapacity: true)
-            for (number, family) in families.enumerated() {
-                local.removeAll(keepingCapacity: true)
-                family.count(person, into: &local)
-                for position in local { counted.append(columnsOf[number][position]) }
+        /// The counts of `persons`, per dimension: row * indicators + column.
+        @Sendable func counted(_ persons: ArraySlice<(PersonFacts, Int)>) -> [[Int]] {
+            var counts = dimensions.map { [Int](repeating: 0, count: $0.categories.count * indicators.count) }
+            var counted: [Int] = []
+            var local: [Int] = []
+            for (person, weight) in persons where person.inTargetGroup {
+                counted.removeAll(keepingCapacity: true)
+                for (number, family) in families.enumerated() {
+                    local.removeAll(keepingCapacity: true)
+                    family.count(person, into: &local)
+                    for position in local { counted.append(columnsOf[number][position]) }
+                }
+                if counted.isEmpty { continue }
+                for (position, dimension) in dimensions.enumerated() {
+                    guard let category = dimension.categoryOf(person), let row = positions[position][category] else { continue }
+                    for indicator in counted { counts[position][row * indicators.count + indicator] += weight }
+                }
             }
-            if counted.isEmpty { continue }
-            for (position, dimension) in dimensions.enumerated() {
-                guard let category = dimension.categoryOf(person), let row = positions[position][category] else { continue }
-                for indicator in counted { counts[position][row * indicators.count + indicator] += weight }
+            return counts
+        }
+        var counts: [[Int]]
+        let kinds = Array(persons)
+        if kinds.count >= 8192 {
+            // The kinds of a state's quarter (tens of thousands) on both cores: the run's last
+            // phases are single-threaded otherwise.
+            let halves = ResultSlots<[[Int]]>(count: 2)
+            let middle = kinds.count / 2
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                halves[half] = .success(counted(half == 0 ? kinds[..<middle] : kinds[middle...]))
             }
+            counts = try! halves.take(0).get()
+            let second = try! halves.take(1).get()
+            for position in counts.indices {
+                for index in counts[position].indices { counts[position][index] += second[position][index] }
+            }
+        } else {
+            counts = counted(kinds[...])
         }
         for (position, dimension) in dimensions.enumerated() {
             for (row, category) in dimension.categories.enumerated() {
@@ -155,17 +179,25 @@ public struct IndicatorTable: Sendable {
 /// A kind is one 64-bit key packed from the facts (small codes for nationality, municipality and
 /// sources); the first person of a kind stands for it.
 public struct PersonClasses: Sendable {
-    /// Key -> position in `counts` and `representatives` (the key mixed into random-looking bits).
+    /// Key -> position in `counts` and `keys` (the key mixed into random-looking bits).
     private var positions = RandomKeyTable(capacity: 1024)
     private var counts: [Int] = []
-    private var representatives: [PersonFacts] = []
+    /// The kinds by their keys: the facts are made again from a key when the table is aggregated
+    /// (8 bytes a kind where a representative took 128: a state's 261,000 kinds, 31 MB less at
+    /// the run's peak).
+    private var keys: [UInt64] = []
     /// Field values as small numbers, without hashing a value already seen (SipHash lookups were
     /// most of `add` for a state's 1.2 million persons).
     private var nationalities = ShortTextCodes()
     private var places = ShortTextCodes()
     private var sources: [UInt64: UInt64] = [:]
+    /// Source code -> mask.
+    private var masks: [UInt64] = []
     /// By source mask, for the first 12 sources (-1: not seen yet).
     private var sourceCodes = [Int16](repeating: -1, count: 4096)
+    /// The age group of each age seen (a function of the age under the run's rules).
+    private var ageGroups = [String?](repeating: nil, count: 256)
+    private var sourceNames: SourceNames?
 
     public init() {}
 
@@ -175,40 +207,30 @@ public struct PersonClasses: Sendable {
     }
 
     private mutating func sourceCode(_ mask: UInt64) -> UInt64 {
-        guard mask < 4096 else { return Self.code(mask, in: &sources) }
-        if sourceCodes[Int(mask)] < 0 { sourceCodes[Int(mask)] = Int16(Self.code(mask, in: &sources)) }
+        guard mask < 4096 else { return code(mask) }
+        if sourceCodes[Int(mask)] < 0 { sourceCodes[Int(mask)] = Int16(code(mask)) }
         return UInt64(sourceCodes[Int(mask)])
     }
 
-    private static func code<Key: Hashable>(_ key: Key, in codes: inout [Key: UInt64]) -> UInt64 {
-        if let code = codes[key] { return code }
-        let code = UInt64(codes.count)
-        precondition(code < 4096, "more than 4096 values of one field in the person classes")
-        codes[key] = code
+    private mutating func code(_ mask: UInt64) -> UInt64 {
+        if let code = sources[mask] { return code }
+        let code = Self.bounded(UInt64(masks.count))
+        sources[mask] = code
+        masks.append(mask)
         return code
     }
 
+    private static func clamped(_ age: Int) -> Int { min(max(age, 0), 255) }
+
+    private static let residences: [ResidenceGroup] = [.gestattung, .duldung, .schutz, .ukraine, .chancen, .andere, .unbekannt]
+    private static let sexes: [Sex] = [.m, .w, .d, .x]
+    private static let activities = Activity.allCases.sorted { $0.priority < $1.priority }
+
     /// The facts as one key: every field but the pseudonym (and the age group, a function of the age).
     mutating func key(_ person: PersonFacts) -> UInt64 {
-        var key: UInt64
-        switch person.sex {  // 2 bits
-        case .m: key = 0
-        case .w: key = 1
-        case .d: key = 2
-        case .x: key = 3
-        }
-        key |= UInt64(min(max(person.age, 0), 255)) << 2  // 8 bits
-        let residence: UInt64  // 3 bits
-        switch person.residence {
-        case .gestattung: residence = 0
-        case .duldung: residence = 1
-        case .schutz: residence = 2
-        case .ukraine: residence = 3
-        case .chancen: residence = 4
-        case .andere: residence = 5
-        case .unbekannt: residence = 6
-        }
-        key |= residence << 10
+        var key = UInt64(Self.sexes.firstIndex(of: person.sex)!)  // 2 bits
+        key |= UInt64(Self.clamped(person.age)) << 2  // 8 bits (the target group's ages are far inside)
+        key |= UInt64(Self.residences.firstIndex(of: person.residence)!) << 10  // 3 bits
         key |= UInt64(person.activity.map { $0.priority + 1 } ?? 0) << 13  // 3 bits
         key |= UInt64(person.flows.rawValue & 0xFF) << 16  // 8 bits
         if person.ageInRange { key |= 1 << 24 }
@@ -227,6 +249,21 @@ public struct PersonClasses: Sendable {
         return key
     }
 
+    /// The facts of a kind (its pseudonym zero: no table counts by it).
+    func facts(_ key: UInt64) -> PersonFacts {
+        func bits(_ shift: UInt64, _ count: UInt64) -> Int { Int((key >> shift) & ((1 << count) - 1)) }
+        let age = bits(2, 8)
+        let activity = bits(13, 3)
+        let place = bits(40, 12)
+        let municipality: Municipality = place == 0 ? .unknown : place == 1 ? .outside : .district(places.values[place - 2])
+        return PersonFacts(
+            pseudonym: PersonPseudonym(words: SIMD8<UInt32>(repeating: 0)), sex: Self.sexes[bits(0, 2)], age: age, ageGroup: ageGroups[age],
+            nationality: nationalities.values[bits(28, 12)], municipality: municipality, residence: Self.residences[bits(10, 3)],
+            residenceUnmapped: bits(27, 1) == 1, sourceMask: masks[bits(52, 12)], allSourceIDs: sourceNames!,
+            ageInRange: bits(24, 1) == 1, refugeeContext: bits(25, 1) == 1, inDistrict: bits(26, 1) == 1,
+            activity: activity == 0 ? nil : Self.activities[activity - 1], flows: Flows(rawValue: UInt8(bits(16, 8))))
+    }
+
     public mutating func add(_ person: PersonFacts) {
         let key = key(person)
         let mixed = key &* 0x9E37_79B9_7F4A_7C15
@@ -235,12 +272,14 @@ public struct PersonClasses: Sendable {
         } else {
             _ = positions.set(mixed ^ (mixed >> 29), key, Int32(counts.count))
             counts.append(1)
-            representatives.append(person)
+            keys.append(key)
+            ageGroups[Self.clamped(person.age)] = person.ageGroup
+            if sourceNames == nil { sourceNames = person.allSourceIDs }
         }
     }
 
     /// Each kind of person with how many there are.
-    public var weighted: [(PersonFacts, Int)] { Array(zip(representatives, counts)) }
+    public var weighted: [(PersonFacts, Int)] { keys.indices.map { (facts(keys[$0]), counts[$0]) } }
 
     public var kinds: Int { counts.count }
 }

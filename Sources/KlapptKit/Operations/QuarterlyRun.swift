@@ -124,6 +124,8 @@ public struct QuarterlyRun: Sendable {
         // transaction is open from here to the commit point).
         let writer = try store.map { store throws(KlapptError) in try Store.PeriodWriter(store: store, period: period) }
         let persons = countPersons(&index, previous: begun.previous?.quarter, writer: writer)
+        // The store's thread writes the rejections while this one aggregates, protects and renders.
+        writer?.addRejections(inputs.rejections)
         steps.done("personen")
         var outcome = RunOutcome(
             period: period, pipelineName: pipeline.name, startedAt: started, files: inputs.accounts,

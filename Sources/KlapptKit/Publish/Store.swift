@@ -226,6 +226,11 @@ public final class Store: PublicationLedger {
         private var coder: PersonCoder
         /// Touched only on `queue` (and after `queue.sync`).
         private var failure: KlapptError?
+        /// The run's row, made when the rejections were written ahead of the commit (its values
+        /// are set at the commit); touched only on `queue` (and after `queue.sync`).
+        private var runID: Int?
+        /// The rejections written ahead of the commit.
+        private var rejectionsWritten: [StoredRejection]?
         private var open = true
 
         public init(store: Store, period: Period) throws(KlapptError) {
@@ -264,6 +269,24 @@ public final class Store: PublicationLedger {
             }
         }
 
+        /// Writes the run's rejections now, on the store's queue, after the persons (a state's quarter
+        /// has 74,000: a sixth of the commit's time, which the run's last, single-threaded phases
+        /// would wait for). The run's row is made for them to refer to; the commit gives it its
+        /// values. Both are in the period's transaction: no reader sees them before the commit.
+        public func addRejections(_ rejections: [StoredRejection]) {
+            queue.async { [self] in
+                guard failure == nil else { return }
+                do {
+                    let run = try store.insertRunRow(period: period)
+                    try store.insertRejections(rejections, period: period, runID: run)
+                    runID = run
+                    rejectionsWritten = rejections
+                } catch {
+                    failure = .outputNotWritable("Speicher „\(store.path)“: \(error)")
+                }
+            }
+        }
+
         /// Adds the ledger entries, rejects, indicators and suppressions, and commits.
         public func commit(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication) throws(KlapptError) -> Int {
             queue.sync {}
@@ -274,7 +297,13 @@ public final class Store: PublicationLedger {
             }
             do {
                 try Store.insertCodes(coder.codes.added, into: store.database)
-                let runID = try store.insertLedger(outcome, finishedAt: finishedAt, version: version, publication: publication)
+                // Rejections written ahead are the run's only if they are the ones it reports.
+                let ahead = rejectionsWritten == outcome.rejections ? runID : nil
+                if ahead == nil, let runID {
+                    try store.database.run("DELETE FROM rejects WHERE run_id = ?", rows: [[.int(runID)]])
+                    try store.database.run("DELETE FROM runs WHERE id = ?", rows: [[.int(runID)]])
+                }
+                let runID = try store.insertLedger(outcome, finishedAt: finishedAt, version: version, publication: publication, runID: ahead)
                 try store.database.execute("COMMIT")
                 return runID
             } catch let error as KlapptError {
@@ -304,27 +333,68 @@ public final class Store: PublicationLedger {
     }
 
     /// Everything of a run but the persons, inside the open transaction; returns the run's id.
-    func insertLedger(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication) throws -> Int {
-        guard let protected = outcome.table else { throw KlapptError.internalError("Speichern ohne Tabelle") }
-        let period = outcome.period.description
+    /// The values of a run's row in `runs`, in the order of `insertLedger`'s columns.
+    static func runValues(
+        _ outcome: RunOutcome, _ protected: ProtectedTable, _ finishedAt: String, _ version: String, _ publication: Publication
+    ) -> [SQLiteDatabase.Value] {
+        [
+            .text(outcome.period.description), .text(outcome.startedAt), .text(finishedAt), .text(outcome.pipelineName), .text(version),
+            .int(outcome.filter.persons), .int(outcome.filter.targetGroup), .int(outcome.filter.withCurrentRecord),
+            .int(protected.suppressed.count), .text(publication.fingerprint), .text(publication.tableSHA256),
+            .text(publication.reportSHA256), publication.keyCheck.map { .text($0) } ?? .null, .int(publication.newKeySeries ? 1 : 0),
+            publication.overriddenPlausibility.map { .text($0) } ?? .null, publication.previousRun.map { .int($0) } ?? .null,
+            publication.runReport.map { .text($0) } ?? .null,
+        ]
+    }
+
+    /// A row of `runs` for a run whose values come at its commit (`insertLedger`).
+    func insertRunRow(period: String) throws(SQLiteDatabase.Failure) -> Int {
         try database.run(
             """
             INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck,
-                             tabelle_sha256, bericht_sha256, veroeffentlicht, schluessel_pruefwert, neue_schluesselserie, plausibilitaet_uebergangen,
-                             vorquartal_lauf, laufbericht)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?)
-            """,
-            rows: [
-                [
-                    .text(period), .text(outcome.startedAt), .text(finishedAt), .text(outcome.pipelineName), .text(version),
-                    .int(outcome.filter.persons), .int(outcome.filter.targetGroup), .int(outcome.filter.withCurrentRecord),
-                    .int(protected.suppressed.count), .text(publication.fingerprint), .text(publication.tableSHA256),
-                    .text(publication.reportSHA256), publication.keyCheck.map { .text($0) } ?? .null, .int(publication.newKeySeries ? 1 : 0),
-                    publication.overriddenPlausibility.map { .text($0) } ?? .null, publication.previousRun.map { .int($0) } ?? .null,
-                    publication.runReport.map { .text($0) } ?? .null,
-                ]
-            ])
-        let runID = database.lastInsertID
+                             tabelle_sha256, bericht_sha256) VALUES (?, '', '', '', '', 0, 0, 0, 0, '', '', '')
+            """, rows: [[.text(period)]])
+        return database.lastInsertID
+    }
+
+    /// The rejections of a run (tens of thousands in a state's quarter: bound in place, no array of
+    /// values per row).
+    func insertRejections(_ rejections: [StoredRejection], period: String, runID: Int) throws(SQLiteDatabase.Failure) {
+        try database.insert(into: "rejects", columns: 7, count: rejections.count) { row, statement, base in
+            let rejection = rejections[row]
+            statement.bind(base + 1, period)
+            statement.bind(base + 2, runID)
+            statement.bind(base + 3, rejection.source)
+            statement.bind(base + 4, rejection.file)
+            statement.bind(base + 5, rejection.line)
+            statement.bind(base + 6, rejection.reason.rawValue)
+            statement.bind(base + 7, rejection.field)
+        }
+    }
+
+    /// Everything of a run but the persons, inside the open transaction; returns the run's id.
+    /// `runID`: the run's row and rejections are in already (`PeriodWriter.addRejections`).
+    func insertLedger(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication, runID existing: Int? = nil) throws -> Int {
+        guard let protected = outcome.table else { throw KlapptError.internalError("Speichern ohne Tabelle") }
+        let period = outcome.period.description
+        let columns = """
+            zeitraum = ?, gestartet = ?, beendet = ?, pipeline = ?, version = ?, personen = ?, zielgruppe = ?, bestand = ?,
+            gesperrte_zellen = ?, fingerabdruck = ?, tabelle_sha256 = ?, bericht_sha256 = ?, veroeffentlicht = 0, schluessel_pruefwert = ?,
+            neue_schluesselserie = ?, plausibilitaet_uebergangen = ?, vorquartal_lauf = ?, laufbericht = ?
+            """
+        if let existing {
+            try database.run("UPDATE runs SET \(columns) WHERE id = \(existing)", rows: [Store.runValues(outcome, protected, finishedAt, version, publication)])
+        } else {
+            try database.run(
+                """
+                INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck,
+                                 tabelle_sha256, bericht_sha256, veroeffentlicht, schluessel_pruefwert, neue_schluesselserie, plausibilitaet_uebergangen,
+                                 vorquartal_lauf, laufbericht)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?)
+                """,
+                rows: [Store.runValues(outcome, protected, finishedAt, version, publication)])
+        }
+        let runID = existing ?? database.lastInsertID
         if !publication.labels.isEmpty {
             try database.execute("DELETE FROM beschriftungen")
             try database.run(
@@ -341,18 +411,7 @@ public final class Store: PublicationLedger {
                     .int(file.accepted), .int(file.rejected), .int(file.duplicates), .text(Store.json(file.reasons)),
                 ]
             })
-        // Tens of thousands in a state's quarter: bound in place, no array of values per row.
-        let rejections = outcome.rejections
-        try database.insert(into: "rejects", columns: 7, count: rejections.count) { row, statement, base in
-            let rejection = rejections[row]
-            statement.bind(base + 1, period)
-            statement.bind(base + 2, runID)
-            statement.bind(base + 3, rejection.source)
-            statement.bind(base + 4, rejection.file)
-            statement.bind(base + 5, rejection.line)
-            statement.bind(base + 6, rejection.reason.rawValue)
-            statement.bind(base + 7, rejection.field)
-        }
+        if existing == nil { try insertRejections(outcome.rejections, period: period, runID: runID) }
         try database.run(
             "INSERT INTO indikatoren VALUES (?,?,?,?,?,?)",
             rows: protected.table.cells.map { cell in
