@@ -289,18 +289,31 @@ public final class CSVReader {
     /// Turns the raw field boundaries into field spans, unescaping quoted fields in place.
     private func unescapeFields(_ record: UnsafeMutableBufferPointer<UInt8>) {
         let quote = options.quote
-        let starts = rawStarts
-        let quoted = rawQuoted
         var spans: [FieldSpan] = []
         swap(&spans, &fields)
         defer { swap(&spans, &fields) }
+        let count = rawStarts.count
+        // Sized once, then written through buffers: one uniqueness check a record, not one a field.
+        if spans.count != count { spans = [FieldSpan](repeating: .absent, count: count) }
+        rawStarts.withUnsafeBufferPointer { starts in
+            rawQuoted.withUnsafeBufferPointer { quoted in
+                spans.withUnsafeMutableBufferPointer { spans in
+                    Self.unescape(record, starts: starts, quoted: quoted, quote: quote, into: spans)
+                }
+            }
+        }
+    }
+
+    private static func unescape(
+        _ record: UnsafeMutableBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int32>, quoted: UnsafeBufferPointer<Bool>, quote: UInt8,
+        into spans: UnsafeMutableBufferPointer<FieldSpan>
+    ) {
         let count = starts.count
-        spans.removeAll(keepingCapacity: true)
         for index in 0..<count {
             let rawStart = Int(starts[index])
             let rawEnd = index + 1 < count ? Int(starts[index + 1]) - 1 : record.count
             guard quoted[index] else {
-                spans.append(FieldSpan(start: Int32(rawStart), count: Int32(rawEnd - rawStart)))
+                spans[index] = FieldSpan(start: Int32(rawStart), count: Int32(rawEnd - rawStart))
                 continue
             }
             var read = rawStart + 1
@@ -323,7 +336,7 @@ public final class CSVReader {
                 write += 1
                 read += 1
             }
-            spans.append(FieldSpan(start: Int32(rawStart), count: Int32(write - rawStart)))
+            spans[index] = FieldSpan(start: Int32(rawStart), count: Int32(write - rawStart))
         }
     }
 

@@ -64,8 +64,16 @@ public struct CSVFormat: SourceFormat {
                 .truncated, file: reader.path, line: reader.recordLine,
                 message: "Die letzte Zeile hat \(fields.count) statt \(width) Felder: die Datei ist abgeschnitten.")
         }
-        for (ordinal, column) in layout.columns.enumerated() {
-            spans[ordinal] = column >= 0 && column < fields.count ? fields[column] : .absent
+        // Through buffers: one uniqueness check a row, not one a field.
+        layout.columns.withUnsafeBufferPointer { columns in
+            fields.withUnsafeBufferPointer { fields in
+                spans.withUnsafeMutableBufferPointer { spans in
+                    for ordinal in 0..<columns.count {
+                        let column = columns[ordinal]
+                        spans[ordinal] = column >= 0 && column < fields.count ? fields[column] : .absent
+                    }
+                }
+            }
         }
         return RecordShape(order: reader.recordOffset, defect: fields.count == width ? nil : .wrongFieldCount)
     }

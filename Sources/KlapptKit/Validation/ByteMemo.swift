@@ -92,7 +92,16 @@ struct ByteMemo<Value> {
     private func equal(_ entry: Entry, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         guard key.count > 0 else { return true }
         return arena.withUnsafeBufferPointer { stored in
-            memcmp(stored.baseAddress! + Int(entry.offset), key.baseAddress!, key.count) == 0
+            let base = stored.baseAddress! + Int(entry.offset)
+            // Most keys are a few bytes: compared here, without a call to memcmp (31 million calls
+            // in a state's quarter were 2 % of its time).
+            guard key.count <= 16 else { return memcmp(base, key.baseAddress!, key.count) == 0 }
+            var index = 0
+            while index < key.count {
+                if base[index] != key[index] { return false }
+                index += 1
+            }
+            return true
         }
     }
 
