@@ -89,6 +89,63 @@ static void compress_sha_extensions(uint32_t state[8], const uint8_t *data, size
     _mm_storeu_si128((__m128i *)&state[4], state1);
 }
 
+// Two independent messages at once: sha256rnds2 waits for its previous result, so one stream
+// leaves the unit idle between rounds; the rounds of a second stream fill those gaps.
+__attribute__((target("sha,sse4.1,ssse3")))
+static void compress2_sha_extensions(uint32_t state_a[8], const uint8_t *data_a, uint32_t state_b[8], const uint8_t *data_b, size_t blocks) {
+    const __m128i shuffle = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state_a[0]), 0xB1);
+    __m128i a1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state_a[4]), 0x1B);
+    __m128i a0 = _mm_alignr_epi8(tmp, a1, 8);
+    a1 = _mm_blend_epi16(a1, tmp, 0xF0);
+    tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state_b[0]), 0xB1);
+    __m128i b1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state_b[4]), 0x1B);
+    __m128i b0 = _mm_alignr_epi8(tmp, b1, 8);
+    b1 = _mm_blend_epi16(b1, tmp, 0xF0);
+    while (blocks--) {
+        const __m128i abef_a = a0, cdgh_a = a1, abef_b = b0, cdgh_b = b1;
+        __m128i wa[4], wb[4];
+        _Pragma("clang loop unroll(full)")
+        for (int group = 0; group < 16; group++) {
+            __m128i xa, xb;
+            if (group < 4) {
+                xa = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_a + 16 * group)), shuffle);
+                xb = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_b + 16 * group)), shuffle);
+            } else {
+                __m128i ta = _mm_sha256msg1_epu32(wa[group & 3], wa[(group + 1) & 3]);
+                __m128i tb = _mm_sha256msg1_epu32(wb[group & 3], wb[(group + 1) & 3]);
+                ta = _mm_add_epi32(ta, _mm_alignr_epi8(wa[(group + 3) & 3], wa[(group + 2) & 3], 4));
+                tb = _mm_add_epi32(tb, _mm_alignr_epi8(wb[(group + 3) & 3], wb[(group + 2) & 3], 4));
+                xa = _mm_sha256msg2_epu32(ta, wa[(group + 3) & 3]);
+                xb = _mm_sha256msg2_epu32(tb, wb[(group + 3) & 3]);
+            }
+            wa[group & 3] = xa;
+            wb[group & 3] = xb;
+            const __m128i k = _mm_loadu_si128((const __m128i *)&K[4 * group]);
+            __m128i ma = _mm_add_epi32(xa, k);
+            __m128i mb = _mm_add_epi32(xb, k);
+            a1 = _mm_sha256rnds2_epu32(a1, a0, ma);
+            b1 = _mm_sha256rnds2_epu32(b1, b0, mb);
+            a0 = _mm_sha256rnds2_epu32(a0, a1, _mm_shuffle_epi32(ma, 0x0E));
+            b0 = _mm_sha256rnds2_epu32(b0, b1, _mm_shuffle_epi32(mb, 0x0E));
+        }
+        a0 = _mm_add_epi32(a0, abef_a);
+        a1 = _mm_add_epi32(a1, cdgh_a);
+        b0 = _mm_add_epi32(b0, abef_b);
+        b1 = _mm_add_epi32(b1, cdgh_b);
+        data_a += 64;
+        data_b += 64;
+    }
+    tmp = _mm_shuffle_epi32(a0, 0x1B);
+    a1 = _mm_shuffle_epi32(a1, 0xB1);
+    _mm_storeu_si128((__m128i *)&state_a[0], _mm_blend_epi16(tmp, a1, 0xF0));
+    _mm_storeu_si128((__m128i *)&state_a[4], _mm_alignr_epi8(a1, tmp, 8));
+    tmp = _mm_shuffle_epi32(b0, 0x1B);
+    b1 = _mm_shuffle_epi32(b1, 0xB1);
+    _mm_storeu_si128((__m128i *)&state_b[0], _mm_blend_epi16(tmp, b1, 0xF0));
+    _mm_storeu_si128((__m128i *)&state_b[4], _mm_alignr_epi8(b1, tmp, 8));
+}
+
 static int has_sha_extensions(void) {
     static int cached = -1;
     if (cached < 0) {
@@ -114,6 +171,15 @@ void klappt_sha256_compress(uint32_t state[8], const uint8_t *data, size_t block
 
 int klappt_sha256_uses_sha_extensions(void) { return has_sha_extensions(); }
 
+void klappt_sha256_compress2(uint32_t state_a[8], const uint8_t *data_a, uint32_t state_b[8], const uint8_t *data_b, size_t blocks) {
+    if (has_sha_extensions()) {
+        compress2_sha_extensions(state_a, data_a, state_b, data_b, blocks);
+    } else {
+        klappt_sha256_compress_portable(state_a, data_a, blocks);
+        klappt_sha256_compress_portable(state_b, data_b, blocks);
+    }
+}
+
 #else
 
 void klappt_sha256_compress(uint32_t state[8], const uint8_t *data, size_t blocks) {
@@ -121,5 +187,10 @@ void klappt_sha256_compress(uint32_t state[8], const uint8_t *data, size_t block
 }
 
 int klappt_sha256_uses_sha_extensions(void) { return 0; }
+
+void klappt_sha256_compress2(uint32_t state_a[8], const uint8_t *data_a, uint32_t state_b[8], const uint8_t *data_b, size_t blocks) {
+    klappt_sha256_compress_portable(state_a, data_a, blocks);
+    klappt_sha256_compress_portable(state_b, data_b, blocks);
+}
 
 #endif

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KlapptTestSupport
 import Testing
@@ -85,5 +86,38 @@ import Testing
         let stored = try store.query("SELECT datei, sha256 FROM inputs WHERE zeitraum = '2026-Q2'")
         #expect(Dictionary(uniqueKeysWithValues: stored.map { ($0[0]!, $0[1]!) }) == expected)
         #expect(try store.rememberedChecksums(paths).mapValues(\.sha256) == expected)
+    }
+
+    /// Two files hashed side by side give each file's own sum, whatever their lengths (empty, under
+    /// a block, across the 4 MiB pieces, one ending long before the other), checked against
+    /// swift-crypto; a missing file fails alone.
+    @Test func filesHashedInPairsGiveTheirOwnSums() throws {
+        let directory = makeTemporaryDirectory("klappt-pruefsummen-paare")
+        let lengths = [0, 1, 63, 64, 65, 1000, (4 << 20) - 1, 4 << 20, (4 << 20) + 7, 9_000_001]
+        var paths: [String] = []
+        for (number, length) in lengths.enumerated() {
+            let path = "\(directory)/f\(number)"
+            var state = UInt64(number + 1)
+            let bytes = (0..<length).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return UInt8(truncatingIfNeeded: state >> 56)
+            }
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            paths.append(path)
+        }
+        func reference(_ path: String) throws -> String {
+            let data = try #require(FileManager.default.contents(atPath: path))
+            return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        }
+        for first in paths.indices {
+            for second in paths.indices where second != first && (first + second) % 3 == 0 {
+                let (a, b) = QuarterlyRun.sha256(of: paths[first], and: paths[second])
+                #expect(try a.get() == reference(paths[first]), "\(lengths[first]) neben \(lengths[second])")
+                #expect(try b.get() == reference(paths[second]), "\(lengths[second]) neben \(lengths[first])")
+            }
+        }
+        let (missing, present) = QuarterlyRun.sha256(of: "\(directory)/fehlt", and: paths[5])
+        #expect(throws: KlapptError.self) { try missing.get() }
+        #expect(try present.get() == reference(paths[5]))
     }
 }

@@ -98,6 +98,15 @@ final class PendingChecksums: @unchecked Sendable {
     private func hashUnclaimed() {
         while let position = sums.claim() {
             let path = toRead[position]
+            // Two files side by side when there is a second one (the SHA extensions' two-stream
+            // throughput: 0.45 -> 0.3 s of CPU for a state's 826 MB).
+            if let other = sums.claim() {
+                let identities = (FileIdentity.of(path), FileIdentity.of(toRead[other]))
+                let (first, second) = QuarterlyRun.sha256(of: path, and: toRead[other])
+                sums[position] = first.map { (identities.0, $0) }
+                sums[other] = second.map { (identities.1, $0) }
+                continue
+            }
             sums[position] = Result { () throws(KlapptError) in
                 let identity = FileIdentity.of(path)
                 return (identity, try QuarterlyRun.sha256(of: path))

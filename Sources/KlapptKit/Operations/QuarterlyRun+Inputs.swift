@@ -48,6 +48,59 @@ extension QuarterlyRun {
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
+    /// Lowercase hex SHA-256 of two files, read in 4 MiB pieces each and hashed side by side
+    /// (`SHA256Stream.update(_:_:_:_:)`); each result on its own, so that one unreadable file does
+    /// not hide the other's sum.
+    package static func sha256(of first: String, and second: String) -> (Result<String, KlapptError>, Result<String, KlapptError>) {
+        let a = open(first, O_RDONLY | O_CLOEXEC)
+        let b = open(second, O_RDONLY | O_CLOEXEC)
+        guard a >= 0, b >= 0 else {
+            if a >= 0 { close(a) }
+            if b >= 0 { close(b) }
+            return (Result { () throws(KlapptError) in try sha256(of: first) }, Result { () throws(KlapptError) in try sha256(of: second) })
+        }
+        defer {
+            close(a)
+            close(b)
+        }
+        var streams = (SHA256Stream(), SHA256Stream())
+        var failures: (KlapptError?, KlapptError?) = (nil, nil)
+        let pieces = (
+            UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64), UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
+        )
+        defer {
+            pieces.0.deallocate()
+            pieces.1.deallocate()
+        }
+        var open = (true, true)
+        func piece(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ path: String, _ failure: inout KlapptError?, _ isOpen: inout Bool)
+            -> UnsafeRawBufferPointer
+        {
+            guard isOpen else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            // A full piece unless the file ends, so that both streams stay on whole blocks.
+            var filled = 0
+            while filled < buffer.count {
+                let count = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+                if count < 0 {
+                    failure = .inputUnreadable(path: path, reason: String(cString: strerror(errno)))
+                    break
+                }
+                if count == 0 { break }
+                filled += count
+            }
+            if filled < buffer.count { isOpen = false }
+            return UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
+        }
+        while open.0 || open.1 {
+            let x = piece(a, pieces.0, first, &failures.0, &open.0)
+            let y = piece(b, pieces.1, second, &failures.1, &open.1)
+            SHA256Stream.update(&streams.0, x, &streams.1, y)
+        }
+        return (
+            failures.0.map { .failure($0) } ?? .success(streams.0.finalize()), failures.1.map { .failure($0) } ?? .success(streams.1.finalize())
+        )
+    }
+
     /// Lowercase hex SHA-256 of a file, read in 4 MiB pieces into one buffer.
     package static func sha256(of path: String) throws(KlapptError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
