@@ -200,7 +200,20 @@ public final class CSVReader {
 
     /// Calls `body` with the current record's bytes and its fields.
     public func withRecord<Result>(_ body: (UnsafeBufferPointer<UInt8>, [FieldSpan]) throws -> Result) rethrows -> Result {
-        try body(UnsafeBufferPointer(start: buffer + recordStart, count: recordLength), fields)
+        // The fields are moved out for the call and back (handing the property itself to `body`
+        // retained and released it for every row).
+        var spans: [FieldSpan] = []
+        swap(&spans, &fields)
+        defer { swap(&spans, &fields) }
+        return try body(UnsafeBufferPointer(start: buffer + recordStart, count: recordLength), spans)
+    }
+
+    /// Calls `body` with the current record's field spans (no array retained per row).
+    public func withFieldSpans<Result>(_ body: (UnsafeBufferPointer<FieldSpan>) throws -> Result) rethrows -> Result {
+        var spans: [FieldSpan] = []
+        swap(&spans, &fields)
+        defer { swap(&spans, &fields) }
+        return try spans.withUnsafeBufferPointer(body)
     }
 
     // MARK: - Scanning
@@ -289,9 +302,19 @@ public final class CSVReader {
     /// Turns the raw field boundaries into field spans, unescaping quoted fields in place.
     private func unescapeFields(_ record: UnsafeMutableBufferPointer<UInt8>) {
         let quote = options.quote
+        // The arrays are moved out of the object for the work and back (a property used directly
+        // is retained and released, and checked for exclusive access, at every use).
         var spans: [FieldSpan] = []
+        var rawStarts: [Int32] = []
+        var rawQuoted: [Bool] = []
         swap(&spans, &fields)
-        defer { swap(&spans, &fields) }
+        swap(&rawStarts, &self.rawStarts)
+        swap(&rawQuoted, &self.rawQuoted)
+        defer {
+            swap(&spans, &fields)
+            swap(&rawStarts, &self.rawStarts)
+            swap(&rawQuoted, &self.rawQuoted)
+        }
         let count = rawStarts.count
         // Sized once, then written through buffers: one uniqueness check a record, not one a field.
         if spans.count != count { spans = [FieldSpan](repeating: .absent, count: count) }

@@ -57,16 +57,10 @@ public struct CSVFormat: SourceFormat {
     public func encoding(of layout: CSVLayout) -> TextEncoding { layout.encoding }
 
     public func map(_ reader: CSVReader, layout: CSVLayout, source: SourceSpec, row: Int, into spans: inout [FieldSpan]) throws(FormatError) -> RecordShape {
-        let fields = reader.fields
         let width = layout.header.count
-        if !reader.recordTerminated && fields.count < width {
-            throw FormatError(
-                .truncated, file: reader.path, line: reader.recordLine,
-                message: "Die letzte Zeile hat \(fields.count) statt \(width) Felder: die Datei ist abgeschnitten.")
-        }
-        // Through buffers: one uniqueness check a row, not one a field.
-        layout.columns.withUnsafeBufferPointer { columns in
-            fields.withUnsafeBufferPointer { fields in
+        // Through buffers: one uniqueness check a row, not one a field, and no array retained.
+        let count = reader.withFieldSpans { fields in
+            layout.columns.withUnsafeBufferPointer { columns in
                 spans.withUnsafeMutableBufferPointer { spans in
                     for ordinal in 0..<columns.count {
                         let column = columns[ordinal]
@@ -74,8 +68,14 @@ public struct CSVFormat: SourceFormat {
                     }
                 }
             }
+            return fields.count
         }
-        return RecordShape(order: reader.recordOffset, defect: fields.count == width ? nil : .wrongFieldCount)
+        if !reader.recordTerminated && count < width {
+            throw FormatError(
+                .truncated, file: reader.path, line: reader.recordLine,
+                message: "Die letzte Zeile hat \(count) statt \(width) Felder: die Datei ist abgeschnitten.")
+        }
+        return RecordShape(order: reader.recordOffset, defect: count == width ? nil : .wrongFieldCount)
     }
 
     public func quarantineColumns(layout: CSVLayout, source: SourceSpec) -> [String] { layout.header }

@@ -19,9 +19,11 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
     final class Rules: Sendable {
         let codeLists: CodeLists
         let nationalityBreakdown: Set<String>
-        init(codeLists: CodeLists, nationalityBreakdown: Set<String>) {
+        let role: Role
+        init(codeLists: CodeLists, nationalityBreakdown: Set<String>, role: Role) {
             self.codeLists = codeLists
             self.nationalityBreakdown = nationalityBreakdown
+            self.role = role
         }
     }
 
@@ -72,7 +74,7 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
     public init(source: SourceSpec, role: Role, codeLists: CodeLists, nationalityBreakdown: [String]) {
         self.source = source
         self.role = role
-        rules = Rules(codeLists: codeLists, nationalityBreakdown: Set(nationalityBreakdown))
+        rules = Rules(codeLists: codeLists, nationalityBreakdown: Set(nationalityBreakdown), role: role)
         otherDateFields = [CanonicalField.statusSince, .entryDate, .exitDate, .asOf].filter { source.fields[$0] != nil }
         mapsCourse = source.fields[.course] != nil
     }
@@ -115,9 +117,11 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         else { return reject(.nameMissing, .familyName) }
 
         let statusBytes = value(.status)
-        let role = self.role
-        let rules = self.rules
-        guard let status = statusMemo.value(for: statusBytes, compute: { role.status(text(statusBytes)) }) else {
+        // Borrowed, not retained: `self` holds the rules for the whole call, and the normalisers
+        // below touch them only when a spelling is new (a retain and release of a shared object
+        // per row made both cores fight over its count).
+        unowned(unsafe) let rules = self.rules
+        guard let status = statusMemo.value(for: statusBytes, compute: { rules.role.status(text(statusBytes)) }) else {
             return reject(.statusUnknown, .status)
         }
         var activity = status.activity
