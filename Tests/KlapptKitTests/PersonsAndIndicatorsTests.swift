@@ -1,3 +1,4 @@
+import KlapptFormats
 import KlapptTestSupport
 import Testing
 
@@ -191,7 +192,7 @@ import Testing
 
     func college(status: String, entry: CivilDate?, exit: CivilDate?, activity: Activity, canBeCurrent: Bool, leaving: Leaving?) -> CleanRecord {
         CleanRecord(
-            origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 1), recordID: "S", givenToken: "a", familyToken: "b",
+            origin: RowOrigin(sourceIndex: 0, fileIndex: 0, order: 0, line: 1), recordID: RowFingerprint(parts: ["S"]), givenToken: "a", familyToken: "b",
             birthDate: CivilDate(year: 2000, month: 1, day: 1)!, sex: .x, nationality: "SYR", municipality: .unknown, residence: .unbekannt,
             status: status, activity: activity, statusSince: nil, entryDate: entry, exitDate: exit, asOf: nil,
             statusCanBeCurrent: canBeCurrent, leaving: leaving)

@@ -1,3 +1,4 @@
+import KlapptFormats
 import Testing
 
 @testable import KlapptKit
@@ -88,6 +89,23 @@ import Testing
         #expect(pseudonymizer.recordKey(source: "jobcenter", id: "123D1") == pseudonymizer.recordKey(source: "jobcenter", id: "123D1"))
         #expect(pseudonymizer.recordKey(source: "jobcenter", id: "123D1") != pseudonymizer.recordKey(source: "jobcenter", id: "123D2"))
         #expect(pseudonymizer.recordKey(source: "jobcenter", id: "1") != pseudonymizer.recordKey(source: "berufskolleg", id: "1"))
+    }
+
+    /// Validation keeps only the digest of an id's UTF-8 (issue 24: no string per row); the key
+    /// from it is the key of the id's text, whether the bytes were ASCII or Windows-1252.
+    @Test func theIdDigestGivesTheKeyOfTheIdText() {
+        let pseudonymizer = Pseudonymizer(keyBytes: Array(repeating: 1, count: 32))
+        let scope = Pseudonymizer.recordKeyScope("jobcenter")
+        for (bytes, encoding, text) in [
+            ([UInt8]("123D1".utf8), TextEncoding.utf8, "123D1"), ([UInt8]("123D1".utf8), .windows1252, "123D1"),
+            ([0x4B, 0xF6, 0x2D, 0x31], .windows1252, "Kö-1"), ([UInt8]("Kö-1".utf8), .utf8, "Kö-1"),
+        ] {
+            let digest = bytes.withUnsafeBufferPointer { RecordValidation<JobcenterRole>.idDigest($0, encoding: encoding) }
+            #expect(pseudonymizer.recordKey(scope: scope, digest: digest) == pseudonymizer.recordKey(source: "jobcenter", id: text), "\(text)")
+        }
+        #expect(
+            [UInt8]("123D1".utf8).withUnsafeBufferPointer { RecordValidation<JobcenterRole>.idDigest($0, encoding: .utf8) }
+                != [UInt8]("123D2".utf8).withUnsafeBufferPointer { RecordValidation<JobcenterRole>.idDigest($0, encoding: .utf8) })
     }
 
     @Test func asciiFastPathFoldsLikeTheGeneralPath() {

@@ -26,7 +26,7 @@ public struct Pseudonymisation<Role: SourceSemantics>: RowStage, Sendable {
         PseudoRecord(
             person: record.phoneticCodes.map { pseudonymizer.personPseudonym(givenCode: $0.given, familyCode: $0.family, birthDate: record.birthDate) }
                 ?? pseudonymizer.personPseudonym(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate),
-            recordKey: record.recordID.isEmpty ? nil : pseudonymizer.recordKey(scope: recordKeyScope, id: record.recordID),
+            recordKey: pseudonymizer.recordKey(scope: recordKeyScope, digest: record.recordID),
             rank: Role.attributeRank, origin: record.origin, asOf: record.asOf, sex: record.sex,
             age: record.birthDate.age(on: period.referenceDate), nationality: record.nationality,
             municipality: record.municipality, residence: record.residence, residenceUnmapped: record.residenceUnmapped,

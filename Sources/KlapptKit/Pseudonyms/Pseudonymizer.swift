@@ -123,11 +123,15 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
         return source.withUTF8 { RowFingerprint(bytes: $0) }
     }
 
-    /// The record key of `id` within a source's scope (the run's path).
+    /// The record key of `id` within a source's scope.
     public func recordKey(scope: RowFingerprint, id: String) -> RecordKey {
         var id = id
-        let fingerprint = id.withUTF8 { RowFingerprint(bytes: $0) }
-        return RecordKey(a: fingerprint.a ^ recordSeeds.0 ^ scope.b, b: fingerprint.b ^ recordSeeds.1 ^ scope.a)
+        return recordKey(scope: scope, digest: id.withUTF8 { RowFingerprint(bytes: $0) })
+    }
+
+    /// The record key of an id given as the digest of its UTF-8 (the run's path: no string per row).
+    public func recordKey(scope: RowFingerprint, digest fingerprint: RowFingerprint) -> RecordKey {
+        RecordKey(a: fingerprint.a ^ recordSeeds.0 ^ scope.b, b: fingerprint.b ^ recordSeeds.1 ^ scope.a)
     }
 }
 

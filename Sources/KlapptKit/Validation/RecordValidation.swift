@@ -163,7 +163,7 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         if let givenCode = given.code, let familyCode = family.code { codes = (givenCode, familyCode) }
         return .success(
             CleanRecord(
-                origin: row.origin, recordID: text(value(.recordID)),
+                origin: row.origin, recordID: Self.idDigest(value(.recordID), encoding: encoding),
                 givenToken: given.token, familyToken: family.token, birthDate: birthDate,
                 sex: sex.value, nationality: nationality.value,
                 municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: rules.codeLists) },
@@ -171,6 +171,14 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
                 status: status.status, activity: activity,
                 statusSince: statusSince, entryDate: entryDate, exitDate: exitDate, asOf: asOf,
                 statusCanBeCurrent: status.current, leaving: status.leaving, phoneticCodes: codes))
+    }
+
+    /// The digest of an id's UTF-8: taken from the bytes when they are ASCII (the same bytes in
+    /// every encoding), else from the decoded text.
+    static func idDigest(_ bytes: UnsafeBufferPointer<UInt8>, encoding: TextEncoding) -> RowFingerprint {
+        if NameFolding.isASCII(bytes) { return RowFingerprint(bytes: bytes) }
+        var text = encoding.decode(bytes) ?? ""
+        return text.withUTF8 { RowFingerprint(bytes: $0) }
     }
 
     // MARK: - Normalisation (SPEC 3), on decoded and trimmed text

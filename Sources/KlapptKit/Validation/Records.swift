@@ -166,7 +166,9 @@ public struct Rejection: Error, Sendable {
 /// exists only between validation and pseudonymisation.
 public struct CleanRecord: Sendable {
     public var origin: RowOrigin
-    public var recordID: String
+    /// The record id as a 128-bit digest of its UTF-8 (SPEC 4.1: rows of the same customer number
+    /// or student id compete): the id's text is never kept, and no string is made per row.
+    public var recordID: RowFingerprint
     public var givenToken: String
     public var familyToken: String
     public var birthDate: CivilDate
