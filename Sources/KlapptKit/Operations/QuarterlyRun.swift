@@ -99,7 +99,8 @@ public struct QuarterlyRun: Sendable {
         // linked (the run's peak; see `MemoryPolicy`).
         MemoryPolicy.releaseFreeMemory()
         steps.done("lesen")
-        // The sums not yet known are hashed alongside what follows (one core is mostly idle from here).
+        // The sums not yet known are hashed alongside supersession, linking and the table, on a
+        // thread of their own: they are needed only when the run publishes.
         checksums.hashInBackground()
         let superseded = index.supersededCounts()
         // Supersession's tables and the record-id keys are gone: their pages go back before the
