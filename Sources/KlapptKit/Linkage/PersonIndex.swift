@@ -43,9 +43,11 @@ package struct PersonIndex: Sendable {
     /// random probes per source instead of one for all).
     private mutating func resolve() {
         guard resolved < records.count else { return }
-        var sources = Set<Int>()
-        for position in resolved..<records.count where records[position].hasKey { sources.insert(Int(records[position].sourceIndex)) }
-        let partitions = sources.sorted()
+        // The keyed rows per source, counted in one pass (each source's table is sized from it).
+        var keyedRows = [Int](repeating: 0, count: 256)
+        for position in resolved..<records.count where records[position].hasKey { keyedRows[Int(records[position].sourceIndex)] += 1 }
+        let partitions = keyedRows.indices.filter { keyedRows[$0] > 0 }
+        let counts = keyedRows
         let first = resolved
         resolved = records.count
         let records = self.records
@@ -61,9 +63,7 @@ package struct PersonIndex: Sendable {
         DispatchQueue.concurrentPerform(iterations: partitions.count) { partition in
             let source = UInt8(partitions[partition])
             func ours(_ position: Int) -> Bool { records[position].sourceIndex == source && records[position].hasKey }
-            var count = 0
-            for position in first..<records.count where ours(position) { count += 1 }
-            var winners = RecordWinners(capacity: count)
+            var winners = RecordWinners(capacity: counts[Int(source)])
             var ahead = first
             func prefetchNext() {
                 while ahead < records.count, !ours(ahead) { ahead += 1 }
