@@ -191,8 +191,11 @@ public final class CSVReader {
             start = recordEnd + terminatorLength
             if recordLength == 0 { continue }  // an empty line holds no record
             let record = UnsafeMutableBufferPointer(start: buffer + recordStart, count: recordLength)
-            try checkEncoding(UnsafeBufferPointer(record))
-            recordFingerprint = RowFingerprint(bytes: UnsafeBufferPointer(record))
+            // One pass gives the fingerprint and whether the record is ASCII (valid in every
+            // encoding); only a record with other bytes is checked again.
+            var highBits: UInt64 = 0
+            recordFingerprint = RowFingerprint(bytes: UnsafeBufferPointer(record), highBits: &highBits)
+            if highBits != 0 { try checkEncoding(UnsafeBufferPointer(record)) }
             unescapeFields(record)
             return true
         }

@@ -13,6 +13,15 @@ public struct RowFingerprint: Hashable, Sendable {
     }
 
     public init(bytes: UnsafeBufferPointer<UInt8>) {
+        var highBits: UInt64 = 0
+        self.init(bytes: bytes, highBits: &highBits)
+    }
+
+    /// The fingerprint, and in `highBits` the OR of the bytes' top bits (zero: the bytes are ASCII,
+    /// so a reader need not check their encoding in a second pass).
+    @inline(__always)
+    public init(bytes: UnsafeBufferPointer<UInt8>, highBits: inout UInt64) {
+        var seen: UInt64 = 0
         var h1: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
         var h2: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(bytes.count)
         @inline(__always) func mix(_ word: UInt64) {
@@ -27,15 +36,19 @@ public struct RowFingerprint: Hashable, Sendable {
         if let base = bytes.baseAddress {
             let raw = UnsafeRawPointer(base)
             while index + 8 <= count {
-                mix(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                seen |= word
+                mix(word)
                 index += 8
             }
             if index < count {
                 var tail: UInt64 = 0
                 for offset in 0..<(count - index) { tail |= UInt64(base[index + offset]) << (8 * UInt64(offset)) }
+                seen |= tail
                 mix(tail ^ 0x80)
             }
         }
+        highBits = seen & 0x8080_8080_8080_8080
         a = RowFingerprint.avalanche(h1 ^ (h2 >> 1))
         b = RowFingerprint.avalanche(h2 ^ (h1 << 1))
     }
