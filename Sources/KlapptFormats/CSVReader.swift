@@ -91,7 +91,8 @@ public final class CSVReader {
     public var nextLine: Int { line }
     public private(set) var recordFingerprint = RowFingerprint(a: 0, b: 0)
     public private(set) var recordTerminated = true
-    /// Fields of the current record, relative to its first byte.
+    /// Fields of the current record, relative to its first byte. (Moved out of the object while
+    /// `withRecord` and `withFieldSpans` run: read them there from the argument, not from here.)
     public private(set) var fields: [FieldSpan] = []
 
     private let fd: Int32

@@ -143,7 +143,7 @@ public struct IndicatorTable: Sendable {
             return counts
         }
         var counts: [[Int]]
-        let kinds = Array(persons)
+        let kinds = persons as? [(PersonFacts, Int)] ?? Array(persons)  // the run's kinds are an array already
         if kinds.count >= 8192 {
             // The kinds of a state's quarter (tens of thousands) on both cores: the run's last
             // phases are single-threaded otherwise.

@@ -78,15 +78,11 @@ extension QuarterlyRun {
         {
             guard isOpen else { return UnsafeRawBufferPointer(start: nil, count: 0) }
             // A full piece unless the file ends, so that both streams stay on whole blocks.
-            var filled = 0
-            while filled < buffer.count {
-                let count = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
-                if count < 0 {
-                    failure = .inputUnreadable(path: path, reason: String(cString: strerror(errno)))
-                    break
-                }
-                if count == 0 { break }
-                filled += count
+            let filled: Int
+            do { filled = try fill(buffer, from: fd, path: path) } catch {
+                failure = error
+                isOpen = false
+                return UnsafeRawBufferPointer(start: nil, count: 0)
             }
             if filled < buffer.count { isOpen = false }
             return UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
@@ -110,11 +106,22 @@ extension QuarterlyRun {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
         defer { buffer.deallocate() }
         while true {
-            let count = read(fd, buffer.baseAddress, buffer.count)
-            if count < 0 { throw .inputUnreadable(path: path, reason: String(cString: strerror(errno))) }
-            if count == 0 { break }
+            let count = try fill(buffer, from: fd, path: path)
             stream.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            if count < buffer.count { break }
         }
         return stream.finalize()
+    }
+
+    /// Reads into `buffer` until it is full or the file ends; returns how many bytes it holds.
+    private static func fill(_ buffer: UnsafeMutableRawBufferPointer, from fd: Int32, path: String) throws(KlapptError) -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let count = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            if count < 0 { throw .inputUnreadable(path: path, reason: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            filled += count
+        }
+        return filled
     }
 }

@@ -226,11 +226,11 @@ public final class Store: PublicationLedger {
         private var coder: PersonCoder
         /// Touched only on `queue` (and after `queue.sync`).
         private var failure: KlapptError?
-        /// The run's row, made when the rejections were written ahead of the commit (its values
-        /// are set at the commit); touched only on `queue` (and after `queue.sync`).
+        /// The run's row, made when the rejections are written (its values are set at the commit);
+        /// touched only on `queue` (and after `queue.sync`).
         private var runID: Int?
-        /// The rejections written ahead of the commit.
-        private var rejectionsWritten: [StoredRejection]?
+        /// Whether `addRejections` wrote the run's rejections; else the commit writes them.
+        private var rejectionsWritten = false
         private var open = true
 
         public init(store: Store, period: Period) throws(KlapptError) {
@@ -269,22 +269,29 @@ public final class Store: PublicationLedger {
             }
         }
 
-        /// Writes the run's rejections now, on the store's queue, after the persons (a state's quarter
-        /// has 74,000: a sixth of the commit's time, which the run's last, single-threaded phases
-        /// would wait for). The run's row is made for them to refer to; the commit gives it its
-        /// values. Both are in the period's transaction: no reader sees them before the commit.
+        /// Writes the run's rejections (the run's row is made for them to refer to; the commit gives
+        /// it its values). Both are in the period's transaction: no reader sees them before the
+        /// commit. A run calls this once, after the persons, so that the store's thread writes a
+        /// state's 74,000 rejections while the run aggregates and protects its table (a sixth of
+        /// the commit's time otherwise, on the run's single-threaded end).
         public func addRejections(_ rejections: [StoredRejection]) {
             queue.async { [self] in
                 guard failure == nil else { return }
                 do {
-                    let run = try store.insertRunRow(period: period)
-                    try store.insertRejections(rejections, period: period, runID: run)
-                    runID = run
-                    rejectionsWritten = rejections
+                    try store.insertRejections(rejections, period: period, runID: try runRow())
+                    rejectionsWritten = true
                 } catch {
                     failure = .outputNotWritable("Speicher „\(store.path)“: \(error)")
                 }
             }
+        }
+
+        /// The run's row in `runs`, made on first use; on `queue` (or after `queue.sync`).
+        private func runRow() throws(SQLiteDatabase.Failure) -> Int {
+            if let runID { return runID }
+            let run = try store.insertRunRow(period: period)
+            runID = run
+            return run
         }
 
         /// Adds the ledger entries, rejects, indicators and suppressions, and commits.
@@ -297,13 +304,9 @@ public final class Store: PublicationLedger {
             }
             do {
                 try Store.insertCodes(coder.codes.added, into: store.database)
-                // Rejections written ahead are the run's only if they are the ones it reports.
-                let ahead = rejectionsWritten == outcome.rejections ? runID : nil
-                if ahead == nil, let runID {
-                    try store.database.run("DELETE FROM rejects WHERE run_id = ?", rows: [[.int(runID)]])
-                    try store.database.run("DELETE FROM runs WHERE id = ?", rows: [[.int(runID)]])
-                }
-                let runID = try store.insertLedger(outcome, finishedAt: finishedAt, version: version, publication: publication, runID: ahead)
+                let runID = try runRow()
+                if !rejectionsWritten { try store.insertRejections(outcome.rejections, period: period, runID: runID) }
+                try store.insertLedger(outcome, finishedAt: finishedAt, version: version, publication: publication, runID: runID)
                 try store.database.execute("COMMIT")
                 return runID
             } catch let error as KlapptError {
@@ -372,29 +375,19 @@ public final class Store: PublicationLedger {
         }
     }
 
-    /// Everything of a run but the persons, inside the open transaction; returns the run's id.
-    /// `runID`: the run's row and rejections are in already (`PeriodWriter.addRejections`).
-    func insertLedger(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication, runID existing: Int? = nil) throws -> Int {
+    /// Everything of a run but the persons and the rejections (`insertRejections`), inside the open
+    /// transaction: the run's row (`insertRunRow`) gets its values.
+    func insertLedger(_ outcome: RunOutcome, finishedAt: String, version: String, publication: Publication, runID: Int) throws {
         guard let protected = outcome.table else { throw KlapptError.internalError("Speichern ohne Tabelle") }
         let period = outcome.period.description
-        let columns = """
-            zeitraum = ?, gestartet = ?, beendet = ?, pipeline = ?, version = ?, personen = ?, zielgruppe = ?, bestand = ?,
-            gesperrte_zellen = ?, fingerabdruck = ?, tabelle_sha256 = ?, bericht_sha256 = ?, veroeffentlicht = 0, schluessel_pruefwert = ?,
-            neue_schluesselserie = ?, plausibilitaet_uebergangen = ?, vorquartal_lauf = ?, laufbericht = ?
+        try database.run(
             """
-        if let existing {
-            try database.run("UPDATE runs SET \(columns) WHERE id = \(existing)", rows: [Store.runValues(outcome, protected, finishedAt, version, publication)])
-        } else {
-            try database.run(
-                """
-                INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck,
-                                 tabelle_sha256, bericht_sha256, veroeffentlicht, schluessel_pruefwert, neue_schluesselserie, plausibilitaet_uebergangen,
-                                 vorquartal_lauf, laufbericht)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?)
-                """,
-                rows: [Store.runValues(outcome, protected, finishedAt, version, publication)])
-        }
-        let runID = existing ?? database.lastInsertID
+            UPDATE runs SET zeitraum = ?, gestartet = ?, beendet = ?, pipeline = ?, version = ?, personen = ?, zielgruppe = ?, bestand = ?,
+                            gesperrte_zellen = ?, fingerabdruck = ?, tabelle_sha256 = ?, bericht_sha256 = ?, veroeffentlicht = 0,
+                            schluessel_pruefwert = ?, neue_schluesselserie = ?, plausibilitaet_uebergangen = ?, vorquartal_lauf = ?,
+                            laufbericht = ?
+            WHERE id = ?
+            """, rows: [Store.runValues(outcome, protected, finishedAt, version, publication) + [.int(runID)]])
         if !publication.labels.isEmpty {
             try database.execute("DELETE FROM beschriftungen")
             try database.run(
@@ -411,7 +404,6 @@ public final class Store: PublicationLedger {
                     .int(file.accepted), .int(file.rejected), .int(file.duplicates), .text(Store.json(file.reasons)),
                 ]
             })
-        if existing == nil { try insertRejections(outcome.rejections, period: period, runID: runID) }
         try database.run(
             "INSERT INTO indikatoren VALUES (?,?,?,?,?,?)",
             rows: protected.table.cells.map { cell in
@@ -440,7 +432,6 @@ public final class Store: PublicationLedger {
                     .int(protected.suppressed.contains(cell) ? 1 : 0),
                 ]
             })
-        return runID
     }
 
     /// The store's name of a table of the linked system.
