@@ -42,6 +42,28 @@ public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `technicalDetail` with everything the parser quoted from the input (`'…'`, `"…"`: an entity's
+    /// name, a value) left out, for the debug log: only the quarantine holds input values.
+    public var redactedTechnicalDetail: String? {
+        guard let detail = technicalDetail else { return nil }
+        var result = ""
+        var closing: Character?
+        for character in detail {
+            if let open = closing {
+                if character == open {
+                    result.append("…")
+                    result.append(character)
+                    closing = nil
+                }
+            } else {
+                result.append(character)
+                if character == "'" || character == "\"" { closing = character }
+            }
+        }
+        if closing != nil { result.append("…") }
+        return result
+    }
+
     public var description: String {
         var place = file
         if let sheet { place += ", Blatt „\(sheet)“" }

@@ -11,6 +11,15 @@ public final class XLSXWorkbook: Sendable {
         public var name: String
         /// The worksheet part, e.g. `xl/worksheets/sheet1.xml`.
         public var part: String
+        /// Hidden in the workbook (`state="hidden"` or `"veryHidden"`): a query or helper sheet
+        /// the reader of the list does not see.
+        public var hidden = false
+
+        public init(name: String, part: String, hidden: Bool = false) {
+            self.name = name
+            self.part = part
+            self.hidden = hidden
+        }
     }
 
     public let path: String
@@ -94,9 +103,9 @@ public final class XLSXWorkbook: Sendable {
         try XMLPartParser(handler: workbook, file: path, part: workbookPart).parse(workbookXML)
         date1904 = workbook.date1904
         var sheets: [Sheet] = []
-        for (name, id) in workbook.sheets {
+        for (name, id, hidden) in workbook.sheets {
             guard let rel = rels.first(where: { $0.id == id }), rel.type.hasSuffix("/worksheet") else { continue }
-            sheets.append(Sheet(name: name, part: rel.target))
+            sheets.append(Sheet(name: name, part: rel.target, hidden: hidden))
         }
         self.sheets = sheets
 
@@ -124,25 +133,37 @@ public final class XLSXWorkbook: Sendable {
         }
     }
 
-    /// The sheet named `name` (compared without regard to case, as Excel does), or the first
-    /// worksheet when `name` is nil.
-    public func sheet(named name: String?) throws(FormatError) -> Sheet {
-        if let name {
+    /// The first sheet of `names` that the workbook has (compared without regard to case, as Excel
+    /// does), hidden or not: the pipeline asked for it by name. Without names, the first visible
+    /// worksheet (a hidden query sheet in front of the list is not the list).
+    public func sheet(named names: [String]) throws(FormatError) -> Sheet {
+        for name in names {
             if let sheet = sheets.first(where: { $0.name == name }) ?? sheets.first(where: { $0.name.lowercased() == name.lowercased() }) {
                 return sheet
             }
+        }
+        if !names.isEmpty {
+            let wanted = names.map { "„\($0)“" }.joined(separator: " oder ")
             throw FormatError(
                 .missingSheet, file: path,
                 message:
-                    "Die Arbeitsmappe hat kein Blatt „\(name)“ (vorhanden: \(sheets.map { "„\($0.name)“" }.joined(separator: ", "))). Bitte beim Absender die Mappe mit diesem Blatt anfordern, oder xlsx.sheet der Quelle in der Pipeline-Datei anpassen."
+                    "Die Arbeitsmappe hat kein Blatt \(wanted) (vorhanden: \(sheetList)). Bitte beim Absender die Mappe mit diesem Blatt anfordern, oder xlsx.sheet der Quelle in der Pipeline-Datei anpassen (ein Name, eine Liste von Namen oder Namen je Dateimuster)."
             )
         }
-        guard let first = sheets.first else {
+        guard let first = sheets.first(where: { !$0.hidden }) else {
             throw FormatError(
                 .missingSheet, file: path,
-                message: "Die Arbeitsmappe hat kein Tabellenblatt mit Zellen. Bitte die Liste neu als .xlsx speichern und neu liefern lassen.")
+                message: sheets.isEmpty
+                    ? "Die Arbeitsmappe hat kein Tabellenblatt mit Zellen. Bitte die Liste neu als .xlsx speichern und neu liefern lassen."
+                    : "Die Arbeitsmappe hat nur ausgeblendete Blätter (\(sheetList)). Bitte das Blatt mit der Liste als xlsx.sheet der Quelle in der Pipeline-Datei nennen, oder die Mappe mit sichtbarer Liste neu liefern lassen."
+            )
         }
         return first
+    }
+
+    /// The sheets' names for messages, hidden ones marked.
+    public var sheetList: String {
+        sheets.map { "„\($0.name)“\($0.hidden ? " (ausgeblendet)" : "")" }.joined(separator: ", ")
     }
 }
 
@@ -189,11 +210,12 @@ struct Relationships {
 
 /// `xl/workbook.xml`: the sheets in order and the date system.
 private final class WorkbookHandler: XMLPartHandler {
-    var sheets: [(name: String, id: String)] = []
+    var sheets: [(name: String, id: String, hidden: Bool)] = []
     var date1904 = false
     override func start(_ name: UnsafePointer<xmlChar>, _ attributes: XMLAttributes) {
         if XMLAttributes.equal(name, "sheet"), let sheetName = attributes.string("name"), let id = attributes.string("id") {
-            sheets.append((sheetName, id))
+            let state = attributes.string("state")?.lowercased()
+            sheets.append((sheetName, id, state == "hidden" || state == "veryhidden"))
         } else if XMLAttributes.equal(name, "workbookPr"), let value = attributes.string("date1904") {
             date1904 = value == "1" || value.lowercased() == "true"
         }

@@ -64,7 +64,7 @@ struct Console {
     func fail(_ error: Error) -> ExitCode {
         let code = (error as? KlapptErrorCode)?.exitCode ?? 70
         let text = "\(error)"
-        if case .inputFormat(let format)? = error as? KlapptError, let detail = format.technicalDetail {
+        if case .inputFormat(let format)? = error as? KlapptError, let detail = format.redactedTechnicalDetail {
             // The parser's own words, for whoever debugs with --verbose; the user's sentence has none.
             logger.info("Angabe des Parsers", metadata: ["datei": "\(format.file)", "parser": "\(detail)"])
         }

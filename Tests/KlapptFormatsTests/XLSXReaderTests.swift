@@ -74,7 +74,7 @@ struct WorkbookFixture {
     /// Every row of the first (or named) sheet as text per column, with its row number.
     static func rows(of path: String, sheet: String? = nil, rendering: DateCellRendering = .iso, width: Int? = nil) throws -> [(Int, [String])] {
         let workbook = try XLSXWorkbook(path: path)
-        let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: sheet), dateRendering: rendering)
+        let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: sheet.map { [$0] } ?? []), dateRendering: rendering)
         reader.width = width
         var rows: [(Int, [String])] = []
         while try reader.advance() { rows.append((reader.recordLine, reader.cellTexts())) }
@@ -169,7 +169,7 @@ struct WorkbookFixture {
         ]
         let path = try fixture.write()
         let workbook = try XLSXWorkbook(path: path)
-        let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil))
+        let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: []))
         let header = try #require(try reader.readHeader())
         #expect(header.names == ["Id", "Name"])
         #expect(header.row == 2)
@@ -197,7 +197,7 @@ struct WorkbookFixture {
             )
         ]
         let workbook = try XLSXWorkbook(path: try fixture.write())
-        let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil))
+        let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: []))
         var prints: [RowFingerprint] = []
         while try reader.advance() { prints.append(reader.recordFingerprint) }
         #expect(prints.count == 3)
@@ -215,7 +215,7 @@ struct WorkbookFixture {
         fixture.sheets = [("Blatt", WorkbookFixture.sheetXML(rows.joined() + #"<row r="5001"><c r="A5001" t="s"><v>9</v></c></row>"#))]
         let path = try fixture.write()
         let workbook = try XLSXWorkbook(path: path)
-        let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil), chunkBytes: 1024)
+        let reader = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: []), chunkBytes: 1024)
         var lines: [Int] = []
         let error = #expect(throws: FormatError.self) {
             while try reader.advance() {
@@ -229,10 +229,10 @@ struct WorkbookFixture {
         #expect(error?.kind == .malformed)
         #expect(error?.line == 5001)
         for _ in 0..<20 {
-            let abandoned = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil), chunkBytes: 512)
+            let abandoned = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: []), chunkBytes: 512)
             _ = try abandoned.advance()
         }
-        let again = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil))
+        let again = try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: []))
         var count = 0
         _ = try? { while try again.advance() { count += 1 } }()
         #expect(count == 5000)
@@ -336,7 +336,7 @@ struct WorkbookFixture {
         #expect(error?.message.contains("Zip-Bombe") == true)
         // The same part under a cap below its size.
         let workbook = try XLSXWorkbook(path: path, limits: ZipArchive.Limits(maxPartBytes: 1 << 20, maxRatio: 10_000))
-        let capped = #expect(throws: FormatError.self) { try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: nil)) }
+        let capped = #expect(throws: FormatError.self) { try XLSXSheetReader(workbook: workbook, sheet: try workbook.sheet(named: [])) }
         #expect(capped?.kind == .inflationLimit)
     }
 

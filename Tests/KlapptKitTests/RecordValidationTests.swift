@@ -141,13 +141,41 @@ import Testing
     }
 
     @Test(arguments: [
-        ("475", "SYR"), ("423", "AFG"), ("166", "UKR"), ("000", "sonstige"), ("0", "sonstige"), ("221", "sonstige"),
+        ("475", "SYR"), ("423", "AFG"), ("166", "UKR"), ("000", "sonstige"), ("221", "sonstige"),
         ("997", "unbekannt"), ("998", "unbekannt"), ("999", "unbekannt"), ("", "unbekannt"),
     ])
     func nationalityCategories(key: String, category: String) {
         var values = validJobcenter
         values[.nationality] = key
         #expect((try? validate(jobcenter, row(values)).0.get())?.nationality.string == category)
+    }
+
+    /// Issue 31: ids and codes a spreadsheet turned into numbers are rejected with a reason of
+    /// their own, naming the field; what only looks like a number stays valid.
+    @Test(arguments: [
+        (CanonicalField.recordID, "1.7976931348623157E+308", true), (.recordID, "1,21E+102", true), (.recordID, "1.21e102", true),
+        (.recordID, "121E100113", false), (.recordID, "123D102035", false), (.recordID, "1,5E3", true), (.recordID, "12E+5", true),
+        (.recordID, "123456789012", false), (.recordID, "9007199254740993", true), (.recordID, "99999999999999999999", true),
+        (.recordID, "121100113.0", true), (.recordID, "inf", true), (.recordID, "-INF", true), (.recordID, "#ZAHL!", true), (.recordID, "1,#INF", true),
+        (.recordID, "17.05.2001", true), (.recordID, "S42000460", false), (.recordID, "-00380115188", false),
+        (.postcode, "4532", true), (.postcode, "59423.0", true), (.postcode, "59.423", true), (.postcode, "59423", false), (.postcode, "44135", false),
+        (.postcode, "", false), (.nationality, "0", true), (.nationality, "75", true), (.nationality, "475", false), (.nationality, "4,75E+2", true),
+        (.status, "1E+00", true),
+    ])
+    func spreadsheetNumbers(field: CanonicalField, value: String, damaged: Bool) throws {
+        var values = validJobcenter
+        values[field] = value
+        let result = validate(jobcenter, row(values)).0
+        if damaged {
+            guard case .failure(let rejection) = result else {
+                Issue.record("\(value) in \(field) was accepted")
+                return
+            }
+            #expect(rejection.reason == .spreadsheetNumber)
+            #expect(rejection.field == jobcenter.fields[field])
+        } else {
+            #expect((try? result.get()) != nil, "\(value) in \(field)")
+        }
     }
 
     @Test(arguments: [("59423", Municipality.district("05978036")), ("44501", .district("05978024")), ("", .unknown), ("44135", .outside), ("abc", .outside)])

@@ -66,6 +66,8 @@ public struct SourceSpec: Sendable {
     public var fieldLines: [CanonicalField: Int] = [:]
     /// The pipeline file that declares the source.
     public var pipelineFile = ""
+    /// Line of the format's options (`xml:`, `csv:`) in the pipeline file, for messages.
+    public var formatLine: Int?
     /// What a complete delivery of this source looks like (plausibility, issue 9).
     public var expectation = DeliveryExpectation()
     /// The source's own code lists where it names some (`codelists:` in the source, issue 21: a
@@ -428,6 +430,7 @@ public struct Pipeline: Sendable {
         var spec = SourceSpec(
             id: id, role: role, glob: glob, format: format, readerMaker: maker, dateFormat: dateFormat, fields: fields, optional: optional,
             fieldLines: fieldLines, pipelineFile: file, expectation: expectation)
+        spec.formatLine = map[formatText]?.line
         // The source's own code lists replace the pipeline's of the same name for this source only.
         if let listsWalker = map["codelists"] {
             let lists = try listsWalker.mapping(allowed: Set(listKeys))
@@ -489,9 +492,26 @@ public struct Pipeline: Sendable {
     /// The options of a format (`csv:`, `xml:`) as text values with their lines.
     private static func formatOptions(_ walker: YAMLWalker?, name: String, file: String, at source: YAMLWalker) throws(PipelineError) -> FormatOptions {
         guard let walker else { return FormatOptions(file: file, path: "\(source.path).\(name)", line: source.line, values: [:]) }
-        var values: [String: (value: String, line: Int?)] = [:]
-        for (key, value, line) in try walker.stringMapping() { values[key] = (value, line) }
-        return FormatOptions(file: file, path: walker.path, line: walker.line, values: values)
+        var options = FormatOptions(file: file, path: walker.path, line: walker.line, values: [:])
+        for (key, child) in try walker.mapping(allowed: nil) {
+            if let text = child.node.scalar?.string {
+                options.values[key] = (text, child.line)
+            } else if child.node.sequence != nil {
+                options.lists[key] = (try child.strings(), child.line)
+            } else if let mapping = child.node.mapping {
+                // Values per file pattern: a text or a list of texts each.
+                var entries: [(pattern: String, values: [String])] = []
+                for (pattern, value) in mapping {
+                    guard let pattern = pattern.string else { throw child.fail("Schlüssel müssen Texte (Dateimuster) sein.") }
+                    let entry = YAMLWalker(file: file, node: value, path: "\(child.path).\(pattern)")
+                    entries.append((pattern, value.sequence != nil ? try entry.strings() : [try entry.string()]))
+                }
+                options.patterns[key] = (entries, child.line)
+            } else {
+                throw child.fail("Hier wird ein Text, eine Liste oder eine Zuordnung erwartet.")
+            }
+        }
+        return options
     }
 
     /// A copy with the CLI's overrides applied (SPEC 8).

@@ -21,14 +21,14 @@ struct YAMLWalker {
         PipelineError(file: file, line: line, message: path.isEmpty ? message : "\(path): \(message)")
     }
 
-    /// The mapping's entries; throws on keys outside `allowed`.
-    func mapping(allowed: Set<String>) throws(PipelineError) -> [String: YAMLWalker] {
+    /// The mapping's entries; throws on keys outside `allowed` (nil: any key).
+    func mapping(allowed: Set<String>?) throws(PipelineError) -> [String: YAMLWalker] {
         guard let mapping = node.mapping else { throw fail("Hier wird eine Zuordnung (Schlüssel: Wert) erwartet.") }
         var result: [String: YAMLWalker] = [:]
         for (key, value) in mapping {
             guard let name = key.string else { throw fail("Schlüssel muss ein Text sein.") }
             let child = YAMLWalker(file: file, node: value, path: path.isEmpty ? name : "\(path).\(name)")
-            guard allowed.contains(name) else {
+            if let allowed, !allowed.contains(name) {
                 throw PipelineError(
                     file: file, line: key.mark?.line, message: "Unbekannter Schlüssel „\(child.path)“. Erlaubt: \(allowed.sorted().joined(separator: ", ")).")
             }

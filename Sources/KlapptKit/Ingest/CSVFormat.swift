@@ -10,15 +10,20 @@ import KlapptFormats
 /// starts and read on all cores.
 public struct CSVFormat: SourceFormat {
     public static let name = "csv"
+    public static var isList: Bool { true }
     public var delimiter: UInt8 = UInt8(ascii: ";")
     public var quote: UInt8 = UInt8(ascii: "\"")
     /// `auto` (UTF-8 with BOM is detected, else Windows-1252), `utf-8` or `windows-1252`.
     public var encoding: String = "auto"
+    /// The line of the header row when the pipeline pins it (`header_row:`); nil: the first of the
+    /// first 20 rows that names every required column (`HeaderSearch`).
+    public var headerRow: Int?
 
     public init() {}
 
     public init(options: FormatOptions, fields: [CanonicalField: String]) throws(PipelineError) {
-        try options.allow(["delimiter", "quote", "encoding"])
+        try options.allow(["delimiter", "quote", "encoding", "header_row"])
+        headerRow = try options.headerRow()
         func byte(_ key: String) throws(PipelineError) -> UInt8? {
             guard let text = options[key] else { return nil }
             let resolved = text == "\\t" || text == "tab" ? "\t" : text
@@ -92,8 +97,10 @@ public struct CSVFormat: SourceFormat {
 
 /// What a CSV export looks like after its header: where the data starts, the encoding, the
 /// columns, and which column holds each canonical field.
-public struct CSVLayout: Sendable {
+public struct CSVLayout: Sendable, HeaderRowLayout {
     public var header: [String]
+    /// The line the header row begins on (1 unless title lines stand above it).
+    public var headerLine: Int
     public var encoding: TextEncoding
     public var options: CSVReader.Options
     /// Offset of the first record after the header, and its line.
@@ -102,21 +109,48 @@ public struct CSVLayout: Sendable {
     /// By `CanonicalField.ordinal`: the column, or -1 when the pipeline does not map the field.
     public var columns: [Int]
 
-    /// Reads the header of `path` and maps the pipeline's field names to its columns
-    /// (case-insensitive); a missing required column fails the file (65).
+    /// Finds the header of `path` among its first rows (`HeaderSearch`) and maps the pipeline's
+    /// field names to its columns (case-insensitive); a missing required column fails the file (65).
     public static func read(_ spec: SourceSpec, options: CSVFormat, path: String) throws(KlapptError) -> CSVLayout {
         do {
             let readerOptions = CSVReader.Options(
                 delimiter: options.delimiter, quote: options.quote,
                 encoding: options.encoding == "auto" ? nil : TextEncoding(name: options.encoding))
             let reader = try CSVReader(path: path, options: readerOptions)
-            let header = try reader.readHeader()
-            let columns = try Self.columns(of: header, spec: spec, delimiter: readerOptions.delimiter, path: path, sheet: nil, headerLine: 1)
+            // The candidate rows, each with where the data would start after it.
+            var rows: [HeaderSearch.Row] = []
+            var after: [(offset: Int, line: Int)] = []
+            let wanted = max(HeaderSearch.searchedRows, options.headerRow ?? 0)
+            // A row that cannot be decoded ends the search; it fails the file with its line (and,
+            // once the header is known, its column) unless the header stands before it.
+            var unreadable: FormatError?
+            while rows.count < wanted, options.headerRow.map({ rows.last?.line ?? 0 < $0 }) ?? true {
+                let next: CSVRow?
+                do { next = try reader.next() } catch {
+                    unreadable = error
+                    break
+                }
+                guard let row = next else { break }
+                rows.append(HeaderSearch.Row(line: row.line, cells: row.fields.map { $0.trimmingASCIIWhitespace() }))
+                after.append((reader.nextRecordOffset, reader.nextLine))
+            }
+            if rows.isEmpty {
+                if let unreadable { throw unreadable }
+                _ = try reader.readHeader()  // the empty file's own message
+            }
+            let search = HeaderSearch(spec: spec, optionKey: "csv", delimiter: readerOptions.delimiter, path: path, sheet: nil)
+            let chosen: Int
+            do { chosen = try search.find(in: rows, pinned: options.headerRow) } catch {
+                if let unreadable { throw unreadable }
+                throw error
+            }
+            let header = rows[chosen].cells
+            let columns = try search.columns(of: rows[chosen], pinnedBy: false)
             var fixed = readerOptions
             fixed.encoding = reader.encoding
             return CSVLayout(
-                header: header, encoding: reader.encoding, options: fixed, dataStart: reader.nextRecordOffset,
-                dataLine: reader.nextLine, columns: columns)
+                header: header, headerLine: rows[chosen].line, encoding: reader.encoding, options: fixed, dataStart: after[chosen].offset,
+                dataLine: after[chosen].line, columns: columns)
         } catch let error as FormatError {
             throw .inputFormat(error)
         } catch let error as KlapptError {

@@ -21,6 +21,12 @@ struct FileMerge {
     private var nextLine = 1
     private(set) var newestStand: CivilDate?
     private var school: String?
+    /// The line of the header row (lists), when title lines stand above it.
+    var headerLine: Int?
+    /// Rejected rows since the last row that was accepted or a duplicate: the candidates for
+    /// footer rows once the file has ended.
+    private var trailingRejections = 0
+    private var footerRows = 0
 
     init(source: SourceSpec, path: String) {
         self.source = source
@@ -32,13 +38,31 @@ struct FileMerge {
         FileAccount(
             source: source.id, file: path, sha256: "", rowsRead: rowsRead,
             accepted: rowsRead - duplicates - quarantined.count, rejected: quarantined.count,
-            duplicates: duplicates, reasons: reasons, superseded: 0, newestStand: newestStand?.iso, school: school)
+            duplicates: duplicates, reasons: reasons, superseded: 0, newestStand: newestStand?.iso, school: school,
+            headerLine: headerLine.flatMap { $0 > 1 ? $0 : nil }, footerRows: footerRows)
     }
 
     /// The file's last slice is merged: its table of row fingerprints is no longer needed (a
-    /// file's account and rejections are kept until the files before it are done).
+    /// file's account and rejections are kept until the files before it are done), and the rows
+    /// after its last record that hold only a total or a note are footer rows, not rejections.
     mutating func endOfFile() {
         seen = RandomKeySet()
+        guard type(of: source.format).isList else { return }
+        while trailingRejections > 0, let last = quarantined.last, FileMerge.isNote(last.cells) {
+            quarantined.removeLast()
+            trailingRejections -= 1
+            reasons[last.reason.rawValue]! -= 1
+            if reasons[last.reason.rawValue] == 0 { reasons[last.reason.rawValue] = nil }
+            rowsRead -= 1
+            footerRows += 1
+        }
+    }
+
+    /// A row that holds only a total or a note: at most two values ("Summe:", "263"), none of them
+    /// a date (a record has an id, two names and a birth date).
+    static func isNote(_ cells: [String]) -> Bool {
+        let values = cells.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return values.count <= 2 && !values.contains(where: HeaderSearch.looksLikeDate)
     }
 
     /// Merges the next slice; `reread` reads a slice again (from the corrected start).
@@ -79,8 +103,10 @@ struct FileMerge {
             guard seen.insert(fingerprint.a, fingerprint.b) else {
                 duplicates += 1
                 keep[row] = false
+                trailingRejections = 0
                 continue
             }
+            trailingRejections = outcome >= 0 ? 0 : trailingRejections + 1
             if outcome >= 0 {
                 let record = result.records[Int(outcome)]
                 if let stand = record.asOf, newestStand.map({ stand > $0 }) ?? true { newestStand = stand }

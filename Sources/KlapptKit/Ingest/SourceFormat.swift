@@ -12,6 +12,8 @@ public protocol SourceFormat: Sendable {
 
     /// The name in the pipeline file (`format:`, and the key of its options).
     static var name: String { get }
+    /// Lists with a header row (CSV, workbooks): title lines and footer rows may surround them.
+    static var isList: Bool { get }
     /// The format configured from its options in the pipeline file (`csv:`, `xml:`), for a source
     /// that maps `fields`.
     init(options: FormatOptions, fields: [CanonicalField: String]) throws(PipelineError)
@@ -37,6 +39,13 @@ public protocol SourceFormat: Sendable {
     func finish(_ reader: Reader, layout: Layout, into result: inout SliceResult)
 }
 
+extension SourceFormat {
+    /// Whether the format's files are lists with a header row, which office software may have
+    /// given title lines above it and a total or a note below the last record (`FileMerge`'s
+    /// footer rows). XML exports have neither.
+    public static var isList: Bool { false }
+}
+
 /// What a format says about a record's shape.
 public struct RecordShape: Sendable {
     /// Position of the record in its file (any increasing number: a byte offset, a row index).
@@ -60,7 +69,12 @@ public struct FormatOptions: Sendable {
     /// Where the options are, e.g. `sources[1].csv`.
     public let path: String
     public let line: Int?
-    public let values: [String: (value: String, line: Int?)]
+    /// Text values (`delimiter: ";"`).
+    public var values: [String: (value: String, line: Int?)]
+    /// Lists of texts (`sheet: [Teilnehmende, Kunden]`).
+    public var lists: [String: (values: [String], line: Int?)] = [:]
+    /// Texts per file pattern, in the file's order (`sheet: {"*nachlieferung*": Kunden}`).
+    public var patterns: [String: (entries: [(pattern: String, values: [String])], line: Int?)] = [:]
 
     public init(file: String, path: String, line: Int?, values: [String: (value: String, line: Int?)]) {
         self.file = file
@@ -71,16 +85,28 @@ public struct FormatOptions: Sendable {
 
     public subscript(key: String) -> String? { values[key]?.value }
 
-    /// Refuses keys outside `allowed` (a typo fails at load with its line).
-    public func allow(_ allowed: Set<String>) throws(PipelineError) {
-        for (key, entry) in values where !allowed.contains(key) {
+    /// Refuses keys outside `allowed` (a typo fails at load with its line), and a list or a
+    /// mapping where only a text is meant (`textOnly`: every key but those in `structured`).
+    public func allow(_ allowed: Set<String>, structured: Set<String> = []) throws(PipelineError) {
+        let lines = values.mapValues(\.line).merging(lists.mapValues(\.line)) { a, _ in a }.merging(patterns.mapValues(\.line)) { a, _ in a }
+        for (key, line) in lines where !allowed.contains(key) {
             throw PipelineError(
-                file: file, line: entry.line, message: "Unbekannter Schlüssel „\(path).\(key)“. Erlaubt: \(allowed.sorted().joined(separator: ", ")).")
+                file: file, line: line, message: "Unbekannter Schlüssel „\(path).\(key)“. Erlaubt: \(allowed.sorted().joined(separator: ", ")).")
         }
+        for (key, line) in lines where values[key] == nil && !structured.contains(key) {
+            throw PipelineError(file: file, line: line, message: "\(path).\(key): Hier wird ein Text erwartet.")
+        }
+    }
+
+    /// `header_row:` of a format with a header row: a row number from 1, or nil.
+    public func headerRow() throws(PipelineError) -> Int? {
+        guard let text = self["header_row"] else { return nil }
+        guard let row = Int(text), row >= 1 else { throw fail("header_row", "Eine Zeilennummer ab 1 erwartet.") }
+        return row
     }
 
     /// An error at `key` (or at the options as a whole).
     public func fail(_ key: String?, _ message: String) -> PipelineError {
-        PipelineError(file: file, line: key.flatMap { values[$0]?.line } ?? line, message: "\(path)\(key.map { ".\($0)" } ?? ""): \(message)")
+        PipelineError(file: file, line: key.flatMap { values[$0]?.line ?? lists[$0]?.line ?? patterns[$0]?.line } ?? line, message: "\(path)\(key.map { ".\($0)" } ?? ""): \(message)")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import KlapptFormats
 
 /// An XML export with one element per record (SPEC 2.3): fields are child elements, `@attributes`
@@ -80,6 +81,43 @@ public struct XMLFormat: SourceFormat {
 
     public func cells(of reader: XMLExportReader, layout: Layout) -> [String] {
         reader.withRecord { bytes, mapped in mapped.map { $0.bytes(in: bytes).map { String(decoding: $0, as: UTF8.self) } ?? "" } }
+    }
+
+    /// Why a well-formed file yielded no record, when it is the pipeline's record element that
+    /// does not match (a renamed `<Schüler>` for `<Schueler>`): the element names that repeat in
+    /// the file's first 8 MiB, most frequent first, without the mapped fields' names. Nil when no
+    /// other element repeats (an export without pupils, left to the plausibility check). Element
+    /// names are the export's structure, never its values.
+    public static func noRecordExplanation(path: String, source: SourceSpec, recordElement: String) -> FormatError? {
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.read(upToCount: 8 << 20) else { return nil }
+        try? handle.close()
+        let bytes = [UInt8](data)
+        var counts: [String: Int] = [:]
+        var position = 0
+        while let open = bytes[position...].firstIndex(of: UInt8(ascii: "<")) {
+            position = open + 1
+            guard position < bytes.count, bytes[position] != UInt8(ascii: "/"), bytes[position] != UInt8(ascii: "?"), bytes[position] != UInt8(ascii: "!")
+            else { continue }
+            var end = position
+            while end < bytes.count, !" \t\r\n/>".utf8.contains(bytes[end]) { end += 1 }
+            guard end > position, end - position <= 100 else { continue }
+            let name = String(decoding: bytes[position..<end], as: UTF8.self)
+            let local = name.split(separator: ":").last.map(String.init) ?? name
+            counts[local, default: 0] += 1
+        }
+        let mapped = Set(source.fields.values.map { $0.hasPrefix("@") || $0.hasPrefix("/@") ? "" : $0.lowercased() })
+        let repeated = counts.filter { $0.value > 1 && !mapped.contains($0.key.lowercased()) }.sorted {
+            // Most frequent first; among equals, the names nearest the configured one.
+            ($0.value, -CSVLayout.editDistance($0.key, recordElement), $1.key) > ($1.value, -CSVLayout.editDistance($1.key, recordElement), $0.key)
+        }
+        guard !repeated.isEmpty else { return nil }
+        let shown = repeated.prefix(5).map { "<\($0.key)> (\($0.value) ×)" }.joined(separator: ", ")
+        let line = source.formatLine.map { " (Zeile \($0))" } ?? ""
+        return FormatError(
+            .malformed, file: path,
+            message:
+                "Die Datei enthält kein einziges Element <\(recordElement)>, das xml.record der Quelle „\(source.id)“ in der Pipeline-Datei\(line) als Datensatz nennt. Mehrfach kommen vor: \(shown). Heißt das Datensatz-Element im Export jetzt anders, xml.record in der Pipeline-Datei anpassen; sonst bei der Schule einen Export im gewohnten Aufbau anfordern."
+        )
     }
 
     public func finish(_ reader: XMLExportReader, layout: Layout, into result: inout SliceResult) {

@@ -43,6 +43,10 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
     case inputFormat(FormatError)
     /// More rejected rows in a file than the pipeline allows (SPEC 2.1).
     case tooManyRejected(file: String, rejected: Int, rowsRead: Int, allowedShare: Double, mostFrequent: String?, quarantine: String)
+    /// Ids or codes of a file turned into numbers by a spreadsheet in `rows` rows (at least
+    /// `QuarterlyRun.spreadsheetDamageLimit`): the list went through Excel or Calc and was saved
+    /// again, so its other values cannot be trusted either. `fields` are the export's column names.
+    case spreadsheetDamage(file: String, rows: Int, fields: [String], quarantine: String)
     /// The plausibility checks before publication failed (issue 9): the findings, in German.
     case implausible([String])
     /// A source's glob matches no file.
@@ -59,7 +63,7 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
     public var exitCode: Int32 {
         switch self {
         case .usage, .pipeline: return 64
-        case .inputFormat, .tooManyRejected, .implausible: return 65
+        case .inputFormat, .tooManyRejected, .spreadsheetDamage, .implausible: return 65
         case .noInputFiles, .inputUnreadable, .notInStore, .key(.missing): return 66
         case .internalError: return 70
         case .outputNotWritable: return 73
@@ -78,6 +82,13 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
             return "Eingabedaten fehlerhaft: „\(file)“: \(rejected) von \(rowsRead) Zeilen abgewiesen (\(QuarterlyRun.percent(share)), erlaubt sind höchstens "
                 + "\(QuarterlyRun.percent(allowed))). Häufigster Grund: \(reason ?? "-"). Die abgewiesenen Zeilen stehen in „\(quarantine)“. "
                 + "Keine Ausgabe des Zeitraums wurde geschrieben."
+        case .spreadsheetDamage(let file, let rows, let fields, let quarantine):
+            let columns = fields.map { "„\($0)“" }.joined(separator: ", ")
+            return "Eingabedaten entstellt: „\(file)“: In \(rows) Zeilen sind Kennungen oder Codes (Spalte \(columns)) zu Zahlen geworden "
+                + "(Exponent wie 1,2E+102, Nachkommastellen, verlorene führende Null oder ein Datum): die Liste wurde in einer Tabellenkalkulation "
+                + "geöffnet und gespeichert. Verschiedene Personen können so dieselbe Kennung bekommen. Bitte die Liste beim Absender neu anfordern, "
+                + "direkt aus dem Fachverfahren exportiert, oder beim Speichern die Spalten \(columns) als Text formatieren (Kundennummern als Text "
+                + "exportieren). Die betroffenen Zeilen stehen in „\(quarantine)“. Keine Ausgabe des Zeitraums wurde geschrieben."
         case .implausible(let findings):
             return "Plausibilitätsprüfung nicht bestanden, nichts wurde veröffentlicht:\n" + findings.map { "  - \($0)" }.joined(separator: "\n")
                 + "\nStimmt die Lieferung trotzdem, veröffentlicht „--ignore-plausibility“ sie (das wird im Speicher vermerkt). "

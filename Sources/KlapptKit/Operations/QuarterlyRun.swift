@@ -32,6 +32,11 @@ public struct QuarterlyRun: Sendable {
     public var newKeySeries = false
     /// Publish although plausibility checks failed (the findings are recorded in the ledger).
     public var ignorePlausibility = false
+    /// From this many rows with an id or a code turned into a number by a spreadsheet, a file
+    /// fails (65): one such value may be a slip, three are a list that went through Excel or Calc
+    /// (handbook, "Listen aus der Tabellenkalkulation").
+    public static let spreadsheetDamageLimit = 3
+
     /// Bytes per slice of a big CSV file (see `defaultSliceBytes`); tests cut small files finely.
     public var sliceBytes = QuarterlyRun.defaultSliceBytes
     /// The secondary suppression; nil: the exact method with the pipeline's time limit
@@ -373,11 +378,13 @@ public struct QuarterlyRun: Sendable {
         var inputs: [(sourceIndex: Int, fileIndex: Int, path: String, slices: Range<Int>)] = []
         var slices: [FileSlice] = []
         var failures: [Int: KlapptError] = [:]
+        var headerLines: [Int: Int] = [:]
         for (sourceIndex, paths) in files.enumerated() {
             for (fileIndex, path) in paths.enumerated() {
                 let first = slices.count
                 do {
                     let layout = try readers[sourceIndex].layout(path)
+                    if let line = (layout as? HeaderRowLayout)?.headerLine { headerLines[inputs.count] = line }
                     for part in readers[sourceIndex].slices(path, layout, sliceBytes) {
                         slices.append(
                             FileSlice(sourceIndex: sourceIndex, fileIndex: fileIndex, path: path, range: part.range, firstLine: part.firstLine, layout: layout))
@@ -426,6 +433,7 @@ public struct QuarterlyRun: Sendable {
             workers.wait()
         }
         var merges = inputs.map { FileMerge(source: pipeline.sources[$0.sourceIndex], path: $0.path) }
+        for (number, line) in headerLines { merges[number].headerLine = line }
         var nextSlice = inputs.map(\.slices.lowerBound)
         var waiting: [Int: SliceResult] = [:]
         var finished = 0
@@ -451,6 +459,16 @@ public struct QuarterlyRun: Sendable {
                 let account = file.account
                 accounts.append(account)
                 accountOrigins.append((input.sourceIndex, input.fileIndex))
+                if account.rowsRead == 0, let xml = source.format as? XMLFormat, failure == nil,
+                    let explanation = XMLFormat.noRecordExplanation(path: input.path, source: source, recordElement: xml.recordElement)
+                {
+                    failure = .inputFormat(explanation)
+                }
+                let damaged = file.quarantined.filter { $0.reason == .spreadsheetNumber }
+                if damaged.count >= QuarterlyRun.spreadsheetDamageLimit, failure == nil {
+                    failure = .spreadsheetDamage(
+                        file: input.path, rows: damaged.count, fields: Set(damaged.compactMap(\.field)).sorted(), quarantine: quarantine.directory)
+                }
                 let share = account.rowsRead == 0 ? 0 : Double(account.rejected) / Double(account.rowsRead)
                 if share > pipeline.maxRejectShare, failure == nil {
                     failure = .tooManyRejected(

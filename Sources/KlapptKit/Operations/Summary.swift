@@ -19,6 +19,12 @@ public enum Summary {
                 "    \(counted(file.rowsRead, "Zeile", "Zeilen")) gelesen, \(number(file.accepted)) angenommen, \(number(file.rejected)) abgewiesen, \(counted(file.duplicates, "Duplikat", "Duplikate"))"
             if file.superseded > 0 { line += ", \(number(file.superseded)) durch neuere Zeilen ersetzt" }
             lines.append(line)
+            if let header = file.headerLine {
+                lines.append("    Kopfzeile in Zeile \(header) gefunden; die \(counted(header - 1, "Zeile", "Zeilen")) darüber (Titel) sind keine Datensätze")
+            }
+            if file.footerRows > 0 {
+                lines.append("    \(counted(file.footerRows, "Fußzeile", "Fußzeilen")) am Ende (Summe oder Notiz) nicht als Datensatz gezählt")
+            }
             // Every reason, most frequent first (issue 9: not only the top three), in the report's
             // sentences (issue 23).
             let reasons = file.reasons.sorted { ($0.value, $1.key) > ($1.value, $0.key) }

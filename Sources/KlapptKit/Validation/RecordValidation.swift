@@ -4,8 +4,9 @@ import KlapptFormats
 /// `CleanRecord` or a `Rejection` with one reason code.
 ///
 /// When a row has several defects, the first in this order is its reason: a structural defect
-/// (`spaltenzahl_falsch`, `feld_fehlt`), then the order of SPEC 2.1: `geburtsdatum_ungueltig`,
-/// `name_fehlt`, `status_unbekannt`, `gliederung_unbekannt`, `datum_ungueltig`.
+/// (`spaltenzahl_falsch`, `feld_fehlt`), an id or code a spreadsheet turned into a number
+/// (`zahl_entstellt`), then the order of SPEC 2.1: `geburtsdatum_ungueltig`, `name_fehlt`,
+/// `status_unbekannt`, `gliederung_unbekannt`, `datum_ungueltig`.
 ///
 /// It works on the row's bytes: dates are parsed from them, ASCII names folded on them, and the
 /// coded fields (status, course, sex, nationality, postcode, residence) are normalised once per
@@ -34,6 +35,9 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
     /// once, not per row.
     let otherDateFields: [CanonicalField]
     let mapsCourse: Bool
+    /// The mapped ids and codes a spreadsheet may have turned into numbers, each with the fixed
+    /// width of its values where its code list has one (`SpreadsheetDamage`).
+    let numberChecks: [(field: CanonicalField, width: Int?)]
 
     /// A normalised value and the warning its spelling raises, if any.
     struct Normalised<Value> {
@@ -77,6 +81,19 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         rules = Rules(codeLists: codeLists, nationalityBreakdown: Set(nationalityBreakdown), role: role)
         otherDateFields = [CanonicalField.statusSince, .entryDate, .exitDate, .asOf].filter { source.fields[$0] != nil }
         mapsCourse = source.fields[.course] != nil
+        /// The one width of a code list's keys when they are all digits (postcodes 5, DESTATIS keys 3).
+        func width(_ keys: some Collection<String>) -> Int? {
+            guard let first = keys.first, first.count > 1 else { return nil }
+            return keys.allSatisfy({ $0.count == first.count && $0.allSatisfy { $0.isASCII && $0.isNumber } }) ? first.count : nil
+        }
+        let widths: [CanonicalField: Int?] = [
+            .recordID: nil, .postcode: width(codeLists.postcodes.keys), .nationality: width(codeLists.nationalities.keys),
+            .status: nil, .course: nil, .sex: nil,
+        ]
+        numberChecks = CanonicalField.allCases.compactMap { field in
+            guard source.fields[field] != nil, let width = widths[field] else { return nil }
+            return (field, width)
+        }
     }
 
     /// The stage: a valid row becomes a record, an invalid one a rejection in the context.
@@ -107,6 +124,12 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
 
         // SPEC 2.1 (v2): an empty record id is a missing field, in every source.
         if value(.recordID).isEmpty { return reject(.fieldMissing, .recordID) }
+        for (field, width) in numberChecks {
+            let bytes = value(field)
+            if SpreadsheetDamage.isDamaged(bytes, width: width, isDate: field == .recordID && source.dateFormat.parse(bytes: bytes) != nil) {
+                return reject(.spreadsheetNumber, field)
+            }
+        }
         guard let birthDate = date(.birthDate).0 else { return reject(.birthDateInvalid, .birthDate) }
         let givenBytes = value(.givenName)
         guard let given = givenMemo.value(for: givenBytes, compute: { FoldedName(NameFolding.givenNameToken(givenBytes, encoding: encoding)) }) else {
@@ -188,15 +211,11 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         return Normalised(value: .x, warning: text.isEmpty ? nil : ("geschlecht_unbekannt", text))
     }
 
-    /// SPEC 3.4: DESTATIS key -> breakdown category. Keys are 3 digits; shorter numbers are
-    /// left-padded (`0` -> `000`) because spreadsheets drop leading zeros.
+    /// SPEC 3.4: DESTATIS key -> breakdown category. A key that lost its leading zeros in a
+    /// spreadsheet (`0` for `000`) never gets here: it rejects its row (`SpreadsheetDamage`).
     static func nationality(_ text: String, codeLists: CodeLists, breakdown: Set<String>) -> Normalised<ShortText> {
         if text.isEmpty { return Normalised(value: "unbekannt") }
-        var key = text
-        if key.count < 3, key.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            key = String(repeating: "0", count: 3 - key.count) + key
-        }
-        guard let iso = codeLists.nationalities[key] else {
+        guard let iso = codeLists.nationalities[text] else {
             return Normalised(value: "unbekannt", warning: ("staatsangehoerigkeit_unbekannt", text))
         }
         if iso == "unbekannt" { return Normalised(value: "unbekannt") }

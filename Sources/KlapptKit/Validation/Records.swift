@@ -10,6 +10,8 @@ public enum ReasonCode: String, Sendable, CaseIterable, Codable {
     case fieldMissing = "feld_fehlt"
     /// A CSV row with more or fewer fields than the header (the row's structure is broken).
     case wrongFieldCount = "spaltenzahl_falsch"
+    /// A record id or a code that a spreadsheet turned into a number (`SpreadsheetDamage`).
+    case spreadsheetNumber = "zahl_entstellt"
 
     public var germanText: String {
         switch self {
@@ -20,6 +22,7 @@ public enum ReasonCode: String, Sendable, CaseIterable, Codable {
         case .dateInvalid: return "Datumsfeld ist kein gültiges Datum"
         case .fieldMissing: return "Pflichtfeld fehlt im Datensatz"
         case .wrongFieldCount: return "Zeile hat nicht so viele Felder wie die Kopfzeile"
+        case .spreadsheetNumber: return "Kennung oder Code von einer Tabellenkalkulation in eine Zahl verwandelt"
         }
     }
 }

@@ -1,0 +1,188 @@
+import Foundation
+import KlapptKit
+import KlapptSamples
+import KlapptTestSupport
+import Testing
+
+/// Issue 31: partner files as office software leaves them (a spreadsheet's numbers, title lines,
+/// footers, hidden sheets, UTF-16, copies, a renamed record element), each through the real binary,
+/// and the rule above all of them: no input value outside the quarantine, on any path.
+@Suite(.serialized) struct OfficeFileTests {
+    /// Every value of the hostile inputs carries this (names are folded to lower case on the way:
+    /// the search ignores case).
+    static let marker = "QXMARKERQX"
+    /// Birth dates of the marker rows, in both spellings: personal too.
+    static let markerDates = ["17.05.2001", "2001-05-17", "23.11.1999", "1999-11-23"]
+
+    let directory: String
+    let key: String
+
+    init() throws {
+        directory = makeTemporaryDirectory("klappt-office")
+        key = writeTestKey(in: directory)
+        try SampleGenerator(persons: 120, seed: 17, period: Period("2026-Q3")!).write(to: "\(directory)/in")
+    }
+
+    var register: String { "\(directory)/in/auslaenderbehoerde/*.csv" }
+    var jobcenter: String { "\(directory)/in/jobcenter/*.csv" }
+    var college: String { "\(directory)/in/berufskolleg/*.xml" }
+
+    static let jobcenterHeader =
+        "Kundennummer;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Status;Status_seit;Massnahme;Bemerkung;Stand"
+
+    /// A job-centre row whose every value but the codes carries the marker.
+    static func markerRow(_ number: Int, id: String? = nil, birth: String = "17.05.2001") -> String {
+        let m = marker
+        return [
+            id ?? "\(m)\(number)", "\(m)Nachname", "\(m)Vorname", birth, "W", "475", "Duldung \(m)", "59423", "\(m)ort", "ALO", "01.07.2026",
+            "\(m)massnahme", "\(m) ruft an", "30.09.2026",
+        ].joined(separator: ";")
+    }
+
+    /// Writes `lines` as a job-centre CSV (UTF-8 with BOM, CRLF) into a folder of its own; returns the glob.
+    func writeList(_ name: String, _ lines: [String], bom: Bool = true) throws -> String {
+        let folder = "\(directory)/\(name)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let text = (bom ? "\u{FEFF}" : "") + lines.joined(separator: "\r\n") + "\r\n"
+        try text.write(toFile: "\(folder)/liste.csv", atomically: true, encoding: .utf8)
+        return "\(folder)/*.csv"
+    }
+
+    /// A copy of `pipelines/` whose pipeline file tells an `on_failure` hook to write its whole
+    /// environment to `hookFile`, with `edit` applied.
+    func pipelineCopy(hookFile: String, _ edit: (String) -> String = { $0 }) throws -> String {
+        let copy = "\(makeTemporaryDirectory("klappt-office-pipeline"))/pipelines"
+        try FileManager.default.copyItem(atPath: "\(repositoryRoot)/pipelines", toPath: copy)
+        let file = "\(copy)/quartal.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8) + "\non_failure: 'env > \(hookFile)'\n"
+        try edit(text).write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    func run(
+        _ pipeline: String, output: String, jobcenter: String? = nil, college: String? = nil, register: String? = nil, extra: [String] = []
+    ) throws -> CommandResult {
+        try runKlappt(
+            [
+                "run", pipeline, "--period", "2026-Q3", "--source", "jobcenter=\(jobcenter ?? self.jobcenter)", "--source",
+                "berufskolleg=\(college ?? self.college)", "--source", "auslaenderbehoerde=\(register ?? self.register)", "--output-dir", output,
+                "--key-file", key, "--log-format", "json",
+            ] + extra)
+    }
+
+    /// Where the marker or a marker date appears outside the quarantine: standard output and error
+    /// (the JSON log), the hook's environment, and every file of the output folder but the
+    /// quarantine (the store with its WAL, `lauf_*.json`, `pruefung_*.json`, the reports).
+    func leaks(_ result: CommandResult, output: String, hookFile: String?) -> [String] {
+        var places: [(String, Data)] = [("stdout", Data(result.stdout.utf8)), ("stderr", Data(result.stderr.utf8))]
+        if let hookFile, let data = FileManager.default.contents(atPath: hookFile) { places.append(("on_failure", data)) }
+        for file in filesBelow(output) where !file.contains("/quarantaene/") {
+            places.append((file, FileManager.default.contents(atPath: file) ?? Data()))
+        }
+        let needles = [Self.marker.lowercased()] + Self.markerDates
+        return places.compactMap { name, data in
+            let text = String(decoding: data, as: UTF8.self).lowercased()
+            let latin = String(data: data, encoding: .isoLatin1)?.lowercased() ?? ""
+            return needles.contains { text.contains($0) || latin.contains($0) } ? name : nil
+        }
+    }
+
+    /// The quarantine holds the values (nothing is lost).
+    func quarantineHoldsMarker(_ output: String) -> Bool {
+        filesBelow("\(output)/quarantaene").contains { file in
+            String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self).contains(Self.marker)
+        }
+    }
+
+    // MARK: - No input value outside the quarantine
+
+    @Test func noErrorPathQuotesAnInputValue() throws {
+        let hook = "\(directory)/hook-env.txt"
+        let pipeline = try pipelineCopy(hookFile: hook)
+        let rows = (1...30).map { Self.markerRow($0) }
+        // Each path: a name, the job-centre and college globs, the exit code it must end with.
+        var paths: [(name: String, jobcenter: String?, college: String?, register: String?, exit: Int32)] = []
+        // The defect of issue 31: a list without its header row.
+        paths.append(("ohne Kopfzeile", try writeList("p1", rows), nil, nil, 65))
+        // A title line with the marker and no header at all.
+        paths.append(("Titel ohne Kopfzeile", try writeList("p2", ["Liste \(Self.marker)"] + rows), nil, nil, 65))
+        // The header, then rows with ids a spreadsheet turned into numbers.
+        paths.append(
+            (
+                "Tabellenzahlen", try writeList("p3", [Self.jobcenterHeader] + (1...5).map { Self.markerRow($0, id: "1,2\($0)E+10\($0)") } + rows),
+                nil, nil, 65
+            ))
+        // Too many rejected rows: names missing.
+        paths.append(
+            (
+                "zu viele abgewiesen",
+                try writeList("p4", [Self.jobcenterHeader] + rows.map { $0.replacingOccurrences(of: "\(Self.marker)Nachname", with: "") }), nil, nil, 65
+            ))
+        // Bytes that are no UTF-8 in a UTF-8 register.
+        let registerFolder = "\(directory)/p5"
+        try FileManager.default.createDirectory(atPath: registerFolder, withIntermediateDirectories: true)
+        var register = Data(
+            "AZR_Nummer;Familienname;Vornamen;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Zuzug;Stand\n".utf8)
+        register += Data("123456789012;\(Self.marker)a;\(Self.marker)b;17.05.2001;W;475;Duldung;59423;Unna;;30.09.2026\n".utf8)
+        register += Data("123456789013;\(Self.marker)".utf8) + Data([0xFF, 0xFE]) + Data(";x;17.05.2001;W;475;Duldung;59423;Unna;;30.09.2026\n".utf8)
+        try register.write(to: URL(fileURLWithPath: "\(registerFolder)/r.csv"))
+        paths.append(("ungültige Bytes", nil, nil, "\(registerFolder)/*.csv", 65))
+        // College exports: an unclosed record, a renamed record element, an undeclared entity.
+        let xmlHead = #"<?xml version="1.0" encoding="UTF-8"?><Schuelerdaten xmlns="urn:klappt:berufskolleg:1" Schulnummer="170011" Stand="2026-09-30">"#
+        let record = { (element: String) in
+            "<\(element) Id=\"\(Self.marker)1\"><Name>\(Self.marker)N</Name><Vorname>\(Self.marker)V</Vorname><Geburtsdatum>1999-11-23</Geburtsdatum><Geschlecht>4</Geschlecht><StaatKrz>475</StaatKrz><PLZ>59423</PLZ><Status>2</Status><Gliederung>A12</Gliederung><Aufnahmedatum>2025-08-20</Aufnahmedatum><Entlassdatum></Entlassdatum><Abschluss></Abschluss></\(element)>\n"
+        }
+        for (name, body) in [
+            ("offen", record("Schueler") + record("Schueler").replacingOccurrences(of: "</Schueler>", with: "")),
+            ("umbenannt", record("Schüler") + record("Schüler")),
+            ("Entität", record("Schueler").replacingOccurrences(of: "\(Self.marker)N<", with: "&\(Self.marker);<")),
+        ] {
+            let folder = "\(directory)/x-\(paths.count)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try (xmlHead + "\n" + body + "</Schuelerdaten>\n").write(toFile: "\(folder)/bk.xml", atomically: true, encoding: .utf8)
+            paths.append(("XML \(name)", nil, "\(folder)/*.xml", nil, 65))
+        }
+
+        for (number, path) in paths.enumerated() {
+            try? FileManager.default.removeItem(atPath: hook)
+            let output = "\(directory)/out-\(number)"
+            // A finished quarter first, so that the store exists and the failure lands in its ledger.
+            #expect(try run(pipeline, output: output).status == 0)
+            for verbose in [false, true] {
+                let result = try run(
+                    pipeline, output: output, jobcenter: path.jobcenter, college: path.college, register: path.register,
+                    extra: verbose ? ["--verbose", "--force"] : ["--force"])
+                #expect(result.status == path.exit, "\(path.name): \(result.stderr)")
+                #expect(FileManager.default.fileExists(atPath: hook), "\(path.name): the hook ran")
+                let leaked = leaks(result, output: output, hookFile: hook)
+                #expect(leaked.isEmpty, "\(path.name)\(verbose ? " (--verbose)" : ""): input values in \(leaked): \(result.stderr)")
+            }
+            let store = try Store(path: "\(output)/klappt.sqlite")
+            #expect(try store.query("SELECT COUNT(*) FROM failed_runs")[0][0] == "2", "\(path.name)")
+        }
+    }
+
+    @Test func aFinishedRunWithMarkersEverywhereKeepsThemInTheQuarantine() throws {
+        // Markers in every free or unknown value (residence text, place, measure, remark, an
+        // unknown nationality key), in a footer row and a title line, and rows rejected for
+        // their names: the run succeeds, and only the quarantine holds the values.
+        let m = Self.marker
+        var rows = (1...40).map { Self.markerRow($0, id: "900D1000\(String(format: "%02d", $0))") }
+        rows[3] = rows[3].replacingOccurrences(of: "\(m)Nachname", with: "")
+        rows[4] = rows[4].replacingOccurrences(of: ";475;", with: ";9\(m);")
+        let list = try writeList("ok", ["Teilnehmende \(m)", "Stand: 30.09.2026", "", Self.jobcenterHeader] + rows + ["", "Summe: \(m)"])
+        let output = "\(directory)/ok-out"
+        let hook = "\(directory)/ok-hook.txt"
+        let result = try run(try pipelineCopy(hookFile: hook), output: output, jobcenter: list)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(leaks(result, output: output, hookFile: hook).isEmpty)
+        #expect(quarantineHoldsMarker(output))
+        let report = try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: "\(output)/lauf_2026-Q3.json"))) as! [String: Any]
+        let inputs = report["inputs"] as! [[String: Any]]
+        let list0 = try #require(inputs.first { ($0["file"] as! String).hasSuffix("ok/liste.csv") })
+        #expect(list0["header_line"] as? Int == 4)
+        #expect(list0["footer_rows"] as? Int == 1)
+        #expect(list0["rows_read"] as? Int == 40)
+        #expect(list0["rejected"] as? Int == 1)
+    }
+}
