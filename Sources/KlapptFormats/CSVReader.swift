@@ -135,6 +135,7 @@ public final class CSVReader {
             return
         }
         try fill()
+        try CSVReader.refuseUTF16(UnsafeBufferPointer(start: buffer + start, count: end - start), path: path)
         if end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF {
             start += 3
             bytesConsumed = 3
@@ -151,6 +152,28 @@ public final class CSVReader {
     deinit {
         close(fd)
         buffer.deallocate()
+    }
+
+    /// Refuses a file saved as UTF-16 ("Unicode-Text" from Excel): by its byte-order mark, or,
+    /// without one, by the zero bytes that every other byte of ASCII text then is. klappt reads
+    /// CSV as UTF-8 or Windows-1252, where such a file would be nonsense with NUL bytes; the
+    /// message names the encoding and how to save the list instead (handbook, "Listen aus der
+    /// Tabellenkalkulation").
+    static func refuseUTF16(_ head: UnsafeBufferPointer<UInt8>, path: String) throws(FormatError) {
+        var variant: String?
+        if head.count >= 2, head[0] == 0xFF, head[1] == 0xFE { variant = "UTF-16 (Little Endian)" }
+        if head.count >= 2, head[0] == 0xFE, head[1] == 0xFF { variant = "UTF-16 (Big Endian)" }
+        if variant == nil, head.count >= 8 {
+            let sample = head.prefix(512)
+            let zeros = sample.filter { $0 == 0 }.count
+            if zeros * 3 >= sample.count { variant = "UTF-16" }
+        }
+        guard let variant else { return }
+        throw FormatError(
+            .undecodable, file: path, line: 1,
+            message:
+                "Die Datei ist als \(variant) gespeichert („Unicode-Text“ aus Excel). klappt liest Listen in UTF-8 oder Windows-1252: bitte die Liste in Excel mit „Speichern unter“ als „CSV UTF-8 (durch Trennzeichen getrennt) (*.csv)“ speichern, oder als Arbeitsmappe (.xlsx) liefern lassen (dann format: xlsx in der Pipeline-Datei)."
+        )
     }
 
     /// Reads the first record as the header row.

@@ -114,9 +114,12 @@ import Testing
         }
         #expect(!names.isEmpty)
         #expect(try widths("Datenqualität")[1] ?? 0 >= Double(names.map(\.count).max()!))
-        let header = try #require(quality.first { $0.value.values.contains(.text("Personen aus der Zielgruppe gefallen")) }?.key)
-        let headerHeight = try height("Datenqualität", row: header)
-        #expect((headerHeight ?? 0) >= 3 * 14, "\(header) \(String(describing: headerHeight))")
+        // Issue 31: the coordinator's to-do list (who fell out of the target group, the
+        // quarantine's path, "neu rechnen") is not in the published report.
+        let texts = quality.values.flatMap { $0.values }.compactMap { cell -> String? in if case .text(let text) = cell { text } else { nil } }
+        #expect(!texts.contains("Personen aus der Zielgruppe gefallen"))
+        #expect(!texts.contains { $0.contains("quarantaene") || $0.contains("neu rechnen") })
+        _ = height
         // Gemeinde: the chart's data block header is not cut inside a word.
         let chartHeader = try #require(book.sheets["Gemeinde"]?.first { $0.value[0] == .text("Gemeinde") && $0.value.values.contains(.text("Beschäftigung")) })
         let column = try #require(chartHeader.value.first { $0.value == .text("Beschäftigung") }?.key)

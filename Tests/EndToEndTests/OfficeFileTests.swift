@@ -162,6 +162,86 @@ import Testing
         }
     }
 
+    /// Each kind of file a spreadsheet or a file manager leaves, refused (65) with what happened
+    /// and what to do, naming the file.
+    @Test func officeFilesAreRefusedSayingWhatToDo() throws {
+        let pipeline = "\(repositoryRoot)/pipelines/quartal.yaml"
+        let original = try #require(filesBelow("\(directory)/in/jobcenter").first { !$0.contains("nachlieferung") })
+        let text = try #require(String(data: try Data(contentsOf: URL(fileURLWithPath: original)), encoding: .windowsCP1252))
+        // "Unicode-Text" from Excel: UTF-16 with its mark, tabs or semicolons; and without a mark.
+        for (name, data) in [
+            ("utf16le", Data([0xFF, 0xFE]) + text.data(using: .utf16LittleEndian)!),
+            ("utf16be", Data([0xFE, 0xFF]) + text.data(using: .utf16BigEndian)!),
+            ("utf16tab", Data([0xFF, 0xFE]) + text.replacingOccurrences(of: ";", with: "\t").data(using: .utf16LittleEndian)!),
+            ("utf16ohne", text.data(using: .utf16LittleEndian)!),
+        ] {
+            try FileManager.default.createDirectory(atPath: "\(directory)/\(name)", withIntermediateDirectories: true)
+            try data.write(to: URL(fileURLWithPath: "\(directory)/\(name)/liste.csv"))
+            let result = try run(pipeline, output: "\(directory)/o-\(name)", jobcenter: "\(directory)/\(name)/*.csv")
+            #expect(result.status == 65, "\(name)")
+            #expect(result.stderr.contains("liste.csv, Zeile 1: Die Datei ist als UTF-16"), "\(name): \(result.stderr)")
+            #expect(result.stderr.contains("CSV UTF-8"), "\(name)")
+            #expect(!result.stderr.contains("\u{0}"))
+        }
+        // A byte-identical copy beside the list: refused, naming both.
+        try FileManager.default.createDirectory(atPath: "\(directory)/kopie", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: original, toPath: "\(directory)/kopie/liste.csv")
+        try FileManager.default.copyItem(atPath: original, toPath: "\(directory)/kopie/liste - Kopie.csv")
+        let copy = try run(pipeline, output: "\(directory)/o-kopie", jobcenter: "\(directory)/kopie/*.csv")
+        #expect(copy.status == 65)
+        #expect(copy.stderr.contains("liste.csv: Die Datei ist Byte für Byte dieselbe wie „\(directory)/kopie/liste - Kopie.csv“"), "\(copy.stderr)")
+        // A renamed record element: the elements that repeat, and xml.record named.
+        let college = try #require(filesBelow("\(directory)/in/berufskolleg").first)
+        let renamed = try String(contentsOfFile: college, encoding: .utf8).replacingOccurrences(of: "<Schueler ", with: "<Schüler ")
+            .replacingOccurrences(of: "</Schueler>", with: "</Schüler>")
+        try FileManager.default.createDirectory(atPath: "\(directory)/umbenannt", withIntermediateDirectories: true)
+        try renamed.write(toFile: "\(directory)/umbenannt/bk.xml", atomically: true, encoding: .utf8)
+        let element = try run(pipeline, output: "\(directory)/o-element", college: "\(directory)/umbenannt/*.xml")
+        #expect(element.status == 65)
+        #expect(element.stderr.contains("kein einziges Element <Schueler>, das xml.record der Quelle „berufskolleg“"), "\(element.stderr)")
+        #expect(element.stderr.contains("Mehrfach kommen vor: <Schüler> ("), "\(element.stderr)")
+        // A header that stands below 20 title lines is found when the pipeline pins it.
+        let lines = text.components(separatedBy: "\r\n")
+        let titled = (1...22).map { "Titel \($0)" } + lines
+        try FileManager.default.createDirectory(atPath: "\(directory)/tief", withIntermediateDirectories: true)
+        try Data(titled.joined(separator: "\r\n").utf8).write(to: URL(fileURLWithPath: "\(directory)/tief/liste.csv"))
+        let unpinned = try run(pipeline, output: "\(directory)/o-tief", jobcenter: "\(directory)/tief/*.csv")
+        #expect(unpinned.status == 65)
+        #expect(unpinned.stderr.contains("Keine der ersten 20 Zeilen ist eine Kopfzeile") && unpinned.stderr.contains("csv.header_row"))
+        let pinnedPipeline = try pipelineCopy(hookFile: "\(directory)/unused") {
+            $0.replacingOccurrences(of: "      encoding: auto ", with: "      header_row: 23\n      encoding: auto ")
+        }
+        let pinned = try run(pinnedPipeline, output: "\(directory)/o-tief2", jobcenter: "\(directory)/tief/*.csv")
+        #expect(pinned.status == 0, "\(pinned.stderr)")
+        let pinnedReport =
+            try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: "\(directory)/o-tief2/lauf_2026-Q3.json")))
+            as! [String: Any]
+        let pinnedList = try #require((pinnedReport["inputs"] as! [[String: Any]]).first { ($0["file"] as! String).hasSuffix("tief/liste.csv") })
+        #expect(pinnedList["header_line"] as? Int == 23)
+    }
+
+    /// Issue 31: withholding a cell costs what a reader loses; the sample quarter's district
+    /// totals are all shown but those that are themselves below min_cell.
+    @Test func districtTotalsAreWithheldOnlyWhenTheyMustBe() throws {
+        let output = "\(directory)/summen"
+        let result = try runKlappt(["run", "pipelines/quartal.yaml", "--output-dir", output, "--key-file", key])
+        #expect(result.status == 0, "\(result.stderr)")
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        for period in ["2026-Q2", "2026-Q3"] {
+            let totals = try store.query(
+                "SELECT indikator, wert, gesperrt FROM indikatoren WHERE zeitraum = '\(period)' AND dimension = 'insgesamt'")
+            #expect(totals.count == 12)
+            for row in totals {
+                let value = Int(row[1]!)!
+                #expect((row[2] == "1") == (value > 0 && value < 3), "\(period) \(row)")
+            }
+        }
+        let report = try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: "\(output)/lauf_2026-Q3.json"))) as! [String: Any]
+        let suppression = try #require(report["suppression"] as? [String: Any])
+        #expect(suppression["secondary_totals"] as? Int == 0)
+        #expect(suppression["cost"] as? String == "wert+1, gesamtwerte zuletzt")
+    }
+
     @Test func aFinishedRunWithMarkersEverywhereKeepsThemInTheQuarantine() throws {
         // Markers in every free or unknown value (residence text, place, measure, remark, an
         // unknown nationality key), in a footer row and a title line, and rows rejected for

@@ -187,6 +187,110 @@ import Testing
         }
     }
 
+    /// The register's workbook of a generated quarter with its parts changed by `edit`; the run's
+    /// outcome with the pipeline changed by `editPipeline`, and the same without changes.
+    func runWithEditedRegister(
+        editPipeline: (String) -> String = { $0 }, _ edit: (inout [String: String]) throws -> Void
+    ) throws -> (edited: Result<RunOutcome, KlapptError>, plain: RunOutcome) {
+        let directory = makeTemporaryDirectory("klappt-xlsx-buero")
+        var generator = SampleGenerator(persons: 150, seed: 2, period: Period("2026-Q3")!)
+        generator.listFormat = .xlsx
+        try generator.write(to: "\(directory)/in")
+        let pipeline = try Self.workbookPipeline().path
+        let plain = try run(pipeline, inputs: "\(directory)/in", lists: "xlsx", output: "\(directory)/out-plain")
+        let register = "\(directory)/in/auslaenderbehoerde/register_kreis_unna_2026-09-30.xlsx"
+        var parts = try XLSXWorkbook(path: register).parts
+        try edit(&parts)
+        try writeZip(parts.mapValues { Data($0.utf8) }, to: register)
+        let edited = pipeline.replacingOccurrences(of: ".yaml", with: "_geaendert.yaml")
+        try editPipeline(try String(contentsOfFile: pipeline, encoding: .utf8)).write(toFile: edited, atomically: true, encoding: .utf8)
+        let result = Result { () throws(KlapptError) in try run(edited, inputs: "\(directory)/in", lists: "xlsx", output: "\(directory)/out") }
+        return (result, plain)
+    }
+
+    /// The register's account without its check sum (the edited workbook's bytes differ).
+    static func registerAccount(_ outcome: RunOutcome) -> FileAccount? {
+        guard var account = outcome.files.first(where: { $0.source == "auslaenderbehoerde" }) else { return nil }
+        account.sha256 = ""
+        return account
+    }
+
+    /// Issue 31: a hidden query sheet in front of the list is not read; the first visible one is.
+    @Test func aHiddenFirstSheetIsPassedOver() throws {
+        let (edited, plain) = try runWithEditedRegister { parts in
+            var workbook = try #require(parts["xl/workbook.xml"])
+            let register = try #require(workbook.firstMatch(of: /<sheet [^>]*name="Register"[^>]*\/>/)).output
+            let notes = try #require(workbook.firstMatch(of: /<sheet [^>]*name="Hinweise"[^>]*\/>/)).output
+            // "Hinweise" first, hidden: a list opened in Excel with a helper sheet in front.
+            workbook = workbook.replacingOccurrences(of: String(register), with: "\u{1}").replacingOccurrences(of: String(notes), with: "\u{2}")
+            workbook = workbook.replacingOccurrences(of: "\u{1}", with: String(notes).replacingOccurrences(of: "<sheet ", with: "<sheet state=\"hidden\" "))
+                .replacingOccurrences(of: "\u{2}", with: String(register))
+            parts["xl/workbook.xml"] = workbook
+        }
+        let outcome = try edited.get()
+        #expect(Self.registerAccount(outcome) == Self.registerAccount(plain))
+    }
+
+    /// Issue 31: `xlsx.sheet` as a list of names to try, and as names per file pattern.
+    @Test func sheetNamesAsAListOrPerFilePattern() throws {
+        for option in ["xlsx: {sheet: [AZR-Auszug, Register]}", #"xlsx: {sheet: {"*nachlieferung*": Kunden, "register_*": [Register]}}"#] {
+            let (edited, plain) = try runWithEditedRegister(
+                editPipeline: { $0.replacingOccurrences(of: "    role: auslaenderbehoerde\n", with: "    role: auslaenderbehoerde\n    \(option)\n") },
+                { _ in })
+            #expect(Self.registerAccount(try edited.get()) == Self.registerAccount(plain), "\(option)")
+        }
+    }
+
+    /// Issue 31: title rows above the header and a total below the list, as a coordinator's
+    /// spreadsheet has them: the header is found (and named), the total is a footer row.
+    @Test func titleRowsAndAFooterAroundTheList() throws {
+        let (edited, plain) = try runWithEditedRegister { parts in
+            var sheet = try #require(parts["xl/worksheets/sheet1.xml"])
+            sheet = sheet.replacing(/<row r="(\d+)"/) { "<row r=\"\(Int($0.output.1)! + 3)\"" }
+            sheet = sheet.replacing(/\ r="([A-Z]+)(\d+)"/) { " r=\"\($0.output.1)\(Int($0.output.2)! + 3)\"" }
+            let title =
+                #"<row r="1"><c r="A1" t="inlineStr"><is><t>Register Kreis Unna – Auszug</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>Stand: 30.09.2026</t></is></c></row>"#
+            sheet = sheet.replacingOccurrences(of: "<sheetData>", with: "<sheetData>" + title)
+            let footer = #"<row r="99990"><c r="A99990" t="inlineStr"><is><t>Summe:</t></is></c><c r="B99990"><v>371</v></c></row>"#
+            sheet = sheet.replacingOccurrences(of: "</sheetData>", with: footer + "</sheetData>")
+            parts["xl/worksheets/sheet1.xml"] = sheet
+        }
+        let account = try #require(Self.registerAccount(try edited.get()))
+        var expected = try #require(Self.registerAccount(plain))
+        expected.headerLine = 4
+        expected.footerRows = 1
+        #expect(account == expected)
+    }
+
+    /// Issue 31, the defect: ids a spreadsheet turned into numbers (`1.7976931348623157E+308`)
+    /// made several people one; now each such row is rejected and three fail the file, saying why.
+    @Test func idsASpreadsheetTurnedIntoNumbersFailTheFile() throws {
+        let (edited, _) = try runWithEditedRegister { parts in
+            var sheet = try #require(parts["xl/worksheets/sheet1.xml"])
+            var changed = 0
+            // Three AZR numbers (column A, text) become the number a spreadsheet made of them.
+            sheet = sheet.replacing(/<c r="A(\d+)" t="s"><v>\d+<\/v>/) { match in
+                guard match.output.1 != "1", changed < 3 else { return String(match.output.0) }
+                changed += 1
+                return "<c r=\"A\(match.output.1)\"><v>1.7976931348623157E+308</v>"
+            }
+            #expect(changed == 3)
+            parts["xl/worksheets/sheet1.xml"] = sheet
+        }
+        guard case .failure(let error) = edited else {
+            Issue.record("Lauf hätte mit 65 scheitern müssen")
+            return
+        }
+        #expect(error.exitCode == 65)
+        guard case .spreadsheetDamage(_, let rows, let fields, _) = error else {
+            Issue.record("\(error)")
+            return
+        }
+        #expect(rows == 3 && fields == ["AZR_Nummer"])
+        #expect(error.description.contains("in einer Tabellenkalkulation geöffnet und gespeichert"))
+        #expect(!error.description.contains("1.79769"))
+    }
+
     @Test func aWorkbookWithoutTheNamedSheetIsRefused() throws {
         // The register's source names a sheet the workbook does not have.
         let named = { (text: String) in

@@ -40,11 +40,14 @@ import Testing
             try store.query("SELECT pseudonym, aktivitaet, quellen FROM persons ORDER BY pseudonym") == [
                 ["00ff", nil, "jobcenter,berufskolleg"], ["ab12", "schule", "berufskolleg"],
             ])
-        // Schema 10: the exact stock per state is the internal view, counted on the coded table.
+        // Schema 10: the exact stock per state is the internal view, counted on the coded table;
+        // schema 11: which quarter each suppression concerns.
         #expect(
             try store.query("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name") == [
-                ["intern_bestand_je_zustand"], ["persons"], ["veroeffentlichte_indikatoren"], ["veroeffentlichte_uebergaenge"],
+                ["intern_bestand_je_zustand"], ["persons"], ["sperrungen_erklaert"], ["veroeffentlichte_indikatoren"], ["veroeffentlichte_uebergaenge"],
             ])
+        // Schema 11: the municipality's name beside its code (none here: the store has no labels).
+        #expect(try store.query("SELECT COUNT(gemeinde_text) = COUNT(*) FROM persons") == [["1"]])
         #expect(
             try store.query("SELECT zeitraum, zustand, personen_exakt FROM intern_bestand_je_zustand ORDER BY zustand") == [
                 ["2026-Q2", "ohne_aktivitaet", "1"], ["2026-Q2", "schule", "1"],

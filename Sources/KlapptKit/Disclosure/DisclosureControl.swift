@@ -16,6 +16,9 @@ public struct ProtectedTable: Sendable {
     /// that a primary cell was unprotectable with them): its files must not be passed on any more.
     public var earlierPublicationDropped = false
     public var suppressed: Set<CellID> { primary.union(secondary) }
+    /// Secondary cells of the district's total row: a reader loses most by them, so the exact
+    /// method withholds one only where nothing else protects the tables (`OptimalSuppression`).
+    public var secondaryTotals: Set<CellID> { secondary.filter { $0.dimension == TableSystem.totalDimension } }
 
     /// The published text of a cell: the count, or `*`.
     public func published(_ cell: CellID) -> String {

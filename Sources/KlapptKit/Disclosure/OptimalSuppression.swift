@@ -1,11 +1,14 @@
-/// Secondary suppression at the proven optimum (SPEC 6, issue 15): the fewest suppressed cells that
-/// protect every primary cell of the linked system, ties broken by the smallest suppressed total.
+/// Secondary suppression at the proven optimum (SPEC 6, issue 15), for the cost of what a reader
+/// loses (issue 31, tau-ARGUS's "frequency" cost with the margins last): withholding a cell costs
+/// its value plus one (a large count says more than a small one; an empty cell is not free, so
+/// among equal sums fewer cells win), and withholding a district total (a cell of the `insgesamt`
+/// row, which every table shares) costs more than all other candidates together. So a total is
+/// withheld only where no pattern without it protects the tables, and the result says when that
+/// happened (`SuppressionResult.totalsWithheld`).
 ///
 /// The method is the exact one of Fischetti and Salazar (tau-ARGUS's "optimal"), as a cut loop:
-/// - A **master** 0/1 program over which cells to suppress (CBC), in two stages: first the fewest
-///   cells; once that optimum is safe its count is proven, and the second stage keeps exactly that
-///   many cells and minimises their total. Its constraints are the cuts found so far and the
-///   structural rows (`structuralRows`).
+/// - A **master** 0/1 program over which cells to suppress (CBC) that minimises their cost (`costs`).
+///   Its constraints are the cuts found so far and the structural rows (`structuralRows`).
 /// - An **attacker** linear program per primary cell p (CLP): the largest value of p consistent with
 ///   the cells the master's pattern publishes (every equation and inequality of the system, all
 ///   cells ≥ 0). When it is below `min_cell`, its dual (λ for the equations, μ ≥ 0 for the
@@ -37,7 +40,7 @@ public struct OptimalSuppression: SecondarySuppression {
     public func suppress(_ problem: ProtectionProblem, minCell: Int) throws -> SuppressionResult {
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int64((max(timeLimit, 0) * 1000).rounded()))
-        var lowerBound: Int?
+        let lowerBound: Int? = nil  // the master bounds the cost, not the count
         func fallingBack(_ reason: SuppressionMethod.Reason) throws -> SuppressionResult {
             return SuppressionResult(
                 cells: try fallback.secondaryCells(for: problem, minCell: minCell), method: .heuristic(reason: reason, lowerBound: lowerBound))
@@ -58,10 +61,7 @@ public struct OptimalSuppression: SecondarySuppression {
         var cuts: [Cut] = []
         var pattern = Set<Int>()
         var rounds = 0
-        // Stage 1 minimises the number of cells; once its optimum is safe, that number is proven
-        // and stage 2 minimises the suppressed total among patterns of exactly that many cells.
-        var provenCount: Int?
-        var safeStart: [Int]?
+        let costs = OptimalSuppression.costs(of: columns, in: problem)
         while true {
             let attacker = AttackerProgram(problem: problem, suppressed: fixedOnes.union(pattern))
             var found: [Cut] = []
@@ -78,11 +78,9 @@ public struct OptimalSuppression: SecondarySuppression {
                 }
             }
             if found.isEmpty {
-                if provenCount != nil || pattern.isEmpty {
-                    return SuppressionResult(cells: pattern, method: .optimal(rounds: rounds, cuts: cuts.count))
-                }
-                provenCount = pattern.count
-                safeStart = pattern.map { position[$0]! }.sorted()
+                return SuppressionResult(
+                    cells: pattern, method: .optimal(rounds: rounds, cuts: cuts.count),
+                    totalsWithheld: pattern.filter { OptimalSuppression.isDistrictTotal($0, in: problem) }.count)
             }
             cuts.append(contentsOf: found)
             rounds += 1
@@ -92,28 +90,36 @@ public struct OptimalSuppression: SecondarySuppression {
             master.rowLower = structure.lower
             master.rowUpper = structure.lower.map { _ in .infinity }
             for cut in cuts { master.add(cut.terms.map { (position[$0.cell]!, $0.coefficient) }, lower: 1, upper: .infinity) }
-            if let count = provenCount {
-                for (index, cell) in columns.enumerated() { master.objective[index] = Double(problem.values[cell]) }
-                master.add(columns.indices.map { ($0, 1.0) }, lower: Double(count), upper: Double(count))
-            } else {
-                master.objective = columns.map { _ in 1 }
-            }
+            master.objective = costs
             let remaining = deadline - clock.now
             if remaining <= .zero { return try fallingBack(.timeLimit) }
             switch CBCSolver.solveBinary(
-                master, seconds: Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18, start: safeStart)
+                master, seconds: Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18, start: nil)
             {
             case .optimal(let solution, _):
                 pattern = Set(columns.indices.filter { solution[$0] > 0.5 }.map { columns[$0] })
-                if provenCount == nil { lowerBound = pattern.count }
-            case .timeLimit(let bound):
-                if provenCount == nil, let bound { lowerBound = max(lowerBound ?? 0, Int((bound - 1e-6).rounded(.up))) }
+            case .timeLimit:
                 return try fallingBack(.timeLimit)
             case .infeasible, .failed:
                 // (Infeasible: no pattern protects every primary cell; the heuristic names the cell.)
                 return try fallingBack(.solverFailed)
             }
         }
+    }
+
+    /// Whether `cell` is a district total: a cell of the total row (`insgesamt`) that the tables share.
+    static func isDistrictTotal(_ cell: Int, in problem: ProtectionProblem) -> Bool {
+        problem.system.cells[cell].dimension == TableSystem.totalDimension
+    }
+
+    /// The master's cost per candidate (`columns`): value + 1, and for a district total more than
+    /// all other candidates together, so that the optimum withholds a total only when it must.
+    static func costs(of columns: [Int], in problem: ProtectionProblem) -> [Double] {
+        var costs = columns.map { Double(problem.values[$0] + 1) }
+        let totals = Set(columns.indices.filter { isDistrictTotal(columns[$0], in: problem) })
+        let rest = columns.indices.reduce(0.0) { $0 + (totals.contains($1) ? 0 : costs[$1]) }
+        for index in totals { costs[index] = rest + 1 + Double(problem.values[columns[index]]) }
+        return costs
     }
 
     /// Rows every optimal pattern satisfies, known before any attacker is asked: no equation may
@@ -302,4 +308,13 @@ extension SuppressionMethod: CustomStringConvertible {
 public struct SuppressionResult: Sendable {
     public var cells: Set<Int>
     public var method: SuppressionMethod
+    /// How many of `cells` are district totals, withheld because no other choice protects the
+    /// tables (the exact method proves it; 0 when unknown).
+    public var totalsWithheld: Int = 0
+
+    public init(cells: Set<Int>, method: SuppressionMethod, totalsWithheld: Int = 0) {
+        self.cells = cells
+        self.method = method
+        self.totalsWithheld = totalsWithheld
+    }
 }

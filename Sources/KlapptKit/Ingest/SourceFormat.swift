@@ -107,6 +107,8 @@ public struct FormatOptions: Sendable {
 
     /// An error at `key` (or at the options as a whole).
     public func fail(_ key: String?, _ message: String) -> PipelineError {
-        PipelineError(file: file, line: key.flatMap { values[$0]?.line ?? lists[$0]?.line ?? patterns[$0]?.line } ?? line, message: "\(path)\(key.map { ".\($0)" } ?? ""): \(message)")
+        PipelineError(
+            file: file, line: key.flatMap { values[$0]?.line ?? lists[$0]?.line ?? patterns[$0]?.line } ?? line,
+            message: "\(path)\(key.map { ".\($0)" } ?? ""): \(message)")
     }
 }

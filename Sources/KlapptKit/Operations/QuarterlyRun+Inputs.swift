@@ -1,4 +1,5 @@
 import Foundation
+import KlapptFormats
 
 #if canImport(Glibc)
     import Glibc
@@ -20,7 +21,48 @@ extension QuarterlyRun {
             }
             result.append(files)
         }
+        if let (first, second) = QuarterlyRun.identicalFiles(Array(result.joined())) {
+            throw .inputFormat(
+                FormatError(
+                    .malformed, file: second,
+                    message:
+                        "Die Datei ist Byte für Byte dieselbe wie „\(first)“: eine Kopie („… - Kopie“), deren Zeilen doppelt gezählt oder als ersetzt gezählt würden. Bitte eine der beiden aus dem Eingabeordner entfernen."
+                ))
+        }
         return result
+    }
+
+    /// The first two of `paths` (in order) whose bytes are the same: files of equal size are
+    /// compared, in 1 MiB pieces, so that different files cost a `stat` each.
+    static func identicalFiles(_ paths: [String]) -> (String, String)? {
+        let bySize = Dictionary(grouping: paths.enumerated(), by: { fileSize($0.element) })
+        var found: (Int, Int)?
+        for (size, group) in bySize where size > 0 && group.count > 1 {
+            for (i, a) in group.enumerated() {
+                for b in group[(i + 1)...] where sameBytes(a.element, b.element) {
+                    let pair = (min(a.offset, b.offset), max(a.offset, b.offset))
+                    if found.map({ pair < $0 }) ?? true { found = pair }
+                }
+            }
+        }
+        return found.map { (paths[$0.0], paths[$0.1]) }
+    }
+
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard let x = FileHandle(forReadingAtPath: a), let y = FileHandle(forReadingAtPath: b) else { return false }
+        defer {
+            try? x.close()
+            try? y.close()
+        }
+        while true {
+            // At the end, a read gives nil or no bytes.
+            do {
+                let p = try x.read(upToCount: 1 << 20) ?? Data()
+                let q = try y.read(upToCount: 1 << 20) ?? Data()
+                if p != q { return false }
+                if p.isEmpty { return true }
+            } catch { return false }
+        }
     }
 
     /// Whether every source has files for `period` (a quarter is delivered).

@@ -53,7 +53,8 @@ public enum Summary {
             case .optimal:
                 how =
                     table.keptPublished > 0
-                    ? "exakt: nachweislich die wenigsten, die zur früheren Veröffentlichung passen" : "exakt: nachweislich die wenigsten"
+                    ? "exakt: nachweislich der kleinste Verlust an Zahlen, passend zur früheren Veröffentlichung"
+                    : "exakt: nachweislich der kleinste Verlust an Zahlen"
             case .heuristic(let reason, let lowerBound):
                 let why: String
                 switch reason {
@@ -66,6 +67,14 @@ public enum Summary {
             }
             lines.append(
                 "Geheimhaltung: \(counted(table.primary.count, "Zelle", "Zellen")) primär gesperrt, \(number(table.secondary.count)) sekundär (\(how))")
+            let totals = table.secondaryTotals.count
+            if totals > 0 {
+                lines.append(
+                    table.method.isProvenOptimal
+                        ? "               darunter \(counted(totals, "Gesamtwert", "Gesamtwerte")) des Kreises: ohne \(totals == 1 ? "ihn" : "sie") ließen sich die Tabellen nachweislich nicht schützen"
+                        : "               darunter \(counted(totals, "Gesamtwert", "Gesamtwerte")) des Kreises (Näherungsverfahren: nicht nachgewiesen, dass es ohne \(totals == 1 ? "ihn" : "sie") nicht ginge)"
+                )
+            }
             if table.earlierPublicationDropped {
                 lines.append(
                     "               Achtung: Die frühere Veröffentlichung dieses Quartals ließ sich nicht berücksichtigen (die Zahlen haben sich zu sehr geändert). Ihre Dateien nicht mehr weitergeben: zusammen mit den neuen könnten sie gesperrte Zahlen verraten."

@@ -56,9 +56,16 @@ public struct RunReport: Codable, Sendable {
         public var method: String?
         /// Why the heuristic was used: "abgeschaltet" (`time_limit_s: 0`), "zeitlimit" or "solver".
         public var fallbackReason: String?
-        /// The fewest secondary cells the exact method proved necessary (equal to `secondaryCells`
-        /// when the method is exact).
+        /// The fewest secondary cells the exact method proved necessary, when it fell back to the
+        /// heuristic (the exact method minimises what a reader loses, not the count: issue 31).
         public var provenMinimum: Int?
+        /// The cost the exact method minimised: `wert+1, gesamtwerte zuletzt` (issue 31).
+        public var cost: String?
+        /// Secondary cells of the district's total row (`insgesamt`): with the exact method, a
+        /// total is withheld only where no pattern without it protects the tables.
+        public var secondaryTotals: Int?
+        /// Primary cells of the total row (a district total itself below `min_cell`).
+        public var primaryTotals: Int?
 
         enum CodingKeys: String, CodingKey {
             case minCell = "min_cell"
@@ -67,16 +74,21 @@ public struct RunReport: Codable, Sendable {
             case method
             case fallbackReason = "fallback_reason"
             case provenMinimum = "proven_minimum"
+            case cost
+            case secondaryTotals = "secondary_totals"
+            case primaryTotals = "primary_totals"
         }
 
         init(minCell: Int, table: ProtectedTable) {
             self.minCell = minCell
             primaryCells = table.primary.count
             secondaryCells = table.secondary.count
+            secondaryTotals = table.secondaryTotals.count
+            primaryTotals = table.primary.filter { $0.dimension == TableSystem.totalDimension }.count
             switch table.method {
             case .optimal:
                 method = "exakt"
-                provenMinimum = table.secondary.count
+                cost = "wert+1, gesamtwerte zuletzt"
             case .heuristic(let reason, let lowerBound):
                 method = "heuristisch"
                 fallbackReason = reason?.rawValue

@@ -35,6 +35,40 @@ extension Store {
                                    AND i.dimension = 'insgesamt' AND i.auspraegung = 'insgesamt';
         """
 
+    /// Schema 11 (issue 31): the `persons` view also names the municipality (`gemeinde_text`, from
+    /// the labels; its AGS stays in `gemeinde`), and `sperrungen_erklaert` says which quarter and
+    /// which table each row of `sperrungen` concerns: a quarter's rows include the previous
+    /// quarter's cells as that quarter's linked system bounds them (`tabelle` `vorquartal…`).
+    static let explainedViews = """
+        DROP VIEW IF EXISTS persons;
+        CREATE VIEW persons AS
+            SELECT (p.zeitraum / 10) || '-Q' || (p.zeitraum % 10) AS zeitraum, lower(hex(p.pseudonym)) AS pseudonym,
+                   g.wert AS geschlecht, a.wert AS altersgruppe, m.wert AS gemeinde, r.wert AS aufenthalt,
+                   s.wert AS staatsangehoerigkeit, t.wert AS aktivitaet, q.wert AS quellen,
+                   COALESCE(bg.beschriftung, m.wert) AS gemeinde_text
+            FROM personen_kodiert p
+            JOIN kodes g ON g.spalte = 'geschlecht' AND g.kode = p.geschlecht
+            JOIN kodes a ON a.spalte = 'altersgruppe' AND a.kode = p.altersgruppe
+            JOIN kodes m ON m.spalte = 'gemeinde' AND m.kode = p.gemeinde
+            JOIN kodes r ON r.spalte = 'aufenthalt' AND r.kode = p.aufenthalt
+            JOIN kodes s ON s.spalte = 'staatsangehoerigkeit' AND s.kode = p.staatsangehoerigkeit
+            JOIN kodes q ON q.spalte = 'quellen' AND q.kode = p.quellen
+            LEFT JOIN kodes t ON t.spalte = 'aktivitaet' AND t.kode = p.aktivitaet
+            LEFT JOIN beschriftungen bg ON bg.art = 'gemeinde' AND bg.code = m.wert;
+        CREATE VIEW sperrungen_erklaert AS
+            SELECT s.zeitraum AS lauf_zeitraum,
+                   CASE WHEN s.tabelle LIKE 'vorquartal%' THEN
+                        CASE WHEN substr(s.zeitraum, 7, 1) = '1' THEN (CAST(substr(s.zeitraum, 1, 4) AS INTEGER) - 1) || '-Q4'
+                             ELSE substr(s.zeitraum, 1, 6) || (CAST(substr(s.zeitraum, 7, 1) AS INTEGER) - 1) END
+                        ELSE s.zeitraum END AS betrifft_zeitraum,
+                   CASE s.tabelle WHEN 'quartal' THEN 'Tabelle des Quartals' WHEN 'uebergaenge' THEN 'Übergänge des Quartals'
+                        WHEN 'vorquartal' THEN 'Tabelle des Vorquartals (schon veröffentlicht; hier nur, wie dieser Lauf sie schützt)'
+                        WHEN 'vorquartal_uebergaenge' THEN 'Übergänge des Vorquartals (schon veröffentlicht; hier nur, wie dieser Lauf sie schützt)'
+                        ELSE s.tabelle END AS bedeutung,
+                   s.*
+            FROM sperrungen s;
+        """
+
     /// Schema 10 (issue 23): the published views with `wert` of one type, an integer or NULL (SQL's
     /// unknown) where withheld, and the flag `gesperrt`; the exact stock per state renamed as
     /// internal. Replaces the views of schema 6 and 7.

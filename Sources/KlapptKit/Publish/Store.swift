@@ -61,7 +61,7 @@ public final class Store: PublicationLedger {
     /// Version 10 (issue 23): the views give `wert` as an integer or NULL with a `gesperrt` flag (one
     /// type: a sum over a column with withheld cells is visibly not the total); the exact stock per
     /// state is the internal view `intern_bestand_je_zustand`.
-    public static let schemaVersion = 10
+    public static let schemaVersion = 11
 
     static func personsTable(_ name: String) -> String {
         """
@@ -117,6 +117,7 @@ public final class Store: PublicationLedger {
             unterzeichner TEXT NOT NULL, erstellt TEXT NOT NULL);
         """,
         9: Store.typedViews,
+        10: Store.explainedViews,
     ]
 
     let database: SQLiteDatabase

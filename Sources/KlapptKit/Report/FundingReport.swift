@@ -409,22 +409,19 @@ extension FundingReport {
         for warning in report.warnings {
             warningRows.append(
                 Table.Row(
-                    texts: [labels.label(ReportLabels.Kind.warning, warning.kind), warning.codeList.map(fileName) ?? ""],
-                    figures: [
-                        .count(warning.rows), .count(warning.distinctValues),
-                        warning.personsOutOfTargetGroup.map { (1..<max(minCell, 1)).contains($0) ? .suppressed : .count($0) } ?? .none,
-                    ]))
+                    texts: [labels.label(ReportLabels.Kind.warning, warning.kind)],
+                    figures: [.count(warning.rows), .count(warning.distinctValues)]))
         }
+        // Issue 31: what a reader needs to judge the figures (how many values counted as
+        // `unbekannt`), not the coordinator's to-do list (persons who fell out, the quarantine's
+        // path, "neu rechnen"): that is in the run summary and the internal notes.
         var warnings = Table(
-            id: "hinweise", caption: "Hinweise: Werte, die keine Codeliste kennt", textHeaders: ["Hinweis", "Codeliste"],
-            columns: ["Zeilen", "Schreibweisen", "Personen aus der Zielgruppe gefallen"], rows: warningRows)
+            id: "hinweise", caption: "Hinweise: Werte, die keine Codeliste kennt", textHeaders: ["Hinweis"],
+            columns: ["Zeilen", "Schreibweisen"], rows: warningRows)
         warnings.notes =
             warningRows.isEmpty
             ? ["Keine unbekannten Werte."]
-            : [
-                "Die Werte selbst und die Zeile, die in die Codeliste gehört, stehen nur in quarantaene/\(report.zeitraum)/unbekannte_werte.csv "
-                    + "(sie können Personenangaben enthalten); nach dem Ergänzen der Codeliste das Quartal neu rechnen."
-            ]
+            : ["Diese Werte zählen als „unbekannt“ (beim Aufenthalt: außerhalb des Fluchtkontexts, also nicht in der Zielgruppe)."]
         section.tables = [files, reasons, persons, warnings]
         if !report.plausibilityOverridden.isEmpty {
             section.paragraphs.append(
@@ -436,8 +433,13 @@ extension FundingReport {
     /// How the further cells were chosen, in one sentence (reports of before 1.2 do not say).
     static func secondarySentence(_ suppression: RunReport.Suppression?) -> String {
         switch suppression?.method {
-        case "exakt"?:
+        case "exakt"? where suppression?.cost == nil:
+            // Runs of before issue 31 minimised the number of cells.
             return "Es sind nachweislich so wenige weitere Zellen wie möglich (bei gleicher Zahl die mit der kleinsten Summe)."
+        case "exakt"?:
+            return
+                "Die weiteren Zellen sind nachweislich die, deren Sperrung Lesern am wenigsten nimmt (die kleinste Summe der gesperrten Werte, je Zelle eins dazu); eine Gesamtzahl des Kreises wird nur gesperrt, wo sich die Tabellen ohne sie nicht schützen lassen"
+                + ((suppression?.secondaryTotals ?? 0) > 0 ? ", und das war in diesem Quartal nötig." : ".")
         case "heuristisch"?:
             return "Die weiteren Zellen wählte in diesem Quartal ein Näherungsverfahren"
                 + (suppression?.provenMinimum.map { "; nötig wären mindestens \(GermanNumber.count($0))." } ?? ".")

@@ -11,11 +11,12 @@ public enum ReportPage {
         .meta { display: flex; flex-wrap: wrap; gap: .3rem 2rem; margin: .4rem 0 1rem; padding: 0; list-style: none; color: #333; }
         .meta li span { color: #555; }
         nav ol { columns: 2; margin: .5rem 0; }
-        .tabelle { overflow-x: auto; }
+        .tabelle { overflow-x: auto; max-width: 100%; }
+        .tabelle table { max-width: 100%; }
         table { border-collapse: collapse; margin: .6rem 0 .3rem; font-variant-numeric: tabular-nums; }
         caption { text-align: left; font-weight: bold; padding: .3rem 0; }
-        th, td { border-bottom: 1px solid #ddd; padding: .25rem .5rem; vertical-align: bottom; }
-        thead th { border-bottom: 2px solid #555; font-weight: bold; text-align: right; }
+        th, td { border-bottom: 1px solid #ddd; padding: .25rem .35rem; vertical-align: bottom; }
+        thead th { border-bottom: 2px solid #555; font-weight: bold; text-align: right; font-size: .82rem; hyphens: auto; }
         thead th.text, th[scope=row], td.text { text-align: left; }
         td.zahl { text-align: right; white-space: nowrap; }
         th[scope=row] { font-weight: normal; }

@@ -70,8 +70,11 @@ public enum SpreadsheetDamage {
         guard value.count <= 12 else { return false }
         let text = String(decoding: value, as: UTF8.self).lowercased()
         let bare = text.hasPrefix("+") || text.hasPrefix("-") ? String(text.dropFirst()) : text
-        return ["inf", "infinity", "nan", "#zahl!", "#num!", "#wert!", "#value!", "#div/0!", "#nv", "#n/a", "#bezug!", "#ref!", "1,#inf", "1.#inf", "1,#qnan", "1.#qnan"]
-            .contains(bare)
+        return [
+            "inf", "infinity", "nan", "#zahl!", "#num!", "#wert!", "#value!", "#div/0!", "#nv", "#n/a", "#bezug!", "#ref!", "1,#inf", "1.#inf", "1,#qnan",
+            "1.#qnan",
+        ]
+        .contains(bare)
     }
 
     @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
