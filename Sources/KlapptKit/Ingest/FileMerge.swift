@@ -39,7 +39,7 @@ struct FileMerge {
             source: source.id, file: path, sha256: "", rowsRead: rowsRead,
             accepted: rowsRead - duplicates - quarantined.count, rejected: quarantined.count,
             duplicates: duplicates, reasons: reasons, superseded: 0, newestStand: newestStand?.iso, school: school,
-            headerLine: headerLine.flatMap { $0 > 1 ? $0 : nil }, footerRows: footerRows)
+            headerLine: headerLine.flatMap { $0 > 1 ? $0 : nil }, footerRows: footerRows > 0 ? footerRows : nil)
     }
 
     /// The file's last slice is merged: its table of row fingerprints is no longer needed (a

@@ -39,7 +39,8 @@ extension QuarterlyRun {
         var found: (Int, Int)?
         for (size, group) in bySize where size > 0 && group.count > 1 {
             for (i, a) in group.enumerated() {
-                for b in group[(i + 1)...] where sameBytes(a.element, b.element) {
+                // (One file named by two sources' globs is the same path, not a copy.)
+                for b in group[(i + 1)...] where a.element != b.element && sameBytes(a.element, b.element) {
                     let pair = (min(a.offset, b.offset), max(a.offset, b.offset))
                     if found.map({ pair < $0 }) ?? true { found = pair }
                 }

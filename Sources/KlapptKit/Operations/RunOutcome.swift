@@ -18,8 +18,9 @@ public struct FileAccount: Sendable, Codable, Equatable {
     /// The line of the header row when title lines stand above it (nil: line 1).
     public var headerLine: Int? = nil
     /// Trailing rows that hold only a total or a note ("Summe: 263"): not records, so neither
-    /// accepted nor rejected, and not in `rowsRead` (handbook, "Fußzeilen").
-    public var footerRows: Int = 0
+    /// accepted nor rejected, and not in `rowsRead` (handbook, 7c); nil: none. Both are absent
+    /// from the report of an ordinary file, which so stays as it was.
+    public var footerRows: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case source, file, sha256, accepted, rejected, duplicates, reasons, superseded, school
@@ -27,60 +28,6 @@ public struct FileAccount: Sendable, Codable, Equatable {
         case newestStand = "newest_stand"
         case headerLine = "header_line"
         case footerRows = "footer_rows"
-    }
-
-    public init(
-        source: String, file: String, sha256: String, rowsRead: Int, accepted: Int, rejected: Int, duplicates: Int, reasons: [String: Int],
-        superseded: Int, newestStand: String? = nil, school: String? = nil, headerLine: Int? = nil, footerRows: Int = 0
-    ) {
-        self.source = source
-        self.file = file
-        self.sha256 = sha256
-        self.rowsRead = rowsRead
-        self.accepted = accepted
-        self.rejected = rejected
-        self.duplicates = duplicates
-        self.reasons = reasons
-        self.superseded = superseded
-        self.newestStand = newestStand
-        self.school = school
-        self.headerLine = headerLine
-        self.footerRows = footerRows
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        source = try container.decode(String.self, forKey: .source)
-        file = try container.decode(String.self, forKey: .file)
-        sha256 = try container.decode(String.self, forKey: .sha256)
-        rowsRead = try container.decode(Int.self, forKey: .rowsRead)
-        accepted = try container.decode(Int.self, forKey: .accepted)
-        rejected = try container.decode(Int.self, forKey: .rejected)
-        duplicates = try container.decode(Int.self, forKey: .duplicates)
-        reasons = try container.decode([String: Int].self, forKey: .reasons)
-        superseded = try container.decode(Int.self, forKey: .superseded)
-        newestStand = try container.decodeIfPresent(String.self, forKey: .newestStand)
-        school = try container.decodeIfPresent(String.self, forKey: .school)
-        headerLine = try container.decodeIfPresent(Int.self, forKey: .headerLine)
-        footerRows = try container.decodeIfPresent(Int.self, forKey: .footerRows) ?? 0
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(source, forKey: .source)
-        try container.encode(file, forKey: .file)
-        try container.encode(sha256, forKey: .sha256)
-        try container.encode(rowsRead, forKey: .rowsRead)
-        try container.encode(accepted, forKey: .accepted)
-        try container.encode(rejected, forKey: .rejected)
-        try container.encode(duplicates, forKey: .duplicates)
-        try container.encode(reasons, forKey: .reasons)
-        try container.encode(superseded, forKey: .superseded)
-        try container.encodeIfPresent(newestStand, forKey: .newestStand)
-        try container.encodeIfPresent(school, forKey: .school)
-        // Only where they say something: the report of an ordinary file stays as it was.
-        try container.encodeIfPresent(headerLine, forKey: .headerLine)
-        if footerRows > 0 { try container.encode(footerRows, forKey: .footerRows) }
     }
 }
 

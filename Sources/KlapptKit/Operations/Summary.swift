@@ -22,8 +22,8 @@ public enum Summary {
             if let header = file.headerLine {
                 lines.append("    Kopfzeile in Zeile \(header) gefunden; die \(counted(header - 1, "Zeile", "Zeilen")) darüber (Titel) sind keine Datensätze")
             }
-            if file.footerRows > 0 {
-                lines.append("    \(counted(file.footerRows, "Fußzeile", "Fußzeilen")) am Ende (Summe oder Notiz) nicht als Datensatz gezählt")
+            if let footers = file.footerRows {
+                lines.append("    \(counted(footers, "Fußzeile", "Fußzeilen")) am Ende (Summe oder Notiz) nicht als Datensatz gezählt")
             }
             // Every reason, most frequent first (issue 9: not only the top three), in the report's
             // sentences (issue 23).
@@ -67,6 +67,12 @@ public enum Summary {
             }
             lines.append(
                 "Geheimhaltung: \(counted(table.primary.count, "Zelle", "Zellen")) primär gesperrt, \(number(table.secondary.count)) sekundär (\(how))")
+            let primaryTotals = table.primary.filter { $0.dimension == TableSystem.totalDimension && $0.table.isEmpty }
+                .map { labels?.label(ReportLabels.Kind.indicator, $0.indicator.rawValue) ?? $0.indicator.rawValue }.sorted()
+            if !primaryTotals.isEmpty {
+                lines.append(
+                    "               Gesamtwerte des Kreises gesperrt, weil sie selbst unter min_cell liegen: \(primaryTotals.joined(separator: ", "))")
+            }
             let totals = table.secondaryTotals.count
             if totals > 0 {
                 lines.append(

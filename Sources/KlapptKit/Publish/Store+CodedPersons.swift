@@ -16,22 +16,6 @@ extension Store {
             quellen INTEGER NOT NULL, PRIMARY KEY(zeitraum, pseudonym)) WITHOUT ROWID;
         """
 
-    /// `persons` as it was (schema 2 to 6), computed from the coded table.
-    static let personsView = """
-        CREATE VIEW persons AS
-            SELECT (p.zeitraum / 10) || '-Q' || (p.zeitraum % 10) AS zeitraum, lower(hex(p.pseudonym)) AS pseudonym,
-                   g.wert AS geschlecht, a.wert AS altersgruppe, m.wert AS gemeinde, r.wert AS aufenthalt,
-                   s.wert AS staatsangehoerigkeit, t.wert AS aktivitaet, q.wert AS quellen
-            FROM personen_kodiert p
-            JOIN kodes g ON g.spalte = 'geschlecht' AND g.kode = p.geschlecht
-            JOIN kodes a ON a.spalte = 'altersgruppe' AND a.kode = p.altersgruppe
-            JOIN kodes m ON m.spalte = 'gemeinde' AND m.kode = p.gemeinde
-            JOIN kodes r ON r.spalte = 'aufenthalt' AND r.kode = p.aufenthalt
-            JOIN kodes s ON s.spalte = 'staatsangehoerigkeit' AND s.kode = p.staatsangehoerigkeit
-            JOIN kodes q ON q.spalte = 'quellen' AND q.kode = p.quellen
-            LEFT JOIN kodes t ON t.spalte = 'aktivitaet' AND t.kode = p.aktivitaet;
-        """
-
     /// Schema 6 -> 7: the text rows of `persons` become coded rows (in Swift: the system's SQLite
     /// 3.40 has no `unhex`), streamed in batches; then `persons` is the view.
     static func migrateToCodedPersons(_ database: SQLiteDatabase) throws(SQLiteDatabase.Failure) {
@@ -62,7 +46,7 @@ extension Store {
         if let failure { throw failure }
         try insertCodes(codes.added, into: database)
         // (The stock per state comes back with schema 10, as `intern_bestand_je_zustand` on this table.)
-        try database.execute("DROP TABLE persons; \(personsView)")
+        try database.execute("DROP TABLE persons; \(personsView(namingMunicipalities: false))")
     }
 
     static func insertCodes(_ codes: [(column: String, code: Int, value: String)], into database: SQLiteDatabase) throws(SQLiteDatabase.Failure) {
@@ -184,5 +168,26 @@ struct PersonCoder {
             sources[person.sourceMask] = q
         }
         return (s, a, m, r, n, t, q)
+    }
+}
+
+extension Store {
+    /// The `persons` view over the coded persons: as schema 7 made it, and (`namingMunicipalities`)
+    /// as schema 11 makes it, with the municipality's name from the labels (`gemeinde_text`).
+    static func personsView(namingMunicipalities: Bool) -> String {
+        """
+        CREATE VIEW persons AS
+            SELECT (p.zeitraum / 10) || '-Q' || (p.zeitraum % 10) AS zeitraum, lower(hex(p.pseudonym)) AS pseudonym,
+                   g.wert AS geschlecht, a.wert AS altersgruppe, m.wert AS gemeinde, r.wert AS aufenthalt,
+                   s.wert AS staatsangehoerigkeit, t.wert AS aktivitaet, q.wert AS quellen\(namingMunicipalities ? ",\n           COALESCE(bg.beschriftung, m.wert) AS gemeinde_text" : "")
+            FROM personen_kodiert p
+            JOIN kodes g ON g.spalte = 'geschlecht' AND g.kode = p.geschlecht
+            JOIN kodes a ON a.spalte = 'altersgruppe' AND a.kode = p.altersgruppe
+            JOIN kodes m ON m.spalte = 'gemeinde' AND m.kode = p.gemeinde
+            JOIN kodes r ON r.spalte = 'aufenthalt' AND r.kode = p.aufenthalt
+            JOIN kodes s ON s.spalte = 'staatsangehoerigkeit' AND s.kode = p.staatsangehoerigkeit
+            JOIN kodes q ON q.spalte = 'quellen' AND q.kode = p.quellen
+            LEFT JOIN kodes t ON t.spalte = 'aktivitaet' AND t.kode = p.aktivitaet\(namingMunicipalities ? "\n    LEFT JOIN beschriftungen bg ON bg.art = 'gemeinde' AND bg.code = m.wert" : "");
+        """
     }
 }

@@ -41,20 +41,7 @@ extension Store {
     /// quarter's cells as that quarter's linked system bounds them (`tabelle` `vorquartal…`).
     static let explainedViews = """
         DROP VIEW IF EXISTS persons;
-        CREATE VIEW persons AS
-            SELECT (p.zeitraum / 10) || '-Q' || (p.zeitraum % 10) AS zeitraum, lower(hex(p.pseudonym)) AS pseudonym,
-                   g.wert AS geschlecht, a.wert AS altersgruppe, m.wert AS gemeinde, r.wert AS aufenthalt,
-                   s.wert AS staatsangehoerigkeit, t.wert AS aktivitaet, q.wert AS quellen,
-                   COALESCE(bg.beschriftung, m.wert) AS gemeinde_text
-            FROM personen_kodiert p
-            JOIN kodes g ON g.spalte = 'geschlecht' AND g.kode = p.geschlecht
-            JOIN kodes a ON a.spalte = 'altersgruppe' AND a.kode = p.altersgruppe
-            JOIN kodes m ON m.spalte = 'gemeinde' AND m.kode = p.gemeinde
-            JOIN kodes r ON r.spalte = 'aufenthalt' AND r.kode = p.aufenthalt
-            JOIN kodes s ON s.spalte = 'staatsangehoerigkeit' AND s.kode = p.staatsangehoerigkeit
-            JOIN kodes q ON q.spalte = 'quellen' AND q.kode = p.quellen
-            LEFT JOIN kodes t ON t.spalte = 'aktivitaet' AND t.kode = p.aktivitaet
-            LEFT JOIN beschriftungen bg ON bg.art = 'gemeinde' AND bg.code = m.wert;
+        \(personsView(namingMunicipalities: true))
         CREATE VIEW sperrungen_erklaert AS
             SELECT s.zeitraum AS lauf_zeitraum,
                    CASE WHEN s.tabelle LIKE 'vorquartal%' THEN

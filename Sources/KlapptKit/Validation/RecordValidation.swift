@@ -126,7 +126,7 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         if value(.recordID).isEmpty { return reject(.fieldMissing, .recordID) }
         for (field, width) in numberChecks {
             let bytes = value(field)
-            if SpreadsheetDamage.isDamaged(bytes, width: width, isDate: field == .recordID && source.dateFormat.parse(bytes: bytes) != nil) {
+            if SpreadsheetDamage.isDamaged(bytes, width: width, isDate: { field == .recordID && source.dateFormat.parse(bytes: bytes) != nil }) {
                 return reject(.spreadsheetNumber, field)
             }
         }

@@ -17,9 +17,15 @@ public enum SpreadsheetDamage {
     /// The largest integer a spreadsheet's number (an IEEE double) holds exactly: 2^53.
     static let exactIntegerLimit: UInt64 = 1 << 53
 
-    public static func isDamaged(_ value: UnsafeBufferPointer<UInt8>, width: Int?, isDate: Bool = false) -> Bool {
+    /// `isDate` is asked only of a value of digits and separators (a customer number with its
+    /// letter never is a date).
+    public static func isDamaged(_ value: UnsafeBufferPointer<UInt8>, width: Int?, isDate: () -> Bool = { false }) -> Bool {
         guard !value.isEmpty else { return false }
-        if isDate { return true }
+        if value.count <= 10, value.allSatisfy({ isDigit($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "/") }),
+            isDate()
+        {
+            return true
+        }
         var position = 0
         if value[0] == UInt8(ascii: "+") || value[0] == UInt8(ascii: "-") { position = 1 }
         let mantissaStart = position
