@@ -88,12 +88,11 @@ extension Klappt {
                     "zeitraum": "\(period)", "personen": "\(outcome.filter.persons)", "zielgruppe": "\(outcome.filter.targetGroup)",
                     "bestand": "\(outcome.filter.withCurrentRecord)", "gesperrt": "\(outcome.table?.suppressed.count ?? 0)",
                 ])
-            if input.logFormat == .text {
-                print(
-                    Summary.text(
-                        outcome, outputs: run.outputs, mode: .run, keyNote: keyNote, codeListPaths: pipeline.codeListPaths,
-                        reportSinks: pipeline.sinks.filter { $0 is any FundingReportSink }, labels: pipeline.labels))
-            }
+            let summary = Summary.text(
+                outcome, outputs: run.outputs, mode: .run, keyNote: keyNote, codeListPaths: pipeline.codeListPaths,
+                reportSinks: pipeline.sinks.filter { $0 is any FundingReportSink }, labels: pipeline.labels)
+            Summary.keepInternally(summary, outputDirectory: pipeline.outputDirectory, period: period, mode: .run, logger: console.logger)
+            if input.logFormat == .text { print(summary) }
         }
     }
 
@@ -120,11 +119,10 @@ extension Klappt {
                 run.progress = console.progressReporter()
                 guard let outcome = try run.execute(key: nil).outcome else { throw KlapptError.internalError("Prüfung ohne Ergebnis") }
                 console.logger.notice("Prüfung fertig", metadata: ["zeitraum": "\(run.period)", "bericht": "\(run.outputs.report)"])
-                if input.logFormat == .text {
-                    print(
-                        Summary.text(
-                            outcome, outputs: run.outputs, mode: .validate, keyNote: nil, codeListPaths: pipeline.codeListPaths, labels: pipeline.labels))
-                }
+                let summary = Summary.text(
+                    outcome, outputs: run.outputs, mode: .validate, keyNote: nil, codeListPaths: pipeline.codeListPaths, labels: pipeline.labels)
+                Summary.keepInternally(summary, outputDirectory: pipeline.outputDirectory, period: run.period, mode: .validate, logger: console.logger)
+                if input.logFormat == .text { print(summary) }
             } catch {
                 throw console.fail(error)
             }

@@ -257,6 +257,13 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(leaks(result, output: output, hookFile: hook).isEmpty)
         #expect(quarantineHoldsMarker(output))
+        // The coordinator's internal page: the summary, kept (0600) beside the quarantine, with
+        // counts and paths only.
+        let page = "\(output)/quarantaene/2026-Q3/zusammenfassung.txt"
+        let text = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(text.contains("1 Fußzeile am Ende") && text.contains("Kopfzeile in Zeile 4 gefunden"))
+        #expect(!text.lowercased().contains(Self.marker.lowercased()))
+        #expect(try FileManager.default.attributesOfItem(atPath: page)[.posixPermissions] as? Int == 0o600)
         let report = try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: "\(output)/lauf_2026-Q3.json"))) as! [String: Any]
         let inputs = report["inputs"] as! [[String: Any]]
         let list0 = try #require(inputs.first { ($0["file"] as! String).hasSuffix("ok/liste.csv") })

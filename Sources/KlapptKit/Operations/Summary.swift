@@ -1,7 +1,22 @@
 import Foundation
+import Logging
 
 /// The short German summary a coordinator reads on the terminal after a run (issue 2, point 1).
 public enum Summary {
+    /// Keeps the summary as the coordinator's internal page, `quarantaene/<P>/zusammenfassung.txt`
+    /// (mode 0600, never published; issue 31): what is to do (unknown texts, persons who fell out of
+    /// the target group, what to re-run) stays out of the published report but is kept after a
+    /// cron run, whose log has no summary. It holds counts, codes and paths, no input value.
+    public static func keepInternally(_ summary: String, outputDirectory: String, period: Period, mode: QuarterlyRun.Mode, logger: Logger) {
+        let directory = Quarantine(outputDirectory: outputDirectory, period: period, mode: mode).directory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try AtomicFile.write(summary + "\n", to: "\(directory)/zusammenfassung.txt", mode: 0o600)
+        } catch {
+            logger.warning("Zusammenfassung nicht abgelegt", metadata: ["ordner": "\(directory)", "grund": "\(error)"])
+        }
+    }
+
     public static func text(
         _ outcome: RunOutcome, outputs: QuarterlyRun.Outputs, mode: QuarterlyRun.Mode, keyNote: String?,
         codeListPaths: [String: String] = [:], reportSinks: [any PeriodSink] = [], labels: ReportLabels? = nil
