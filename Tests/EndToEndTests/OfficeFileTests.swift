@@ -239,7 +239,12 @@ import Testing
         let report = try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: "\(output)/lauf_2026-Q3.json"))) as! [String: Any]
         let suppression = try #require(report["suppression"] as? [String: Any])
         #expect(suppression["secondary_totals"] as? Int == 0)
+        #expect(suppression["primary_totals"] as? Int == 1)
         #expect(suppression["cost"] as? String == "wert+1, gesamtwerte zuletzt")
+        // The audit of the published file names the one withheld total (itself 2).
+        let audit = try runKlappt(["audit", "\(output)/indikatoren_2026-Q3.csv"])
+        #expect(audit.status == 0)
+        #expect(audit.stdout.contains("Gesamtzahlen des Kreises gesperrt: eintritt_ausbildung ("), "\(audit.stdout)")
     }
 
     @Test func aFinishedRunWithMarkersEverywhereKeepsThemInTheQuarantine() throws {

@@ -192,6 +192,14 @@ public enum PublishedTableAudit {
                 lines.append("  \(table)\(finding.cell.indicator.rawValue) / \(finding.cell.dimension) / \(category): möglich \(range), \(verdict)")
             }
             let unsafe = result.unsafe.count
+            // Issue 31: a withheld district total costs a reader most; the audit names each.
+            let totals = result.findings.filter { $0.cell.table.isEmpty && $0.cell.dimension == TableSystem.totalDimension }
+            if !totals.isEmpty {
+                lines.append(
+                    "  Gesamtzahlen des Kreises gesperrt: \(totals.map(\.cell.indicator.rawValue).joined(separator: ", ")) "
+                        + "(klappt sperrt eine nur, wenn sie selbst unter \(minCell) liegt oder sich die Tabellen ohne sie nicht schützen lassen; "
+                        + "welches von beiden, sagt der Laufbericht: suppression.primary_totals, secondary_totals)")
+            }
             lines.append(unsafe == 0 ? "  Ergebnis: alle gesperrten Zellen sind geschützt." : "  Ergebnis: \(unsafe) Zellen sind NICHT geschützt.")
         }
         return lines.joined(separator: "\n")
