@@ -276,5 +276,10 @@ import Testing
         #expect(list0["footer_rows"] as? Int == 1)
         #expect(list0["rows_read"] as? Int == 40)
         #expect(list0["rejected"] as? Int == 1)
+        // Nothing lost: the footer stands in the quarantine file too, as what it is.
+        let quarantined = try String(contentsOfFile: "\(output)/quarantaene/2026-Q3/jobcenter_liste.csv", encoding: .utf8)
+        #expect(quarantined.contains(";fusszeile;;Summe: \(m)"), "\(quarantined)")
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        #expect(try store.query("SELECT COUNT(*) FROM rejects WHERE grund = 'fusszeile'") == [["0"]])
     }
 }

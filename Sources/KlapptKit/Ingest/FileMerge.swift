@@ -26,7 +26,9 @@ struct FileMerge {
     /// Rejected rows since the last row that was accepted or a duplicate: the candidates for
     /// footer rows once the file has ended.
     private var trailingRejections = 0
-    private var footerRows = 0
+    /// Footer rows, for the quarantine file only (under the reason `fusszeile`).
+    private(set) var footers: [QuarantinedRow] = []
+    private var footerRows: Int { footers.count }
 
     init(source: SourceSpec, path: String) {
         self.source = source
@@ -48,13 +50,15 @@ struct FileMerge {
     mutating func endOfFile() {
         seen = RandomKeySet()
         guard type(of: source.format).isList else { return }
-        while trailingRejections > 0, let last = quarantined.last, FileMerge.isNote(last.cells) {
+        while trailingRejections > 0, var last = quarantined.last, FileMerge.isNote(last.cells) {
             quarantined.removeLast()
             trailingRejections -= 1
             reasons[last.reason.rawValue]! -= 1
             if reasons[last.reason.rawValue] == 0 { reasons[last.reason.rawValue] = nil }
             rowsRead -= 1
-            footerRows += 1
+            last.reason = .footerRow
+            last.field = nil
+            footers.insert(last, at: 0)
         }
     }
 

@@ -447,7 +447,7 @@ public struct QuarterlyRun: Sendable {
                 let file = merges[finished]
                 let written = try quarantine.write(
                     source: source.id, inputPath: input.path, columns: file.quarantineColumns,
-                    rows: file.quarantined.map { ($0.line, $0.reason, $0.field, $0.cells) })
+                    rows: (file.quarantined + file.footers).map { ($0.line, $0.reason, $0.field, $0.cells) })
                 if let written { quarantineFiles.append(written) }
                 storedRejections += file.quarantined.map {
                     StoredRejection(source: source.id, file: input.path, line: $0.line, reason: $0.reason, field: $0.field)

@@ -12,6 +12,10 @@ public enum ReasonCode: String, Sendable, CaseIterable, Codable {
     case wrongFieldCount = "spaltenzahl_falsch"
     /// A record id or a code that a spreadsheet turned into a number (`SpreadsheetDamage`).
     case spreadsheetNumber = "zahl_entstellt"
+    /// Not a rejection: a row after a list's last record that holds only a total or a note. It is
+    /// kept in the quarantine file under this name (nothing is lost), but counted as neither
+    /// accepted nor rejected (`FileAccount.footerRows`).
+    case footerRow = "fusszeile"
 
     public var germanText: String {
         switch self {
@@ -23,6 +27,7 @@ public enum ReasonCode: String, Sendable, CaseIterable, Codable {
         case .fieldMissing: return "Pflichtfeld fehlt im Datensatz"
         case .wrongFieldCount: return "Zeile hat nicht so viele Felder wie die Kopfzeile"
         case .spreadsheetNumber: return "Kennung oder Code von einer Tabellenkalkulation in eine Zahl verwandelt"
+        case .footerRow: return "Fußzeile nach dem letzten Datensatz (Summe oder Notiz), kein Datensatz"
         }
     }
 }
