@@ -229,6 +229,17 @@ import Testing
         }
         let outcome = try edited.get()
         #expect(Self.registerAccount(outcome) == Self.registerAccount(plain))
+        // A sheet the workbook lacks: the message lists the sheets and says which is hidden.
+        let (missing, _) = try runWithEditedRegister(
+            editPipeline: { $0.replacingOccurrences(of: "    role: auslaenderbehoerde\n", with: "    role: auslaenderbehoerde\n    xlsx: {sheet: AZR-Auszug}\n") },
+            { parts in
+                parts["xl/workbook.xml"] = parts["xl/workbook.xml"]!.replacingOccurrences(of: "<sheet name=\"Hinweise\"", with: "<sheet state=\"hidden\" name=\"Hinweise\"")
+            })
+        guard case .failure(let error) = missing else {
+            Issue.record("Lauf hätte mit 65 scheitern müssen")
+            return
+        }
+        #expect(error.description.contains("(vorhanden: „Register“, „Hinweise“ (ausgeblendet))"), "\(error.description)")
     }
 
     /// Issue 31: `xlsx.sheet` as a list of names to try, and as names per file pattern.
