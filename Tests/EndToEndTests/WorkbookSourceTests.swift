@@ -231,9 +231,12 @@ import Testing
         #expect(Self.registerAccount(outcome) == Self.registerAccount(plain))
         // A sheet the workbook lacks: the message lists the sheets and says which is hidden.
         let (missing, _) = try runWithEditedRegister(
-            editPipeline: { $0.replacingOccurrences(of: "    role: auslaenderbehoerde\n", with: "    role: auslaenderbehoerde\n    xlsx: {sheet: AZR-Auszug}\n") },
+            editPipeline: {
+                $0.replacingOccurrences(of: "    role: auslaenderbehoerde\n", with: "    role: auslaenderbehoerde\n    xlsx: {sheet: AZR-Auszug}\n")
+            },
             { parts in
-                parts["xl/workbook.xml"] = parts["xl/workbook.xml"]!.replacingOccurrences(of: "<sheet name=\"Hinweise\"", with: "<sheet state=\"hidden\" name=\"Hinweise\"")
+                parts["xl/workbook.xml"] = parts["xl/workbook.xml"]!.replacingOccurrences(
+                    of: "<sheet name=\"Hinweise\"", with: "<sheet state=\"hidden\" name=\"Hinweise\"")
             })
         guard case .failure(let error) = missing else {
             Issue.record("Lauf hätte mit 65 scheitern müssen")
