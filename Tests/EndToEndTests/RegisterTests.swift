@@ -35,6 +35,48 @@ import Testing
         #expect(result.stdout.contains("auslaenderbehoerde: register_kreis_unna_2026-09-30.csv"))
     }
 
+    /// SPEC 2.1 v3 (issue 32): the register writes an unknown day and month as `00`. Such rows are
+    /// accepted, count with the first day of what is known for the age, and (exact linkage) meet
+    /// another source's fictitious 1 January.
+    @Test func partlyKnownBirthDatesAreAcceptedAndLinked() throws {
+        let folder = "\(directory)/teilweise"
+        for sub in ["ab", "jc", "bk"] { try FileManager.default.createDirectory(atPath: "\(folder)/\(sub)", withIntermediateDirectories: true) }
+        try """
+        AZR_Nummer;Familienname;Vornamen;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Zuzug;Stand
+        100000000001;Karimi;Ali;00.00.2004;M;423;Duldung (§ 60a AufenthG);59423;Unna;;30.09.2026
+        100000000002;Haidari;Sara;00.05.2003;W;423;Duldung (§ 60a AufenthG);59423;Unna;;30.09.2026
+        100000000003;Leer;Datum;00.00.0000;W;423;Duldung (§ 60a AufenthG);59423;Unna;;30.09.2026
+
+        """.write(toFile: "\(folder)/ab/register.csv", atomically: true, encoding: .utf8)
+        try """
+        \u{FEFF}Kundennummer;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Status;Status_seit;Massnahme;Bemerkung;Stand\r
+        123D1;Karimi;Ali;01.01.2004;M;423;Duldung;59423;Unna;ALO;01.07.2026;;;30.09.2026\r
+
+        """.write(toFile: "\(folder)/jc/jc.csv", atomically: true, encoding: .utf8)
+        try """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Schuelerdaten xmlns="urn:klappt:berufskolleg:1" Schulnummer="170011" Stand="2026-09-30">
+          <Schueler Id="S1"><Name>Muhammad</Name><Vorname>Hassan</Vorname><Geburtsdatum>2000-05-15</Geburtsdatum><Geschlecht>3</Geschlecht>
+            <StaatKrz>423</StaatKrz><PLZ>59423</PLZ><Status>2</Status><Gliederung>A12</Gliederung><Aufnahmedatum>2025-08-20</Aufnahmedatum>
+            <Entlassdatum></Entlassdatum><Abschluss></Abschluss><Aufenthaltsstatus>Duldung</Aufenthaltsstatus></Schueler>
+        </Schuelerdaten>
+
+        """.write(toFile: "\(folder)/bk/bk.xml", atomically: true, encoding: .utf8)
+        let outcome = try runPipeline(
+            jobcenter: "\(folder)/jc/*.csv", berufskolleg: "\(folder)/bk/*.xml", register: "\(folder)/ab/*.csv", output: "\(folder)/out",
+            adjust: { $0.maxRejectShare = 1 })
+        let register = try #require(outcome.files.first { $0.source == "auslaenderbehoerde" })
+        #expect(register.accepted == 2 && register.rejected == 1 && register.reasons == ["geburtsdatum_ungueltig": 1])
+        #expect(outcome.filter.persons == 3)
+        #expect(outcome.linkedPersons == 1)
+        #expect(outcome.filter.targetGroup == 3)
+        let table = try #require(outcome.table?.table)
+        let ages = table.cells.filter { $0.indicator == .zielgruppe && $0.dimension == "altersgruppe" }
+            .map { "\($0.category)=\(table.values[$0] ?? 0)" }.sorted()
+        // Karimi 2004-01-01 and Haidari 2003-05-01 are 22 and 23 on 30.09.2026; Muhammad 26.
+        #expect(ages == ["18-20=0", "21-23=2", "24-26=1"])
+    }
+
     @Test func undecodableBytesNameFileLineAndColumn() throws {
         let original = try Data(contentsOf: URL(fileURLWithPath: filesBelow("\(directory)/in/auslaenderbehoerde")[0]))
         var lines = original.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)

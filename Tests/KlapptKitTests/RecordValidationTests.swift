@@ -150,6 +150,47 @@ import Testing
         #expect((try? validate(jobcenter, row(values)).0.get())?.nationality.string == category)
     }
 
+    /// SPEC 2.1 v3 (issue 32): a birth date whose day, or day and month, is `00` is partly known, in
+    /// every format: it stands for the first day of what is known, with its precision. A missing
+    /// date (`00.00.0000`), a month `00` under a known day, or no real date is invalid.
+    @Test(arguments: [
+        ("00.05.2003", "2003-05-01", DatePrecision.month), ("00.00.2003", "2003-01-01", .year), ("15.05.2003", "2003-05-15", .day),
+        ("00.02.2004", "2004-02-01", .month), ("00.00.0000", nil, nil), ("15.00.2003", nil, nil), ("00.13.2003", nil, nil),
+        ("31.02.2003", nil, nil), ("0.0.2003", nil, nil), ("00.00.03", nil, nil),
+    ] as [(String, String?, DatePrecision?)])
+    func partlyKnownBirthDates(text: String, iso: String?, precision: DatePrecision?) throws {
+        for (source, values, spelled) in [
+            (jobcenter, validJobcenter, text),
+            // The college's ISO format, with the same parts.
+            (college, validCollege, "\(text.dropFirst(6))-\(text.dropFirst(3).prefix(2))-\(text.prefix(2))"),
+        ] {
+            var changed = values
+            changed[.birthDate] = spelled
+            let result = validate(source, row(changed)).0
+            if let iso, let precision {
+                let record = try result.get()
+                #expect(record.birthDate.iso == iso, "\(spelled)")
+                #expect(record.birthPrecision == precision, "\(spelled)")
+            } else {
+                guard case .failure(let rejection) = result else {
+                    Issue.record("\(spelled) was accepted")
+                    continue
+                }
+                #expect(rejection.reason == .birthDateInvalid, "\(spelled)")
+            }
+        }
+        // Other date fields stay strict: `00` is no date there.
+        var status = validJobcenter
+        status[.statusSince] = text
+        if text.hasPrefix("00") {
+            guard case .failure(let rejection) = validate(jobcenter, row(status)).0 else {
+                Issue.record("Status_seit \(text) was accepted")
+                return
+            }
+            #expect(rejection.reason == .dateInvalid)
+        }
+    }
+
     /// Issue 31: ids and codes a spreadsheet turned into numbers are rejected with a reason of
     /// their own, naming the field; what only looks like a number stays valid.
     @Test(arguments: [

@@ -167,6 +167,24 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses ASCII bytes (the run's path: no string per date).
     public func parse(bytes: UnsafeBufferPointer<UInt8>) -> CivilDate? {
+        guard let (year, month, day) = numbers(bytes) else { return nil }
+        return CivilDate(year: year, month: month, day: day)
+    }
+
+    /// A birth date, which may be partly known (SPEC 2.1 v3; handbook, section 8): German registers
+    /// write an unknown day, or day and month, as `00` (`00.05.2003`, `00.00.2003`). Such a date
+    /// stands for the first day of what is known (`2003-05-01`, `2003-01-01`: the day the asylum
+    /// registration assigns when the date is unknown), with its precision. `00.00.0000`, a month
+    /// `00` under a known day, or no real date: nil (`geburtsdatum_ungueltig`).
+    public func parseBirthDate(bytes: UnsafeBufferPointer<UInt8>) -> (date: CivilDate, precision: DatePrecision)? {
+        guard let (year, month, day) = numbers(bytes) else { return nil }
+        if day == 0, month == 0 { return CivilDate(year: year, month: 1, day: 1).map { ($0, .year) } }
+        if day == 0 { return CivilDate(year: year, month: month, day: 1).map { ($0, .month) } }
+        return CivilDate(year: year, month: month, day: day).map { ($0, .day) }
+    }
+
+    /// The year, month and day the bytes spell in this format (not checked as a date).
+    private func numbers(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int)? {
         var day = 0
         var month = 0
         var year = 0
@@ -200,6 +218,18 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
             }
         }
         guard index == count else { return nil }
-        return CivilDate(year: year, month: month, day: day)
+        return (year, month, day)
     }
+}
+
+/// How much of a birth date is known (SPEC 2.1 v3).
+public enum DatePrecision: UInt8, Sendable, Comparable {
+    /// Only the year (`00.00.2003`).
+    case year
+    /// Year and month (`00.05.2003`).
+    case month
+    /// The whole date.
+    case day
+
+    public static func < (lhs: DatePrecision, rhs: DatePrecision) -> Bool { lhs.rawValue < rhs.rawValue }
 }

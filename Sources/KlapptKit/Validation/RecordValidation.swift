@@ -130,7 +130,9 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
                 return reject(.spreadsheetNumber, field)
             }
         }
-        guard let birthDate = date(.birthDate).0 else { return reject(.birthDateInvalid, .birthDate) }
+        guard let (birthDate, birthPrecision) = source.dateFormat.parseBirthDate(bytes: value(.birthDate)) else {
+            return reject(.birthDateInvalid, .birthDate)
+        }
         let givenBytes = value(.givenName)
         guard let given = givenMemo.value(for: givenBytes, compute: { FoldedName(NameFolding.givenNameToken(givenBytes, encoding: encoding)) }) else {
             return reject(.nameMissing, .givenName)
@@ -187,7 +189,7 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         return .success(
             CleanRecord(
                 origin: row.origin, recordID: Self.idDigest(value(.recordID), encoding: encoding),
-                givenToken: given.token, familyToken: family.token, birthDate: birthDate,
+                givenToken: given.token, familyToken: family.token, birthDate: birthDate, birthPrecision: birthPrecision,
                 sex: sex.value, nationality: nationality.value,
                 municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: rules.codeLists) },
                 residence: residence.value, residenceUnmapped: residence.warning != nil,

@@ -179,7 +179,11 @@ public struct CleanRecord: Sendable {
     public var recordID: RowFingerprint
     public var givenToken: String
     public var familyToken: String
+    /// The birth date, or for a partly known one the first day of what is known (`birthPrecision`).
     public var birthDate: CivilDate
+    /// How much of the birth date is known (SPEC 2.1 v3): exact linkage uses `birthDate` as it is
+    /// (a register's `00.00.2004` meets another source's fictitious `01.01.2004`).
+    public var birthPrecision: DatePrecision = .day
     public var sex: Sex
     /// Breakdown category: one of the pipeline's ISO codes, `sonstige` or `unbekannt`.
     public var nationality: ShortText
