@@ -153,11 +153,12 @@ import Testing
     /// SPEC 2.1 v3 (issue 32): a birth date whose day, or day and month, is `00` is partly known, in
     /// every format: it stands for the first day of what is known, with its precision. A missing
     /// date (`00.00.0000`), a month `00` under a known day, or no real date is invalid.
-    @Test(arguments: [
-        ("00.05.2003", "2003-05-01", DatePrecision.month), ("00.00.2003", "2003-01-01", .year), ("15.05.2003", "2003-05-15", .day),
-        ("00.02.2004", "2004-02-01", .month), ("00.00.0000", nil, nil), ("15.00.2003", nil, nil), ("00.13.2003", nil, nil),
-        ("31.02.2003", nil, nil), ("0.0.2003", nil, nil), ("00.00.03", nil, nil),
-    ] as [(String, String?, DatePrecision?)])
+    @Test(
+        arguments: [
+            ("00.05.2003", "2003-05-01", DatePrecision.month), ("00.00.2003", "2003-01-01", .year), ("15.05.2003", "2003-05-15", .day),
+            ("00.02.2004", "2004-02-01", .month), ("00.00.0000", nil, nil), ("15.00.2003", nil, nil), ("00.13.2003", nil, nil),
+            ("31.02.2003", nil, nil), ("0.0.2003", nil, nil), ("00.00.03", nil, nil),
+        ] as [(String, String?, DatePrecision?)])
     func partlyKnownBirthDates(text: String, iso: String?, precision: DatePrecision?) throws {
         for (source, values, spelled) in [
             (jobcenter, validJobcenter, text),
