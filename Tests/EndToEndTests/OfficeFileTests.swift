@@ -220,6 +220,30 @@ import Testing
         #expect(pinnedList["header_line"] as? Int == 23)
     }
 
+    /// Issue 31's first defect, as a real office program leaves it: the sample's job-centre list of
+    /// 2026-Q3 opened in LibreOffice Calc 7.4 (German CSV import) and saved as .xlsx (committed in
+    /// the corpus). Calc turned 13 customer numbers like `121E100113` into 1.7976931348623157E+308
+    /// and one nationality key `000` into 0; before, the run took them and made 11 people one.
+    @Test func aListSavedByLibreOfficeCalcFailsSayingWhy() throws {
+        try FileManager.default.createDirectory(atPath: "\(directory)/calc", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: "\(repositoryRoot)/Tests/KlapptFormatsTests/Corpus/jobcenter_2026-Q3_libreoffice_calc.xlsx", toPath: "\(directory)/calc/liste.xlsx")
+        let pipeline = try pipelineCopy(hookFile: "\(directory)/calc-hook") { text in
+            let start = text.range(of: "  - id: jobcenter")!
+            let end = text.range(of: "  - id: berufskolleg")!
+            var block = String(text[start.lowerBound..<end.lowerBound]).replacingOccurrences(of: "    format: csv\n", with: "    format: xlsx\n")
+            block = block.replacing(/\ \ \ \ csv:\n(      .*\n)+/, with: "")
+            return String(text[..<start.lowerBound]) + block + String(text[end.lowerBound...])
+        }
+        let result = try run(pipeline, output: "\(directory)/calc-out", jobcenter: "\(directory)/calc/*.xlsx")
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(
+            result.stderr.contains("„\(directory)/calc/liste.xlsx“: In 14 Zeilen sind Kennungen oder Codes (Spalten „Kundennummer“, „Staatsangehoerigkeit“)"),
+            "\(result.stderr)")
+        #expect(result.stderr.contains("in einer Tabellenkalkulation geöffnet und gespeichert"))
+        #expect(!result.stderr.contains("1.79769") && !result.stderr.contains("E+308"))
+    }
+
     /// Issue 31: withholding a cell costs what a reader loses; the sample quarter's district
     /// totals are all shown but those that are themselves below min_cell.
     @Test func districtTotalsAreWithheldOnlyWhenTheyMustBe() throws {

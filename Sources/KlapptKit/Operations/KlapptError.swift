@@ -83,11 +83,11 @@ public enum KlapptError: Error, Sendable, CustomStringConvertible {
                 + "\(QuarterlyRun.percent(allowed))). Häufigster Grund: \(reason ?? "-"). Die abgewiesenen Zeilen stehen in „\(quarantine)“. "
                 + "Keine Ausgabe des Zeitraums wurde geschrieben."
         case .spreadsheetDamage(let file, let rows, let fields, let quarantine):
-            let columns = fields.map { "„\($0)“" }.joined(separator: ", ")
-            return "Eingabedaten entstellt: „\(file)“: In \(rows) Zeilen sind Kennungen oder Codes (Spalte \(columns)) zu Zahlen geworden "
+            let columns = (fields.count == 1 ? "Spalte " : "Spalten ") + fields.map { "„\($0)“" }.joined(separator: ", ")
+            return "Eingabedaten entstellt: „\(file)“: In \(rows) Zeilen sind Kennungen oder Codes (\(columns)) zu Zahlen geworden "
                 + "(Exponent wie 1,2E+102, Nachkommastellen, verlorene führende Null oder ein Datum): die Liste wurde in einer Tabellenkalkulation "
                 + "geöffnet und gespeichert. Verschiedene Personen können so dieselbe Kennung bekommen. Bitte die Liste beim Absender neu anfordern, "
-                + "direkt aus dem Fachverfahren exportiert, oder beim Speichern die Spalten \(columns) als Text formatieren (Kundennummern als Text "
+                + "direkt aus dem Fachverfahren exportiert, oder beim Speichern die \(columns) als Text formatieren (Kundennummern als Text "
                 + "exportieren). Die betroffenen Zeilen stehen in „\(quarantine)“. Keine Ausgabe des Zeitraums wurde geschrieben."
         case .implausible(let findings):
             return "Plausibilitätsprüfung nicht bestanden, nichts wurde veröffentlicht:\n" + findings.map { "  - \($0)" }.joined(separator: "\n")
