@@ -35,9 +35,10 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
     /// once, not per row.
     let otherDateFields: [CanonicalField]
     let mapsCourse: Bool
-    /// The mapped ids and codes a spreadsheet may have turned into numbers, each with the fixed
-    /// width of its values where its code list has one (`SpreadsheetDamage`).
-    let numberChecks: [(field: CanonicalField, width: Int?)]
+    /// The fixed widths of postcodes and nationality keys where their code lists have one (all
+    /// keys digits of one length): fewer digits are a lost leading zero (`SpreadsheetDamage`).
+    let postcodeWidth: Int?
+    let nationalityWidth: Int?
 
     /// A normalised value and the warning its spelling raises, if any.
     struct Normalised<Value> {
@@ -86,14 +87,8 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
             guard let first = keys.first, first.count > 1 else { return nil }
             return keys.allSatisfy({ $0.count == first.count && $0.allSatisfy { $0.isASCII && $0.isNumber } }) ? first.count : nil
         }
-        let widths: [CanonicalField: Int?] = [
-            .recordID: nil, .postcode: width(codeLists.postcodes.keys), .nationality: width(codeLists.nationalities.keys),
-            .status: nil, .course: nil, .sex: nil,
-        ]
-        numberChecks = CanonicalField.allCases.compactMap { field in
-            guard source.fields[field] != nil, let width = widths[field] else { return nil }
-            return (field, width)
-        }
+        postcodeWidth = width(codeLists.postcodes.keys)
+        nationalityWidth = width(codeLists.nationalities.keys)
     }
 
     /// The stage: a valid row becomes a record, an invalid one a rejection in the context.
@@ -123,13 +118,24 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         }
 
         // SPEC 2.1 (v2): an empty record id is a missing field, in every source.
-        if value(.recordID).isEmpty { return reject(.fieldMissing, .recordID) }
-        for (field, width) in numberChecks {
-            let bytes = value(field)
-            if SpreadsheetDamage.isDamaged(bytes, width: width, isDate: { field == .recordID && source.dateFormat.parse(bytes: bytes) != nil }) {
-                return reject(.spreadsheetNumber, field)
-            }
+        let idBytes = value(.recordID)
+        if idBytes.isEmpty { return reject(.fieldMissing, .recordID) }
+        // The coded fields, trimmed once for the check below and their normalisation further on
+        // (an unmapped field is empty).
+        let sexBytes = value(.sex)
+        let nationalityBytes = value(.nationality)
+        let postcodeBytes = value(.postcode)
+        let statusBytes = value(.status)
+        let courseBytes = value(.course)
+        // Ids and codes a spreadsheet turned into numbers, the first in field order.
+        if SpreadsheetDamage.isDamaged(idBytes, width: nil, isDate: { source.dateFormat.parse(bytes: idBytes) != nil }) {
+            return reject(.spreadsheetNumber, .recordID)
         }
+        if SpreadsheetDamage.isDamaged(sexBytes, width: nil) { return reject(.spreadsheetNumber, .sex) }
+        if SpreadsheetDamage.isDamaged(nationalityBytes, width: nationalityWidth) { return reject(.spreadsheetNumber, .nationality) }
+        if SpreadsheetDamage.isDamaged(postcodeBytes, width: postcodeWidth) { return reject(.spreadsheetNumber, .postcode) }
+        if SpreadsheetDamage.isDamaged(statusBytes, width: nil) { return reject(.spreadsheetNumber, .status) }
+        if SpreadsheetDamage.isDamaged(courseBytes, width: nil) { return reject(.spreadsheetNumber, .course) }
         guard let (birthDate, birthPrecision) = source.dateFormat.parseBirthDate(bytes: value(.birthDate)) else {
             return reject(.birthDateInvalid, .birthDate)
         }
@@ -141,7 +147,6 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         guard let family = familyMemo.value(for: familyBytes, compute: { FoldedName(NameFolding.familyNameToken(familyBytes, encoding: encoding)) })
         else { return reject(.nameMissing, .familyName) }
 
-        let statusBytes = value(.status)
         // Borrowed, not retained: `self` holds the rules for the whole call, and the normalisers
         // below touch them only when a spelling is new (a retain and release of a shared object
         // per row made both cores fight over its count).
@@ -151,7 +156,6 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         }
         var activity = status.activity
         if Role.activityFromCourse || mapsCourse {
-            let courseBytes = value(.course)
             guard let course = courseMemo.value(for: courseBytes, compute: { rules.codeLists.courses[text(courseBytes).uppercased()] }) else {
                 return reject(.courseUnknown, .course)
             }
@@ -172,9 +176,6 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
             }
         }
 
-        let sexBytes = value(.sex)
-        let nationalityBytes = value(.nationality)
-        let postcodeBytes = value(.postcode)
         let residenceBytes = value(.residence)
         let sex = sexMemo.value(for: sexBytes) { RecordValidation.sex(text(sexBytes), codeLists: rules.codeLists) }
         let nationality = nationalityMemo.value(for: nationalityBytes) {
@@ -188,7 +189,7 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         if let givenCode = given.code, let familyCode = family.code { codes = (givenCode, familyCode) }
         return .success(
             CleanRecord(
-                origin: row.origin, recordID: Self.idDigest(value(.recordID), encoding: encoding),
+                origin: row.origin, recordID: Self.idDigest(idBytes, encoding: encoding),
                 givenToken: given.token, familyToken: family.token, birthDate: birthDate, birthPrecision: birthPrecision,
                 sex: sex.value, nationality: nationality.value,
                 municipality: postcodeMemo.value(for: postcodeBytes) { RecordValidation.municipality(text(postcodeBytes), codeLists: rules.codeLists) },
