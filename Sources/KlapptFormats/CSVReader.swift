@@ -157,8 +157,7 @@ public final class CSVReader {
     /// Refuses a file saved as UTF-16 ("Unicode-Text" from Excel): by its byte-order mark, or,
     /// without one, by the zero bytes that every other byte of ASCII text then is. klappt reads
     /// CSV as UTF-8 or Windows-1252, where such a file would be nonsense with NUL bytes; the
-    /// message names the encoding and how to save the list instead (handbook, "Listen aus der
-    /// Tabellenkalkulation").
+    /// message names the encoding and how to save the list instead (handbook, section 7c).
     static func refuseUTF16(_ head: UnsafeBufferPointer<UInt8>, path: String) throws(FormatError) {
         var variant: String?
         if head.count >= 2, head[0] == 0xFF, head[1] == 0xFE { variant = "UTF-16 (Little Endian)" }

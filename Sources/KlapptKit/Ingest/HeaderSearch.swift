@@ -7,7 +7,7 @@ import KlapptFormats
 /// Unna – Teilnehmende", "Stand: 30.09.2026", an empty line); they are not records.
 ///
 /// When no row qualifies, the message never quotes a row that may be a record (handbook,
-/// "Was klappt nie ausgibt"): a row is shown by its cells only when it is recognisably a header
+/// section 7c): a row is shown by its cells only when it is recognisably a header
 /// (it names at least half of the required columns, exactly or nearly), and otherwise described
 /// by its shape ("14 Werte, darunter 3 Datumsangaben").
 struct HeaderSearch {

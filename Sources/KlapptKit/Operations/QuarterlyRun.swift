@@ -34,7 +34,7 @@ public struct QuarterlyRun: Sendable {
     public var ignorePlausibility = false
     /// From this many rows with an id or a code turned into a number by a spreadsheet, a file
     /// fails (65): one such value may be a slip, three are a list that went through Excel or Calc
-    /// (handbook, "Listen aus der Tabellenkalkulation").
+    /// (handbook, section 7c).
     public static let spreadsheetDamageLimit = 3
 
     /// Bytes per slice of a big CSV file (see `defaultSliceBytes`); tests cut small files finely.

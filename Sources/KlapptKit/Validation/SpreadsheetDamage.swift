@@ -1,5 +1,5 @@
 /// Whether a record id or a code has been turned into a number by a spreadsheet program (handbook,
-/// "Listen aus der Tabellenkalkulation"): a list opened in Excel or LibreOffice Calc and saved again
+/// section 7c): a list opened in Excel or LibreOffice Calc and saved again
 /// loses what only looked like a number. `121E100113` (a customer number) becomes
 /// `1.7976931348623157E+308`, `1,21E+102` or `inf`; a postcode or a nationality key loses its
 /// leading zero; an id becomes a date. Such a value never stands for the record it came from, so
