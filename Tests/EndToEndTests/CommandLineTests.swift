@@ -67,13 +67,14 @@ import Testing
         let output = "\(directory)/locked"
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let lock = try RunLock(directory: output)
-        let started = Date()
+        // "At once" needs no clock: this process holds the lock until after the call, so a run
+        // that waited for it would never return; one that returns 75 did not wait. (A timing
+        // assertion stood here; timings belong in the benchmark target.)
         let result = try runKlappt(arguments(output: output))
         withExtendedLifetime(lock) {}
         #expect(result.status == 75)
         #expect(result.stderr.contains("PID \(getpid())"))
         #expect(result.stderr.contains("gestartet"))
-        #expect(Date().timeIntervalSince(started) < 10)
     }
 
     @Test func twoRunsStartedAtOnceNeverInterleave() throws {
