@@ -51,6 +51,11 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("output-dir"), help: "Ausgabeverzeichnis (wird angelegt, wenn es fehlt).")
     var outputDirectory: String?
 
+    @Option(
+        name: .customLong("linkage"),
+        help: ArgumentHelp("Verknüpfung der Datensätze zu Personen (ersetzt linkage: der Pipeline-Datei): exact.", valueName: "VERFAHREN"))
+    var linkage: String?
+
     @Flag(name: .shortAndLong, help: "Ausführliche Protokollzeilen auf stderr.")
     var verbose = false
 
@@ -73,6 +78,7 @@ struct InputOptions: ParsableArguments {
         for source in sources where !source.contains("=") {
             throw ValidationError("--source „\(source)“ hat nicht die Form ID=GLOB.")
         }
+        if let linkage, case .failure(let error) = LinkageMethod.named(linkage) { throw ValidationError("--linkage: \(error.message)") }
     }
 
     /// The quarters to process, oldest first (`PeriodSelection`).
@@ -87,6 +93,8 @@ struct InputOptions: ParsableArguments {
             let parts = source.split(separator: "=", maxSplits: 1)
             overrides[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
-        return try Pipeline.load(path: pipeline).overriding(sources: overrides, outputDirectory: outputDirectory)
+        var loaded = try Pipeline.load(path: pipeline).overriding(sources: overrides, outputDirectory: outputDirectory)
+        if let linkage, case .success(let method) = LinkageMethod.named(linkage) { loaded.linkage = method }
+        return loaded
     }
 }

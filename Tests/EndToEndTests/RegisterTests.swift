@@ -77,6 +77,34 @@ import Testing
         #expect(ages == ["18-20=0", "21-23=2", "24-26=1"])
     }
 
+    /// Issue 32: the ledger records which linkage made each quarter, and a quarter is never
+    /// compared with one linked another way: the transitions are left out and the run says why.
+    @Test func quartersLinkedAnotherWayAreNotCompared() throws {
+        let output = "\(directory)/verknuepfung"
+        let quarters = try #require(PeriodSelection.parse("2026-Q2..2026-Q3"))
+        _ = try SampleGenerator(persons: 150, seed: 23, period: quarters[0]).writeQuarters(to: "\(directory)/zwei", periods: quarters)
+        func run(_ period: String) throws(KlapptError) -> RunOutcome {
+            try runPipeline(
+                jobcenter: "\(directory)/zwei/\(period)/jobcenter/*.csv", berufskolleg: "\(directory)/zwei/\(period)/berufskolleg/*.xml",
+                register: "\(directory)/zwei/\(period)/auslaenderbehoerde/*.csv", output: output, period: period)
+        }
+        _ = try run("2026-Q2")
+        #expect(try run("2026-Q3").transitions != nil)
+        let store = try Store(path: "\(output)/klappt.sqlite")
+        #expect(try store.query("SELECT DISTINCT verknuepfung FROM runs WHERE veroeffentlicht = 1") == [["exact/1"]])
+        // As if the previous quarter had been linked by another method.
+        _ = try store.query("UPDATE runs SET verknuepfung = 'probabilistic/1' WHERE zeitraum = '2026-Q2'")
+        var pipeline = try testPipeline(
+            jobcenter: "\(directory)/zwei/2026-Q3/jobcenter/*.csv", berufskolleg: "\(directory)/zwei/2026-Q3/berufskolleg/*.xml",
+            register: "\(directory)/zwei/2026-Q3/auslaenderbehoerde/*.csv", output: output)
+        pipeline.linkage = .exact
+        var again = QuarterlyRun(pipeline: pipeline, period: quarters[1], mode: .run, logger: quietLogger)
+        again.force = true
+        let outcome = try #require(try again.execute(key: testKey).outcome)
+        #expect(outcome.transitions == nil)
+        #expect(outcome.transitionNote?.contains("mit einer anderen Verknüpfung berechnet (probabilistic/1, dieses Quartal exact/1)") == true)
+    }
+
     @Test func undecodableBytesNameFileLineAndColumn() throws {
         let original = try Data(contentsOf: URL(fileURLWithPath: filesBelow("\(directory)/in/auslaenderbehoerde")[0]))
         var lines = original.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)

@@ -55,6 +55,21 @@ import Testing
         #expect(error.line == line)
     }
 
+    /// Issue 32: `linkage:` names how records are linked into persons; `exact` is SPEC 4.1's rule
+    /// and the default; a method this klappt lacks is refused at load, with its line.
+    @Test func theLinkageIsASettingOfThePipeline() throws {
+        #expect(original.contains("\nlinkage: exact\n"))
+        #expect(try load(original).linkage == .exact)
+        #expect(try load(original.replacingOccurrences(of: "\nlinkage: exact\n", with: "\n")).linkage == .exact)
+        #expect(LinkageMethod.exact.ledgerValue == "exact/1")
+        let line = try #require(original.components(separatedBy: "\n").firstIndex(of: "linkage: exact")) + 1
+        let probabilistic = try #require(pipelineError(original.replacingOccurrences(of: "\nlinkage: exact\n", with: "\nlinkage: probabilistic\n")))
+        #expect(probabilistic.message.contains("gibt es in dieser Version von klappt noch nicht"))
+        #expect(probabilistic.line == line)
+        let unknown = try #require(pipelineError(original.replacingOccurrences(of: "\nlinkage: exact\n", with: "\nlinkage: unscharf\n")))
+        #expect(unknown.message.contains("Unbekannte Verknüpfung „unscharf“ (vorhanden: exact)"))
+    }
+
     @Test func unknownKeyIsReportedWithItsLine() throws {
         let text = original.replacingOccurrences(of: "max_reject_share: 0.05", with: "max_reject_shar: 0.05")
         let error = try #require(pipelineError(text))

@@ -22,6 +22,9 @@ import Testing
             try database.execute("BEGIN; \(others) \(Self.version1Persons) PRAGMA user_version = 1; COMMIT;")
             try database.execute("INSERT INTO persons VALUES ('2026-Q2', 'ab12', 'w', '18-20', '05978036', 'duldung', 'SYR', 'schule', 'berufskolleg')")
             try database.execute("INSERT INTO persons VALUES ('2026-Q2', '00ff', 'm', '24-26', 'unbekannt', 'schutz', 'AFG', NULL, 'jobcenter,berufskolleg')")
+            try database.execute(
+                "INSERT INTO runs(zeitraum, gestartet, beendet, pipeline, version, personen, zielgruppe, bestand, gesperrte_zellen, fingerabdruck, tabelle_sha256, bericht_sha256, veroeffentlicht) VALUES ('2026-Q2', '', '', 'p', '1.0', 2, 2, 1, 0, '', '', '', 1)"
+            )
         }
         let store = try Store(path: path)
         #expect(try store.query("PRAGMA user_version") == [["\(Store.schemaVersion)"]])
@@ -46,6 +49,8 @@ import Testing
             try store.query("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name") == [
                 ["intern_bestand_je_zustand"], ["persons"], ["sperrungen_erklaert"], ["veroeffentlichte_indikatoren"], ["veroeffentlichte_uebergaenge"],
             ])
+        // Schema 12: every run before it linked exactly.
+        #expect(try store.query("SELECT DISTINCT verknuepfung FROM runs") == [["exact/1"]])
         // Schema 11: the municipality's name beside its code (none here: the store has no labels).
         #expect(try store.query("SELECT COUNT(gemeinde_text) = COUNT(*) FROM persons") == [["1"]])
         #expect(

@@ -151,6 +151,8 @@ public struct Pipeline: Sendable {
     public var outputDirectory: String
     public var keyFile: String?
     public var maxRejectShare: Double
+    /// How records are linked into persons (`linkage:`, default `exact`; `--linkage` overrides it).
+    public var linkage: LinkageMethod = .exact
     public var minCell: Int
     /// Seconds the exact secondary suppression may take per period before the heuristic takes over
     /// (`disclosure.time_limit_s`; 0: the heuristic only).
@@ -212,7 +214,7 @@ public struct Pipeline: Sendable {
         }
         let root = try YAMLWalker(file: file, node: node).mapping(allowed: [
             "name", "output_dir", "key_file", "max_reject_share", "target_group", "disclosure", "codelists",
-            "nationality_breakdown", "sources", "plausibility", "on_failure", "indicators", "outputs", "report", "district_key",
+            "nationality_breakdown", "sources", "plausibility", "on_failure", "indicators", "outputs", "report", "district_key", "linkage",
         ])
         func required(_ key: String, in map: [String: YAMLWalker], at walker: YAMLWalker? = nil) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else {
@@ -226,6 +228,13 @@ public struct Pipeline: Sendable {
         let keyFile = try root["key_file"].map { (walker) throws(PipelineError) in resolve(try walker.string()) }
         let maxRejectShare = try root["max_reject_share"]?.double() ?? 0.05
         guard (0...1).contains(maxRejectShare) else { throw root["max_reject_share"]!.fail("Wert muss zwischen 0 und 1 liegen.") }
+        var linkage = LinkageMethod.exact
+        if let walker = root["linkage"] {
+            switch LinkageMethod.named(try walker.string()) {
+            case .success(let method): linkage = method
+            case .failure(let error): throw walker.fail(error.message)
+            }
+        }
 
         var minCell = 3
         var suppressionTimeLimit = 10.0
@@ -348,7 +357,7 @@ public struct Pipeline: Sendable {
             sources[index].codeLists = lists
         }
 
-        return Pipeline(
+        var pipeline = Pipeline(
             file: file, name: name, outputDirectory: outputDirectory, keyFile: keyFile,
             maxRejectShare: maxRejectShare, minCell: minCell, suppressionTimeLimit: suppressionTimeLimit, plausibility: plausibility,
             onFailure: onFailure,
@@ -356,6 +365,8 @@ public struct Pipeline: Sendable {
             nationalityBreakdown: breakdown, codeLists: codeLists, sources: sources, indicatorFamilies: families, sinks: sinks,
             configurationFiles: [file] + (keys + ["beschriftungen"]).compactMap { listPaths[$0] } + sources.flatMap { $0.codeListOverrides.values.sorted() },
             codeListPaths: Pipeline.hintPaths(listPaths, sources: sources), labels: labels, report: report, districtKey: districtKey)
+        pipeline.linkage = linkage
+        return pipeline
     }
 
     private static func parseSource(

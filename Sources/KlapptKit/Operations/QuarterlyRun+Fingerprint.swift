@@ -12,6 +12,9 @@ extension QuarterlyRun {
             for path in paths { text += "eingabe \(source.id) \(hashes[path]!)\n" }
         }
         text += "schluessel \(pseudonymizer.keyCheck)\n"
+        // Another linkage makes other persons (`--linkage` is no file): the quarter is new work.
+        // The first method adds nothing, so fingerprints of before it stay valid.
+        if pipeline.linkage != .exact { text += "verknuepfung \(pipeline.linkage.ledgerValue)\n" }
         if let previousRun { text += "vorquartal \(period.previous) \(previousRun)\n" }
         return Publisher.sha256(Array(text.utf8))
     }

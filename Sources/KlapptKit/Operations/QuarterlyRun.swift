@@ -211,7 +211,7 @@ public struct QuarterlyRun: Sendable {
         begun.series = try checkKeySeries(store: store, keyCheck: pseudonymizer.keyCheck)
         // SPEC 10: the previous quarter's run, for the fingerprint too: a re-run of it makes this
         // quarter new work.
-        switch try store.previousQuarterRun(of: period, keyCheck: pseudonymizer.keyCheck) {
+        switch try store.previousQuarterRun(of: period, keyCheck: pseudonymizer.keyCheck, linkage: pipeline.linkage) {
         case .success(let run): begun.previousRun = run
         case .failure(let reason): begun.previous = .unavailable(reason.text)
         }
@@ -317,6 +317,7 @@ public struct QuarterlyRun: Sendable {
             codeListPaths: pipeline.codeListPaths)
         var ledger = Store.Publication(fingerprint: begun.fingerprint, tableSHA256: "", reportSHA256: "")
         ledger.keyCheck = keyCheck
+        ledger.linkage = pipeline.linkage.ledgerValue
         ledger.newKeySeries = newKeySeries && begun.series != nil && begun.series?.check != keyCheck
         ledger.overriddenPlausibility = findings.isEmpty ? nil : findings.joined(separator: "\n")
         ledger.previousRun = outcome.transitions == nil ? nil : begun.previousRun

@@ -61,7 +61,7 @@ public final class Store: PublicationLedger {
     /// Version 10 (issue 23): the views give `wert` as an integer or NULL with a `gesperrt` flag (one
     /// type: a sum over a column with withheld cells is visibly not the total); the exact stock per
     /// state is the internal view `intern_bestand_je_zustand`.
-    public static let schemaVersion = 11
+    public static let schemaVersion = 12
 
     static func personsTable(_ name: String) -> String {
         """
@@ -118,6 +118,8 @@ public final class Store: PublicationLedger {
         """,
         9: Store.typedViews,
         10: Store.explainedViews,
+        // Schema 12 (issue 32): the linkage method of each run; every run before it linked exactly.
+        11: "ALTER TABLE runs ADD COLUMN verknuepfung TEXT; UPDATE runs SET verknuepfung = 'exact/1';",
     ]
 
     let database: SQLiteDatabase
@@ -178,6 +180,8 @@ public final class Store: PublicationLedger {
         public var keyCheck: String? = nil
         /// The run began a new key series on purpose (`--new-key-series`).
         public var newKeySeries = false
+        /// How the run linked records into persons (`LinkageMethod.ledgerValue`).
+        public var linkage: String? = nil
         /// Plausibility findings the operator overrode (`--ignore-plausibility`), one per line.
         public var overriddenPlausibility: String? = nil
         /// Every file the run wrote.
@@ -389,6 +393,7 @@ public final class Store: PublicationLedger {
                             laufbericht = ?
             WHERE id = ?
             """, rows: [Store.runValues(outcome, protected, finishedAt, version, publication) + [.int(runID)]])
+        try database.run("UPDATE runs SET verknuepfung = ? WHERE id = ?", rows: [[publication.linkage.map { .text($0) } ?? .null, .int(runID)]])
         if !publication.labels.isEmpty {
             try database.execute("DELETE FROM beschriftungen")
             try database.run(

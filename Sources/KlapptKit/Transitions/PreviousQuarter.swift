@@ -61,11 +61,13 @@ extension Store {
 
     /// The finished run of `period`'s previous quarter under the key whose check value is
     /// `keyCheck` (a look at the ledger), or why there is none.
-    public func previousQuarterRun(of period: Period, keyCheck: String) throws(KlapptError) -> Result<Int, Unavailable> {
+    public func previousQuarterRun(of period: Period, keyCheck: String, linkage: LinkageMethod = .exact) throws(KlapptError) -> Result<Int, Unavailable> {
         let previous = period.previous
         guard
-            let run = try query("SELECT id, schluessel_pruefwert FROM runs WHERE zeitraum = '\(previous)' AND veroeffentlicht = 1 ORDER BY id DESC LIMIT 1")
-                .first,
+            let run = try query(
+                "SELECT id, schluessel_pruefwert, verknuepfung FROM runs WHERE zeitraum = '\(previous)' AND veroeffentlicht = 1 ORDER BY id DESC LIMIT 1"
+            )
+            .first,
             let runID = run[0].flatMap({ Int($0) })
         else {
             return .failure(
@@ -86,6 +88,15 @@ extension Store {
                 Unavailable(
                     text:
                         "Keine Übergangstabelle: das Vorquartal \(previous) wurde mit einem anderen Schlüssel berechnet (vor Beginn der neuen Schlüsselserie); seine Pseudonyme passen nicht zu diesem Quartal."
+                ))
+        }
+        // Issue 32: persons linked one way are not the persons of another (handbook, section 8).
+        let linked = run[2] ?? LinkageMethod.exact.ledgerValue
+        guard linked == linkage.ledgerValue else {
+            return .failure(
+                Unavailable(
+                    text:
+                        "Keine Übergangstabelle: das Vorquartal \(previous) wurde mit einer anderen Verknüpfung berechnet (\(linked), dieses Quartal \(linkage.ledgerValue)); seine Personen sind nicht dieselben wie in diesem Quartal. Abhilfe: klappt run --period \(previous) --force mit derselben Verknüpfung."
                 ))
         }
         return .success(runID)
