@@ -5,7 +5,7 @@ import class Foundation.ProcessInfo
 
 /// Release builds leave out the run-time exclusivity checks of the per-row code (the compile-time
 /// checks stay, and debug builds, which `swift test` runs, keep the run-time ones too): they were
-/// 5 % of a state's quarter (README, Performance).
+/// 5 % of a state's quarter (benchmarks/README.md).
 let releaseSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(

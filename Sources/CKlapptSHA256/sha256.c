@@ -1,6 +1,6 @@
 // SHA-256 compression (FIPS 180-4) for klappt's pseudonyms: HMAC-SHA256 of a short message is two
 // compressions once the key's inner and outer states are precomputed, and swift-crypto's per-call
-// overhead (about 1.3 µs per HMAC here) was larger than the hashing itself (see README, Performance).
+// overhead (about 1.3 µs per HMAC here) was larger than the hashing itself (see benchmarks/README.md).
 #include "klappt_sha256.h"
 
 #include <string.h>

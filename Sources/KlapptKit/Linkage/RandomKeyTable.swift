@@ -5,7 +5,7 @@ import CKlapptPrefetch
 /// pick the slot. Open addressing with linear probing, keys inline, no per-entry allocation.
 ///
 /// Swift's `Set` and `Dictionary` hash every key again with SipHash; for the millions of rows of a
-/// state-wide export that was the largest single cost of linking (README, Performance).
+/// state-wide export that was the largest single cost of linking (benchmarks/README.md).
 struct RandomKeyTable: Sendable {
     private var keys: [UInt64]
     /// -1 marks an empty slot.

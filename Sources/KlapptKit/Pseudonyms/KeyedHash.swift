@@ -49,7 +49,7 @@ struct SHA256State: Sendable {
 ///
 /// Written by hand because it is measurably better: swift-crypto's `HMAC<SHA256>` (a copy of the
 /// keyed state, `update`, `finalize`) took 1,279 ns per pseudonym on this machine, this takes
-/// about 100 ns with the SHA extensions (README, Performance). Tests check it against swift-crypto.
+/// about 100 ns with the SHA extensions (benchmarks/README.md). Tests check it against swift-crypto.
 struct PrecomputedHMAC: Sendable {
     private let inner: SHA256State
     private let outer: SHA256State
