@@ -14,18 +14,15 @@ import Testing
     /// Birth dates of the marker rows, in both spellings: personal too.
     static let markerDates = ["17.05.2001", "2001-05-17", "23.11.1999", "1999-11-23"]
 
-    let directory: String
-    let key: String
+    let quarter: GeneratedQuarter
+    var directory: String { quarter.directory }
+    var key: String { quarter.key }
 
-    init() throws {
-        directory = makeTemporaryDirectory("klappt-office")
-        key = writeTestKey(in: directory)
-        try SampleGenerator(persons: 120, seed: 17, period: Period("2026-Q3")!).write(to: "\(directory)/in")
-    }
+    init() throws { quarter = try GeneratedQuarter("klappt-office", persons: 120, seed: 17) }
 
-    var register: String { "\(directory)/in/auslaenderbehoerde/*.csv" }
-    var jobcenter: String { "\(directory)/in/jobcenter/*.csv" }
-    var college: String { "\(directory)/in/berufskolleg/*.xml" }
+    var register: String { quarter.register }
+    var jobcenter: String { quarter.jobcenter }
+    var college: String { quarter.college }
 
     static let jobcenterHeader =
         "Kundennummer;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehoerigkeit;Aufenthaltsstatus;PLZ;Wohnort;Status;Status_seit;Massnahme;Bemerkung;Stand"

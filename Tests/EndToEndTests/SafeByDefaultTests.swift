@@ -9,19 +9,15 @@ import Testing
 /// delivery, no silent new key, a check that never touches the published quarter, failures that
 /// reach the ledger and a person, and messages that lead to the real cause.
 @Suite(.serialized) struct SafeByDefaultTests {
-    let directory: String
-    let key: String
+    let quarter: GeneratedQuarter
+    var directory: String { quarter.directory }
+    var key: String { quarter.key }
 
-    init() throws {
-        directory = makeTemporaryDirectory("klappt-safe")
-        key = writeTestKey(in: directory)
-        try SampleGenerator(persons: 150, seed: 31, period: Period("2026-Q3")!).write(to: "\(directory)/in")
-    }
+    init() throws { quarter = try GeneratedQuarter("klappt-safe", persons: 150, seed: 31) }
 
-    var jobcenter: String { "\(directory)/in/jobcenter/*.csv" }
-    var college: String { "\(directory)/in/berufskolleg/*.xml" }
-
-    var register: String { "\(directory)/in/auslaenderbehoerde/*.csv" }
+    var jobcenter: String { quarter.jobcenter }
+    var college: String { quarter.college }
+    var register: String { quarter.register }
 
     /// `klappt run` on the generated inputs, or on others; a pipeline without a register source
     /// (`pipelineWithoutRegister`, `pipelineCopy(withoutRegister: true)`) gets no `--source` for it.

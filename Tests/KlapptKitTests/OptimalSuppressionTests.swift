@@ -139,7 +139,7 @@ import Testing
         // total where a pattern without one exists.
         let found = Self.cost(result.cells, problem)
         #expect(found <= least, "seed \(seed): \(found) > \(least)")
-        #expect(result.totalsWithheld == found.totals)
+        #expect(found.totals <= least.totals, "seed \(seed): a total withheld where a pattern without it protects")
         let findings = SuppressionAudit(minCell: 3).audit(
             system: problem.system, values: problem.values, suppressed: problem.primary.union(result.cells), primary: problem.primary)
         #expect(findings.allSatisfy { $0.protected })

@@ -1,5 +1,6 @@
 import Foundation
 import KlapptKit
+import KlapptSamples
 import Logging
 
 /// The package root, found from this file's path.
@@ -123,3 +124,20 @@ public let pipelineWithoutRegister: String = {
     try! (String(text[..<start]) + String(text[end...])).write(toFile: file, atomically: true, encoding: .utf8)
     return file
 }()
+
+/// The setup of the end-to-end suites that run the binary: a temporary folder with a test key and a
+/// generated quarter under `in/`, and the globs of its three sources.
+public struct GeneratedQuarter: Sendable {
+    public let directory: String
+    public let key: String
+
+    public init(_ label: String, persons: Int, seed: UInt64, period: String = "2026-Q3") throws {
+        directory = makeTemporaryDirectory(label)
+        key = writeTestKey(in: directory)
+        try SampleGenerator(persons: persons, seed: seed, period: Period(period)!).write(to: "\(directory)/in")
+    }
+
+    public var register: String { "\(directory)/in/auslaenderbehoerde/*.csv" }
+    public var jobcenter: String { "\(directory)/in/jobcenter/*.csv" }
+    public var college: String { "\(directory)/in/berufskolleg/*.xml" }
+}

@@ -4,7 +4,7 @@
 /// among equal sums fewer cells win), and withholding a district total (a cell of the `insgesamt`
 /// row, which every table shares) costs more than all other candidates together. So a total is
 /// withheld only where no pattern without it protects the tables, and the result says when that
-/// happened (`SuppressionResult.totalsWithheld`).
+/// happened (`ProtectedTable.secondaryTotals`).
 ///
 /// The method is the exact one of Fischetti and Salazar (tau-ARGUS's "optimal"), as a cut loop:
 /// - A **master** 0/1 program over which cells to suppress (CBC) that minimises their cost (`costs`).
@@ -40,10 +40,10 @@ public struct OptimalSuppression: SecondarySuppression {
     public func suppress(_ problem: ProtectionProblem, minCell: Int) throws -> SuppressionResult {
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int64((max(timeLimit, 0) * 1000).rounded()))
-        let lowerBound: Int? = nil  // the master bounds the cost, not the count
+        // (No lower bound on the count for the fallback: the master bounds the cost, not the count.)
         func fallingBack(_ reason: SuppressionMethod.Reason) throws -> SuppressionResult {
             return SuppressionResult(
-                cells: try fallback.secondaryCells(for: problem, minCell: minCell), method: .heuristic(reason: reason, lowerBound: lowerBound))
+                cells: try fallback.secondaryCells(for: problem, minCell: minCell), method: .heuristic(reason: reason, lowerBound: nil))
         }
         if timeLimit <= 0 { return try fallingBack(.disabled) }
         if problem.primary.isEmpty { return SuppressionResult(cells: [], method: .optimal(rounds: 0, cuts: 0)) }
@@ -78,9 +78,7 @@ public struct OptimalSuppression: SecondarySuppression {
                 }
             }
             if found.isEmpty {
-                return SuppressionResult(
-                    cells: pattern, method: .optimal(rounds: rounds, cuts: cuts.count),
-                    totalsWithheld: pattern.filter { OptimalSuppression.isDistrictTotal($0, in: problem) }.count)
+                return SuppressionResult(cells: pattern, method: .optimal(rounds: rounds, cuts: cuts.count))
             }
             cuts.append(contentsOf: found)
             rounds += 1
@@ -308,13 +306,9 @@ extension SuppressionMethod: CustomStringConvertible {
 public struct SuppressionResult: Sendable {
     public var cells: Set<Int>
     public var method: SuppressionMethod
-    /// How many of `cells` are district totals, withheld because no other choice protects the
-    /// tables (the exact method proves it; 0 when unknown).
-    public var totalsWithheld: Int = 0
 
-    public init(cells: Set<Int>, method: SuppressionMethod, totalsWithheld: Int = 0) {
+    public init(cells: Set<Int>, method: SuppressionMethod) {
         self.cells = cells
         self.method = method
-        self.totalsWithheld = totalsWithheld
     }
 }

@@ -75,6 +75,13 @@ public struct Quarantine: Sendable {
         return mapped
     }
 
+    /// Keeps the run's summary as the coordinator's internal page (`zusammenfassung.txt`, 0600):
+    /// counts, codes and paths, no input value, but beside the quarantine, never published.
+    public func writeSummary(_ text: String) throws(KlapptError) {
+        try makeFolder()
+        try AtomicFile.write(text, to: "\(directory)/zusammenfassung.txt", mode: 0o600)
+    }
+
     private func makeFolder() throws(KlapptError) {
         // Files are read concurrently; the folder is made by one of them at a time.
         let made = Quarantine.folderLock.withLock { () -> Bool in

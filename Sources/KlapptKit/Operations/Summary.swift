@@ -8,12 +8,9 @@ public enum Summary {
     /// the target group, what to re-run) stays out of the published report but is kept after a
     /// cron run, whose log has no summary. It holds counts, codes and paths, no input value.
     public static func keepInternally(_ summary: String, outputDirectory: String, period: Period, mode: QuarterlyRun.Mode, logger: Logger) {
-        let directory = Quarantine(outputDirectory: outputDirectory, period: period, mode: mode).directory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try AtomicFile.write(summary + "\n", to: "\(directory)/zusammenfassung.txt", mode: 0o600)
-        } catch {
-            logger.warning("Zusammenfassung nicht abgelegt", metadata: ["ordner": "\(directory)", "grund": "\(error)"])
+        let quarantine = Quarantine(outputDirectory: outputDirectory, period: period, mode: mode)
+        do { try quarantine.writeSummary(summary + "\n") } catch {
+            logger.warning("Zusammenfassung nicht abgelegt", metadata: ["ordner": "\(quarantine.directory)", "grund": "\(error)"])
         }
     }
 
