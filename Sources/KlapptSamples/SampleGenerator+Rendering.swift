@@ -71,8 +71,11 @@ extension SampleGenerator {
     }
 
     func jobcenterRow(_ person: TruePerson, _ state: JobcenterState, stand: CivilDate, _ random: inout SeededRandom) -> String {
-        let given = random.pick(SampleVocabulary.givenNames[person.given])
-        let family = random.pick(SampleVocabulary.allFamilyNames[person.family].filter { Windows1252.encode($0) != nil })
+        var (given, family) = spelledNames(person, source: .jobcenter, &random)
+        if Windows1252.encode(family) == nil || Windows1252.encode(given) == nil {
+            given = NameFolding.words(given).joined(separator: " ").capitalized
+            family = NameFolding.words(family).joined(separator: "-").capitalized
+        }
         var sex: String
         switch person.sex {
         case "m": sex = random.pick(["M", "M", "m", "männlich"])
@@ -83,7 +86,7 @@ extension SampleGenerator {
         if person.jobcenterSexBlank { sex = "" }
         let status = random.chance(0.1) ? state.status.lowercased() : state.status
         let cells = [
-            state.customer, family, given, german(person.birth), sex, person.jobcenterNationalityUnknown ? "999" : person.nationality.key,
+            state.customer, family, given, birthText(person, source: .jobcenter, &random), sex, person.jobcenterNationalityUnknown ? "999" : person.nationality.key,
             person.jobcenterResidence.text,
             person.postcode, person.place, status, german(state.since), state.measure, random.pick(SampleVocabulary.remarks), german(stand),
         ]
@@ -231,9 +234,8 @@ extension SampleGenerator {
     }
 
     func registerRow(_ person: TruePerson, azr: String, text: String, stand: CivilDate, _ random: inout SeededRandom) -> String {
-        var given = random.pick(SampleVocabulary.givenNames[person.given])
-        if random.chance(0.3) { given += " " + random.pick(["Ali", "Amal", "Karim", "Noor", "Sami"]) }
-        let family = random.pick(SampleVocabulary.allFamilyNames[person.family])
+        var (given, family) = spelledNames(person, source: .auslaenderbehoerde, &random)
+        if !identityVariants, random.chance(0.3) { given += " " + random.pick(["Ali", "Amal", "Karim", "Noor", "Sami"]) }
         let sex: String
         switch person.sex {
         case "m": sex = random.pick(["männlich", "M", "MÄNNLICH"])
@@ -244,7 +246,7 @@ extension SampleGenerator {
         let address = person.registerAddress ?? Address(postcode: person.postcode, place: person.place, ags: person.ags, outside: person.outside)
         let moved =
             random.chance(0.5) ? german(shift(period.firstDay, years: -Int.random(in: 0...4, using: &random), days: 11)) : random.pick(["", "unbekannt"])
-        let cells = [azr, family, given, german(person.birth), sex, person.nationality.key, text, address.postcode, address.place, moved, german(stand)]
+        let cells = [azr, family, given, birthText(person, source: .auslaenderbehoerde, &random), sex, person.nationality.key, text, address.postcode, address.place, moved, german(stand)]
         return cells.map(SampleGenerator.csvCell).joined(separator: ";")
     }
 
@@ -333,8 +335,7 @@ extension SampleGenerator {
     }
 
     func collegeRecord(_ person: TruePerson, _ record: CollegeRecord, school: Int, prefix p: String, _ random: inout SeededRandom) -> String {
-        var given = random.pick(SampleVocabulary.givenNames[person.given])
-        var family = random.pick(SampleVocabulary.allFamilyNames[person.family])
+        var (given, family) = spelledNames(person, source: .berufskolleg, &random)
         // Swapped name fields (SPEC 4.1 sorts the codes, so they still link); only for one-word names,
         // where the given-name token (first word) is the whole name.
         if random.chance(0.15), !family.contains(" "), !family.contains("-") { swap(&given, &family) }
@@ -344,7 +345,7 @@ extension SampleGenerator {
         lines.append("    <\(p)Name>\(xmlText(family, &random))</\(p)Name>")
         lines.append("    <\(p)Vorname>\(xmlText(given, &random))</\(p)Vorname>")
         if random.chance(0.05) { lines.append("    <!-- geprüft -->") }
-        lines.append("    <\(p)Geburtsdatum>\(person.birth.iso)</\(p)Geburtsdatum>")
+        lines.append("    <\(p)Geburtsdatum>\(collegeBirth(person, &random).iso)</\(p)Geburtsdatum>")
         lines.append("    <\(p)Geschlecht>\(sex)</\(p)Geschlecht>")
         lines.append("    <\(p)StaatKrz>\(person.nationality.key)</\(p)StaatKrz>")
         lines.append("    <\(p)PLZ>\(person.postcode)</\(p)PLZ>")

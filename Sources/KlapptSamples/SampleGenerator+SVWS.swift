@@ -67,12 +67,11 @@ extension SampleGenerator {
     }
 
     func svwsRow(_ person: TruePerson, _ record: CollegeRecord, _ random: inout SeededRandom) -> String {
-        var given = random.pick(SampleVocabulary.givenNames[person.given])
-        var family = random.pick(SampleVocabulary.allFamilyNames[person.family])
+        var (given, family) = spelledNames(person, source: .berufskolleg, &random)
         if random.chance(0.15), !family.contains(" "), !family.contains("-") { swap(&given, &family) }
         let sex = ["m": "männlich", "w": "weiblich", "d": "divers", "x": "ohne Angabe"][person.sex]!
         let cells = [
-            record.id, family, given, sex, german(person.birth), Self.svwsClasses[record.course]!,
+            record.id, family, given, sex, german(collegeBirth(person, &random)), Self.svwsClasses[record.course]!,
             random.pick(Self.svwsStatus[record.status] ?? [record.status]), record.entry.map(german) ?? "", record.exit.map(german) ?? "",
             person.place, Self.svwsNationality[person.nationality.key]!,
         ]

@@ -48,6 +48,11 @@ public struct SampleGenerator {
     public var listFormat: SampleListFormat = .csv
     /// How the colleges' exports are written.
     public var collegeLayout: SampleCollegeLayout = .xml
+    /// Whether the partners write a person's names and birth date differently, as real partners do
+    /// (transliterations, compound names, typing errors, swapped fields, `00.00.`, a fictitious
+    /// 1 January, day and month swapped, a wrong digit), with siblings born the same day. The
+    /// expectation stays the true persons' figures: a linkage is measured against them.
+    public var identityVariants = false
     /// The district's municipalities with their postcodes, where the invented persons live
     /// (default: Kreis Unna's ten with their main postcodes; `klappt samples --plz` for another).
     public var municipalities: [SampleMunicipality] = SampleVocabulary.municipalities.map {
@@ -158,6 +163,14 @@ public struct SampleGenerator {
         /// or a college may know better: SPEC 4.2 takes the first known value).
         var jobcenterSexBlank = false
         var jobcenterNationalityUnknown = false
+        /// With `identityVariants`: the spellings the partners use for this person's names (the
+        /// first is the register's), a second given name, and how the birth date was registered.
+        var spellings: (given: [String], family: [String])? = nil
+        var secondGiven: String? = nil
+        var registeredBirth: RegisteredBirth = .known
+        /// The real birth date where the register and the job centre do not know it (`birth` is
+        /// then the 1 January of its year: the date SPEC 4.2 takes the age from).
+        var realBirth: CivilDate? = nil
     }
 
     // MARK: - Writing
@@ -295,6 +308,7 @@ public struct SampleGenerator {
             }
             people.append(person)
         }
+        if identityVariants { addIdentityVariants(&people, &random) }
         return people
     }
 

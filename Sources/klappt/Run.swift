@@ -200,6 +200,13 @@ extension Klappt {
         )
         var postcodes: String?
 
+        @Flag(
+            name: .customLong("varianten"),
+            help:
+                "Namen und Geburtsdaten so verschieden geschrieben, wie die Partner es tun (Umschriften, Doppelnamen, Tippfehler, 00.00., 1. Januar, Geschwister mit gleichem Geburtstag). Die Sollwerte bleiben die der wahren Personen."
+        )
+        var variants = false
+
         func validate() throws {
             if SampleCollegeLayout(rawValue: collegeLayout) == nil { throw ValidationError("--layout: xml oder svws.") }
             if SampleListFormat(rawValue: listFormat) == nil { throw ValidationError("--format: csv oder xlsx.") }
@@ -217,6 +224,7 @@ extension Klappt {
                 var generator = SampleGenerator(persons: persons, seed: seed, period: quarters[0], sources: roles)
                 generator.listFormat = SampleListFormat(rawValue: listFormat) ?? .csv
                 generator.collegeLayout = SampleCollegeLayout(rawValue: collegeLayout) ?? .xml
+                generator.identityVariants = variants
                 if let postcodes {
                     do { generator.municipalities = try SampleMunicipality.from(postcodeList: Pipeline.absolute(postcodes)) } catch {
                         throw KlapptError.pipeline(error)

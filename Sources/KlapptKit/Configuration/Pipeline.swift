@@ -153,6 +153,8 @@ public struct Pipeline: Sendable {
     public var maxRejectShare: Double
     /// How records are linked into persons (`linkage:`, default `exact`; `--linkage` overrides it).
     public var linkage: LinkageMethod = .exact
+    /// Threshold and review band of probabilistic linkage (`linkage_settings:`).
+    public var linkageSettings = LinkageSettings()
     public var minCell: Int
     /// Seconds the exact secondary suppression may take per period before the heuristic takes over
     /// (`disclosure.time_limit_s`; 0: the heuristic only).

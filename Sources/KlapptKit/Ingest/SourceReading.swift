@@ -119,7 +119,8 @@ public struct SourceReader: Sendable {
         nationalityBreakdown: [String], pseudonymizer: Pseudonymizer,
         period: Period
     ) -> SourceReader {
-        let stages = RecordValidation(source: source, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown)
+        let stages = RecordValidation(
+            source: source, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, nameEncoder: pseudonymizer.linkageEncoder)
             .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id, role: role))
         let reading = SourceReading(source: source, format: format, stages: stages)
         return SourceReader(

@@ -4,8 +4,7 @@
 /// transitions of SPEC 10 need the same persons in both quarters).
 ///
 /// `exact` is SPEC 4.1's rule: records with the same pseudonym of phonetic codes and birth date are
-/// one person. The probabilistic method of SPEC 4.1 v3 (issue 32) is not there yet: the name is
-/// refused with a message that says so, so that no pipeline file silently gets another method.
+/// one person. `probabilistic` is SPEC 4.1 v3's (`ProbabilisticLinker`; handbook, section 8a).
 public struct LinkageMethod: Sendable, Equatable, CustomStringConvertible {
     /// The name in the pipeline file and on the command line.
     public let name: String
@@ -14,9 +13,10 @@ public struct LinkageMethod: Sendable, Equatable, CustomStringConvertible {
     public let version: Int
 
     public static let exact = LinkageMethod(name: "exact", version: 1)
+    public static let probabilistic = LinkageMethod(name: "probabilistic", version: 1)
 
     /// The methods this klappt has.
-    public static let available: [LinkageMethod] = [.exact]
+    public static let available: [LinkageMethod] = [.exact, .probabilistic]
 
     /// What the ledger keeps (`runs.verknuepfung`): `exact/1`.
     public var ledgerValue: String { "\(name)/\(version)" }
@@ -26,13 +26,6 @@ public struct LinkageMethod: Sendable, Equatable, CustomStringConvertible {
     /// The method named `name`, or the German reason why there is none.
     public static func named(_ name: String) -> Result<LinkageMethod, LinkageMethodError> {
         if let method = available.first(where: { $0.name == name.lowercased() }) { return .success(method) }
-        if name.lowercased() == "probabilistic" {
-            return .failure(
-                LinkageMethodError(
-                    message:
-                        "Die probabilistische Verknüpfung (linkage: probabilistic) gibt es in dieser Version von klappt noch nicht; bis dahin gilt linkage: exact."
-                ))
-        }
         return .failure(
             LinkageMethodError(message: "Unbekannte Verknüpfung „\(name)“ (vorhanden: \(available.map(\.name).joined(separator: ", ")))."))
     }

@@ -18,6 +18,8 @@ package struct PersonIndex: Sendable {
     private var fileStands: [Int: [Int: CivilDate]] = [:]
     /// Supersession is decided once all rows are in (a row's file Stand is known only then).
     private var resolved = 0
+    /// What probabilistic linkage compares, beside the records (empty under exact linkage).
+    private var features = ChunkedArray<LinkageFeatures>()
 
     package init() {}
 
@@ -30,6 +32,49 @@ package struct PersonIndex: Sendable {
         records.append(IndexedRecord(record, codes: &codes))
         keys.append(IdKey(record.recordKey ?? RecordKey(a: 0, b: 0)))
         superseded.append(false)
+        if let linkage = record.linkage { features.append(linkage) }
+    }
+
+    /// Links the surviving records into persons by `linker` (SPEC 4.1 v3): each record's pseudonym
+    /// becomes its person's identity. A person's identity is the record pseudonym of one of its
+    /// records: one that was a person of the previous quarter (`previous`, sorted), so that a person
+    /// keeps its identity from quarter to quarter (SPEC 10), else its first record's in SPEC 4.2
+    /// order. Record pseudonyms are unique, so two persons never share an identity.
+    package mutating func link(
+        _ linker: ProbabilisticLinker, previous: [PseudonymPrefix] = [], decisions: [PairDecision] = []
+    ) -> (outcome: LinkageOutcome, positions: [Int]) {
+        resolve()
+        precondition(features.count == records.count, "Verknüpfungsmerkmale fehlen")
+        let survivors = (0..<records.count).filter { !superseded[$0] }
+        let unknownNationality = codes.values.firstIndex(of: "unbekannt").map { UInt16($0) }
+        let linkageRecords = survivors.map { position -> LinkageRecord in
+            let record = records[position]
+            return LinkageRecord(
+                features: features[position], sex: record.sex,
+                nationality: record.nationality == unknownNationality ? LinkageRecord.unknown : record.nationality,
+                municipality: record.municipality == 0 ? LinkageRecord.unknown : record.municipality, source: record.sourceIndex)
+        }
+        features.removeAll()
+        let outcome = linker.link(linkageRecords, decisions: decisions)
+        var members: [Int: [Int]] = [:]
+        for (local, person) in outcome.person.enumerated() { members[person, default: []].append(local) }
+        func wasPerson(_ pseudonym: PersonPseudonym) -> Bool {
+            var low = 0
+            var high = previous.count
+            let prefix = pseudonym.prefix
+            while low < high {
+                let middle = (low + high) / 2
+                if previous[middle] < prefix { low = middle + 1 } else { high = middle }
+            }
+            return low < previous.count && previous[low] == prefix
+        }
+        for (_, group) in members {
+            let ordered = group.sorted { Self.rank(records[survivors[$0]]) < Self.rank(records[survivors[$1]]) }
+            let pseudonyms = ordered.map { records[survivors[$0]].person }
+            let identity = pseudonyms.first(where: wasPerson) ?? pseudonyms[0]
+            for local in group { records[survivors[local]].person = identity }
+        }
+        return (outcome, survivors)
     }
 
     /// The `Stand` of the rows of a file that have none of their own (SPEC 4.1 v2: a row without its

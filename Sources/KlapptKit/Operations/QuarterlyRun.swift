@@ -82,7 +82,8 @@ public struct QuarterlyRun: Sendable {
         defer { withExtendedLifetime(folder) {} }
 
         var steps = StepTimer(logger: logger)
-        let pseudonymizer = Pseudonymizer(keyBytes: key ?? (0..<32).map { _ in UInt8.random(in: 0...255) })
+        var pseudonymizer = Pseudonymizer(keyBytes: key ?? (0..<32).map { _ in UInt8.random(in: 0...255) })
+        if pipeline.linkage == .probabilistic { pseudonymizer = pseudonymizer.encodingForLinkage() }
         let store: Store? = mode == .run ? try Store(path: outputs.store) : nil
         let checksums = inputChecksums(files, remembered: try store?.rememberedChecksums(Array(files.joined())) ?? [:])
         var begun = Begun()
@@ -124,6 +125,21 @@ public struct QuarterlyRun: Sendable {
             // (Only the wait: the reading itself ran alongside the inputs'.)
             begun.previous = .available(try loading.wait())
             steps.done("vorquartal")
+        }
+        if pipeline.linkage == .probabilistic {
+            let linked = index.link(ProbabilisticLinker(settings: pipeline.linkageSettings), previous: begun.previous?.quarter?.pseudonyms ?? [])
+            let outcome = linked.outcome
+            logger.info(
+                "Verknüpfung",
+                metadata: [
+                    "paare_verglichen": "\(outcome.comparedPairs)", "paare_angenommen": "\(outcome.acceptedPairs)",
+                    "verkettungen_abgelehnt": "\(outcome.refusedJoins)",
+                    "erwartete_falsche_verknuepfungen": "\(String(format: "%.1f", outcome.expectedFalseLinks))",
+                    "erwartete_verpasste_verknuepfungen": "\(String(format: "%.1f", outcome.expectedMissedLinks))",
+                    "pruefpaare": "\(outcome.reviewPairs.count)", "lambda": "\(String(format: "%.4f", outcome.model.lambda))",
+                    "m": "\(outcome.model.m.map { $0.map { String(format: "%.3f", $0) } })", "u": "\(outcome.model.u.map { $0.map { String(format: "%.4f", $0) } })",
+                ])
+            steps.done("verknuepfung")
         }
 
         // The store takes the persons while they are classified, on its own queue (the period's

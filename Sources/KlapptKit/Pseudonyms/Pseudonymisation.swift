@@ -23,9 +23,23 @@ public struct Pseudonymisation<Role: SourceSemantics>: RowStage, Sendable {
     }
 
     public func pseudonymise(_ record: CleanRecord) -> PseudoRecord {
-        PseudoRecord(
+        if let encoder = pseudonymizer.linkageEncoder, let names = record.nameEncodings {
+            // Probabilistic linkage (SPEC 4.1 v3): the record's own pseudonym stands for it until
+            // persons are linked; its names and birth date go on only as keyed encodings.
+            var pseudo = exactRecord(record, person: pseudonymizer.recordPseudonym(source: sourceID, digest: record.recordID))
+            pseudo.linkage = LinkageFeatures(
+                given: names.given, family: names.family, birth: encoder.encodeDate(record.birthDate, precision: record.birthPrecision))
+            return pseudo
+        }
+        return exactRecord(
+            record,
             person: record.phoneticCodes.map { pseudonymizer.personPseudonym(givenCode: $0.given, familyCode: $0.family, birthDate: record.birthDate) }
-                ?? pseudonymizer.personPseudonym(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate),
+                ?? pseudonymizer.personPseudonym(givenToken: record.givenToken, familyToken: record.familyToken, birthDate: record.birthDate))
+    }
+
+    func exactRecord(_ record: CleanRecord, person: PersonPseudonym) -> PseudoRecord {
+        PseudoRecord(
+            person: person,
             recordKey: pseudonymizer.recordKey(scope: recordKeyScope, digest: record.recordID),
             rank: Role.attributeRank, origin: record.origin, asOf: record.asOf, sex: record.sex,
             age: record.birthDate.age(on: period.referenceDate), nationality: record.nationality,

@@ -14,6 +14,26 @@ public struct Pseudonymizer: Sendable, CustomStringConvertible {
         recordSeeds = (generator.next(), generator.next())
     }
 
+    /// The keyed encodings for probabilistic linkage (nil: linkage is exact, and records carry none).
+    public private(set) var linkageEncoder: LinkageEncoder?
+
+    /// The same key, making the encodings probabilistic linkage compares (SPEC 4.1 v3).
+    public func encodingForLinkage() -> Pseudonymizer {
+        var copy = self
+        copy.linkageEncoder = LinkageEncoder(pseudonymizer: self)
+        return copy
+    }
+
+    /// The pseudonym of a source record (SPEC 4.1 v3): HMAC of the source and the id's digest. It
+    /// is stable from quarter to quarter (record ids are), and it is what a person's identity is
+    /// taken from under probabilistic linkage.
+    public func recordPseudonym(source: String, digest: RowFingerprint) -> PersonPseudonym {
+        var material = Array("v3|satz|\(source)|".utf8)
+        for shift in stride(from: 56, through: 0, by: -8) { material.append(UInt8(truncatingIfNeeded: digest.a >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) { material.append(UInt8(truncatingIfNeeded: digest.b >> UInt64(shift))) }
+        return personPseudonym(bytes: material)
+    }
+
     /// Deliberately says nothing about the key, so that a log line or `print` of it leaks nothing.
     public var description: String { "Pseudonymizer(Schlüssel verborgen)" }
 

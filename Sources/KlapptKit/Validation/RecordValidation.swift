@@ -51,10 +51,13 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
     struct FoldedName {
         var token: String
         var code: ShortText?
+        /// The keyed encoding of the whole name (probabilistic linkage only).
+        var encoding: NameEncoding?
 
-        init?(_ token: String?) {
+        init?(_ token: String?, encoding: NameEncoding? = nil) {
             guard let token else { return nil }
             self.token = token
+            self.encoding = encoding
             var letters = token
             code = letters.withUTF8 { letters in
                 withUnsafeTemporaryAllocation(of: UInt8.self, capacity: KoelnerPhonetik.maxCodeLength(letters.count)) { out in
@@ -76,7 +79,11 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
     private var postcodeMemo = ByteMemo<Municipality>()
     private var residenceMemo = ByteMemo<Normalised<ResidenceGroup>>()
 
-    public init(source: SourceSpec, role: Role, codeLists: CodeLists, nationalityBreakdown: [String]) {
+    /// Encodes the names for probabilistic linkage (nil: exact linkage).
+    let nameEncoder: LinkageEncoder?
+
+    public init(source: SourceSpec, role: Role, codeLists: CodeLists, nationalityBreakdown: [String], nameEncoder: LinkageEncoder? = nil) {
+        self.nameEncoder = nameEncoder
         self.source = source
         self.role = role
         rules = Rules(codeLists: codeLists, nationalityBreakdown: Set(nationalityBreakdown), role: role)
@@ -140,11 +147,21 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
             return reject(.birthDateInvalid, .birthDate)
         }
         let givenBytes = value(.givenName)
-        guard let given = givenMemo.value(for: givenBytes, compute: { FoldedName(NameFolding.givenNameToken(givenBytes, encoding: encoding)) }) else {
+        let nameEncoder = self.nameEncoder
+        func encoded(_ bytes: UnsafeBufferPointer<UInt8>, family: Bool) -> NameEncoding? {
+            nameEncoder.map { $0.encodeName(words: NameFolding.words(encoding.decode(bytes) ?? ""), family: family) }
+        }
+        guard
+            let given = givenMemo.value(
+                for: givenBytes, compute: { FoldedName(NameFolding.givenNameToken(givenBytes, encoding: encoding), encoding: encoded(givenBytes, family: false)) })
+        else {
             return reject(.nameMissing, .givenName)
         }
         let familyBytes = value(.familyName)
-        guard let family = familyMemo.value(for: familyBytes, compute: { FoldedName(NameFolding.familyNameToken(familyBytes, encoding: encoding)) })
+        guard
+            let family = familyMemo.value(
+                for: familyBytes,
+                compute: { FoldedName(NameFolding.familyNameToken(familyBytes, encoding: encoding), encoding: encoded(familyBytes, family: true)) })
         else { return reject(.nameMissing, .familyName) }
 
         // Borrowed, not retained: `self` holds the rules for the whole call, and the normalisers
@@ -187,6 +204,8 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         if let warning = residence.warning { warnings.warn(warning.kind, warning.value) }
         var codes: (given: ShortText, family: ShortText)?
         if let givenCode = given.code, let familyCode = family.code { codes = (givenCode, familyCode) }
+        var names: (given: NameEncoding, family: NameEncoding)?
+        if let givenEncoding = given.encoding, let familyEncoding = family.encoding { names = (givenEncoding, familyEncoding) }
         return .success(
             CleanRecord(
                 origin: row.origin, recordID: Self.idDigest(idBytes, encoding: encoding),
@@ -196,7 +215,7 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
                 residence: residence.value, residenceUnmapped: residence.warning != nil,
                 status: status.status, activity: activity,
                 statusSince: statusSince, entryDate: entryDate, exitDate: exitDate, asOf: asOf,
-                statusCanBeCurrent: status.current, leaving: status.leaving, phoneticCodes: codes))
+                statusCanBeCurrent: status.current, leaving: status.leaving, phoneticCodes: codes, nameEncodings: names))
     }
 
     /// The digest of an id's UTF-8: taken from the bytes when they are ASCII (the same bytes in

@@ -207,6 +207,8 @@ public struct CleanRecord: Sendable {
     /// The tokens' Kölner Phonetik codes, when validation computed them with the tokens (once per
     /// distinct spelling); nil: pseudonymisation computes them from the tokens.
     public var phoneticCodes: (given: ShortText, family: ShortText)? = nil
+    /// The names' keyed encodings, when linkage is probabilistic (`LinkageEncoder`).
+    public var nameEncodings: (given: NameEncoding, family: NameEncoding)? = nil
 }
 
 /// What a college status says about leaving (from the status code list).
@@ -265,6 +267,8 @@ public struct PseudoRecord: Sendable {
     /// The activity when the record is current on the reference date (SPEC 4.3), else nil.
     public var currentActivity: Activity?
     public var flows: Flows
+    /// What probabilistic linkage compares (nil under exact linkage).
+    public var linkage: LinkageFeatures? = nil
 
     public var recordKey: RecordKey? { hasKey ? key : nil }
     public var origin: RowOrigin { RowOrigin(sourceIndex: Int(sourceIndex), fileIndex: Int(fileIndex), order: order, line: 0) }

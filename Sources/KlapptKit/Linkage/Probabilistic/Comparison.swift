@@ -1,0 +1,173 @@
+/// A record as probabilistic linkage sees it: keyed encodings, the few coded attributes, the source.
+public struct LinkageRecord: Sendable {
+    public var features: LinkageFeatures
+    public var sex: Sex
+    /// The nationality category's number; `LinkageRecord.unknown` when it is `unbekannt`.
+    public var nationality: UInt16
+    /// The municipality's number (AGS or "outside"); `LinkageRecord.unknown` when there is none.
+    public var municipality: UInt16
+    public var source: UInt8
+
+    public static let unknown = UInt16.max
+
+    public init(features: LinkageFeatures, sex: Sex, nationality: UInt16, municipality: UInt16, source: UInt8) {
+        self.features = features
+        self.sex = sex
+        self.nationality = nationality
+        self.municipality = municipality
+        self.source = source
+    }
+}
+
+/// The fields compared and their levels (handbook, section 8a). Level 0 of the attribute fields is
+/// "missing on one side": it says nothing either way (fastLink treats missing as missing).
+public enum LinkageField: Int, CaseIterable, Sendable {
+    case given, family, birthDate, sex, nationality, municipality, source
+
+    /// How many levels the field has.
+    public var levels: Int {
+        switch self {
+        case .given, .family, .birthDate: return 4
+        case .sex, .nationality, .municipality: return 3
+        case .source: return 2
+        }
+    }
+
+    /// Whether the field's level 0 means "missing" (no evidence).
+    var hasMissingLevel: Bool { self == .sex || self == .nationality || self == .municipality }
+
+    /// The German name of the field and its levels (for the run report and the review list).
+    public var levelNames: [String] {
+        switch self {
+        case .given, .family: return ["verschieden", "ähnlich", "gleicher Klang", "gleich"]
+        case .birthDate: return ["verschieden", "Zahlendreher oder Jahr ±1", "teilweise bekannt oder 1. Januar", "gleich"]
+        case .sex, .nationality, .municipality: return ["fehlt", "verschieden", "gleich"]
+        case .source: return ["gleiche Quelle", "verschiedene Quellen"]
+        }
+    }
+
+    public var germanName: String {
+        switch self {
+        case .given: return "Vorname"
+        case .family: return "Familienname"
+        case .birthDate: return "Geburtsdatum"
+        case .sex: return "Geschlecht"
+        case .nationality: return "Staatsangehörigkeit"
+        case .municipality: return "Wohnort"
+        case .source: return "Quelle"
+        }
+    }
+
+    /// The number of distinct agreement patterns.
+    static let patternCount = LinkageField.allCases.reduce(1) { $0 * $1.levels }
+}
+
+/// The comparison of two records: a level per field, packed into one pattern number (the unit EM
+/// counts), plus whether the names were compared crosswise (given against family).
+public struct ComparisonVector: Sendable, Equatable {
+    public var levels: [LinkageField: Int]
+
+    public init(levels: [LinkageField: Int]) { self.levels = levels }
+
+    public init(pattern: Int) {
+        var rest = pattern
+        var levels: [LinkageField: Int] = [:]
+        for field in LinkageField.allCases.reversed() {
+            levels[field] = rest % field.levels
+            rest /= field.levels
+        }
+        self.levels = levels
+    }
+
+    public var pattern: Int {
+        LinkageField.allCases.reduce(0) { $0 * $1.levels + (levels[$1] ?? 0) }
+    }
+}
+
+/// Compares two records (pure; the same for every pair, so a pair's level never depends on where
+/// blocking found it).
+enum RecordComparison {
+    /// The similarity level of two name fields: 3 the same skeleton, 2 the same sound of a word or
+    /// Dice ≥ 0.8, 1 Dice ≥ 0.55, 0 different.
+    @inline(__always)
+    static func nameLevel(_ a: NameEncoding, _ b: NameEncoding) -> Int {
+        if a.joined == b.joined { return 3 }
+        if a.sharesSound(b) { return 2 }
+        let dice = a.dice(b)
+        if dice >= 0.8 { return 2 }
+        if dice >= 0.55 { return 1 }
+        return 0
+    }
+
+    /// 3 the same full date; 2 the same year where one side knows less (`00.00.`, `00.MM.` with the
+    /// same month) or is a 1 January; 1 day and month swapped, one digit off, or the year one off
+    /// with the same day and month (never for a 1 January: two of those in different years are
+    /// different dates); 0 different.
+    @inline(__always)
+    static func dateLevel(_ a: DateEncoding, _ b: DateEncoding) -> Int {
+        let bothFull = a.precision == .day && b.precision == .day
+        if bothFull && a.digits == b.digits { return 3 }
+        if a.year == b.year {
+            if a.precision != .day || b.precision != .day {
+                if a.precision == .year || b.precision == .year || a.month == b.month { return 2 }
+                return 0
+            }
+            if a.isFirstJanuary || b.isFirstJanuary { return 2 }
+        }
+        guard bothFull, !a.isFirstJanuary, !b.isFirstJanuary else { return 0 }
+        if a.year == b.year && a.month == b.day && a.day == b.month { return 1 }
+        let differing = a.digits ^ b.digits
+        var nibbles = 0
+        for shift in stride(from: 0, to: 32, by: 4) where (differing >> UInt32(shift)) & 0xF != 0 { nibbles += 1 }
+        if nibbles == 1 { return 1 }
+        if a.month == b.month && a.day == b.day && (a.nextYear == b.year || b.nextYear == a.year) { return 1 }
+        return 0
+    }
+
+    static func attributeLevel(_ a: UInt16, _ b: UInt16) -> Int {
+        if a == LinkageRecord.unknown || b == LinkageRecord.unknown { return 0 }
+        return a == b ? 2 : 1
+    }
+
+    /// The pattern of two records, and whether their names agree better crosswise (given and
+    /// family name swapped in one source).
+    @inline(__always)
+    static func pattern(_ a: LinkageRecord, _ b: LinkageRecord) -> Int {
+        let straightGiven = nameLevel(a.features.given, b.features.given)
+        let straightFamily = nameLevel(a.features.family, b.features.family)
+        var given = straightGiven
+        var family = straightFamily
+        if straightGiven + straightFamily < 6 {
+            let crossGiven = nameLevel(a.features.given, b.features.family)
+            let crossFamily = nameLevel(a.features.family, b.features.given)
+            if crossGiven + crossFamily > straightGiven + straightFamily {
+                given = crossGiven
+                family = crossFamily
+            }
+        }
+        let date = dateLevel(a.features.birth, b.features.birth)
+        let sex: Int
+        if a.sex == .x || b.sex == .x { sex = 0 } else { sex = a.sex == b.sex ? 2 : 1 }
+        let nationality = attributeLevel(a.nationality, b.nationality)
+        let municipality = attributeLevel(a.municipality, b.municipality)
+        let source = a.source == b.source ? 0 : 1
+        return (((((given * 4 + family) * 4 + date) * 3 + sex) * 3 + nationality) * 3 + municipality) * 2 + source
+    }
+
+    /// A pattern's level of one field.
+    @inline(__always)
+    static func level(_ pattern: Int, _ field: LinkageField) -> Int {
+        (pattern / divisors[field.rawValue]) % field.levels
+    }
+
+    /// Per field: the product of the levels of the fields after it.
+    static let divisors: [Int] = {
+        var result = [Int](repeating: 1, count: LinkageField.allCases.count)
+        var product = 1
+        for field in LinkageField.allCases.reversed() {
+            result[field.rawValue] = product
+            product *= field.levels
+        }
+        return result
+    }()
+}

@@ -1,0 +1,251 @@
+import Foundation
+
+/// The settings of probabilistic linkage (pipeline file, `linkage_settings:`; handbook, section 8a).
+public struct LinkageSettings: Sendable, Equatable {
+    /// Pairs with a match probability from here on are one person.
+    public var threshold: Double = 0.9
+    /// Pairs from here up to the threshold are listed for review.
+    public var reviewFrom: Double = 0.5
+
+    public init(threshold: Double = 0.9, reviewFrom: Double = 0.5) {
+        self.threshold = threshold
+        self.reviewFrom = reviewFrom
+    }
+}
+
+/// A pair of records the coordinator decided on (`gleich` or `verschieden`), by positions.
+public struct PairDecision: Sendable, Equatable {
+    public var first: Int
+    public var second: Int
+    public var same: Bool
+
+    public init(first: Int, second: Int, same: Bool) {
+        self.first = first
+        self.second = second
+        self.same = same
+    }
+}
+
+/// What probabilistic linkage found: a person number per record, and what the run reports.
+public struct LinkageOutcome: Sendable {
+    /// Per record: the position of its person's first record (a person number).
+    public var person: [Int]
+    public var model: MatchModel
+    /// Candidate pairs compared.
+    public var comparedPairs = 0
+    /// Pairs with a probability at or above the threshold, and those joined (a pair between two
+    /// records already one person is not joined again).
+    public var acceptedPairs = 0
+    /// Joins refused because two records of the persons to be joined are, by the model, different
+    /// people (no chaining).
+    public var refusedJoins = 0
+    /// fastLink's estimates: expected false links Σ(1 − p) over the joins made, expected missed
+    /// links Σp over the compared pairs below the threshold between different persons.
+    public var expectedFalseLinks = 0.0
+    public var expectedMissedLinks = 0.0
+    /// Pairs in the review band between two different persons, by positions, with their probability.
+    public var reviewPairs: [(first: Int, second: Int, probability: Double)] = []
+    /// Decisions applied (pairs of the decisions file whose records are in this run).
+    public var decisionsApplied = 0
+}
+
+/// Fellegi–Sunter linkage of a quarter's records (SPEC 4.1 v3; handbook, section 8a):
+/// block, compare, estimate, score, cluster without chaining.
+public struct ProbabilisticLinker: Sendable {
+    public var settings: LinkageSettings
+    var blocking = Blocking()
+    /// Random pairs for u (fewer when the records have fewer pairs).
+    var randomPairs = 400_000
+    /// Two records whose match probability is below this are different people: no join may put
+    /// them into one person.
+    static let differentBelow = 0.5
+
+    public init(settings: LinkageSettings = LinkageSettings()) {
+        self.settings = settings
+    }
+
+    /// Links `records` into persons; `decisions` bind pairs (same: joined even below the
+    /// threshold; different: never in one person).
+    public func link(_ records: [LinkageRecord], decisions: [PairDecision] = []) -> LinkageOutcome {
+        let count = records.count
+        guard count > 1 else {
+            return LinkageOutcome(person: Array(0..<count), model: MatchModel.estimate(randomPatterns: [:], comparedPatterns: [:], records: count))
+        }
+        // u from random pairs (a fixed seed: the same inputs give the same persons).
+        var randomPatterns: [Int: Int] = [:]
+        let allPairs = count * (count - 1) / 2
+        if allPairs <= randomPairs {
+            for a in 0..<count { for b in (a + 1)..<count { randomPatterns[RecordComparison.pattern(records[a], records[b]), default: 0] += 1 } }
+        } else {
+            var state: UInt64 = 0x5EED
+            func next() -> Int {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                return Int(truncatingIfNeeded: LinkageEncoder.mix(state) >> 1)
+            }
+            var drawn = 0
+            while drawn < randomPairs {
+                let a = next() % count
+                let b = next() % count
+                guard a != b else { continue }
+                randomPatterns[RecordComparison.pattern(records[a], records[b]), default: 0] += 1
+                drawn += 1
+            }
+        }
+        // m and λ from the compared pairs' patterns.
+        var patternCounts = [Int](repeating: 0, count: LinkageField.patternCount)
+        let compared = blocking.forEachPair(records) { a, b in patternCounts[RecordComparison.pattern(records[a], records[b])] += 1 }
+        var comparedPatterns: [Int: Int] = [:]
+        for (pattern, value) in patternCounts.enumerated() where value > 0 { comparedPatterns[pattern] = value }
+        let model = MatchModel.estimate(randomPatterns: randomPatterns, comparedPatterns: comparedPatterns, records: count)
+        var scorer = PairScorer(records: records, weights: model.weights)
+        scorer.vetoLogOdds = PairScorer.logOdds(settings.threshold) - 0.01
+
+        // Score: keep the pairs from the review band up.
+        let reviewLogOdds = PairScorer.logOdds(settings.reviewFrom)
+        var edges: [(a: Int32, b: Int32, logOdds: Double)] = []
+        var lowMass = 0.0
+        blocking.forEachPair(records) { a, b in
+            let logOdds = scorer.logOdds(a, b)
+            if logOdds >= reviewLogOdds {
+                edges.append((Int32(min(a, b)), Int32(max(a, b)), logOdds))
+            } else {
+                lowMass += PairScorer.probability(logOdds)
+            }
+        }
+        var outcome = LinkageOutcome(person: [], model: model)
+        outcome.comparedPairs = compared
+        var clusters = PersonClusters(count: count)
+        // Decisions first: "different" pairs may never meet, "same" pairs are joined.
+        var apart = Set<Int64>()
+        for decision in decisions where decision.first < count && decision.second < count && decision.first != decision.second {
+            outcome.decisionsApplied += 1
+            if !decision.same { apart.insert(PersonClusters.pairKey(decision.first, decision.second)) }
+        }
+        for decision in decisions where decision.same && decision.first < count && decision.second < count {
+            _ = clusters.join(decision.first, decision.second) { x, y in !apart.contains(PersonClusters.pairKey(x, y)) }
+        }
+        edges.sort { ($0.logOdds, $1.a, $1.b) > ($1.logOdds, $0.a, $0.b) }
+        let acceptLogOdds = PairScorer.logOdds(settings.threshold)
+        let differentLogOdds = PairScorer.logOdds(ProbabilisticLinker.differentBelow)
+        for edge in edges where edge.logOdds >= acceptLogOdds {
+            outcome.acceptedPairs += 1
+            let a = Int(edge.a)
+            let b = Int(edge.b)
+            switch clusters.join(a, b, allowed: { x, y in
+                !apart.contains(PersonClusters.pairKey(x, y)) && scorer.logOdds(x, y) >= differentLogOdds
+            }) {
+            case .joined: outcome.expectedFalseLinks += 1 - PairScorer.probability(edge.logOdds)
+            case .refused: outcome.refusedJoins += 1
+            case .already: break
+            }
+        }
+        outcome.expectedMissedLinks = lowMass
+        for edge in edges where edge.logOdds < acceptLogOdds {
+            let a = Int(edge.a)
+            let b = Int(edge.b)
+            guard clusters.root(a) != clusters.root(b) else { continue }
+            let probability = PairScorer.probability(edge.logOdds)
+            outcome.expectedMissedLinks += probability
+            outcome.reviewPairs.append((a, b, probability))
+        }
+        outcome.person = (0..<count).map { clusters.root($0) }
+        return outcome
+    }
+}
+
+/// A pair's match log-odds: the pattern's, with term-frequency weights for names and dates that
+/// agree exactly (Splink's term-frequency adjustment: the value's share of records as its u).
+struct PairScorer {
+    let records: [LinkageRecord]
+    let weights: MatchWeights
+    let givenShare: [UInt32: Double]
+    let familyShare: [UInt32: Double]
+    let dateShare: [UInt32: Double]
+
+    init(records: [LinkageRecord], weights: MatchWeights) {
+        self.records = records
+        self.weights = weights
+        var given: [UInt32: Int] = [:]
+        var family: [UInt32: Int] = [:]
+        var date: [UInt32: Int] = [:]
+        for record in records {
+            given[record.features.given.joined, default: 0] += 1
+            family[record.features.family.joined, default: 0] += 1
+            if record.features.birth.precision == .day { date[record.features.birth.digits, default: 0] += 1 }
+        }
+        let total = Double(records.count)
+        givenShare = given.mapValues { Double($0) / total }
+        familyShare = family.mapValues { Double($0) / total }
+        dateShare = date.mapValues { Double($0) / total }
+    }
+
+    static func logOdds(_ probability: Double) -> Double { log(probability / (1 - probability)) }
+    static func probability(_ logOdds: Double) -> Double { 1 / (1 + exp(-logOdds)) }
+
+    /// The highest log-odds of a pair whose given names differ completely (level 0, straight and
+    /// crosswise): below the threshold, so that such a pair is never one person by the model alone
+    /// (siblings born the same day agree on everything else); it may still be listed for review.
+    var vetoLogOdds = Double.infinity
+
+    func logOdds(_ a: Int, _ b: Int) -> Double {
+        let x = records[a]
+        let y = records[b]
+        let pattern = RecordComparison.pattern(x, y)
+        var value = weights.patternLogOdds[pattern]
+        let floor = 1 / Double(records.count)
+        if RecordComparison.level(pattern, .given) == 3, x.features.given.joined == y.features.given.joined,
+            let share = givenShare[x.features.given.joined]
+        {
+            value += log(weights.exactM.given / max(share, floor)) - weights.perLevel[LinkageField.given.rawValue][3]
+        }
+        if RecordComparison.level(pattern, .family) == 3, x.features.family.joined == y.features.family.joined,
+            let share = familyShare[x.features.family.joined]
+        {
+            value += log(weights.exactM.family / max(share, floor)) - weights.perLevel[LinkageField.family.rawValue][3]
+        }
+        if RecordComparison.level(pattern, .birthDate) == 3, let share = dateShare[x.features.birth.digits] {
+            value += log(weights.exactM.date / max(share, floor)) - weights.perLevel[LinkageField.birthDate.rawValue][3]
+        }
+        return RecordComparison.level(pattern, .given) == 0 ? min(value, vetoLogOdds) : value
+    }
+}
+
+/// Persons as sets of records, joined pair by pair: a join happens only when every pair across the
+/// two persons is allowed (no chaining: two records the model calls different never end up in one
+/// person through a third).
+struct PersonClusters {
+    private var parent: [Int32]
+    private var members: [Int: [Int32]] = [:]
+
+    enum Join { case joined, refused, already }
+
+    init(count: Int) { parent = (0..<count).map { Int32($0) } }
+
+    static func pairKey(_ a: Int, _ b: Int) -> Int64 { Int64(min(a, b)) << 32 | Int64(max(a, b)) }
+
+    mutating func root(_ position: Int) -> Int {
+        var current = position
+        while Int(parent[current]) != current {
+            parent[current] = parent[Int(parent[current])]
+            current = Int(parent[current])
+        }
+        return current
+    }
+
+    func membersOf(_ root: Int) -> [Int32] { members[root] ?? [Int32(root)] }
+
+    mutating func join(_ a: Int, _ b: Int, allowed: (Int, Int) -> Bool) -> Join {
+        let rootA = root(a)
+        let rootB = root(b)
+        guard rootA != rootB else { return .already }
+        let first = membersOf(rootA)
+        let second = membersOf(rootB)
+        for x in first { for y in second where !allowed(Int(x), Int(y)) { return .refused } }
+        // The smaller root number stays (the person number is its first record).
+        let (keep, gone) = rootA < rootB ? (rootA, rootB) : (rootB, rootA)
+        parent[gone] = Int32(keep)
+        members[keep] = first + second
+        members[gone] = nil
+        return .joined
+    }
+}
