@@ -17,6 +17,7 @@ parser.add_argument("--seed", type=int, default=11)
 parser.add_argument("--linkage", default="probabilistic")
 parser.add_argument("--work", default=None)
 parser.add_argument("--no-variants", action="store_true")
+parser.add_argument("--pipeline", default=None, help="another pipeline file (default: pipelines/quartal.yaml)")
 args = parser.parse_args()
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -38,7 +39,7 @@ for source, pattern in [("auslaenderbehoerde", "auslaenderbehoerde/*.csv"), ("jo
 times = {}
 for period in ["2026-Q2", "2026-Q3"]:
     started = time.time()
-    run = subprocess.run([args.klappt, "run", os.path.join(root, "pipelines", "quartal.yaml"), "--period", period, *sources,
+    run = subprocess.run([args.klappt, "run", args.pipeline or os.path.join(root, "pipelines", "quartal.yaml"), "--period", period, *sources,
                           "--output-dir", out, "--key-file", key, "--linkage", args.linkage, "-v"], capture_output=True, text=True)
     times[period] = time.time() - started
     if run.returncode != 0:

@@ -52,7 +52,9 @@ extension SampleGenerator {
             // Siblings born the same day: the family name, the birth date, the nationality and the home of an earlier person.
             if index > 4, random.chance(0.04) {
                 let sibling = people[Int.random(in: 4..<index, using: &random)]
-                if let family = sibling.spellings?.family, sibling.realBirth == nil {
+                if let family = sibling.spellings?.family, sibling.realBirth == nil, let siblingGiven = sibling.spellings?.given {
+                    // Another given name than the sibling's (twins named alike are beyond any linkage).
+                    while person.spellings?.given == siblingGiven { person.spellings?.given = random.pick(VariantVocabulary.givenNames) }
                     person.spellings?.family = family
                     person.birth = sibling.birth
                     person.nationality = sibling.nationality

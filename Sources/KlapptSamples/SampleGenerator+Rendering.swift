@@ -71,7 +71,13 @@ extension SampleGenerator {
     }
 
     func jobcenterRow(_ person: TruePerson, _ state: JobcenterState, stand: CivilDate, _ random: inout SeededRandom) -> String {
-        var (given, family) = spelledNames(person, source: .jobcenter, &random)
+        var (given, family): (String, String)
+        if person.spellings == nil {
+            given = random.pick(SampleVocabulary.givenNames[person.given])
+            family = random.pick(SampleVocabulary.allFamilyNames[person.family].filter { Windows1252.encode($0) != nil })
+        } else {
+            (given, family) = spelledNames(person, source: .jobcenter, &random)
+        }
         if Windows1252.encode(family) == nil || Windows1252.encode(given) == nil {
             given = NameFolding.words(given).joined(separator: " ").capitalized
             family = NameFolding.words(family).joined(separator: "-").capitalized
@@ -234,8 +240,16 @@ extension SampleGenerator {
     }
 
     func registerRow(_ person: TruePerson, azr: String, text: String, stand: CivilDate, _ random: inout SeededRandom) -> String {
-        var (given, family) = spelledNames(person, source: .auslaenderbehoerde, &random)
-        if !identityVariants, random.chance(0.3) { given += " " + random.pick(["Ali", "Amal", "Karim", "Noor", "Sami"]) }
+        var given: String
+        let family: String
+        if person.spellings == nil {
+            // (The order of the draws is the committed samples'.)
+            given = random.pick(SampleVocabulary.givenNames[person.given])
+            if random.chance(0.3) { given += " " + random.pick(["Ali", "Amal", "Karim", "Noor", "Sami"]) }
+            family = random.pick(SampleVocabulary.allFamilyNames[person.family])
+        } else {
+            (given, family) = spelledNames(person, source: .auslaenderbehoerde, &random)
+        }
         let sex: String
         switch person.sex {
         case "m": sex = random.pick(["männlich", "M", "MÄNNLICH"])

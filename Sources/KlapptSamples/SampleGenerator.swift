@@ -211,6 +211,17 @@ public struct SampleGenerator {
             targetGroup: people.filter { isTargetGroup($0, reference: reference) }.count,
             figures: figures(people, reference: reference))
         try save(expectation, to: directory)
+        // For measurements of linkage only (benchmarks/linkage_quality.py), never in the exports:
+        // which true person each record id belongs to.
+        if ProcessInfo.processInfo.environment["KLAPPT_SAMPLES_WAHRHEIT"] != nil {
+            var truth = "quelle;kennung;person\n"
+            for (index, person) in people.enumerated() {
+                if let azr = person.azr { truth += "auslaenderbehoerde;\(azr);\(index)\n" }
+                for state in person.jobcenter { truth += "jobcenter;\(state.customer);\(index)\n" }
+                for record in person.college { truth += "berufskolleg;\(record.id);\(index)\n" }
+            }
+            try truth.write(toFile: "\(directory)/wahrheit_\(period).csv", atomically: true, encoding: .utf8)
+        }
         return expectation
     }
 

@@ -53,7 +53,7 @@ struct InputOptions: ParsableArguments {
 
     @Option(
         name: .customLong("linkage"),
-        help: ArgumentHelp("Verknüpfung der Datensätze zu Personen (ersetzt linkage: der Pipeline-Datei): exact.", valueName: "VERFAHREN"))
+        help: ArgumentHelp("Verknüpfung der Datensätze zu Personen (ersetzt linkage: der Pipeline-Datei): probabilistic oder exact.", valueName: "VERFAHREN"))
     var linkage: String?
 
     @Flag(name: .shortAndLong, help: "Ausführliche Protokollzeilen auf stderr.")

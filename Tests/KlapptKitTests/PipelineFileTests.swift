@@ -58,16 +58,27 @@ import Testing
     /// Issue 32: `linkage:` names how records are linked into persons; `exact` is SPEC 4.1's rule
     /// and the default; a method this klappt lacks is refused at load, with its line.
     @Test func theLinkageIsASettingOfThePipeline() throws {
-        #expect(original.contains("\nlinkage: exact\n"))
-        #expect(try load(original).linkage == .exact)
-        #expect(try load(original.replacingOccurrences(of: "\nlinkage: exact\n", with: "\n")).linkage == .exact)
+        #expect(original.contains("\nlinkage: probabilistic\n"))
+        let loaded = try load(original)
+        #expect(loaded.linkage == .probabilistic)
+        #expect(loaded.linkageSettings == LinkageSettings(threshold: 0.5, reviewFrom: 0.2))
+        // Without the key, probabilistic linkage is the default (SPEC 4.1 v3).
+        #expect(try load(original.replacingOccurrences(of: "\nlinkage: probabilistic\n", with: "\n")).linkage == .probabilistic)
+        #expect(try load(original.replacingOccurrences(of: "\nlinkage: probabilistic\n", with: "\nlinkage: exact\n")).linkage == .exact)
         #expect(LinkageMethod.exact.ledgerValue == "exact/1")
-        let line = try #require(original.components(separatedBy: "\n").firstIndex(of: "linkage: exact")) + 1
-        let probabilistic = try #require(pipelineError(original.replacingOccurrences(of: "\nlinkage: exact\n", with: "\nlinkage: probabilistic\n")))
-        #expect(probabilistic.message.contains("gibt es in dieser Version von klappt noch nicht"))
-        #expect(probabilistic.line == line)
-        let unknown = try #require(pipelineError(original.replacingOccurrences(of: "\nlinkage: exact\n", with: "\nlinkage: unscharf\n")))
-        #expect(unknown.message.contains("Unbekannte Verknüpfung „unscharf“ (vorhanden: exact)"))
+        #expect(LinkageMethod.probabilistic.ledgerValue == "probabilistic/1")
+        let line = try #require(original.components(separatedBy: "\n").firstIndex(of: "linkage: probabilistic")) + 1
+        let unknown = try #require(pipelineError(original.replacingOccurrences(of: "\nlinkage: probabilistic\n", with: "\nlinkage: unscharf\n")))
+        #expect(unknown.message.contains("Unbekannte Verknüpfung „unscharf“ (vorhanden: exact, probabilistic)"))
+        #expect(unknown.line == line)
+        // Threshold and review band are checked, naming their line.
+        let settings = try #require(pipelineError(original.replacingOccurrences(of: "  threshold: 0.5\n", with: "  threshold: 0.3\n")))
+        #expect(settings.message.contains("threshold muss mindestens 0,5"))
+        #expect(settings.line == original.components(separatedBy: "\n").firstIndex(of: "  threshold: 0.5")! + 1)
+        let band = try #require(pipelineError(original.replacingOccurrences(of: "  review_from: 0.2\n", with: "  review_from: 0.7\n")))
+        #expect(band.message.contains("review_from"))
+        let decided = try load(original.replacingOccurrences(of: "  # decisions: entscheidungen.csv", with: "  decisions: entscheidungen.csv"))
+        #expect(decided.linkageSettings.decisionsFile == "\(repositoryRoot)/pipelines/entscheidungen.csv")
     }
 
     @Test func unknownKeyIsReportedWithItsLine() throws {

@@ -6,8 +6,18 @@ import Logging
 /// The package root, found from this file's path.
 public let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-/// The project's own pipeline file, loaded once.
-public let standardPipeline: Pipeline = try! Pipeline.load(path: "\(repositoryRoot)/pipelines/quartal.yaml")
+/// The project's own pipeline file, loaded once, with SPEC 4.1's exact linkage: the tests that
+/// compare figures with a worked-out or generated truth of identical spellings check the rules of
+/// SPEC 4, which the exact method follows to the letter. Probabilistic linkage (the pipeline file's
+/// own) has its tests in `ProbabilisticLinkageTests` and `LinkageEndToEndTests`.
+public let standardPipeline: Pipeline = {
+    var pipeline = try! Pipeline.load(path: "\(repositoryRoot)/pipelines/quartal.yaml")
+    pipeline.linkage = .exact
+    return pipeline
+}()
+
+/// The project's pipeline file as it is (probabilistic linkage).
+public let probabilisticPipeline: Pipeline = try! Pipeline.load(path: "\(repositoryRoot)/pipelines/quartal.yaml")
 
 public func makeTemporaryDirectory(_ label: String = "klappt") -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)").path

@@ -152,7 +152,7 @@ public struct Pipeline: Sendable {
     public var keyFile: String?
     public var maxRejectShare: Double
     /// How records are linked into persons (`linkage:`, default `exact`; `--linkage` overrides it).
-    public var linkage: LinkageMethod = .exact
+    public var linkage: LinkageMethod = .probabilistic
     /// Threshold and review band of probabilistic linkage (`linkage_settings:`).
     public var linkageSettings = LinkageSettings()
     public var minCell: Int
@@ -216,7 +216,7 @@ public struct Pipeline: Sendable {
         }
         let root = try YAMLWalker(file: file, node: node).mapping(allowed: [
             "name", "output_dir", "key_file", "max_reject_share", "target_group", "disclosure", "codelists",
-            "nationality_breakdown", "sources", "plausibility", "on_failure", "indicators", "outputs", "report", "district_key", "linkage",
+            "nationality_breakdown", "sources", "plausibility", "on_failure", "indicators", "outputs", "report", "district_key", "linkage", "linkage_settings",
         ])
         func required(_ key: String, in map: [String: YAMLWalker], at walker: YAMLWalker? = nil) throws(PipelineError) -> YAMLWalker {
             guard let value = map[key] else {
@@ -230,12 +230,32 @@ public struct Pipeline: Sendable {
         let keyFile = try root["key_file"].map { (walker) throws(PipelineError) in resolve(try walker.string()) }
         let maxRejectShare = try root["max_reject_share"]?.double() ?? 0.05
         guard (0...1).contains(maxRejectShare) else { throw root["max_reject_share"]!.fail("Wert muss zwischen 0 und 1 liegen.") }
-        var linkage = LinkageMethod.exact
+        var linkage = LinkageMethod.probabilistic
         if let walker = root["linkage"] {
             switch LinkageMethod.named(try walker.string()) {
             case .success(let method): linkage = method
             case .failure(let error): throw walker.fail(error.message)
             }
+        }
+        // Probabilistic linkage's threshold, review band and the coordinator's decisions (handbook, 8a).
+        var linkageSettings = LinkageSettings()
+        if let settings = root["linkage_settings"] {
+            let map = try settings.mapping(allowed: ["threshold", "review_from", "decisions"])
+            if let value = map["threshold"] {
+                linkageSettings.threshold = try value.double()
+                guard linkageSettings.threshold >= 0.5, linkageSettings.threshold < 1 else {
+                    throw value.fail(
+                        "threshold muss mindestens 0,5 und kleiner als 1 sein (die Wahrscheinlichkeit, ab der zwei Datensätze eine Person sind; darunter hält das Modell sie für verschiedene Personen)."
+                    )
+                }
+            }
+            if let value = map["review_from"] {
+                linkageSettings.reviewFrom = try value.double()
+                guard linkageSettings.reviewFrom > 0, linkageSettings.reviewFrom <= linkageSettings.threshold else {
+                    throw value.fail("review_from muss größer als 0 sein und darf threshold nicht übersteigen.")
+                }
+            }
+            if let value = map["decisions"] { linkageSettings.decisionsFile = resolve(try value.string()) }
         }
 
         var minCell = 3
@@ -368,6 +388,7 @@ public struct Pipeline: Sendable {
             configurationFiles: [file] + (keys + ["beschriftungen"]).compactMap { listPaths[$0] } + sources.flatMap { $0.codeListOverrides.values.sorted() },
             codeListPaths: Pipeline.hintPaths(listPaths, sources: sources), labels: labels, report: report, districtKey: districtKey)
         pipeline.linkage = linkage
+        pipeline.linkageSettings = linkageSettings
         return pipeline
     }
 

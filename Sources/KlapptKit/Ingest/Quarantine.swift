@@ -82,6 +82,14 @@ public struct Quarantine: Sendable {
         try AtomicFile.write(text, to: "\(directory)/zusammenfassung.txt", mode: 0o600)
     }
 
+    /// Writes a file of the quarantine folder (0600): the review list of linkage, say.
+    public func writeFile(named name: String, text: String) throws(KlapptError) -> String {
+        try makeFolder()
+        let path = "\(directory)/\(name)"
+        try AtomicFile.write(text, to: path, mode: 0o600)
+        return path
+    }
+
     private func makeFolder() throws(KlapptError) {
         // Files are read concurrently; the folder is made by one of them at a time.
         let made = Quarantine.folderLock.withLock { () -> Bool in

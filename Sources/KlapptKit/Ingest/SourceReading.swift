@@ -54,6 +54,37 @@ where Stage.Input == RawRow, Stage.Output == PseudoRecord, Stage: Sendable {
     }
 }
 
+extension SourceReading {
+    /// The rows at the positions `wanted` (SPEC 4.2's row order within the file) as delivered:
+    /// their line and the mapped fields' decoded values. Reads the whole file again; used only for
+    /// the few rows of the review list (handbook, section 8b), which the run keeps no copy of.
+    func rows(path: String, layout: Format.Layout, wanted: Set<Int>) throws -> [Int: (line: Int, values: [CanonicalField: String])] {
+        guard !wanted.isEmpty else { return [:] }
+        let firstLine = format.slices(of: path, layout: layout, sliceBytes: 1 << 50).first?.firstLine ?? 1
+        let reader = try format.makeReader(path: path, layout: layout, range: nil, firstLine: firstLine)
+        let encoding = format.encoding(of: layout)
+        var spans = [FieldSpan](repeating: .absent, count: CanonicalField.allCases.count)
+        var found: [Int: (line: Int, values: [CanonicalField: String])] = [:]
+        var row = 0
+        while try reader.advance(), found.count < wanted.count {
+            let shape = try format.map(reader, layout: layout, source: source, row: row, into: &spans)
+            row += 1
+            guard wanted.contains(shape.order) else { continue }
+            let values = reader.withRecord { bytes, _ in
+                var values: [CanonicalField: String] = [:]
+                for field in CanonicalField.allCases {
+                    if let value = spans[field.ordinal].bytes(in: bytes) {
+                        values[field] = (encoding.decode(RawRow.trimmed(value, encoding: encoding)) ?? "")
+                    }
+                }
+                return values
+            }
+            found[shape.order] = (reader.recordLine, values)
+        }
+        return found
+    }
+}
+
 /// A source's reading, erased to closures once per run (the edges may be existential): what the
 /// run's work queue calls for each file and slice.
 public struct SourceReader: Sendable {
@@ -66,6 +97,8 @@ public struct SourceReader: Sendable {
     public let slices: @Sendable (String, any Sendable, Int) -> [(range: Range<Int>?, firstLine: Int)]
     /// Reads one slice.
     public let read: @Sendable (FileSlice, ((Int) -> Void)?) -> SliceResult
+    /// The rows of a file at the given positions, as delivered (the review list's).
+    public var rows: @Sendable (String, any Sendable, Set<Int>) throws -> [Int: (line: Int, values: [CanonicalField: String])] = { _, _, _ in [:] }
 
     /// The reader of `source`: its format and role as the pipeline file named them, built by the
     /// maker its role registered (`Registry.register(role:)`, specialised for the role's type).
@@ -123,12 +156,17 @@ public struct SourceReader: Sendable {
             source: source, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, nameEncoder: pseudonymizer.linkageEncoder)
             .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id, role: role))
         let reading = SourceReading(source: source, format: format, stages: stages)
-        return SourceReader(
+        var reader = SourceReader(
             layout: { path throws(KlapptError) in try format.layout(of: path, source: source) },
             slices: { path, layout, sliceBytes in
                 guard let layout = layout as? Format.Layout else { return [] }
                 return format.slices(of: path, layout: layout, sliceBytes: sliceBytes)
             },
             read: { slice, progress in reading.read(slice, progress: progress) })
+        reader.rows = { path, layout, wanted in
+            guard let layout = layout as? Format.Layout else { return [:] }
+            return try reading.rows(path: path, layout: layout, wanted: wanted)
+        }
+        return reader
     }
 }

@@ -41,8 +41,8 @@ package struct PersonIndex: Sendable {
     /// keeps its identity from quarter to quarter (SPEC 10), else its first record's in SPEC 4.2
     /// order. Record pseudonyms are unique, so two persons never share an identity.
     package mutating func link(
-        _ linker: ProbabilisticLinker, previous: [PseudonymPrefix] = [], decisions: [PairDecision] = []
-    ) -> (outcome: LinkageOutcome, positions: [Int]) {
+        _ linker: ProbabilisticLinker, previous: [PseudonymPrefix] = [], decisions: [LinkageReview.Decision] = []
+    ) -> LinkedRecords {
         resolve()
         precondition(features.count == records.count, "Verknüpfungsmerkmale fehlen")
         let survivors = (0..<records.count).filter { !superseded[$0] }
@@ -55,7 +55,17 @@ package struct PersonIndex: Sendable {
                 municipality: record.municipality == 0 ? LinkageRecord.unknown : record.municipality, source: record.sourceIndex)
         }
         features.removeAll()
-        let outcome = linker.link(linkageRecords, decisions: decisions)
+        let recordPseudonyms = survivors.map { records[$0].person }
+        // Decisions name records by `satz` (their record pseudonym's first 64 bits).
+        var bySatz: [UInt64: Int] = [:]
+        for (local, pseudonym) in recordPseudonyms.enumerated() { bySatz[pseudonym.words.0] = local }
+        let pairs = decisions.compactMap { decision -> PairDecision? in
+            guard let first = UInt64(decision.first, radix: 16).flatMap({ bySatz[$0] }),
+                let second = UInt64(decision.second, radix: 16).flatMap({ bySatz[$0] })
+            else { return nil }
+            return PairDecision(first: first, second: second, same: decision.same)
+        }
+        let outcome = linker.link(linkageRecords, decisions: pairs)
         var members: [Int: [Int]] = [:]
         for (local, person) in outcome.person.enumerated() { members[person, default: []].append(local) }
         func wasPerson(_ pseudonym: PersonPseudonym) -> Bool {
@@ -74,7 +84,7 @@ package struct PersonIndex: Sendable {
             let identity = pseudonyms.first(where: wasPerson) ?? pseudonyms[0]
             for local in group { records[survivors[local]].person = identity }
         }
-        return (outcome, survivors)
+        return LinkedRecords(outcome: outcome, recordPseudonyms: recordPseudonyms, origins: survivors.map { records[$0].origin }, sources: linkageRecords.map(\.source))
     }
 
     /// The `Stand` of the rows of a file that have none of their own (SPEC 4.1 v2: a row without its
@@ -322,6 +332,15 @@ public struct PersonRecords: RandomAccessCollection {
     public var startIndex: Int { 0 }
     public var endIndex: Int { keys.count }
     public subscript(position: Int) -> PseudoRecord { records.pointee[Int(keys[position].position)].record(codes.pointee) }
+}
+
+/// What `PersonIndex.link` found, with the linked records' own pseudonyms and places (by the
+/// linker's positions: for the review list).
+package struct LinkedRecords {
+    package var outcome: LinkageOutcome
+    package var recordPseudonyms: [PersonPseudonym]
+    package var origins: [RowOrigin]
+    package var sources: [UInt8]
 }
 
 /// A linked person: a pseudonym and its records in SPEC 4.2 order.

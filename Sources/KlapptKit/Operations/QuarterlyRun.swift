@@ -126,19 +126,9 @@ public struct QuarterlyRun: Sendable {
             begun.previous = .available(try loading.wait())
             steps.done("vorquartal")
         }
+        var linkage: LinkageSummary?
         if pipeline.linkage == .probabilistic {
-            let linked = index.link(ProbabilisticLinker(settings: pipeline.linkageSettings), previous: begun.previous?.quarter?.pseudonyms ?? [])
-            let outcome = linked.outcome
-            logger.info(
-                "Verknüpfung",
-                metadata: [
-                    "paare_verglichen": "\(outcome.comparedPairs)", "paare_angenommen": "\(outcome.acceptedPairs)",
-                    "verkettungen_abgelehnt": "\(outcome.refusedJoins)",
-                    "erwartete_falsche_verknuepfungen": "\(String(format: "%.1f", outcome.expectedFalseLinks))",
-                    "erwartete_verpasste_verknuepfungen": "\(String(format: "%.1f", outcome.expectedMissedLinks))",
-                    "pruefpaare": "\(outcome.reviewPairs.count)", "lambda": "\(String(format: "%.4f", outcome.model.lambda))",
-                    "m": "\(outcome.model.m.map { $0.map { String(format: "%.3f", $0) } })", "u": "\(outcome.model.u.map { $0.map { String(format: "%.4f", $0) } })",
-                ])
+            linkage = try linkPersons(&index, previous: begun.previous?.quarter, files: files, pseudonymizer: pseudonymizer, quarantine: quarantine)
             steps.done("verknuepfung")
         }
 
@@ -155,6 +145,7 @@ public struct QuarterlyRun: Sendable {
             filter: persons.funnel, warnings: inputs.warnings, rejections: inputs.rejections,
             quarantineFiles: inputs.quarantineFiles, unknownValuesFile: unknownValuesFile, table: nil)
         outcome.plausibilityFindings = findings
+        outcome.linkage = linkage
         guard mode == .run, let writer else {
             outcome.files = try checksums.accounts(outcome.files)
             let report = RunReport(
@@ -166,6 +157,7 @@ public struct QuarterlyRun: Sendable {
 
         let table = IndicatorTable.aggregate(
             weighted: persons.classes.weighted, dimensions: Dimension.standard(for: pipeline), families: pipeline.indicatorFamilies)
+        outcome.linkage?.setRange(withoutActivity: table[.ohneAktivitaet, TableSystem.totalDimension, TableSystem.totalCategory])
         steps.done("indikatoren")
         let problem = protectionProblem(table, previous: begun.previous, transitions: persons.transitions, outcome: &outcome, steps: &steps)
         let protection = Protection(

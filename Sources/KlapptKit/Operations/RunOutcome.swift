@@ -112,6 +112,8 @@ public struct RunOutcome: Sendable {
     public var previousTotals: [String: String] = [:]
     /// Plausibility findings (issue 9); non-empty only when the operator overrode them.
     public var plausibilityFindings: [String] = []
+    /// What probabilistic linkage found and estimates of its errors (nil under exact linkage).
+    public var linkage: LinkageSummary? = nil
 }
 
 /// How a run ended: states that cannot coexist, as cases.

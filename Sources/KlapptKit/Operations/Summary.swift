@@ -57,6 +57,7 @@ public enum Summary {
         lines.append("            = \(counted(f.targetGroup, "Person", "Personen")) in der Zielgruppe")
         lines.append("              davon im Bestand am Stichtag: \(number(f.withCurrentRecord))")
         lines.append("              davon ohne Aktivität: \(number(f.targetGroup - f.withCurrentRecord)) (bekannt, aber von keinem Programm erreicht)")
+        lines += linkageLines(outcome)
         lines += warningLines(outcome, codeListPaths: codeListPaths)
         lines += transitionLines(outcome)
         if let table = outcome.table {
@@ -164,6 +165,27 @@ public enum Summary {
 
     /// SPEC 10, in German: per state of the previous quarter, where its persons are now (published
     /// values, `*` where suppressed); or why there is no transition table.
+    /// Probabilistic linkage: what it compared and linked, its estimated errors and what they mean
+    /// for `ohne_aktivitaet`, the review list (handbook, section 8a and 8b).
+    static func linkageLines(_ outcome: RunOutcome) -> [String] {
+        guard let linkage = outcome.linkage else { return [] }
+        func decimal(_ value: Double) -> String { String(format: "%.1f", value).replacingOccurrences(of: ".", with: ",") }
+        var lines = [
+            "Verknüpfung (probabilistisch, Schwelle \(decimal(linkage.threshold * 100)) %): \(number(linkage.comparedPairs)) Paare verglichen, \(number(linkage.acceptedPairs)) als dieselbe Person erkannt"
+                + (linkage.refusedJoins > 0 ? ", \(counted(linkage.refusedJoins, "Verkettung", "Verkettungen")) abgelehnt (Datensätze, die das Modell für verschiedene Personen hält)" : ""),
+            "  geschätzte Fehler: etwa \(decimal(linkage.expectedFalseLinks)) falsche und \(decimal(linkage.expectedMissedLinks)) verpasste Verknüpfungen",
+        ]
+        if let range = linkage.withoutActivityRange, range.count == 2 {
+            lines.append("  ohne Aktivität liegt danach wahrscheinlich zwischen \(number(range[0])) und \(number(range[1]))")
+        }
+        if linkage.decisionsApplied > 0 { lines.append("  \(counted(linkage.decisionsApplied, "Entscheidung", "Entscheidungen")) aus der Entscheidungsdatei angewandt") }
+        if let file = linkage.reviewFile {
+            lines.append(
+                "  \(counted(linkage.reviewPairs, "Paar", "Paare")) zur Prüfung: \(file) (persönliche Daten, nur lokal; Spalte „entscheidung“: gleich oder verschieden)")
+        }
+        return lines
+    }
+
     static func transitionLines(_ outcome: RunOutcome) -> [String] {
         if let note = outcome.transitionNote { return [note] }
         guard let protected = outcome.table, outcome.transitions != nil, let previous = outcome.previousPeriod else { return [] }

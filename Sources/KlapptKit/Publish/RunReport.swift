@@ -23,6 +23,9 @@ public struct RunReport: Codable, Sendable {
     /// SPEC 10: the transitions from the previous quarter as published (`*` where suppressed), or
     /// why there are none.
     public var transitions: Transitions?
+    /// Probabilistic linkage's figures and error estimate (absent under exact linkage, so that an
+    /// exact run's report stays as it was).
+    public var linkage: LinkageSummary?
 
     public struct Transitions: Codable, Sendable {
         public var previousPeriod: String?
@@ -119,7 +122,7 @@ public struct RunReport: Codable, Sendable {
         case zeitraum, stichtag, pipeline, gestartet, beendet, modus, inputs, persons, suppression, warnings, quarantine
         case unknownValuesFile = "unknown_values_file"
         case plausibilityOverridden = "plausibility_overridden"
-        case transitions
+        case transitions, linkage
         case klapptVersion = "klappt_version"
         case targetGroup = "target_group"
     }
@@ -147,6 +150,7 @@ public struct RunReport: Codable, Sendable {
         quarantine = outcome.quarantineFiles
         unknownValuesFile = outcome.unknownValuesFile
         plausibilityOverridden = outcome.plausibilityFindings
+        linkage = outcome.linkage
         if let protected = outcome.table, outcome.transitions != nil, let previous = outcome.previousPeriod {
             let published = PublishableTransitions(protected, previousPeriod: previous)
             transitions = Transitions(

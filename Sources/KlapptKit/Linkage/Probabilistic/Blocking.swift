@@ -73,8 +73,8 @@ struct Blocking: Sendable {
 
     /// Whether the pair meets under a key that comes before `key` of `rule` (then it was compared there).
     @inline(__always)
-    static func metEarlier(_ a: LinkageRecord, _ b: LinkageRecord, rule: Int, keyIndex: Int) -> Bool {
-        for earlier in 0..<rule {
+    static func metEarlier(_ a: LinkageRecord, _ b: LinkageRecord, rule: Int, keyIndex: Int, rules: [Int]) -> Bool {
+        for earlier in rules where earlier < rule {
             let keysA = keys(a, rule: earlier)
             let keysB = keys(b, rule: earlier)
             if shares(keysB, keysA.0) || shares(keysB, keysA.1) || shares(keysB, keysA.2) || shares(keysB, keysA.3) { return true }
@@ -97,10 +97,10 @@ struct Blocking: Sendable {
     /// Calls `body` once for every candidate pair (i < j not guaranteed; never i == j).
     /// Returns the number of pairs.
     @discardableResult
-    func forEachPair(_ records: [LinkageRecord], _ body: (Int, Int) -> Void) -> Int {
+    func forEachPair(_ records: [LinkageRecord], rules: [Int] = Array(0..<Blocking.rules), _ body: (Int, Int) -> Void) -> Int {
         var pairs = 0
         var entries: [Entry] = []
-        for rule in 0..<Blocking.rules {
+        for rule in rules {
             entries.removeAll(keepingCapacity: true)
             for (position, record) in records.enumerated() {
                 let keys = Blocking.keys(record, rule: rule)
@@ -122,7 +122,7 @@ struct Blocking: Sendable {
                         guard a != b else { continue }
                         // The pair's first meeting is where it is compared: not under an earlier
                         // rule, and within this rule under the key of the lower index of the two.
-                        if Blocking.metEarlier(records[a], records[b], rule: rule, keyIndex: rule == 0 || rule == 4 ? Int(entries[first].keyIndex) : 0) {
+                        if Blocking.metEarlier(records[a], records[b], rule: rule, keyIndex: rule == 0 || rule == 4 ? Int(entries[first].keyIndex) : 0, rules: rules) {
                             continue
                         }
                         pairs += 1

@@ -87,15 +87,15 @@ public struct ComparisonVector: Sendable, Equatable {
 /// Compares two records (pure; the same for every pair, so a pair's level never depends on where
 /// blocking found it).
 enum RecordComparison {
-    /// The similarity level of two name fields: 3 the same skeleton, 2 the same sound of a word or
-    /// Dice ≥ 0.8, 1 Dice ≥ 0.55, 0 different.
+    /// The similarity level of two name fields: 3 the same skeleton, 2 Dice ≥ 0.75 or the same
+    /// sound of a word with Dice ≥ 0.45 (Kölner Phonetik alone is too coarse for short names:
+    /// `Sahra` and `Serhii` are both 87), 1 Dice ≥ 0.4 (`Fatemeh`/`Fatima`), 0 different.
     @inline(__always)
     static func nameLevel(_ a: NameEncoding, _ b: NameEncoding) -> Int {
         if a.joined == b.joined { return 3 }
-        if a.sharesSound(b) { return 2 }
         let dice = a.dice(b)
-        if dice >= 0.8 { return 2 }
-        if dice >= 0.55 { return 1 }
+        if dice >= 0.75 || (dice >= 0.45 && a.sharesSound(b)) { return 2 }
+        if dice >= 0.4 { return 1 }
         return 0
     }
 

@@ -1,8 +1,8 @@
 /// The keyed encodings probabilistic linkage compares (handbook, section 8a). They are made at the
 /// reading stage from the folded names and the birth date, and they are all that passes the
 /// pseudonymisation boundary of a name or a birth date:
-/// - per name field a 128-bit Bloom filter of the skeleton words' bigrams, each bigram set at two
-///   positions chosen by a keyed hash (Schnell, Bachteler, Reiher 2009), for the Dice similarity;
+/// - per name field a 128-bit Bloom filter of the skeleton words' bigrams, each bigram set at one
+///   position chosen by a keyed hash (Schnell, Bachteler, Reiher 2009), for the Dice similarity;
 /// - keyed 32-bit hashes of the joined skeleton (the "same spelling" level) and of the Kölner
 ///   Phonetik codes of the first two words (the "same sound" level, and the blocking keys);
 /// - the birth date's eight digits, each put through a keyed permutation of 0-9 (day and month
@@ -74,10 +74,10 @@ public struct LinkageEncoder: Sendable {
         for skeleton in skeletons {
             let letters = [UInt8(ascii: "_")] + Array(skeleton.utf8) + [UInt8(ascii: "_")]
             for index in 0..<(letters.count - 1) {
-                let bits = hash(letters[index...index + 1], seed: nameSeeds.2)
-                for position in [bits & 127, (bits >> 8) & 127] {
-                    if position < 64 { low |= 1 << UInt64(position) } else { high |= 1 << UInt64(position - 64) }
-                }
+                // One position per bigram: with two, a name's 7 or so bigrams set 14 of the 128 bits,
+                // and chance overlaps lifted the Dice of `Halyna`/`Olena` from 0.31 to 0.45.
+                let position = hash(letters[index...index + 1], seed: nameSeeds.2) & 127
+                if position < 64 { low |= 1 << UInt64(position) } else { high |= 1 << UInt64(position - 64) }
             }
         }
         encoding.bloom = SIMD2(low, high)

@@ -3,8 +3,8 @@ import Foundation
 /// The transliteration skeleton of a folded name word (handbook, section 8a): the spellings the
 /// partners use for one name (German, English and French transliterations of Arabic, Ukrainian,
 /// Russian, Somali and Fula names) mapped to one form, so that `Schewtschenko`/`Shevchenko`,
-/// `Dschamal`/`Jamal`, `Serhii`/`Sergej`, `Rachimi`/`Rahimi`, `Xasan`/`Hassan` and
-/// `Diallo`/`Jallow` meet. It is a comparison aid, not a name: many spellings collapse into one,
+/// `Dschamal`/`Jamal`, `Serhii`/`Sergej`, `Rachimi`/`Rahimi`, `Xasan`/`Hassan`, `Cabdi`/`Abdi`
+/// and `Diallo`/`Jallow` meet. It is a comparison aid, not a name: many spellings collapse into one,
 /// and the other fields decide whether two records with one skeleton are one person.
 ///
 /// Works on the letters a-z of `NameFolding.words`; computed once per distinct spelling.
@@ -13,9 +13,9 @@ enum NameSkeleton {
     /// each.
     private static let replacements: [(String, String)] = [
         ("dsch", "j"), ("tsch", "ch"), ("dzh", "j"), ("sch", "sh"), ("zh", "sh"), ("kh", "h"), ("ch", "h"),
-        ("gh", "g"), ("ph", "f"), ("th", "t"), ("dj", "j"), ("ou", "u"), ("oo", "u"), ("ee", "i"),
+        ("gh", "k"), ("ph", "f"), ("th", "s"), ("dj", "j"), ("ou", "u"), ("oo", "u"), ("ee", "i"),
         ("ij", "i"), ("iy", "i"), ("ej", "i"), ("ey", "i"), ("ck", "k"), ("w", "v"), ("q", "k"), ("c", "k"),
-        ("y", "i"), ("j", "i"), ("g", "h"), ("ii", "i"), ("x", "ks"), ("tz", "z"), ("ts", "z"), ("z", "s"),
+        ("y", "i"), ("j", "i"), ("g", "h"), ("ii", "i"), ("x", "ks"), ("tz", "z"), ("ts", "z"), ("z", "s"), ("sh", "s"),
     ]
 
     static func skeleton(_ word: String) -> String {
@@ -23,6 +23,8 @@ enum NameSkeleton {
         // Word-initial spellings: Somali `x` for the h-sound, French `di` before a vowel for the
         // j-sound, Russian `je`/`ye` for the initial e.
         if text.hasPrefix("x") { text = "h" + text.dropFirst() }
+        // Somali `c` for the ʿayn before a vowel: `Cabdi` is `Abdi`.
+        if text.count > 3, text.hasPrefix("c"), let second = text.dropFirst().first, "aeiou".contains(second) { text.removeFirst() }
         if text.count > 3, text.hasPrefix("di"), let third = text.dropFirst(2).first, "aeiou".contains(third) { text = "j" + text.dropFirst(2) }
         if text.count > 3, text.hasPrefix("je") || text.hasPrefix("ye") { text = String(text.dropFirst()) }
         // English `-ow` for the final o (Jallow).

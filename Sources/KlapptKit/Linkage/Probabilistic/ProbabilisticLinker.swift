@@ -2,12 +2,16 @@ import Foundation
 
 /// The settings of probabilistic linkage (pipeline file, `linkage_settings:`; handbook, section 8a).
 public struct LinkageSettings: Sendable, Equatable {
-    /// Pairs with a match probability from here on are one person.
-    public var threshold: Double = 0.9
+    /// Pairs with a match probability from here on are one person. The default 0.5, "more likely
+    /// the same person than not", is the decision that errs least; it gave the smallest errors
+    /// against the true persons of generated quarters (handbook, section 8a; README).
+    public var threshold: Double = 0.5
     /// Pairs from here up to the threshold are listed for review.
-    public var reviewFrom: Double = 0.5
+    public var reviewFrom: Double = 0.2
+    /// The coordinator's decisions on listed pairs (a review list with `entscheidung` filled in).
+    public var decisionsFile: String? = nil
 
-    public init(threshold: Double = 0.9, reviewFrom: Double = 0.5) {
+    public init(threshold: Double = 0.5, reviewFrom: Double = 0.2) {
         self.threshold = threshold
         self.reviewFrom = reviewFrom
     }
@@ -44,7 +48,9 @@ public struct LinkageOutcome: Sendable {
     public var expectedFalseLinks = 0.0
     public var expectedMissedLinks = 0.0
     /// Pairs in the review band between two different persons, by positions, with their probability.
-    public var reviewPairs: [(first: Int, second: Int, probability: Double)] = []
+    public var reviewPairs: [(first: Int, second: Int, probability: Double, pattern: Int)] = []
+    /// The joins made, for measurements (`KLAPPT_VERKNUEPFUNG_DIAGNOSE`).
+    public var joins: [(first: Int, second: Int, logOdds: Double, pattern: Int)] = []
     /// Decisions applied (pairs of the decisions file whose records are in this run).
     public var decisionsApplied = 0
 }
@@ -69,7 +75,7 @@ public struct ProbabilisticLinker: Sendable {
     public func link(_ records: [LinkageRecord], decisions: [PairDecision] = []) -> LinkageOutcome {
         let count = records.count
         guard count > 1 else {
-            return LinkageOutcome(person: Array(0..<count), model: MatchModel.estimate(randomPatterns: [:], comparedPatterns: [:], records: count))
+            return LinkageOutcome(person: Array(0..<count), model: MatchModel.estimate(randomPatterns: [:], sameDatePatterns: [:], sameNamesPatterns: [:], comparedPatterns: [:], records: count))
         }
         // u from random pairs (a fixed seed: the same inputs give the same persons).
         var randomPatterns: [Int: Int] = [:]
@@ -91,20 +97,23 @@ public struct ProbabilisticLinker: Sendable {
                 drawn += 1
             }
         }
-        // m and λ from the compared pairs' patterns.
-        var patternCounts = [Int](repeating: 0, count: LinkageField.patternCount)
-        let compared = blocking.forEachPair(records) { a, b in patternCounts[RecordComparison.pattern(records[a], records[b])] += 1 }
-        var comparedPatterns: [Int: Int] = [:]
-        for (pattern, value) in patternCounts.enumerated() where value > 0 { comparedPatterns[pattern] = value }
-        let model = MatchModel.estimate(randomPatterns: randomPatterns, comparedPatterns: comparedPatterns, records: count)
-        var scorer = PairScorer(records: records, weights: model.weights)
-        scorer.vetoLogOdds = PairScorer.logOdds(settings.threshold) - 0.01
+        // m from EM on pairs that share the birth date (names, attributes) and on pairs whose names
+        // sound the same (the date): `MatchModel.estimate`.
+        var sameDate: [Int: Int] = [:]
+        var sameNames: [Int: Int] = [:]
+        blocking.forEachPair(records, rules: [3]) { a, b in sameDate[RecordComparison.pattern(records[a], records[b]), default: 0] += 1 }
+        blocking.forEachPair(records, rules: [2]) { a, b in sameNames[RecordComparison.pattern(records[a], records[b]), default: 0] += 1 }
+        var compared: [Int: Int] = [:]
+        blocking.forEachPair(records) { a, b in compared[RecordComparison.pattern(records[a], records[b]), default: 0] += 1 }
+        let model = MatchModel.estimate(
+            randomPatterns: randomPatterns, sameDatePatterns: sameDate, sameNamesPatterns: sameNames, comparedPatterns: compared, records: count)
+        let scorer = PairScorer(records: records, weights: model.weights)
 
         // Score: keep the pairs from the review band up.
         let reviewLogOdds = PairScorer.logOdds(settings.reviewFrom)
         var edges: [(a: Int32, b: Int32, logOdds: Double)] = []
         var lowMass = 0.0
-        blocking.forEachPair(records) { a, b in
+        let comparedPairs = blocking.forEachPair(records) { a, b in
             let logOdds = scorer.logOdds(a, b)
             if logOdds >= reviewLogOdds {
                 edges.append((Int32(min(a, b)), Int32(max(a, b)), logOdds))
@@ -113,7 +122,7 @@ public struct ProbabilisticLinker: Sendable {
             }
         }
         var outcome = LinkageOutcome(person: [], model: model)
-        outcome.comparedPairs = compared
+        outcome.comparedPairs = comparedPairs
         var clusters = PersonClusters(count: count)
         // Decisions first: "different" pairs may never meet, "same" pairs are joined.
         var apart = Set<Int64>()
@@ -134,7 +143,9 @@ public struct ProbabilisticLinker: Sendable {
             switch clusters.join(a, b, allowed: { x, y in
                 !apart.contains(PersonClusters.pairKey(x, y)) && scorer.logOdds(x, y) >= differentLogOdds
             }) {
-            case .joined: outcome.expectedFalseLinks += 1 - PairScorer.probability(edge.logOdds)
+            case .joined:
+                outcome.expectedFalseLinks += 1 - PairScorer.probability(edge.logOdds)
+                outcome.joins.append((a, b, edge.logOdds, RecordComparison.pattern(records[a], records[b])))
             case .refused: outcome.refusedJoins += 1
             case .already: break
             }
@@ -146,10 +157,19 @@ public struct ProbabilisticLinker: Sendable {
             guard clusters.root(a) != clusters.root(b) else { continue }
             let probability = PairScorer.probability(edge.logOdds)
             outcome.expectedMissedLinks += probability
-            outcome.reviewPairs.append((a, b, probability))
+            outcome.reviewPairs.append((a, b, probability, RecordComparison.pattern(records[a], records[b])))
         }
         outcome.person = (0..<count).map { clusters.root($0) }
         return outcome
+    }
+}
+
+extension ProbabilisticLinker {
+    /// A pattern in German words for the review list: "Vorname ähnlich, Familienname gleich, …".
+    public static func describe(_ pattern: Int) -> String {
+        LinkageField.allCases.map { field in
+            "\(field.germanName): \(field.levelNames[RecordComparison.level(pattern, field)])"
+        }.joined(separator: ", ")
     }
 }
 
@@ -173,26 +193,37 @@ struct PairScorer {
             family[record.features.family.joined, default: 0] += 1
             if record.features.birth.precision == .day { date[record.features.birth.digits, default: 0] += 1 }
         }
-        let total = Double(records.count)
-        givenShare = given.mapValues { Double($0) / total }
-        familyShare = family.mapValues { Double($0) / total }
-        dateShare = date.mapValues { Double($0) / total }
+        // A value's share among the other records, drawn towards the field's u of exact agreement
+        // by `PairScorer.priorRecords` pseudo-records: with a few records, two that agree would
+        // otherwise make their value look common.
+        let others = Double(records.count - 1)
+        func share(_ count: Int, _ field: LinkageField) -> Double {
+            let prior = weights.u[field.rawValue][3]
+            return (Double(count - 1) + PairScorer.priorRecords * prior) / (others + PairScorer.priorRecords)
+        }
+        givenShare = given.mapValues { share($0, .given) }
+        familyShare = family.mapValues { share($0, .family) }
+        dateShare = date.mapValues { share($0, .birthDate) }
     }
+
+    static let priorRecords = 50.0
 
     static func logOdds(_ probability: Double) -> Double { log(probability / (1 - probability)) }
     static func probability(_ logOdds: Double) -> Double { 1 / (1 + exp(-logOdds)) }
 
     /// The highest log-odds of a pair whose given names differ completely (level 0, straight and
-    /// crosswise): below the threshold, so that such a pair is never one person by the model alone
-    /// (siblings born the same day agree on everything else); it may still be listed for review.
-    var vetoLogOdds = Double.infinity
+    /// crosswise: no common sound, under 40 % of the bigrams shared): such a pair is two people.
+    /// Siblings born the same day agree on everything else, and the model alone would join them
+    /// (conditional independence does not hold within a family); a given name that is another
+    /// spelling keeps some bigrams or its sound.
+    let vetoLogOdds = -4.595_119_850_134_589  // log(0.01 / 0.99)
 
     func logOdds(_ a: Int, _ b: Int) -> Double {
         let x = records[a]
         let y = records[b]
         let pattern = RecordComparison.pattern(x, y)
         var value = weights.patternLogOdds[pattern]
-        let floor = 1 / Double(records.count)
+        let floor = 1 / Double(records.count + Int(PairScorer.priorRecords))
         if RecordComparison.level(pattern, .given) == 3, x.features.given.joined == y.features.given.joined,
             let share = givenShare[x.features.given.joined]
         {

@@ -1,0 +1,150 @@
+import Foundation
+import KlapptFormats
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a run reports of its probabilistic linkage (SPEC 4.1 v3; handbook, section 8a): in
+/// `lauf_<P>.json` as `linkage`, in the summary and on the report's page on data quality.
+public struct LinkageSummary: Codable, Sendable, Equatable {
+    /// The method as the ledger records it (`probabilistic/1`).
+    public var method: String
+    public var threshold: Double
+    public var reviewFrom: Double
+    /// Candidate pairs compared (they grow about linearly with the records: blocking).
+    public var comparedPairs: Int
+    /// Pairs at or above the threshold.
+    public var acceptedPairs: Int
+    /// Joins refused because two of the records would be, by the model, different people.
+    public var refusedJoins: Int
+    /// fastLink's estimates from the match probabilities: Σ(1 − p) over the links made, and Σp
+    /// over the compared pairs below the threshold between different persons.
+    public var expectedFalseLinks: Double
+    public var expectedMissedLinks: Double
+    /// Pairs listed for review, and the local list (nil: none).
+    public var reviewPairs: Int
+    public var reviewFile: String?
+    /// Decisions of the decisions file that concern records of this run.
+    public var decisionsApplied: Int
+    /// What the estimate means for `ohne_aktivitaet`: a missed link can make one person two (one
+    /// of them perhaps "reached by no programme"), a false link two persons one. So the true value
+    /// lies, by the estimate, between the published one minus the expected missed links and plus
+    /// the expected false links (nil under exact linkage, or before the table is counted).
+    public var withoutActivityRange: [Int]?
+
+    enum CodingKeys: String, CodingKey {
+        case method, threshold
+        case reviewFrom = "review_from"
+        case comparedPairs = "compared_pairs"
+        case acceptedPairs = "accepted_pairs"
+        case refusedJoins = "refused_joins"
+        case expectedFalseLinks = "expected_false_links"
+        case expectedMissedLinks = "expected_missed_links"
+        case reviewPairs = "review_pairs"
+        case reviewFile = "review_file"
+        case decisionsApplied = "decisions_applied"
+        case withoutActivityRange = "ohne_aktivitaet_range"
+    }
+
+    /// The range of `ohne_aktivitaet` the estimate allows around `value`.
+    mutating func setRange(withoutActivity value: Int) {
+        withoutActivityRange = [max(0, value - Int(expectedMissedLinks.rounded(.up))), value + Int(expectedFalseLinks.rounded(.up))]
+    }
+}
+
+extension QuarterlyRun {
+    /// Links the index's records into persons (probabilistic linkage), writes the review list and
+    /// returns what the run reports.
+    func linkPersons(_ index: inout PersonIndex, previous: PreviousQuarter?, files: [[String]], pseudonymizer: Pseudonymizer, quarantine: Quarantine)
+        throws(KlapptError) -> LinkageSummary
+    {
+        let settings = pipeline.linkageSettings
+        let decisions = try settings.decisionsFile.map { (path) throws(KlapptError) in try LinkageReview.decisions(path: path) } ?? []
+        let linked = index.link(ProbabilisticLinker(settings: settings), previous: previous?.pseudonyms ?? [], decisions: decisions)
+        let outcome = linked.outcome
+        var summary = LinkageSummary(
+            method: pipeline.linkage.ledgerValue, threshold: settings.threshold, reviewFrom: settings.reviewFrom, comparedPairs: outcome.comparedPairs,
+            acceptedPairs: outcome.acceptedPairs, refusedJoins: outcome.refusedJoins,
+            expectedFalseLinks: (outcome.expectedFalseLinks * 10).rounded() / 10, expectedMissedLinks: (outcome.expectedMissedLinks * 10).rounded() / 10,
+            reviewPairs: outcome.reviewPairs.count, reviewFile: nil, decisionsApplied: outcome.decisionsApplied)
+        // For measurements against generated data (benchmarks/linkage_quality.py): each linked
+        // record's place (source, file, row position) and person number, nothing of its content.
+        if let path = ProcessInfo.processInfo.environment["KLAPPT_VERKNUEPFUNG_DIAGNOSE"] {
+            var text = "quelle;datei;position;person\n"
+            for (local, origin) in linked.origins.enumerated() {
+                text += "\(origin.sourceIndex);\(origin.fileIndex);\(origin.order);\(outcome.person[local])\n"
+            }
+            try AtomicFile.write(text, to: path, mode: 0o600)
+            var joins = "a;b;log_odds;vergleich\n"
+            for join in outcome.joins {
+                let a = linked.origins[join.first]
+                let b = linked.origins[join.second]
+                joins += "\(a.sourceIndex),\(a.fileIndex),\(a.order);\(b.sourceIndex),\(b.fileIndex),\(b.order);\(join.logOdds);\(ProbabilisticLinker.describe(join.pattern))\n"
+            }
+            try AtomicFile.write(joins, to: path + ".kanten", mode: 0o600)
+        }
+        summary.reviewFile = try writeReviewList(linked, files: files, pseudonymizer: pseudonymizer, quarantine: quarantine)
+        logger.info(
+            "Verknüpfung",
+            metadata: [
+                "paare_verglichen": "\(outcome.comparedPairs)", "paare_angenommen": "\(outcome.acceptedPairs)",
+                "verkettungen_abgelehnt": "\(outcome.refusedJoins)", "erwartete_falsche_verknuepfungen": "\(summary.expectedFalseLinks)",
+                "erwartete_verpasste_verknuepfungen": "\(summary.expectedMissedLinks)", "pruefpaare": "\(outcome.reviewPairs.count)",
+                "entscheidungen_angewandt": "\(outcome.decisionsApplied)", "em_runden": "\(outcome.model.iterations)",
+            ])
+        return summary
+    }
+
+    /// Writes `quarantaene/<P>/pruefpaare.csv` (0600) with the review band's pairs, the records
+    /// read again from their files; nil (and an old list removed) when there are none.
+    func writeReviewList(_ linked: LinkedRecords, files: [[String]], pseudonymizer: Pseudonymizer, quarantine: Quarantine) throws(KlapptError) -> String? {
+        let path = "\(quarantine.directory)/pruefpaare.csv"
+        let pairs = linked.outcome.reviewPairs.sorted { ($0.probability, $1.first) > ($1.probability, $0.first) }
+        guard !pairs.isEmpty else {
+            unlink(path)
+            return nil
+        }
+        // The rows wanted, per (source, file).
+        var wanted: [Int: [Int: Set<Int>]] = [:]
+        for pair in pairs {
+            for position in [pair.first, pair.second] {
+                let origin = linked.origins[position]
+                wanted[origin.sourceIndex, default: [:]][origin.fileIndex, default: []].insert(origin.order)
+            }
+        }
+        var found: [Int: [Int: [Int: (line: Int, values: [CanonicalField: String])]]] = [:]
+        for (sourceIndex, byFile) in wanted {
+            let source = pipeline.sources[sourceIndex]
+            let reader = try SourceReader.make(
+                source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown, pseudonymizer: pseudonymizer,
+                period: period)
+            for (fileIndex, orders) in byFile {
+                let file = files[sourceIndex][fileIndex]
+                do {
+                    let layout = try reader.layout(file)
+                    found[sourceIndex, default: [:]][fileIndex] = try reader.rows(file, layout, orders)
+                } catch let error as KlapptError {
+                    throw error
+                } catch let error as FormatError {
+                    throw .inputFormat(error)
+                } catch {
+                    throw .internalError("\(error)")
+                }
+            }
+        }
+        func row(_ position: Int) -> LinkageReview.Row {
+            let origin = linked.origins[position]
+            let entry = found[origin.sourceIndex]?[origin.fileIndex]?[origin.order]
+            return LinkageReview.Row(
+                satz: LinkageReview.satz(linked.recordPseudonyms[position]), source: pipeline.sources[origin.sourceIndex].id,
+                file: files[origin.sourceIndex][origin.fileIndex], line: entry?.line ?? 0,
+                values: LinkageReview.shownFields.map { entry?.values[$0.0] ?? "" })
+        }
+        let listed = pairs.map { pair in
+            LinkageReview.Pair(
+                probability: pair.probability, comparison: ProbabilisticLinker.describe(pair.pattern), first: row(pair.first), second: row(pair.second))
+        }
+        return try quarantine.writeFile(named: "pruefpaare.csv", text: LinkageReview.text(listed))
+    }
+}
