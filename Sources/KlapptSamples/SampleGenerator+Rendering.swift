@@ -92,7 +92,8 @@ extension SampleGenerator {
         if person.jobcenterSexBlank { sex = "" }
         let status = random.chance(0.1) ? state.status.lowercased() : state.status
         let cells = [
-            state.customer, family, given, birthText(person, source: .jobcenter, &random), sex, person.jobcenterNationalityUnknown ? "999" : person.nationality.key,
+            state.customer, family, given, birthText(person, source: .jobcenter, &random), sex,
+            person.jobcenterNationalityUnknown ? "999" : person.nationality.key,
             person.jobcenterResidence.text,
             person.postcode, person.place, status, german(state.since), state.measure, random.pick(SampleVocabulary.remarks), german(stand),
         ]
@@ -260,7 +261,10 @@ extension SampleGenerator {
         let address = person.registerAddress ?? Address(postcode: person.postcode, place: person.place, ags: person.ags, outside: person.outside)
         let moved =
             random.chance(0.5) ? german(shift(period.firstDay, years: -Int.random(in: 0...4, using: &random), days: 11)) : random.pick(["", "unbekannt"])
-        let cells = [azr, family, given, birthText(person, source: .auslaenderbehoerde, &random), sex, person.nationality.key, text, address.postcode, address.place, moved, german(stand)]
+        let cells = [
+            azr, family, given, birthText(person, source: .auslaenderbehoerde, &random), sex, person.nationality.key, text, address.postcode, address.place,
+            moved, german(stand),
+        ]
         return cells.map(SampleGenerator.csvCell).joined(separator: ";")
     }
 

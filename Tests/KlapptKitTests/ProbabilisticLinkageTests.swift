@@ -26,7 +26,8 @@ import Testing
             return LinkageRecord(
                 features: LinkageFeatures(
                     given: encoder.encodeName(words: NameFolding.words(given), family: false),
-                    family: encoder.encodeName(words: NameFolding.words(family), family: true), birth: encoder.encodeDate(parsed.date, precision: parsed.precision)),
+                    family: encoder.encodeName(words: NameFolding.words(family), family: true),
+                    birth: encoder.encodeDate(parsed.date, precision: parsed.precision)),
                 sex: sex, nationality: nationality, municipality: municipality, source: source)
         }
     }
@@ -91,7 +92,10 @@ import Testing
     }
 
     @Test func dateLevels() {
-        func level(_ a: String, _ b: String) -> Int { RecordComparison.dateLevel(Written(given: "a", family: "b", birth: a).record.features.birth, Written(given: "a", family: "b", birth: b).record.features.birth) }
+        func level(_ a: String, _ b: String) -> Int {
+            RecordComparison.dateLevel(
+                Written(given: "a", family: "b", birth: a).record.features.birth, Written(given: "a", family: "b", birth: b).record.features.birth)
+        }
         #expect(level("12.03.2004", "12.03.2004") == 3)
         #expect(level("00.00.2004", "01.01.2004") == 2)  // unknown in the register, fictitious in the job centre
         #expect(level("00.00.2004", "17.06.2004") == 2)  // the real date in one source
@@ -171,7 +175,9 @@ import Testing
         let apart = ProbabilisticLinker().link(all.map(\.record), decisions: [PairDecision(first: base, second: base + 1, same: false)])
         #expect(apart.person[base] != apart.person[base + 1])
         #expect(apart.decisionsApplied == 1)
-        let strangers = [Written(given: "Omid", family: "Chalabi", birth: "04.04.2004"), Written(given: "Lina", family: "Bakri", birth: "09.12.1999", source: 1)]
+        let strangers = [
+            Written(given: "Omid", family: "Chalabi", birth: "04.04.2004"), Written(given: "Lina", family: "Bakri", birth: "09.12.1999", source: 1),
+        ]
         let others = Self.background(200) + strangers
         let joined = ProbabilisticLinker().link(others.map(\.record), decisions: [PairDecision(first: base, second: base + 1, same: true)])
         #expect(joined.person[base] == joined.person[base + 1])

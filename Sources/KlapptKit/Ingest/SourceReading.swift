@@ -153,8 +153,9 @@ public struct SourceReader: Sendable {
         period: Period
     ) -> SourceReader {
         let stages = RecordValidation(
-            source: source, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, nameEncoder: pseudonymizer.linkageEncoder)
-            .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id, role: role))
+            source: source, role: role, codeLists: codeLists, nationalityBreakdown: nationalityBreakdown, nameEncoder: pseudonymizer.linkageEncoder
+        )
+        .then(Pseudonymisation(pseudonymizer: pseudonymizer, period: period, sourceID: source.id, role: role))
         let reading = SourceReading(source: source, format: format, stages: stages)
         var reader = SourceReader(
             layout: { path throws(KlapptError) in try format.layout(of: path, source: source) },

@@ -45,7 +45,9 @@ package struct PersonIndex: Sendable {
     ) -> LinkedRecords {
         resolve()
         precondition(features.count == records.count, "Verknüpfungsmerkmale fehlen")
-        let survivors = (0..<records.count).filter { !superseded[$0] }
+        // In SPEC 4.2 order (role, source, file, row), not in the order the readers' threads
+        // delivered them: blocking's windows and the joins' order then never depend on scheduling.
+        let survivors = (0..<records.count).filter { !superseded[$0] }.sorted { Self.rank(records[$0]) < Self.rank(records[$1]) }
         let unknownNationality = codes.values.firstIndex(of: "unbekannt").map { UInt16($0) }
         let linkageRecords = survivors.map { position -> LinkageRecord in
             let record = records[position]
@@ -84,7 +86,8 @@ package struct PersonIndex: Sendable {
             let identity = pseudonyms.first(where: wasPerson) ?? pseudonyms[0]
             for local in group { records[survivors[local]].person = identity }
         }
-        return LinkedRecords(outcome: outcome, recordPseudonyms: recordPseudonyms, origins: survivors.map { records[$0].origin }, sources: linkageRecords.map(\.source))
+        return LinkedRecords(
+            outcome: outcome, recordPseudonyms: recordPseudonyms, origins: survivors.map { records[$0].origin }, sources: linkageRecords.map(\.source))
     }
 
     /// The `Stand` of the rows of a file that have none of their own (SPEC 4.1 v2: a row without its

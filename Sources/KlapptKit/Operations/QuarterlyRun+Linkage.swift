@@ -80,7 +80,8 @@ extension QuarterlyRun {
             for join in outcome.joins {
                 let a = linked.origins[join.first]
                 let b = linked.origins[join.second]
-                joins += "\(a.sourceIndex),\(a.fileIndex),\(a.order);\(b.sourceIndex),\(b.fileIndex),\(b.order);\(join.logOdds);\(ProbabilisticLinker.describe(join.pattern))\n"
+                joins +=
+                    "\(a.sourceIndex),\(a.fileIndex),\(a.order);\(b.sourceIndex),\(b.fileIndex),\(b.order);\(join.logOdds);\(ProbabilisticLinker.describe(join.pattern))\n"
             }
             try AtomicFile.write(joins, to: path + ".kanten", mode: 0o600)
         }

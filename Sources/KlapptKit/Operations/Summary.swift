@@ -172,16 +172,21 @@ public enum Summary {
         func decimal(_ value: Double) -> String { String(format: "%.1f", value).replacingOccurrences(of: ".", with: ",") }
         var lines = [
             "Verknüpfung (probabilistisch, Schwelle \(decimal(linkage.threshold * 100)) %): \(number(linkage.comparedPairs)) Paare verglichen, \(number(linkage.acceptedPairs)) als dieselbe Person erkannt"
-                + (linkage.refusedJoins > 0 ? ", \(counted(linkage.refusedJoins, "Verkettung", "Verkettungen")) abgelehnt (Datensätze, die das Modell für verschiedene Personen hält)" : ""),
+                + (linkage.refusedJoins > 0
+                    ? ", \(counted(linkage.refusedJoins, "Verkettung", "Verkettungen")) abgelehnt (Datensätze, die das Modell für verschiedene Personen hält)"
+                    : ""),
             "  geschätzte Fehler: etwa \(decimal(linkage.expectedFalseLinks)) falsche und \(decimal(linkage.expectedMissedLinks)) verpasste Verknüpfungen",
         ]
         if let range = linkage.withoutActivityRange, range.count == 2 {
             lines.append("  ohne Aktivität liegt danach wahrscheinlich zwischen \(number(range[0])) und \(number(range[1]))")
         }
-        if linkage.decisionsApplied > 0 { lines.append("  \(counted(linkage.decisionsApplied, "Entscheidung", "Entscheidungen")) aus der Entscheidungsdatei angewandt") }
+        if linkage.decisionsApplied > 0 {
+            lines.append("  \(counted(linkage.decisionsApplied, "Entscheidung", "Entscheidungen")) aus der Entscheidungsdatei angewandt")
+        }
         if let file = linkage.reviewFile {
             lines.append(
-                "  \(counted(linkage.reviewPairs, "Paar", "Paare")) zur Prüfung: \(file) (persönliche Daten, nur lokal; Spalte „entscheidung“: gleich oder verschieden)")
+                "  \(counted(linkage.reviewPairs, "Paar", "Paare")) zur Prüfung: \(file) (persönliche Daten, nur lokal; Spalte „entscheidung“: gleich oder verschieden)"
+            )
         }
         return lines
     }

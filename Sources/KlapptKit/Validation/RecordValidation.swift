@@ -153,7 +153,8 @@ public struct RecordValidation<Role: SourceSemantics>: RowStage, Sendable {
         }
         guard
             let given = givenMemo.value(
-                for: givenBytes, compute: { FoldedName(NameFolding.givenNameToken(givenBytes, encoding: encoding), encoding: encoded(givenBytes, family: false)) })
+                for: givenBytes,
+                compute: { FoldedName(NameFolding.givenNameToken(givenBytes, encoding: encoding), encoding: encoded(givenBytes, family: false)) })
         else {
             return reject(.nameMissing, .givenName)
         }

@@ -122,7 +122,9 @@ struct Blocking: Sendable {
                         guard a != b else { continue }
                         // The pair's first meeting is where it is compared: not under an earlier
                         // rule, and within this rule under the key of the lower index of the two.
-                        if Blocking.metEarlier(records[a], records[b], rule: rule, keyIndex: rule == 0 || rule == 4 ? Int(entries[first].keyIndex) : 0, rules: rules) {
+                        if Blocking.metEarlier(
+                            records[a], records[b], rule: rule, keyIndex: rule == 0 || rule == 4 ? Int(entries[first].keyIndex) : 0, rules: rules)
+                        {
                             continue
                         }
                         pairs += 1

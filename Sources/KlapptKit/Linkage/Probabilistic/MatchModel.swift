@@ -106,13 +106,16 @@ public struct MatchModel: Sendable {
         model.comparedLambda = names.lambda
         if ProcessInfo.processInfo.environment["KLAPPT_EM_DEBUG"] != nil {
             FileHandle.standardError.write(
-                "names λ=\(names.lambda) date λ=\(date.lambda) m=\(m.map { $0.map { String(format: "%.3f", $0) } })\nu=\(u.map { $0.map { String(format: "%.4f", $0) } })\n".data(using: .utf8)!)
+                "names λ=\(names.lambda) date λ=\(date.lambda) m=\(m.map { $0.map { String(format: "%.3f", $0) } })\nu=\(u.map { $0.map { String(format: "%.4f", $0) } })\n"
+                    .data(using: .utf8)!)
         }
         return model
     }
 
     /// Two-class EM on pattern counts over `fields` (the others are ignored).
-    static func em(_ counted: [Int: Int], fields: [LinkageField], u: [[Double]], maxIterations: Int) -> (m: [[Double]], lambda: Double, matched: Double, iterations: Int) {
+    static func em(_ counted: [Int: Int], fields: [LinkageField], u: [[Double]], maxIterations: Int) -> (
+        m: [[Double]], lambda: Double, matched: Double, iterations: Int
+    ) {
         var m = priorM.map { levels in levels.map { max($0, 1e-4) } }
         var uPairs = u
         var lambda = 0.1

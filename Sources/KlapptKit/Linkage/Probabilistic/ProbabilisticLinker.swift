@@ -75,7 +75,9 @@ public struct ProbabilisticLinker: Sendable {
     public func link(_ records: [LinkageRecord], decisions: [PairDecision] = []) -> LinkageOutcome {
         let count = records.count
         guard count > 1 else {
-            return LinkageOutcome(person: Array(0..<count), model: MatchModel.estimate(randomPatterns: [:], sameDatePatterns: [:], sameNamesPatterns: [:], comparedPatterns: [:], records: count))
+            return LinkageOutcome(
+                person: Array(0..<count),
+                model: MatchModel.estimate(randomPatterns: [:], sameDatePatterns: [:], sameNamesPatterns: [:], comparedPatterns: [:], records: count))
         }
         // u from random pairs (a fixed seed: the same inputs give the same persons).
         var randomPatterns: [Int: Int] = [:]
@@ -126,6 +128,7 @@ public struct ProbabilisticLinker: Sendable {
         var clusters = PersonClusters(count: count)
         // Decisions first: "different" pairs may never meet, "same" pairs are joined.
         var apart = Set<Int64>()
+        let decided = Set(decisions.map { PersonClusters.pairKey($0.first, $0.second) })
         for decision in decisions where decision.first < count && decision.second < count && decision.first != decision.second {
             outcome.decisionsApplied += 1
             if !decision.same { apart.insert(PersonClusters.pairKey(decision.first, decision.second)) }
@@ -140,9 +143,12 @@ public struct ProbabilisticLinker: Sendable {
             outcome.acceptedPairs += 1
             let a = Int(edge.a)
             let b = Int(edge.b)
-            switch clusters.join(a, b, allowed: { x, y in
-                !apart.contains(PersonClusters.pairKey(x, y)) && scorer.logOdds(x, y) >= differentLogOdds
-            }) {
+            switch clusters.join(
+                a, b,
+                allowed: { x, y in
+                    !apart.contains(PersonClusters.pairKey(x, y)) && scorer.logOdds(x, y) >= differentLogOdds
+                })
+            {
             case .joined:
                 outcome.expectedFalseLinks += 1 - PairScorer.probability(edge.logOdds)
                 outcome.joins.append((a, b, edge.logOdds, RecordComparison.pattern(records[a], records[b])))
@@ -157,6 +163,8 @@ public struct ProbabilisticLinker: Sendable {
             guard clusters.root(a) != clusters.root(b) else { continue }
             let probability = PairScorer.probability(edge.logOdds)
             outcome.expectedMissedLinks += probability
+            // A pair the coordinator decided is not listed again.
+            guard !decided.contains(PersonClusters.pairKey(a, b)) else { continue }
             outcome.reviewPairs.append((a, b, probability, RecordComparison.pattern(records[a], records[b])))
         }
         outcome.person = (0..<count).map { clusters.root($0) }
