@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Which record pairs are compared at all (handbook, section 8a): several blocking rules joined by
 /// OR, each a key that two records must share. A variant in any one field still meets its partner
 /// through a rule that does not look at that field:
@@ -16,7 +18,7 @@
 struct Blocking: Sendable {
     static let rules = 5
     var fullBlock = 40
-    var window = 12
+    var windowSize = 12
 
     /// Up to four keys of a record under a rule (0: none).
     @inline(__always)
@@ -66,25 +68,55 @@ struct Blocking: Sendable {
         }
     }
 
+    /// The sounds a record's key list under rules 0 and 4 is made of, in key order (0: none).
     @inline(__always)
-    static func shares(_ a: (UInt64, UInt64, UInt64, UInt64), _ key: UInt64) -> Bool {
-        key != 0 && (a.0 == key || a.1 == key || a.2 == key || a.3 == key)
+    static func sounds(_ record: LinkageRecord, rule: Int) -> (UInt32, UInt32, UInt32, UInt32) {
+        let given = record.features.given
+        let family = record.features.family
+        return rule == 0 ? (given.sound0, given.sound1, family.sound0, family.sound1) : (given.sound0, family.sound0, 0, 0)
     }
 
-    /// Whether the pair meets under a key that comes before `key` of `rule` (then it was compared there).
     @inline(__always)
-    static func metEarlier(_ a: LinkageRecord, _ b: LinkageRecord, rule: Int, keyIndex: Int, rules: [Int]) -> Bool {
-        for earlier in rules where earlier < rule {
-            let keysA = keys(a, rule: earlier)
-            let keysB = keys(b, rule: earlier)
-            if shares(keysB, keysA.0) || shares(keysB, keysA.1) || shares(keysB, keysA.2) || shares(keysB, keysA.3) { return true }
+    static func contains(_ sounds: (UInt32, UInt32, UInt32, UInt32), _ sound: UInt32) -> Bool {
+        sound != 0 && (sounds.0 == sound || sounds.1 == sound || sounds.2 == sound || sounds.3 == sound)
+    }
+
+    /// Whether two records share a key of `rule`, decided on their features (no key is hashed:
+    /// the keys are equal exactly when the parts they are made of are, 64-bit collisions aside).
+    /// `below`: only the keys of `a` before this index count (the pair's first key in the rule).
+    @inline(__always)
+    static func share(_ a: LinkageRecord, _ b: LinkageRecord, rule: Int, below: Int = 4) -> Bool {
+        let x = a.features
+        let y = b.features
+        switch rule {
+        case 0, 4:
+            if rule == 0 {
+                guard x.birth.precision == .day, y.birth.precision == .day, x.birth.digits == y.birth.digits else { return false }
+            } else {
+                guard x.birth.year == y.birth.year else { return false }
+            }
+            let mine = sounds(a, rule: rule)
+            let theirs = sounds(b, rule: rule)
+            if below > 0, contains(theirs, mine.0) { return true }
+            if below > 1, contains(theirs, mine.1) { return true }
+            if below > 2, contains(theirs, mine.2) { return true }
+            if below > 3, contains(theirs, mine.3) { return true }
+            return false
+        case 1, 2:
+            if rule == 1, x.birth.year != y.birth.year { return false }
+            return min(x.given.sound0, x.family.sound0) == min(y.given.sound0, y.family.sound0)
+                && max(x.given.sound0, x.family.sound0) == max(y.given.sound0, y.family.sound0)
+        default:
+            return x.birth.precision == .day && !x.birth.isFirstJanuary && y.birth.precision == .day && x.birth.digits == y.birth.digits
         }
-        guard keyIndex > 0 else { return false }
-        let keysA = keys(a, rule: rule)
-        let keysB = keys(b, rule: rule)
-        let listA = [keysA.0, keysA.1, keysA.2, keysA.3]
-        for index in 0..<keyIndex where shares(keysB, listA[index]) { return true }
-        return false
+    }
+
+    /// Whether the pair met under an earlier rule, or under an earlier key of this one (then it
+    /// was compared there).
+    @inline(__always)
+    static func metEarlier(_ a: LinkageRecord, _ b: LinkageRecord, rule: Int, keyIndex: Int) -> Bool {
+        for earlier in 0..<rule where share(a, b, rule: earlier) { return true }
+        return keyIndex > 0 && share(a, b, rule: rule, below: keyIndex)
     }
 
     struct Entry {
@@ -94,46 +126,79 @@ struct Blocking: Sendable {
         var keyIndex: UInt8
     }
 
-    /// Calls `body` once for every candidate pair (i < j not guaranteed; never i == j).
-    /// Returns the number of pairs.
-    @discardableResult
-    func forEachPair(_ records: [LinkageRecord], rules: [Int] = Array(0..<Blocking.rules), _ body: (Int, Int) -> Void) -> Int {
-        var pairs = 0
+    /// A pair as blocking hands it on: the two positions and the rule that found it.
+    typealias Visit = (_ a: Int, _ b: Int, _ rule: Int) -> Void
+
+    /// Calls `body` once for every candidate pair (never i == j), from two threads: each gets its
+    /// own `State` from `make` and the states come back in a fixed order (so that whatever is
+    /// summed from them is summed in the same order on every run). Each rule's blocks are split
+    /// between the threads at a block boundary.
+    func forEachPair<State>(_ records: [LinkageRecord], make: () -> State, _ body: (inout State, Int, Int, Int) -> Void) -> [State] {
+        var states = [make(), make()]
         var entries: [Entry] = []
-        for rule in rules {
+        entries.reserveCapacity(records.count * 2)
+        for rule in 0..<Blocking.rules {
             entries.removeAll(keepingCapacity: true)
             for (position, record) in records.enumerated() {
                 let keys = Blocking.keys(record, rule: rule)
                 let order = Blocking.order(record, rule: rule)
-                for (index, key) in [keys.0, keys.1, keys.2, keys.3].enumerated() where key != 0 {
-                    entries.append(Entry(key: key, order: order, position: UInt32(position), keyIndex: UInt8(index)))
-                }
+                if keys.0 != 0 { entries.append(Entry(key: keys.0, order: order, position: UInt32(position), keyIndex: 0)) }
+                if keys.1 != 0 { entries.append(Entry(key: keys.1, order: order, position: UInt32(position), keyIndex: 1)) }
+                if keys.2 != 0 { entries.append(Entry(key: keys.2, order: order, position: UInt32(position), keyIndex: 2)) }
+                if keys.3 != 0 { entries.append(Entry(key: keys.3, order: order, position: UInt32(position), keyIndex: 3)) }
             }
             entries.sort { ($0.key, $0.order, $0.position) < ($1.key, $1.order, $1.position) }
-            var start = 0
-            while start < entries.count {
-                var end = start + 1
-                while end < entries.count, entries[end].key == entries[start].key { end += 1 }
-                let reach = end - start <= fullBlock ? end - start : window
-                for first in start..<end {
-                    let a = Int(entries[first].position)
-                    for second in (first + 1)..<min(end, first + reach) {
-                        let b = Int(entries[second].position)
-                        guard a != b else { continue }
-                        // The pair's first meeting is where it is compared: not under an earlier
-                        // rule, and within this rule under the key of the lower index of the two.
-                        if Blocking.metEarlier(
-                            records[a], records[b], rule: rule, keyIndex: rule == 0 || rule == 4 ? Int(entries[first].keyIndex) : 0, rules: rules)
-                        {
-                            continue
+            // Split at the block boundary nearest the middle.
+            var middle = entries.count / 2
+            while middle > 0, middle < entries.count, entries[middle].key == entries[middle - 1].key { middle += 1 }
+            let halves = [0..<middle, middle..<entries.count]
+            let fullBlock = self.fullBlock
+            let window = self.windowSize
+            entries.withUnsafeBufferPointer { entries in
+                states.withUnsafeMutableBufferPointer { states in
+                    withoutActuallyEscaping(body) { body in
+                        // Each thread touches only its own state and reads the rest.
+                        let shared = UncheckedSendable((entries, states, body))
+                        DispatchQueue.concurrentPerform(iterations: 2) { half in
+                            let (entries, states, body) = shared.value
+                            var state = states[half]
+                            var start = halves[half].lowerBound
+                            let stop = halves[half].upperBound
+                            while start < stop {
+                                var end = start + 1
+                                while end < stop, entries[end].key == entries[start].key { end += 1 }
+                                let reach = end - start <= fullBlock ? end - start : window
+                                for first in start..<end {
+                                    let a = Int(entries[first].position)
+                                    let keyIndex = rule == 0 || rule == 4 ? Int(entries[first].keyIndex) : 0
+                                    for second in (first + 1)..<min(end, first + reach) {
+                                        let b = Int(entries[second].position)
+                                        guard a != b, !Blocking.metEarlier(records[a], records[b], rule: rule, keyIndex: keyIndex) else { continue }
+                                        body(&state, a, b, rule)
+                                    }
+                                }
+                                start = end
+                            }
+                            states[half] = state
                         }
-                        pairs += 1
-                        body(a, b)
                     }
                 }
-                start = end
             }
         }
-        return pairs
+        return states
+    }
+
+    /// Calls `body` for every candidate pair on this thread (tests, small runs); returns the count.
+    @discardableResult
+    func forEachPair(_ records: [LinkageRecord], _ body: (Int, Int) -> Void) -> Int {
+        var count = 0
+        let states = forEachPair(records, make: { [(Int, Int)]() }) { state, a, b, _ in state.append((a, b)) }
+        for state in states {
+            for (a, b) in state {
+                body(a, b)
+                count += 1
+            }
+        }
+        return count
     }
 }

@@ -93,9 +93,11 @@ enum RecordComparison {
     @inline(__always)
     static func nameLevel(_ a: NameEncoding, _ b: NameEncoding) -> Int {
         if a.joined == b.joined { return 3 }
-        let dice = a.dice(b)
-        if dice >= 0.75 || (dice >= 0.45 && a.sharesSound(b)) { return 2 }
-        if dice >= 0.4 { return 1 }
+        // Dice = 2 shared / total, compared in whole numbers: 100 × 2 shared ≥ percent × total.
+        let (shared, total) = a.bitCounts(b)
+        let twiceShared = 200 * shared
+        if twiceShared >= 75 * total || (twiceShared >= 45 * total && a.sharesSound(b)) { return 2 }
+        if twiceShared >= 40 * total { return 1 }
         return 0
     }
 

@@ -126,6 +126,16 @@ public struct NameEncoding: Sendable, Hashable {
         return total == 0 ? 0 : Double(2 * shared) / Double(total)
     }
 
+    /// The bits both filters set, and the bits each sets, added.
+    @inline(__always)
+    func bitCounts(_ other: NameEncoding) -> (shared: Int, total: Int) {
+        let common = bloom & other.bloom
+        return (
+            common[0].nonzeroBitCount + common[1].nonzeroBitCount,
+            bloom[0].nonzeroBitCount + bloom[1].nonzeroBitCount + other.bloom[0].nonzeroBitCount + other.bloom[1].nonzeroBitCount
+        )
+    }
+
     /// Whether a sound code of one is a sound code of the other.
     func sharesSound(_ other: NameEncoding) -> Bool {
         (sound0 != 0 && (sound0 == other.sound0 || sound0 == other.sound1)) || (sound1 != 0 && (sound1 == other.sound0 || sound1 == other.sound1))

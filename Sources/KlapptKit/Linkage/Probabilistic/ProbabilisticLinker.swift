@@ -99,30 +99,60 @@ public struct ProbabilisticLinker: Sendable {
                 drawn += 1
             }
         }
-        // m from EM on pairs that share the birth date (names, attributes) and on pairs whose names
-        // sound the same (the date): `MatchModel.estimate`.
-        var sameDate: [Int: Int] = [:]
-        var sameNames: [Int: Int] = [:]
-        blocking.forEachPair(records, rules: [3]) { a, b in sameDate[RecordComparison.pattern(records[a], records[b]), default: 0] += 1 }
-        blocking.forEachPair(records, rules: [2]) { a, b in sameNames[RecordComparison.pattern(records[a], records[b]), default: 0] += 1 }
-        var compared: [Int: Int] = [:]
-        blocking.forEachPair(records) { a, b in compared[RecordComparison.pattern(records[a], records[b]), default: 0] += 1 }
+        // One pass over the candidate pairs: the patterns of all of them (for λ), of those that
+        // share the full birth date (m of names and attributes) and of those whose names sound
+        // the same (m of the date): `MatchModel.estimate`. Whole counts: their sum has no order.
+        let patternCount = LinkageField.patternCount
+        struct Counts {
+            var compared: [Int]
+            var sameDate: [Int]
+            var sameNames: [Int]
+        }
+        let counted = blocking.forEachPair(
+            records,
+            make: {
+                Counts(
+                    compared: [Int](repeating: 0, count: patternCount), sameDate: [Int](repeating: 0, count: patternCount),
+                    sameNames: [Int](repeating: 0, count: patternCount))
+            }
+        ) { counts, a, b, _ in
+            let pattern = RecordComparison.pattern(records[a], records[b])
+            counts.compared[pattern] += 1
+            if Blocking.share(records[a], records[b], rule: 3) { counts.sameDate[pattern] += 1 }
+            if Blocking.share(records[a], records[b], rule: 2) { counts.sameNames[pattern] += 1 }
+        }
+        func merged(_ part: (Counts) -> [Int]) -> [Int: Int] {
+            var result: [Int: Int] = [:]
+            for pattern in 0..<patternCount {
+                let value = counted.reduce(0) { $0 + part($1)[pattern] }
+                if value > 0 { result[pattern] = value }
+            }
+            return result
+        }
+        let compared = merged(\.compared)
         let model = MatchModel.estimate(
-            randomPatterns: randomPatterns, sameDatePatterns: sameDate, sameNamesPatterns: sameNames, comparedPatterns: compared, records: count)
+            randomPatterns: randomPatterns, sameDatePatterns: merged(\.sameDate), sameNamesPatterns: merged(\.sameNames), comparedPatterns: compared,
+            records: count)
         let scorer = PairScorer(records: records, weights: model.weights)
 
         // Score: keep the pairs from the review band up.
         let reviewLogOdds = PairScorer.logOdds(settings.reviewFrom)
-        var edges: [(a: Int32, b: Int32, logOdds: Double)] = []
-        var lowMass = 0.0
-        let comparedPairs = blocking.forEachPair(records) { a, b in
+        struct Scored {
+            var edges: [(a: Int32, b: Int32, logOdds: Double)] = []
+            var lowMass = 0.0
+        }
+        let scored = blocking.forEachPair(records, make: { Scored() }) { state, a, b, _ in
             let logOdds = scorer.logOdds(a, b)
             if logOdds >= reviewLogOdds {
-                edges.append((Int32(min(a, b)), Int32(max(a, b)), logOdds))
-            } else {
-                lowMass += PairScorer.probability(logOdds)
+                state.edges.append((Int32(min(a, b)), Int32(max(a, b)), logOdds))
+            } else if logOdds > -30 {
+                // (Below, p < 10^-13: nothing the sum would show.)
+                state.lowMass += PairScorer.probability(logOdds)
             }
         }
+        var edges = scored[0].edges + scored[1].edges
+        let lowMass = scored[0].lowMass + scored[1].lowMass
+        let comparedPairs = compared.values.reduce(0, +)
         var outcome = LinkageOutcome(person: [], model: model)
         outcome.comparedPairs = comparedPairs
         var clusters = PersonClusters(count: count)
@@ -186,9 +216,12 @@ extension ProbabilisticLinker {
 struct PairScorer {
     let records: [LinkageRecord]
     let weights: MatchWeights
-    let givenShare: [UInt32: Double]
-    let familyShare: [UInt32: Double]
-    let dateShare: [UInt32: Double]
+    /// Per record: the term-frequency correction of its given name, family name and birth date
+    /// when they agree exactly (log(m / share of the value) − the level's weight), computed once
+    /// per record so that scoring a pair looks nothing up.
+    let givenBonus: [Float]
+    let familyBonus: [Float]
+    let dateBonus: [Float]
 
     init(records: [LinkageRecord], weights: MatchWeights) {
         self.records = records
@@ -205,13 +238,16 @@ struct PairScorer {
         // by `PairScorer.priorRecords` pseudo-records: with a few records, two that agree would
         // otherwise make their value look common.
         let others = Double(records.count - 1)
-        func share(_ count: Int, _ field: LinkageField) -> Double {
+        let floor = 1 / Double(records.count + Int(PairScorer.priorRecords))
+        func bonus(_ count: Int?, _ field: LinkageField, _ m: Double) -> Float {
+            guard let count else { return 0 }
             let prior = weights.u[field.rawValue][3]
-            return (Double(count - 1) + PairScorer.priorRecords * prior) / (others + PairScorer.priorRecords)
+            let share = (Double(count - 1) + PairScorer.priorRecords * prior) / (others + PairScorer.priorRecords)
+            return Float(log(m / max(share, floor)) - weights.perLevel[field.rawValue][3])
         }
-        givenShare = given.mapValues { share($0, .given) }
-        familyShare = family.mapValues { share($0, .family) }
-        dateShare = date.mapValues { share($0, .birthDate) }
+        givenBonus = records.map { bonus(given[$0.features.given.joined], .given, weights.exactM.given) }
+        familyBonus = records.map { bonus(family[$0.features.family.joined], .family, weights.exactM.family) }
+        dateBonus = records.map { $0.features.birth.precision == .day ? bonus(date[$0.features.birth.digits], .birthDate, weights.exactM.date) : 0 }
     }
 
     static let priorRecords = 50.0
@@ -231,20 +267,9 @@ struct PairScorer {
         let y = records[b]
         let pattern = RecordComparison.pattern(x, y)
         var value = weights.patternLogOdds[pattern]
-        let floor = 1 / Double(records.count + Int(PairScorer.priorRecords))
-        if RecordComparison.level(pattern, .given) == 3, x.features.given.joined == y.features.given.joined,
-            let share = givenShare[x.features.given.joined]
-        {
-            value += log(weights.exactM.given / max(share, floor)) - weights.perLevel[LinkageField.given.rawValue][3]
-        }
-        if RecordComparison.level(pattern, .family) == 3, x.features.family.joined == y.features.family.joined,
-            let share = familyShare[x.features.family.joined]
-        {
-            value += log(weights.exactM.family / max(share, floor)) - weights.perLevel[LinkageField.family.rawValue][3]
-        }
-        if RecordComparison.level(pattern, .birthDate) == 3, let share = dateShare[x.features.birth.digits] {
-            value += log(weights.exactM.date / max(share, floor)) - weights.perLevel[LinkageField.birthDate.rawValue][3]
-        }
+        if RecordComparison.level(pattern, .given) == 3, x.features.given.joined == y.features.given.joined { value += Double(givenBonus[a]) }
+        if RecordComparison.level(pattern, .family) == 3, x.features.family.joined == y.features.family.joined { value += Double(familyBonus[a]) }
+        if RecordComparison.level(pattern, .birthDate) == 3 { value += Double(dateBonus[a]) }
         return RecordComparison.level(pattern, .given) == 0 ? min(value, vetoLogOdds) : value
     }
 }
