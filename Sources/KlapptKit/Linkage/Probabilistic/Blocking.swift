@@ -130,11 +130,11 @@ struct Blocking: Sendable {
     typealias Visit = (_ a: Int, _ b: Int, _ rule: Int) -> Void
 
     /// Calls `body` once for every candidate pair (never i == j), from two threads: each gets its
-    /// own `State` from `make` and the states come back in a fixed order (so that whatever is
+    /// own copy of `initial` and the states come back in a fixed order (so that whatever is
     /// summed from them is summed in the same order on every run). Each rule's blocks are split
     /// between the threads at a block boundary.
-    func forEachPair<State>(_ records: [LinkageRecord], make: () -> State, _ body: (inout State, Int, Int, Int) -> Void) -> [State] {
-        var states = [make(), make()]
+    func forEachPair<State>(_ records: [LinkageRecord], initial: State, _ body: (inout State, Int, Int, Int) -> Void) -> [State] {
+        var states = [initial, initial]
         var entries: [Entry] = []
         entries.reserveCapacity(records.count * 2)
         for rule in 0..<Blocking.rules {
@@ -192,7 +192,7 @@ struct Blocking: Sendable {
     @discardableResult
     func forEachPair(_ records: [LinkageRecord], _ body: (Int, Int) -> Void) -> Int {
         var count = 0
-        let states = forEachPair(records, make: { [(Int, Int)]() }) { state, a, b, _ in state.append((a, b)) }
+        let states = forEachPair(records, initial: [(Int, Int)]()) { state, a, b, _ in state.append((a, b)) }
         for state in states {
             for (a, b) in state {
                 body(a, b)

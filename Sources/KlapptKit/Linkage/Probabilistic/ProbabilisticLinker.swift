@@ -108,14 +108,8 @@ public struct ProbabilisticLinker: Sendable {
             var sameDate: [Int]
             var sameNames: [Int]
         }
-        let counted = blocking.forEachPair(
-            records,
-            make: {
-                Counts(
-                    compared: [Int](repeating: 0, count: patternCount), sameDate: [Int](repeating: 0, count: patternCount),
-                    sameNames: [Int](repeating: 0, count: patternCount))
-            }
-        ) { counts, a, b, _ in
+        let empty = [Int](repeating: 0, count: patternCount)
+        let counted = blocking.forEachPair(records, initial: Counts(compared: empty, sameDate: empty, sameNames: empty)) { counts, a, b, _ in
             let pattern = RecordComparison.pattern(records[a], records[b])
             counts.compared[pattern] += 1
             if Blocking.share(records[a], records[b], rule: 3) { counts.sameDate[pattern] += 1 }
@@ -141,7 +135,7 @@ public struct ProbabilisticLinker: Sendable {
             var edges: [(a: Int32, b: Int32, logOdds: Double)] = []
             var lowMass = 0.0
         }
-        let scored = blocking.forEachPair(records, make: { Scored() }) { state, a, b, _ in
+        let scored = blocking.forEachPair(records, initial: Scored()) { state, a, b, _ in
             let logOdds = scorer.logOdds(a, b)
             if logOdds >= reviewLogOdds {
                 state.edges.append((Int32(min(a, b)), Int32(max(a, b)), logOdds))
