@@ -32,6 +32,10 @@ public struct LinkageSummary: Codable, Sendable, Equatable {
     /// lies, by the estimate, between the published one minus the expected missed links and plus
     /// the expected false links (nil under exact linkage, or before the table is counted).
     public var withoutActivityRange: [Int]?
+    /// The estimated m of each field's agreeing level (`vorname`, `familienname`, `geburtsdatum`,
+    /// …), three decimals: how the model sees one person's records; it should not swing between
+    /// quarters or with the size of the district (README).
+    public var mAgreeing: [String: Double]?
 
     enum CodingKeys: String, CodingKey {
         case method, threshold
@@ -45,6 +49,7 @@ public struct LinkageSummary: Codable, Sendable, Equatable {
         case reviewFile = "review_file"
         case decisionsApplied = "decisions_applied"
         case withoutActivityRange = "ohne_aktivitaet_range"
+        case mAgreeing = "m_agreeing"
     }
 
     /// The range of `ohne_aktivitaet` the estimate allows around `value`.
@@ -68,6 +73,10 @@ extension QuarterlyRun {
             acceptedPairs: outcome.acceptedPairs, refusedJoins: outcome.refusedJoins,
             expectedFalseLinks: (outcome.expectedFalseLinks * 10).rounded() / 10, expectedMissedLinks: (outcome.expectedMissedLinks * 10).rounded() / 10,
             reviewPairs: outcome.reviewPairs.count, reviewFile: nil, decisionsApplied: outcome.decisionsApplied)
+        summary.mAgreeing = Dictionary(
+            uniqueKeysWithValues: LinkageField.allCases.map { field in
+                (field.reportKey, (outcome.model.m[field.rawValue][field.levels - 1] * 1000).rounded() / 1000)
+            })
         // For measurements against generated data (benchmarks/linkage_quality.py): each linked
         // record's place (source, file, row position) and person number, nothing of its content.
         if let path = ProcessInfo.processInfo.environment["KLAPPT_VERKNUEPFUNG_DIAGNOSE"] {

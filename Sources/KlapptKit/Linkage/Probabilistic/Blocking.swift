@@ -133,7 +133,10 @@ struct Blocking: Sendable {
     /// own copy of `initial` and the states come back in a fixed order (so that whatever is
     /// summed from them is summed in the same order on every run). Each rule's blocks are split
     /// between the threads at a block boundary.
-    func forEachPair<State>(_ records: [LinkageRecord], initial: State, _ body: (inout State, Int, Int, Int) -> Void) -> [State] {
+    /// `body` gets the two positions and the two records: a block's records are copied next to each
+    /// other before its pairs are visited (the block's members lie all over the records, and each
+    /// is compared with up to `windowSize - 1` others: one copy instead of a cache miss a pair).
+    func forEachPair<State>(_ records: [LinkageRecord], initial: State, _ body: (inout State, Int, Int, LinkageRecord, LinkageRecord) -> Void) -> [State] {
         var states = [initial, initial]
         var entries: [Entry] = []
         entries.reserveCapacity(records.count * 2)
@@ -164,17 +167,26 @@ struct Blocking: Sendable {
                             var state = states[half]
                             var start = halves[half].lowerBound
                             let stop = halves[half].upperBound
+                            var block: [LinkageRecord] = []
                             while start < stop {
                                 var end = start + 1
                                 while end < stop, entries[end].key == entries[start].key { end += 1 }
+                                guard end - start > 1 else {
+                                    start = end
+                                    continue
+                                }
                                 let reach = end - start <= fullBlock ? end - start : window
+                                block.removeAll(keepingCapacity: true)
+                                for index in start..<end { block.append(records[Int(entries[index].position)]) }
                                 for first in start..<end {
                                     let a = Int(entries[first].position)
+                                    let x = block[first - start]
                                     let keyIndex = rule == 0 || rule == 4 ? Int(entries[first].keyIndex) : 0
                                     for second in (first + 1)..<min(end, first + reach) {
                                         let b = Int(entries[second].position)
-                                        guard a != b, !Blocking.metEarlier(records[a], records[b], rule: rule, keyIndex: keyIndex) else { continue }
-                                        body(&state, a, b, rule)
+                                        let y = block[second - start]
+                                        guard a != b, !Blocking.metEarlier(x, y, rule: rule, keyIndex: keyIndex) else { continue }
+                                        body(&state, a, b, x, y)
                                     }
                                 }
                                 start = end
@@ -192,7 +204,7 @@ struct Blocking: Sendable {
     @discardableResult
     func forEachPair(_ records: [LinkageRecord], _ body: (Int, Int) -> Void) -> Int {
         var count = 0
-        let states = forEachPair(records, initial: [(Int, Int)]()) { state, a, b, _ in state.append((a, b)) }
+        let states = forEachPair(records, initial: [(Int, Int)]()) { state, a, b, _, _ in state.append((a, b)) }
         for state in states {
             for (a, b) in state {
                 body(a, b)

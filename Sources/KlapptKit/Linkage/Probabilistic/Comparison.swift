@@ -46,6 +46,19 @@ public enum LinkageField: Int, CaseIterable, Sendable {
         }
     }
 
+    /// The field's key in the run report.
+    public var reportKey: String {
+        switch self {
+        case .given: return "vorname"
+        case .family: return "familienname"
+        case .birthDate: return "geburtsdatum"
+        case .sex: return "geschlecht"
+        case .nationality: return "staatsangehoerigkeit"
+        case .municipality: return "wohnort"
+        case .source: return "verschiedene_quellen"
+        }
+    }
+
     public var germanName: String {
         switch self {
         case .given: return "Vorname"

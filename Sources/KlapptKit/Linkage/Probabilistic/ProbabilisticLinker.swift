@@ -109,11 +109,11 @@ public struct ProbabilisticLinker: Sendable {
             var sameNames: [Int]
         }
         let empty = [Int](repeating: 0, count: patternCount)
-        let counted = blocking.forEachPair(records, initial: Counts(compared: empty, sameDate: empty, sameNames: empty)) { counts, a, b, _ in
-            let pattern = RecordComparison.pattern(records[a], records[b])
+        let counted = blocking.forEachPair(records, initial: Counts(compared: empty, sameDate: empty, sameNames: empty)) { counts, _, _, x, y in
+            let pattern = RecordComparison.pattern(x, y)
             counts.compared[pattern] += 1
-            if Blocking.share(records[a], records[b], rule: 3) { counts.sameDate[pattern] += 1 }
-            if Blocking.share(records[a], records[b], rule: 2) { counts.sameNames[pattern] += 1 }
+            if Blocking.share(x, y, rule: 3) { counts.sameDate[pattern] += 1 }
+            if Blocking.share(x, y, rule: 2) { counts.sameNames[pattern] += 1 }
         }
         func merged(_ part: (Counts) -> [Int]) -> [Int: Int] {
             var result: [Int: Int] = [:]
@@ -135,8 +135,8 @@ public struct ProbabilisticLinker: Sendable {
             var edges: [(a: Int32, b: Int32, logOdds: Double)] = []
             var lowMass = 0.0
         }
-        let scored = blocking.forEachPair(records, initial: Scored()) { state, a, b, _ in
-            let logOdds = scorer.logOdds(a, b)
+        let scored = blocking.forEachPair(records, initial: Scored()) { state, a, b, x, y in
+            let logOdds = scorer.logOdds(a, b, x, y)
             if logOdds >= reviewLogOdds {
                 state.edges.append((Int32(min(a, b)), Int32(max(a, b)), logOdds))
             } else if logOdds > -30 {
@@ -256,9 +256,11 @@ struct PairScorer {
     /// spelling keeps some bigrams or its sound.
     let vetoLogOdds = -4.595_119_850_134_589  // log(0.01 / 0.99)
 
-    func logOdds(_ a: Int, _ b: Int) -> Double {
-        let x = records[a]
-        let y = records[b]
+    func logOdds(_ a: Int, _ b: Int) -> Double { logOdds(a, b, records[a], records[b]) }
+
+    /// The same, for records at hand (blocking's copies).
+    @inline(__always)
+    func logOdds(_ a: Int, _ b: Int, _ x: LinkageRecord, _ y: LinkageRecord) -> Double {
         let pattern = RecordComparison.pattern(x, y)
         var value = weights.patternLogOdds[pattern]
         if RecordComparison.level(pattern, .given) == 3, x.features.given.joined == y.features.given.joined { value += Double(givenBonus[a]) }
