@@ -157,12 +157,8 @@ public enum PublishedTableAudit {
                         row.line
                     ))
             }
-        } catch let error as KlapptError {
-            throw error
-        } catch let error as FormatError {
-            throw .inputFormat(error)
         } catch {
-            throw .internalError("\(error)")
+            throw KlapptError(error)
         }
         return rows
     }

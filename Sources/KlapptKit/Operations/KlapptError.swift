@@ -38,6 +38,16 @@ public enum KeyProblem: Sendable, Equatable {
 /// The executable maps them to exit codes (sysexits, SPEC 8) in one place (`exitCode`), and their
 /// German text for the coordinator is rendered in one place (`description`); tests match the cases.
 public enum KlapptError: Error, Sendable, CustomStringConvertible {
+    /// Any error as a run problem: a `KlapptError` as it is, a file's format problem as
+    /// `inputFormat`, anything else as an internal error.
+    public init(_ error: any Error) {
+        switch error {
+        case let error as KlapptError: self = error
+        case let error as FormatError: self = .inputFormat(error)
+        default: self = .internalError("\(error)")
+        }
+    }
+
     case usage(String)
     case pipeline(PipelineError)
     case inputFormat(FormatError)

@@ -134,12 +134,8 @@ extension QuarterlyRun {
                 do {
                     let layout = try reader.layout(file)
                     found[sourceIndex, default: [:]][fileIndex] = try reader.rows(file, layout, orders)
-                } catch let error as KlapptError {
-                    throw error
-                } catch let error as FormatError {
-                    throw .inputFormat(error)
                 } catch {
-                    throw .internalError("\(error)")
+                    throw KlapptError(error)
                 }
             }
         }
