@@ -57,19 +57,26 @@ package struct PersonIndex: Sendable {
                 municipality: record.municipality == 0 ? LinkageRecord.unknown : record.municipality, source: record.sourceIndex)
         }
         features.removeAll()
-        let recordPseudonyms = survivors.map { records[$0].person }
         // Decisions name records by `satz` (their record pseudonym's first 64 bits).
         var bySatz: [UInt64: Int] = [:]
-        for (local, pseudonym) in recordPseudonyms.enumerated() { bySatz[pseudonym.words.0] = local }
+        if !decisions.isEmpty {
+            for (local, position) in survivors.enumerated() { bySatz[records[position].person.words.0] = local }
+        }
         let pairs = decisions.compactMap { decision -> PairDecision? in
             guard let first = UInt64(decision.first, radix: 16).flatMap({ bySatz[$0] }),
                 let second = UInt64(decision.second, radix: 16).flatMap({ bySatz[$0] })
             else { return nil }
             return PairDecision(first: first, second: second, same: decision.same)
         }
+        bySatz = [:]
         let outcome = linker.link(linkageRecords, decisions: pairs)
-        var members: [Int: [Int]] = [:]
-        for (local, person) in outcome.person.enumerated() { members[person, default: []].append(local) }
+        // What the review list (and a measurement) needs of the records, before their pseudonyms
+        // become their persons'.
+        var listed: [Int: (origin: RowOrigin, pseudonym: PersonPseudonym)] = [:]
+        for pair in outcome.reviewPairs {
+            for local in [pair.first, pair.second] { listed[local] = (records[survivors[local]].origin, records[survivors[local]].person) }
+        }
+        let allOrigins = diagnosing ? survivors.map { records[$0].origin } : nil
         func wasPerson(_ pseudonym: PersonPseudonym) -> Bool {
             var low = 0
             var high = previous.count
@@ -80,15 +87,26 @@ package struct PersonIndex: Sendable {
             }
             return low < previous.count && previous[low] == prefix
         }
-        for (_, group) in members {
-            let ordered = group.sorted { Self.rank(records[survivors[$0]]) < Self.rank(records[survivors[$1]]) }
-            let pseudonyms = ordered.map { records[survivors[$0]].person }
-            let identity = pseudonyms.first(where: wasPerson) ?? pseudonyms[0]
-            for local in group { records[survivors[local]].person = identity }
+        // A person's number is its first record's position (survivors are in SPEC 4.2 order): its
+        // identity is the first member's record pseudonym that was a person before, else the
+        // first member's. Two passes over the records, no list per person.
+        var chosen = [Int32](repeating: -1, count: survivors.count)
+        if !previous.isEmpty {
+            for (local, person) in outcome.person.enumerated() where chosen[person] < 0 && wasPerson(records[survivors[local]].person) {
+                chosen[person] = Int32(local)
+            }
         }
-        return LinkedRecords(
-            outcome: outcome, recordPseudonyms: recordPseudonyms, origins: survivors.map { records[$0].origin }, sources: linkageRecords.map(\.source))
+        for (local, person) in outcome.person.enumerated() {
+            let source = chosen[person] >= 0 ? Int(chosen[person]) : person
+            // (A member before this one already carries the identity; one after still its own
+            // pseudonym, which is then the identity.)
+            records[survivors[local]].person = records[survivors[source]].person
+        }
+        return LinkedRecords(outcome: outcome, listed: listed, allOrigins: allOrigins)
     }
+
+    /// Whether a run measures its linkage (`KLAPPT_VERKNUEPFUNG_DIAGNOSE`): then every record's place is kept.
+    package var diagnosing = false
 
     /// The `Stand` of the rows of a file that have none of their own (SPEC 4.1 v2: a row without its
     /// own `Stand` takes its file's): the newest `Stand` of the file's rows.
@@ -341,9 +359,10 @@ public struct PersonRecords: RandomAccessCollection {
 /// linker's positions: for the review list).
 package struct LinkedRecords {
     package var outcome: LinkageOutcome
-    package var recordPseudonyms: [PersonPseudonym]
-    package var origins: [RowOrigin]
-    package var sources: [UInt8]
+    /// The listed (review) records' places and record pseudonyms, by the linker's positions.
+    package var listed: [Int: (origin: RowOrigin, pseudonym: PersonPseudonym)]
+    /// Every record's place, when the run measures its linkage.
+    package var allOrigins: [RowOrigin]?
 }
 
 /// A linked person: a pseudonym and its records in SPEC 4.2 order.

@@ -66,6 +66,8 @@ extension QuarterlyRun {
     {
         let settings = pipeline.linkageSettings
         let decisions = try settings.decisionsFile.map { (path) throws(KlapptError) in try LinkageReview.decisions(path: path) } ?? []
+        let diagnosis = ProcessInfo.processInfo.environment["KLAPPT_VERKNUEPFUNG_DIAGNOSE"]
+        index.diagnosing = diagnosis != nil
         let linked = index.link(ProbabilisticLinker(settings: settings), previous: previous?.pseudonyms ?? [], decisions: decisions)
         let outcome = linked.outcome
         var summary = LinkageSummary(
@@ -79,16 +81,16 @@ extension QuarterlyRun {
             })
         // For measurements against generated data (benchmarks/linkage_quality.py): each linked
         // record's place (source, file, row position) and person number, nothing of its content.
-        if let path = ProcessInfo.processInfo.environment["KLAPPT_VERKNUEPFUNG_DIAGNOSE"] {
+        if let path = diagnosis, let origins = linked.allOrigins {
             var text = "quelle;datei;position;person\n"
-            for (local, origin) in linked.origins.enumerated() {
+            for (local, origin) in origins.enumerated() {
                 text += "\(origin.sourceIndex);\(origin.fileIndex);\(origin.order);\(outcome.person[local])\n"
             }
             try AtomicFile.write(text, to: path, mode: 0o600)
             var joins = "a;b;log_odds;vergleich\n"
             for join in outcome.joins {
-                let a = linked.origins[join.first]
-                let b = linked.origins[join.second]
+                let a = origins[join.first]
+                let b = origins[join.second]
                 joins +=
                     "\(a.sourceIndex),\(a.fileIndex),\(a.order);\(b.sourceIndex),\(b.fileIndex),\(b.order);\(join.logOdds);\(ProbabilisticLinker.describe(join.pattern))\n"
             }
@@ -119,7 +121,7 @@ extension QuarterlyRun {
         var wanted: [Int: [Int: Set<Int>]] = [:]
         for pair in pairs {
             for position in [pair.first, pair.second] {
-                let origin = linked.origins[position]
+                guard let origin = linked.listed[position]?.origin else { continue }
                 wanted[origin.sourceIndex, default: [:]][origin.fileIndex, default: []].insert(origin.order)
             }
         }
@@ -140,10 +142,10 @@ extension QuarterlyRun {
             }
         }
         func row(_ position: Int) -> LinkageReview.Row {
-            let origin = linked.origins[position]
+            let (origin, pseudonym) = linked.listed[position]!
             let entry = found[origin.sourceIndex]?[origin.fileIndex]?[origin.order]
             return LinkageReview.Row(
-                satz: LinkageReview.satz(linked.recordPseudonyms[position]), source: pipeline.sources[origin.sourceIndex].id,
+                satz: LinkageReview.satz(pseudonym), source: pipeline.sources[origin.sourceIndex].id,
                 file: files[origin.sourceIndex][origin.fileIndex], line: entry?.line ?? 0,
                 values: LinkageReview.shownFields.map { entry?.values[$0.0] ?? "" })
         }

@@ -275,11 +275,18 @@ struct PairScorer {
 /// person through a third).
 struct PersonClusters {
     private var parent: [Int32]
-    private var members: [Int: [Int32]] = [:]
+    /// Each person's records as a chain: `next` of a record (−1 at the end), `last` of a person's
+    /// first record (a list per person would be two million arrays in a state's run).
+    private var next: [Int32]
+    private var last: [Int32]
 
     enum Join { case joined, refused, already }
 
-    init(count: Int) { parent = (0..<count).map { Int32($0) } }
+    init(count: Int) {
+        parent = (0..<count).map { Int32($0) }
+        next = [Int32](repeating: -1, count: count)
+        last = parent
+    }
 
     static func pairKey(_ a: Int, _ b: Int) -> Int64 { Int64(min(a, b)) << 32 | Int64(max(a, b)) }
 
@@ -292,20 +299,27 @@ struct PersonClusters {
         return current
     }
 
-    func membersOf(_ root: Int) -> [Int32] { members[root] ?? [Int32(root)] }
+    /// Calls `body` with each record of the person whose first record is `root`; stops at false.
+    func allMembers(of root: Int, _ body: (Int) -> Bool) -> Bool {
+        var member = root
+        while member >= 0 {
+            guard body(member) else { return false }
+            member = Int(next[member])
+        }
+        return true
+    }
 
     mutating func join(_ a: Int, _ b: Int, allowed: (Int, Int) -> Bool) -> Join {
         let rootA = root(a)
         let rootB = root(b)
         guard rootA != rootB else { return .already }
-        let first = membersOf(rootA)
-        let second = membersOf(rootB)
-        for x in first { for y in second where !allowed(Int(x), Int(y)) { return .refused } }
+        let fits = allMembers(of: rootA) { x in allMembers(of: rootB) { y in allowed(x, y) } }
+        guard fits else { return .refused }
         // The smaller root number stays (the person number is its first record).
         let (keep, gone) = rootA < rootB ? (rootA, rootB) : (rootB, rootA)
         parent[gone] = Int32(keep)
-        members[keep] = first + second
-        members[gone] = nil
+        next[Int(last[keep])] = Int32(gone)
+        last[keep] = last[gone]
         return .joined
     }
 }
