@@ -57,14 +57,19 @@ struct Blocking: Sendable {
         }
     }
 
-    /// The order of a rule's records within a large block: what is left to tell them apart.
+    /// The order of a rule's records within a large block: what is left to tell them apart, in 32
+    /// bits (20 of the first part, 12 of the second: an entry is 16 bytes, and a state's rule 0 has
+    /// 15 million of them).
     @inline(__always)
-    static func order(_ record: LinkageRecord, rule: Int) -> UInt64 {
+    static func order(_ record: LinkageRecord, rule: Int) -> UInt32 {
         let features = record.features
+        func combine(_ first: UInt32, _ second: UInt32) -> UInt32 {
+            first & 0xFFFF_F000 | UInt32(truncatingIfNeeded: LinkageEncoder.mix(UInt64(second))) & 0xFFF
+        }
         switch rule {
-        case 2: return UInt64(features.birth.digits) << 32 | UInt64(features.family.joined)
-        case 3: return UInt64(features.family.sound0) << 32 | UInt64(features.given.sound0)
-        default: return UInt64(features.family.joined) << 32 | UInt64(features.birth.digits)
+        case 2: return combine(features.birth.digits, features.family.joined)
+        case 3: return combine(features.family.sound0, features.given.sound0)
+        default: return combine(features.family.joined, features.birth.digits)
         }
     }
 
@@ -119,11 +124,22 @@ struct Blocking: Sendable {
         return keyIndex > 0 && share(a, b, rule: rule, below: keyIndex)
     }
 
+    /// A record under one of its keys: 16 bytes.
     struct Entry {
         var key: UInt64
-        var order: UInt64
-        var position: UInt32
-        var keyIndex: UInt8
+        var order: UInt32
+        /// The record's position (bits 0-29) and the key's index among its keys (bits 30-31).
+        var slot: UInt32
+
+        init(key: UInt64, order: UInt32, position: UInt32, keyIndex: UInt8) {
+            precondition(position < 1 << 30, "Mehr als 2^30 Datensätze")
+            self.key = key
+            self.order = order
+            slot = position | UInt32(keyIndex) << 30
+        }
+
+        var position: UInt32 { slot & 0x3FFF_FFFF }
+        var keyIndex: UInt8 { UInt8(slot >> 30) }
     }
 
     /// A pair as blocking hands it on: the two positions and the rule that found it.
