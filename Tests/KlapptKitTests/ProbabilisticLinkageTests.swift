@@ -195,3 +195,22 @@ import Testing
         #expect(small.expectedFalseLinks < 1 && small.expectedMissedLinks < 5, "\(small.expectedFalseLinks) \(small.expectedMissedLinks)")
     }
 }
+
+/// The report's page on data quality says what the linkage estimates of its errors, and gives the
+/// range for "ohne Aktivität" only where that total is published.
+@Suite struct LinkageReportSentenceTests {
+    let summary = LinkageSummary(
+        method: "probabilistic/1", threshold: 0.5, reviewFrom: 0.2, comparedPairs: 5013, acceptedPairs: 486, refusedJoins: 2,
+        expectedFalseLinks: 0.1, expectedMissedLinks: 2.3, reviewPairs: 2, reviewFile: nil, decisionsApplied: 0, withoutActivityRange: [65, 69])
+
+    @Test func theEstimateAndTheRange() {
+        let published = FundingReport.linkageSentence(summary, withoutActivity: .count(68))
+        #expect(published.contains("etwa 0,1 Verknüpfungen falsch und etwa 2,3 entgangen"))
+        #expect(published.contains("zwischen 65 und 69"))
+        #expect(published.contains("Schwelle 50 %"))
+        // A withheld total: its range with the estimates would give it away.
+        let withheld = FundingReport.linkageSentence(summary, withoutActivity: .suppressed)
+        #expect(!withheld.contains("zwischen"))
+        #expect(withheld.contains("entgangen."))
+    }
+}

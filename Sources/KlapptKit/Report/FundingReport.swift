@@ -161,7 +161,8 @@ extension FundingReport {
         sections =
             [builder.overview()] + builder.dimensions() + [builder.series(), builder.transitions()]
             + [
-                FundingReport.qualitySection(input.report, labels: labels, minCell: input.minCell),
+                FundingReport.qualitySection(
+                    input.report, labels: labels, minCell: input.minCell, withoutActivity: input.current.total(Indicator.ohneAktivitaet.rawValue)),
                 FundingReport.methodSection(input, indicatorLabels: indicatorLabels, legend: legend),
             ]
     }
@@ -371,7 +372,9 @@ extension FundingReport {
     /// Row counts are about the deliveries and shown as they are; the one count of persons with an
     /// attribute (persons who fell out of the target group because of an unknown residence text) is
     /// withheld like a table cell when it is 1 to `minCell` − 1.
-    static func qualitySection(_ report: RunReport, labels: ReportLabels, minCell: Int) -> Section {
+    static func qualitySection(
+        _ report: RunReport, labels: ReportLabels, minCell: Int, withoutActivity: PublishableTable.Value? = nil
+    ) -> Section {
         var section = Section(id: "datenqualitaet", title: "Datenqualität")
         func fileName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
         func source(_ id: String) -> String { labels.label(ReportLabels.Kind.source, id) }
@@ -423,11 +426,31 @@ extension FundingReport {
             ? ["Keine unbekannten Werte."]
             : ["Diese Werte zählen als „unbekannt“ (beim Aufenthalt: außerhalb des Fluchtkontexts, also nicht in der Zielgruppe)."]
         section.tables = [files, reasons, persons, warnings]
+        if let linkage = report.linkage {
+            section.paragraphs.append(Self.linkageSentence(linkage, withoutActivity: withoutActivity))
+        }
         if !report.plausibilityOverridden.isEmpty {
             section.paragraphs.append(
                 "Die Plausibilitätsprüfung wurde übergangen (--ignore-plausibility): \(report.plausibilityOverridden.count) Befund(e), im Speicher vermerkt.")
         }
         return section
+    }
+
+    /// What the probabilistic linkage estimates of its own errors (SPEC 4.1 v3; handbook, 8a). The
+    /// range for "ohne Aktivität" is given only where that total is published: with the estimates
+    /// beside it, it would give a withheld total away.
+    static func linkageSentence(_ linkage: LinkageSummary, withoutActivity: PublishableTable.Value?) -> String {
+        func decimal(_ value: Double) -> String { GermanNumber.decimal(value, decimals: 1) }
+        var sentence =
+            "Verknüpfung: Welche Datensätze dieselbe Person sind, schätzt ein Wahrscheinlichkeitsmodell aus Namen, Geburtsdatum und weiteren Merkmalen "
+            + "(Schwelle \(GermanNumber.decimal(linkage.threshold * 100, decimals: 0)) %). Nach seiner eigenen Schätzung sind etwa \(decimal(linkage.expectedFalseLinks)) "
+            + "Verknüpfungen falsch und etwa \(decimal(linkage.expectedMissedLinks)) entgangen."
+        if case .count? = withoutActivity, let range = linkage.withoutActivityRange, range.count == 2 {
+            sentence +=
+                " „Ohne Aktivität“ liegt danach wahrscheinlich zwischen \(GermanNumber.count(range[0])) und \(GermanNumber.count(range[1])) "
+                + "(eine entgangene Verknüpfung kann aus einer Person zwei machen, eine falsche aus zwei Personen eine)."
+        }
+        return sentence
     }
 
     /// How the further cells were chosen, in one sentence (reports of before 1.2 do not say).
@@ -454,7 +477,10 @@ extension FundingReport {
         let ages = input.dimensions.first { $0.name == "altersgruppe" }?.categories ?? []
         section.paragraphs = [
             "Quellen: das Register der Ausländerbehörde, die Exporte des Jobcenters und der Berufskollegs zum Stichtag. Dieselbe Person wird "
-                + "über die Quellen hinweg an einem Schlüssel aus Name und Geburtsdatum erkannt (pseudonymisiert; keine Namen im Bericht oder im Speicher).",
+                + (input.report.linkage == nil
+                    ? "über die Quellen hinweg an einem Schlüssel aus Name und Geburtsdatum erkannt (pseudonymisiert; keine Namen im Bericht oder im Speicher)."
+                    : "über die Quellen hinweg an Name, Geburtsdatum und weiteren Merkmalen erkannt, auch wenn die Partner sie verschieden schreiben "
+                        + "(ein Wahrscheinlichkeitsmodell auf verschlüsselten Namen; keine Namen im Bericht oder im Speicher; geschätzte Fehler unter Datenqualität)."),
             "Zielgruppe: Alter am Stichtag \(ages.first.map { "von \($0.prefix { $0 != "-" })" } ?? "18") bis \(ages.last.map { String($0.split(separator: "-").last ?? "26") } ?? "26") Jahre, "
                 + "Aufenthalt im Fluchtkontext, Wohnort im Kreis oder unbekannt. Jedes Merkmal stammt aus der ersten Quelle, die es kennt "
                 + "(Register, dann Jobcenter, dann Berufskolleg).",
