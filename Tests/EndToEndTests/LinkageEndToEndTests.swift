@@ -121,7 +121,7 @@ import Testing
             toFile: pipeline, atomically: true, encoding: .utf8)
 
         let second = try runKlappt(
-            ["run", pipeline, "--period", "2026-Q3", "--force"] + Self.sources(directory) + ["--output-dir", output, "--key-file", key])
+            ["run", pipeline, "--period", "2026-Q3"] + Self.sources(directory) + ["--output-dir", output, "--key-file", key])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("2 Entscheidungen aus der Entscheidungsdatei angewandt"), "\(second.stdout)")
         let again = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(output)/lauf_2026-Q3.json"))) as? [String: Any])
@@ -134,7 +134,8 @@ import Testing
         // A decision that is neither word: 65, naming the file, the line and the column, quoting nothing.
         lines[1] = decide(lines[1], "vielleicht")
         try (lines.joined(separator: "\r\n") + "\r\n").write(toFile: decisions, atomically: true, encoding: .utf8)
-        let wrong = try runKlappt(["run", pipeline, "--period", "2026-Q3", "--force"] + Self.sources(directory) + ["--output-dir", output, "--key-file", key])
+        // Again without --force: only the decisions file changed, and that alone is new work.
+        let wrong = try runKlappt(["run", pipeline, "--period", "2026-Q3"] + Self.sources(directory) + ["--output-dir", output, "--key-file", key])
         #expect(wrong.status == 65)
         #expect(wrong.stderr.contains(decisions) && wrong.stderr.contains("Zeile 2") && wrong.stderr.contains("entscheidung"), "\(wrong.stderr)")
         #expect(!wrong.stderr.contains("vielleicht"))

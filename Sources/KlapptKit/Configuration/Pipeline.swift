@@ -389,6 +389,8 @@ public struct Pipeline: Sendable {
             codeListPaths: Pipeline.hintPaths(listPaths, sources: sources), labels: labels, report: report, districtKey: districtKey)
         pipeline.linkage = linkage
         pipeline.linkageSettings = linkageSettings
+        // The coordinator's decisions bind the persons: an edited list makes the quarter new work.
+        if let decisions = linkageSettings.decisionsFile { pipeline.configurationFiles.append(decisions) }
         return pipeline
     }
 

@@ -27,18 +27,17 @@ struct Blocking: Sendable {
         let family = record.features.family
         let date = record.features.birth
         let full = date.precision == .day
-        func key(_ parts: UInt64...) -> UInt64 {
-            var value = UInt64(rule) &* 0x9E37_79B9_7F4A_7C15
-            for part in parts { value = LinkageEncoder.mix(value ^ part) }
-            return value == 0 ? 1 : value
+        // Each key folds its parts into the rule's seed (fixed arities: no array per key; a
+        // state's records ask for 20 million keys a pass).
+        let seed = UInt64(rule) &* 0x9E37_79B9_7F4A_7C15
+        func nonzero(_ value: UInt64) -> UInt64 { value == 0 ? 1 : value }
+        func key(_ a: UInt64) -> UInt64 { nonzero(LinkageEncoder.mix(seed ^ a)) }
+        func key(_ a: UInt64, _ b: UInt64) -> UInt64 { nonzero(LinkageEncoder.mix(LinkageEncoder.mix(seed ^ a) ^ b)) }
+        func key(_ a: UInt64, _ b: UInt64, _ c: UInt64) -> UInt64 {
+            nonzero(LinkageEncoder.mix(LinkageEncoder.mix(LinkageEncoder.mix(seed ^ a) ^ b) ^ c))
         }
-        func optional(_ sound: UInt32, _ parts: UInt64...) -> UInt64 {
-            guard sound != 0 else { return 0 }
-            var value = UInt64(rule) &* 0x9E37_79B9_7F4A_7C15
-            value = LinkageEncoder.mix(value ^ UInt64(sound))
-            for part in parts { value = LinkageEncoder.mix(value ^ part) }
-            return value == 0 ? 1 : value
-        }
+        /// A key of a sound and one more part; none (0) for a missing sound.
+        func optional(_ sound: UInt32, _ part: UInt64) -> UInt64 { sound == 0 ? 0 : key(UInt64(sound), part) }
         let low = UInt64(min(given.sound0, family.sound0))
         let high = UInt64(max(given.sound0, family.sound0))
         switch rule {
@@ -141,9 +140,6 @@ struct Blocking: Sendable {
         var position: UInt32 { slot & 0x3FFF_FFFF }
         var keyIndex: UInt8 { UInt8(slot >> 30) }
     }
-
-    /// A pair as blocking hands it on: the two positions and the rule that found it.
-    typealias Visit = (_ a: Int, _ b: Int, _ rule: Int) -> Void
 
     /// Calls `body` once for every candidate pair (never i == j), from two threads: each gets its
     /// own copy of `initial` and the states come back in a fixed order (so that whatever is

@@ -118,14 +118,6 @@ public struct NameEncoding: Sendable, Hashable {
 
     public init() {}
 
-    /// The Dice coefficient of the two filters (2 |A ∩ B| / (|A| + |B|)).
-    func dice(_ other: NameEncoding) -> Double {
-        let common = (bloom & other.bloom)
-        let shared = common[0].nonzeroBitCount + common[1].nonzeroBitCount
-        let total = bloom[0].nonzeroBitCount + bloom[1].nonzeroBitCount + other.bloom[0].nonzeroBitCount + other.bloom[1].nonzeroBitCount
-        return total == 0 ? 0 : Double(2 * shared) / Double(total)
-    }
-
     /// The bits both filters set, and the bits each sets, added.
     @inline(__always)
     func bitCounts(_ other: NameEncoding) -> (shared: Int, total: Int) {

@@ -104,11 +104,6 @@ public struct MatchModel: Sendable {
         var model = MatchModel(m: m, u: u, lambda: lambda)
         model.iterations = names.iterations + date.iterations
         model.comparedLambda = names.lambda
-        if ProcessInfo.processInfo.environment["KLAPPT_EM_DEBUG"] != nil {
-            FileHandle.standardError.write(
-                "names λ=\(names.lambda) date λ=\(date.lambda) m=\(m.map { $0.map { String(format: "%.3f", $0) } })\nu=\(u.map { $0.map { String(format: "%.4f", $0) } })\n"
-                    .data(using: .utf8)!)
-        }
         return model
     }
 
