@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func figuresOfTheTruePersonsWithinTheIssuesBounds() throws {
-        let (directory, truth) = try Self.variantQuarters(persons: 1500, seed: 9)
+        let (directory, truth) = try Self.variantQuarters(persons: 1500, seed: 4)
         let expected = truth[1]
         func errors(_ outcome: RunOutcome) throws -> (targetGroup: Double, withoutActivity: Double, cells: Double, transitions: Double) {
             let table = try #require(outcome.table?.table)
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func theReviewListAndTheDecisionsFileWorkThroughTheBinary() throws {
-        let (directory, _) = try Self.variantQuarters(persons: 900, seed: 4)
+        let (directory, _) = try Self.variantQuarters(persons: 1500, seed: 4)
         let key = writeTestKey(in: directory)
         let output = "\(directory)/out"
         let first = try runKlappt(

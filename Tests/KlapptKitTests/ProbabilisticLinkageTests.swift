@@ -157,6 +157,72 @@ import Testing
         #expect(Set(outcome.person).count == 5)
     }
 
+    @Test func aPatternsLevelsComeBackAsTheyWentIn() {
+        // `RecordComparison.level` divides by constants; they must match the fields' levels.
+        #expect(LinkageField.patternCount == 3456)
+        for pattern in 0..<LinkageField.patternCount {
+            let vector = ComparisonVector(pattern: pattern)
+            #expect(vector.pattern == pattern)
+            for field in LinkageField.allCases where RecordComparison.level(pattern, field) != vector.levels[field] {
+                Issue.record("Muster \(pattern), \(field)")
+            }
+        }
+    }
+
+    @Test func identicalRecordsAreOneNodeAndDecisionsBindTheirNodes() {
+        // Three records of one person written alike by three sources, and a fourth with another
+        // municipality: one node of three, one of one.
+        var same = Written(given: "Hiba", family: "Osman-Khalil", birth: "08.11.2006", sex: .w)
+        var records = [same]
+        same.source = 1
+        records.append(same)
+        same.source = 2
+        records.append(same)
+        same.municipality = 9
+        records.append(same)
+        let input = LinkageInput(records.map(\.record))
+        let grouping = input.names.withUnsafeBufferPointer { NodeGrouping(input.entries, names: $0, alone: []) }
+        #expect(grouping.nodes.count == 2)
+        #expect(grouping.nodes[0].records == 3 && grouping.nodes[0].sources == 0b111 && !grouping.nodes[0].sameSourceInside)
+        #expect((0..<3).allSatisfy { grouping.node(of: $0) == 0 } && grouping.node(of: 3) == 1)
+        // All four are one person; a "verschieden" between two alike records takes them apart.
+        let all = Self.background(200) + records
+        let base = all.count - 4
+        let linked = ProbabilisticLinker().link(all.map(\.record))
+        #expect(Set(linked.person.suffix(4)).count == 1)
+        let apart = ProbabilisticLinker().link(all.map(\.record), decisions: [PairDecision(first: base, second: base + 1, same: false)])
+        #expect(apart.person[base] != apart.person[base + 1])
+    }
+
+    @Test func blockingsRadixSortGroupsBlocksAndOrdersTheLargeOnes() {
+        // 5,000 entries in 60 blocks (keys differing in their upper bits), some larger than the
+        // full block: against a comparison sort of the same entries.
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            return LinkageEncoder.mix(state)
+        }
+        let keys = (0..<60).map { _ in next() | 1 << 63 }
+        var entries: [Blocking.Entry] = []
+        for position in 0..<5000 {
+            let key = keys[Int(next() % (position % 3 == 0 ? 4 : 60))]
+            entries.append(Blocking.Entry(key: key, order: UInt32(truncatingIfNeeded: next()), position: UInt32(position), keyIndex: UInt8(position % 4)))
+        }
+        var sorted = entries
+        var scratch: [Blocking.Entry] = []
+        Blocking.radixSort(&sorted, scratch: &scratch, fullBlock: 40)
+        // Blocks in order of their 40 bits, each block's entries in node order, or by (order, node)
+        // where the block is larger than the full block.
+        let blocks = Dictionary(grouping: entries, by: \.block)
+        var expected: [Blocking.Entry] = []
+        for block in blocks.keys.sorted() {
+            let members = blocks[block]!
+            expected += members.count > 40 ? members.sorted { ($0.sortKey, $0.position) < ($1.sortKey, $1.position) } : members
+        }
+        #expect(sorted.map(\.slot) == expected.map(\.slot))
+        #expect(blocks.values.contains { $0.count > 40 } && blocks.values.contains { $0.count <= 40 })
+    }
+
     @Test func noChainingThroughAThirdRecord() {
         var clusters = PersonClusters(count: 3)
         // 0 and 1 are different people by the model; 2 resembles both.

@@ -240,7 +240,7 @@ public struct Pipeline: Sendable {
         // Probabilistic linkage's threshold, review band and the coordinator's decisions (handbook, 8a).
         var linkageSettings = LinkageSettings()
         if let settings = root["linkage_settings"] {
-            let map = try settings.mapping(allowed: ["threshold", "review_from", "decisions"])
+            let map = try settings.mapping(allowed: ["threshold", "review_from", "review_limit", "decisions"])
             if let value = map["threshold"] {
                 linkageSettings.threshold = try value.double()
                 guard linkageSettings.threshold >= 0.5, linkageSettings.threshold < 1 else {
@@ -254,6 +254,10 @@ public struct Pipeline: Sendable {
                 guard linkageSettings.reviewFrom > 0, linkageSettings.reviewFrom <= linkageSettings.threshold else {
                     throw value.fail("review_from muss größer als 0 sein und darf threshold nicht übersteigen.")
                 }
+            }
+            if let value = map["review_limit"] {
+                linkageSettings.reviewLimit = try value.int()
+                guard linkageSettings.reviewLimit >= 0 else { throw value.fail("review_limit darf nicht negativ sein.") }
             }
             if let value = map["decisions"] { linkageSettings.decisionsFile = resolve(try value.string()) }
         }

@@ -18,8 +18,16 @@ package struct PersonIndex: Sendable {
     private var fileStands: [Int: [Int: CivilDate]] = [:]
     /// Supersession is decided once all rows are in (a row's file Stand is known only then).
     private var resolved = 0
-    /// What probabilistic linkage compares, beside the records (empty under exact linkage).
-    private var features = ChunkedArray<LinkageFeatures>()
+    /// What probabilistic linkage compares, beside the records (empty under exact linkage): the
+    /// names by number in `linkageInput`'s table and the date, 16 bytes a record.
+    private var linkageKeys = ChunkedArray<LinkageKey>()
+    private var linkageInput = LinkageInput()
+
+    private struct LinkageKey {
+        var given: UInt32
+        var family: UInt32
+        var birth: DateEncoding
+    }
 
     package init() {}
 
@@ -32,7 +40,10 @@ package struct PersonIndex: Sendable {
         records.append(IndexedRecord(record, codes: &codes))
         keys.append(IdKey(record.recordKey ?? RecordKey(a: 0, b: 0)))
         superseded.append(false)
-        if let linkage = record.linkage { features.append(linkage) }
+        if let linkage = record.linkage {
+            linkageKeys.append(
+                LinkageKey(given: linkageInput.intern(linkage.given), family: linkageInput.intern(linkage.family), birth: linkage.birth))
+        }
     }
 
     /// Links the surviving records into persons by `linker` (SPEC 4.1 v3): each record's pseudonym
@@ -44,19 +55,24 @@ package struct PersonIndex: Sendable {
         _ linker: ProbabilisticLinker, previous: [PseudonymPrefix] = [], decisions: [LinkageReview.Decision] = []
     ) -> LinkedRecords {
         resolve()
-        precondition(features.count == records.count, "Verknüpfungsmerkmale fehlen")
+        precondition(linkageKeys.count == records.count, "Verknüpfungsmerkmale fehlen")
         // In SPEC 4.2 order (role, source, file, row), not in the order the readers' threads
         // delivered them: blocking's windows and the joins' order then never depend on scheduling.
         let survivors = (0..<records.count).filter { !superseded[$0] }.sorted { Self.rank(records[$0]) < Self.rank(records[$1]) }
         let unknownNationality = codes.values.firstIndex(of: "unbekannt").map { UInt16($0) }
-        let linkageRecords = survivors.map { position -> LinkageRecord in
+        var input = linkageInput
+        linkageInput = LinkageInput()
+        input.reserveCapacity(survivors.count)
+        for position in survivors {
             let record = records[position]
-            return LinkageRecord(
-                features: features[position], sex: record.sex,
-                nationality: record.nationality == unknownNationality ? LinkageRecord.unknown : record.nationality,
-                municipality: record.municipality == 0 ? LinkageRecord.unknown : record.municipality, source: record.sourceIndex)
+            let key = linkageKeys[position]
+            input.append(
+                LinkageEntry(
+                    given: key.given, family: key.family, birth: key.birth, sex: record.sex,
+                    nationality: record.nationality == unknownNationality ? LinkageRecord.unknown : record.nationality,
+                    municipality: record.municipality == 0 ? LinkageRecord.unknown : record.municipality, source: record.sourceIndex))
         }
-        features.removeAll()
+        linkageKeys.removeAll()
         // Decisions name records by `satz` (their record pseudonym's first 64 bits).
         var bySatz: [UInt64: Int] = [:]
         if !decisions.isEmpty {
@@ -69,7 +85,7 @@ package struct PersonIndex: Sendable {
             return PairDecision(first: first, second: second, same: decision.same)
         }
         bySatz = [:]
-        let outcome = linker.link(linkageRecords, decisions: pairs)
+        let outcome = linker.link(input, decisions: pairs)
         // What the review list (and a measurement) needs of the records, before their pseudonyms
         // become their persons'.
         var listed: [Int: (origin: RowOrigin, pseudonym: PersonPseudonym)] = [:]

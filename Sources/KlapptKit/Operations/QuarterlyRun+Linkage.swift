@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import KlapptFormats
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -24,6 +26,8 @@ public struct LinkageSummary: Codable, Sendable, Equatable {
     public var expectedMissedLinks: Double
     /// Pairs listed for review, and the local list (nil: none).
     public var reviewPairs: Int
+    /// Pairs in the review band (more than listed when `review_limit` cut the list).
+    public var reviewBandPairs: Int?
     public var reviewFile: String?
     /// Decisions of the decisions file that concern records of this run.
     public var decisionsApplied: Int
@@ -46,6 +50,7 @@ public struct LinkageSummary: Codable, Sendable, Equatable {
         case expectedFalseLinks = "expected_false_links"
         case expectedMissedLinks = "expected_missed_links"
         case reviewPairs = "review_pairs"
+        case reviewBandPairs = "review_band_pairs"
         case reviewFile = "review_file"
         case decisionsApplied = "decisions_applied"
         case withoutActivityRange = "ohne_aktivitaet_range"
@@ -75,6 +80,7 @@ extension QuarterlyRun {
             acceptedPairs: outcome.acceptedPairs, refusedJoins: outcome.refusedJoins,
             expectedFalseLinks: (outcome.expectedFalseLinks * 10).rounded() / 10, expectedMissedLinks: (outcome.expectedMissedLinks * 10).rounded() / 10,
             reviewPairs: outcome.reviewPairs.count, reviewFile: nil, decisionsApplied: outcome.decisionsApplied)
+        summary.reviewBandPairs = outcome.reviewBandPairs
         summary.mAgreeing = Dictionary(
             uniqueKeysWithValues: LinkageField.allCases.map { field in
                 (field.reportKey, (outcome.model.m[field.rawValue][field.levels - 1] * 1000).rounded() / 1000)
@@ -125,21 +131,35 @@ extension QuarterlyRun {
                 wanted[origin.sourceIndex, default: [:]][origin.fileIndex, default: []].insert(origin.order)
             }
         }
-        var found: [Int: [Int: [Int: (line: Int, values: [CanonicalField: String])]]] = [:]
-        for (sourceIndex, byFile) in wanted {
-            let source = pipeline.sources[sourceIndex]
-            let reader = try SourceReader.make(
-                source: source, codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown, pseudonymizer: pseudonymizer,
-                period: period)
-            for (fileIndex, orders) in byFile {
-                let file = files[sourceIndex][fileIndex]
-                do {
-                    let layout = try reader.layout(file)
-                    found[sourceIndex, default: [:]][fileIndex] = try reader.rows(file, layout, orders)
-                } catch {
-                    throw KlapptError(error)
-                }
+        // Each file is read again on its own, the files two at a time (a file is scanned to its last
+        // wanted row).
+        var readers: [Int: SourceReader] = [:]
+        for sourceIndex in wanted.keys {
+            readers[sourceIndex] = try SourceReader.make(
+                source: pipeline.sources[sourceIndex], codeLists: pipeline.codeLists, nationalityBreakdown: pipeline.nationalityBreakdown,
+                pseudonymizer: pseudonymizer, period: period)
+        }
+        let jobs = wanted.flatMap { source, byFile in byFile.map { (source: source, file: $0.key, orders: $0.value) } }.sorted {
+            ($0.source, $0.file) < ($1.source, $1.file)
+        }
+        let chosen = readers
+        let results = Mutex([Int: Result<[Int: (line: Int, values: [CanonicalField: String])], KlapptError>]())
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { job in
+            let (sourceIndex, fileIndex, orders) = jobs[job]
+            let file = files[sourceIndex][fileIndex]
+            let result: Result<[Int: (line: Int, values: [CanonicalField: String])], KlapptError>
+            do {
+                let reader = chosen[sourceIndex]!
+                result = .success(try reader.rows(file, try reader.layout(file), orders))
+            } catch {
+                result = .failure(KlapptError(error))
             }
+            results.withLock { $0[job] = result }
+        }
+        var found: [Int: [Int: [Int: (line: Int, values: [CanonicalField: String])]]] = [:]
+        let finished = results.withLock { $0 }
+        for (job, entry) in jobs.enumerated() {
+            found[entry.source, default: [:]][entry.file] = try finished[job]!.get()
         }
         func row(_ position: Int) -> LinkageReview.Row {
             let (origin, pseudonym) = linked.listed[position]!

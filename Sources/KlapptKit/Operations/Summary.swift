@@ -184,9 +184,12 @@ public enum Summary {
             lines.append("  \(counted(linkage.decisionsApplied, "Entscheidung", "Entscheidungen")) aus der Entscheidungsdatei angewandt")
         }
         if let file = linkage.reviewFile {
-            lines.append(
-                "  \(counted(linkage.reviewPairs, "Paar", "Paare")) zur Prüfung: \(file) (persönliche Daten, nur lokal; Spalte „entscheidung“: gleich oder verschieden)"
-            )
+            let band = linkage.reviewBandPairs ?? linkage.reviewPairs
+            let listed =
+                band > linkage.reviewPairs
+                ? "\(counted(band, "Paar", "Paare")) im Prüfbereich, die \(number(linkage.reviewPairs)) wahrscheinlichsten zur Prüfung"
+                : "\(counted(linkage.reviewPairs, "Paar", "Paare")) zur Prüfung"
+            lines.append("  \(listed): \(file) (persönliche Daten, nur lokal; Spalte „entscheidung“: gleich oder verschieden)")
         }
         return lines
     }

@@ -144,45 +144,62 @@ enum RecordComparison {
         return a == b ? 2 : 1
     }
 
-    /// The pattern of two records, and whether their names agree better crosswise (given and
-    /// family name swapped in one source).
+    /// The pattern of two nodes (records, or groups of records with the same features), with the
+    /// source's level given: a node of several records may meet another in the same source and in
+    /// different ones. Names are compared straight and crosswise (given and family name swapped in
+    /// one source); the better of the two counts.
     @inline(__always)
-    static func pattern(_ a: LinkageRecord, _ b: LinkageRecord) -> Int {
-        let straightGiven = nameLevel(a.features.given, b.features.given)
-        let straightFamily = nameLevel(a.features.family, b.features.family)
+    static func pattern(_ a: LinkageNode, _ b: LinkageNode, names: UnsafeBufferPointer<NameEncoding>, sourceLevel: Int) -> Int {
+        @inline(__always)
+        func level(_ x: UInt32, _ xJoined: UInt32, _ y: UInt32, _ yJoined: UInt32) -> Int {
+            x == y || xJoined == yJoined ? 3 : nameLevel(names[Int(x)], names[Int(y)])
+        }
+        let straightGiven = level(a.entry.given, a.givenJoined, b.entry.given, b.givenJoined)
+        let straightFamily = level(a.entry.family, a.familyJoined, b.entry.family, b.familyJoined)
         var given = straightGiven
         var family = straightFamily
         if straightGiven + straightFamily < 6 {
-            let crossGiven = nameLevel(a.features.given, b.features.family)
-            let crossFamily = nameLevel(a.features.family, b.features.given)
+            let crossGiven = level(a.entry.given, a.givenJoined, b.entry.family, b.familyJoined)
+            let crossFamily = level(a.entry.family, a.familyJoined, b.entry.given, b.givenJoined)
             if crossGiven + crossFamily > straightGiven + straightFamily {
                 given = crossGiven
                 family = crossFamily
             }
         }
-        let date = dateLevel(a.features.birth, b.features.birth)
+        let date = dateLevel(a.entry.birth, b.entry.birth)
         let sex: Int
-        if a.sex == .x || b.sex == .x { sex = 0 } else { sex = a.sex == b.sex ? 2 : 1 }
-        let nationality = attributeLevel(a.nationality, b.nationality)
-        let municipality = attributeLevel(a.municipality, b.municipality)
-        let source = a.source == b.source ? 0 : 1
-        return (((((given * 4 + family) * 4 + date) * 3 + sex) * 3 + nationality) * 3 + municipality) * 2 + source
+        if a.entry.sex == .x || b.entry.sex == .x { sex = 0 } else { sex = a.entry.sex == b.entry.sex ? 2 : 1 }
+        let nationality = attributeLevel(a.entry.nationality, b.entry.nationality)
+        let municipality = attributeLevel(a.entry.municipality, b.entry.municipality)
+        return (((((given * 4 + family) * 4 + date) * 3 + sex) * 3 + nationality) * 3 + municipality) * 2 + sourceLevel
+    }
+
+    /// The source's level of the best pair of records across two nodes: 1 (different sources)
+    /// unless both hold records of one and the same source only.
+    @inline(__always)
+    static func bestSourceLevel(_ a: LinkageNode, _ b: LinkageNode) -> Int {
+        a.sources == b.sources && a.sources.nonzeroBitCount == 1 ? 0 : 1
+    }
+
+    /// The source's level of the worst pair: 0 (the same source) when both hold records of a source.
+    @inline(__always)
+    static func worstSourceLevel(_ a: LinkageNode, _ b: LinkageNode) -> Int {
+        a.sources & b.sources != 0 ? 0 : 1
     }
 
     /// A pattern's level of one field.
     @inline(__always)
     static func level(_ pattern: Int, _ field: LinkageField) -> Int {
-        (pattern / divisors[field.rawValue]) % field.levels
-    }
-
-    /// Per field: the product of the levels of the fields after it.
-    static let divisors: [Int] = {
-        var result = [Int](repeating: 1, count: LinkageField.allCases.count)
-        var product = 1
-        for field in LinkageField.allCases.reversed() {
-            result[field.rawValue] = product
-            product *= field.levels
+        // Constant divisors (the per-pair loop asks four times a pair; a division by a number read
+        // from a table was a tenth of the scoring's time).
+        switch field {
+        case .given: return pattern / 864 % 4
+        case .family: return pattern / 216 % 4
+        case .birthDate: return pattern / 54 % 4
+        case .sex: return pattern / 18 % 3
+        case .nationality: return pattern / 6 % 3
+        case .municipality: return pattern / 2 % 3
+        case .source: return pattern % 2
         }
-        return result
-    }()
+    }
 }
