@@ -139,5 +139,18 @@ import Testing
         #expect(wrong.status == 65)
         #expect(wrong.stderr.contains(decisions) && wrong.stderr.contains("Zeile 2") && wrong.stderr.contains("entscheidung"), "\(wrong.stderr)")
         #expect(!wrong.stderr.contains("vielleicht"))
+
+        // The list holds at most `review_limit` pairs, the most likely first; the summary says how
+        // many are in the band.
+        let limited = try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(of: "  review_limit: 1000\n", with: "  review_limit: 1\n")
+            .replacingOccurrences(of: "  decisions: \(decisions)\n", with: "")
+        try limited.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let capped = try runKlappt(["run", pipeline, "--period", "2026-Q3"] + Self.sources(directory) + ["--output-dir", output, "--key-file", key])
+        #expect(capped.status == 0, "\(capped.stderr)")
+        let band = (report["linkage"] as? [String: Any])?["review_pairs"] as? Int ?? 0
+        #expect(capped.stdout.contains("\(band) Paare im Prüfbereich, die 1 wahrscheinlichsten zur Prüfung: \(list)"), "\(capped.stdout)")
+        let cappedLines = try String(contentsOfFile: list, encoding: .utf8).split(whereSeparator: \.isNewline)
+        #expect(cappedLines.count == 3)
+        #expect(cappedLines[1].contains(lines[1].components(separatedBy: ";")[2]), "the most likely pair first")
     }
 }

@@ -77,6 +77,8 @@ import Testing
         #expect(settings.line == original.components(separatedBy: "\n").firstIndex(of: "  threshold: 0.5")! + 1)
         let band = try #require(pipelineError(original.replacingOccurrences(of: "  review_from: 0.2\n", with: "  review_from: 0.7\n")))
         #expect(band.message.contains("review_from"))
+        let limit = try #require(pipelineError(original.replacingOccurrences(of: "  review_limit: 1000\n", with: "  review_limit: -1\n")))
+        #expect(limit.message.contains("review_limit"))
         let decided = try load(original.replacingOccurrences(of: "  # decisions: entscheidungen.csv", with: "  decisions: entscheidungen.csv"))
         #expect(decided.linkageSettings.decisionsFile == "\(repositoryRoot)/pipelines/entscheidungen.csv")
     }
