@@ -1,4 +1,3 @@
-import CKlapptPrefetch
 import Dispatch
 
 /// Which pairs of nodes are compared at all (handbook, section 8a): several blocking rules joined
@@ -249,122 +248,134 @@ struct Blocking: Sendable {
         }
     }
 
-    /// How many entries a part of a rule holds at most, about: a rule with more keys is taken in
-    /// parts by its keys' bits (a key's block lies in one part), so that the memory for blocking
-    /// stays bounded however large the quarter (a state's rule 0 has 8.6 million entries).
-    static let partEntries = 3_000_000
-
-    /// How many entries ahead of the copying the nodes are prefetched.
-    static let prefetchDistance = 32
+    /// How many entries a part of a rule holds at most, about. A rule's keys are taken in parts
+    /// by the keys' bits (a key's block lies in one part), at least two, one thread each at a
+    /// time: the memory for blocking stays bounded however large the quarter (a state's rule 0
+    /// has 8.6 million entries), and each thread sorts its own parts (the sort was a third of a
+    /// state's scoring on one thread).
+    static let partEntries = 1_500_000
 
     /// How many keys a node has under a rule at most.
     static func keysPerNode(rule: Int) -> Int { rule == 0 || rule == 1 ? 4 : rule == 3 ? 2 : 1 }
 
     /// Calls `body` once for every candidate pair of nodes (never i == j), from two threads: each
     /// gets its own copy of `initial` and the states come back in a fixed order (so that whatever
-    /// is summed from them is summed in the same order on every run). Each rule's blocks are split
-    /// between the threads at a block boundary. With `sampleEvery` n > 1 only the blocks whose key
-    /// is 0 modulo n are visited (about one pair in n: what the model's estimate needs of a
+    /// is summed from them is summed in the same order on every run). Each rule's parts go to the
+    /// threads in turn (part p to thread p mod 2). With `sampleEvery` n > 1 only the blocks whose
+    /// key is 0 modulo n are visited (about one pair in n: what the model's estimate needs of a
     /// state's quarter).
     /// `body` gets the two positions and the two nodes: a block's nodes are copied next to each
     /// other before its pairs are visited (the block's members lie all over the nodes, and each
-    /// is compared with up to `windowSize - 1` others: one copy instead of a cache miss a pair).
+    /// is compared with up to `window - 1` others: one copy instead of a cache miss a pair).
     func forEachPair<State>(
         _ nodes: [LinkageNode], names: UnsafeBufferPointer<NameEncoding>, sampleEvery: Int = 1, initial: State,
         _ body: (inout State, Int, Int, LinkageNode, LinkageNode) -> Void
     ) -> [State] {
         var states = [initial, initial]
-        var entries: [Entry] = []
-        var scratch: [Entry] = []
         let sample = UInt64(max(sampleEvery, 1))
+        let fullBlock = self.fullBlock
         for rule in 0..<Blocking.rules {
-            let parts = UInt64(max(1, nodes.count * Blocking.keysPerNode(rule: rule) / Int(sample) / Blocking.partEntries))
-            for part in 0..<parts {
-                entries.removeAll(keepingCapacity: true)
-                for (position, node) in nodes.enumerated() {
-                    let keys = Blocking.keys(node, rule: rule, names: names)
-                    func add(_ key: UInt64, _ index: UInt8) {
-                        if key != 0, sample == 1 || key % sample == 0, parts == 1 || (key >> 40) % parts == part {
-                            let order = Blocking.order(node, rule: rule, keyIndex: Int(index))
-                            entries.append(Entry(key: key, order: order, position: UInt32(position), keyIndex: index))
-                        }
-                    }
-                    add(keys.0, 0)
-                    add(keys.1, 1)
-                    add(keys.2, 2)
-                    add(keys.3, 3)
-                }
-                Blocking.radixSort(&entries, scratch: &scratch, fullBlock: self.fullBlock)
-                // Split at the block boundary nearest the middle.
-                var middle = entries.count / 2
-                while middle > 0, middle < entries.count, entries[middle].block == entries[middle - 1].block { middle += 1 }
-                let halves = [0..<middle, middle..<entries.count]
-                let fullBlock = self.fullBlock
-                let window = self.windows[rule]
-                nodes.withUnsafeBufferPointer { nodes in
-                    entries.withUnsafeBufferPointer { entries in
-                        states.withUnsafeMutableBufferPointer { states in
-                            withoutActuallyEscaping(body) { body in
-                                // Each thread touches only its own state and reads the rest.
-                                let shared = UncheckedSendable((entries, states, body, names, nodes))
-                                DispatchQueue.concurrentPerform(iterations: 2) { half in
-                                    let (entries, states, body, names, nodes) = shared.value
-                                    var state = states[half]
-                                    var start = halves[half].lowerBound
-                                    let stop = halves[half].upperBound
-                                    var block: [LinkageNode] = []
-                                    // The nodes of the entries ahead are asked for before they are
-                                    // copied (they lie all over the nodes: a cache miss each, which
-                                    // then overlap instead of waiting one after another).
-                                    var ahead = start
-                                    func prefetch(upTo limit: Int) {
-                                        while ahead < min(limit, stop) {
-                                            let shared =
-                                                (ahead > 0 && entries[ahead - 1].block == entries[ahead].block)
-                                                || (ahead + 1 < entries.count && entries[ahead + 1].block == entries[ahead].block)
-                                            if shared {
-                                                let address = UnsafeRawPointer(nodes.baseAddress! + Int(entries[ahead].position))
-                                                klappt_prefetch_read(address)
-                                                klappt_prefetch_read(address + MemoryLayout<LinkageNode>.stride - 1)
-                                            }
-                                            ahead += 1
-                                        }
-                                    }
-                                    while start < stop {
-                                        var end = start + 1
-                                        while end < stop, entries[end].block == entries[start].block { end += 1 }
-                                        prefetch(upTo: end + Blocking.prefetchDistance)
-                                        guard end - start > 1 else {
-                                            start = end
-                                            continue
-                                        }
-                                        let reach = end - start <= fullBlock ? end - start : window
-                                        block.removeAll(keepingCapacity: true)
-                                        for index in start..<end { block.append(nodes[Int(entries[index].position)]) }
-                                        for first in start..<end {
-                                            let a = Int(entries[first].position)
-                                            let x = block[first - start]
-                                            let keyIndex = Int(entries[first].keyIndex)
-                                            for second in (first + 1)..<min(end, first + reach) {
-                                                let b = Int(entries[second].position)
-                                                let y = block[second - start]
-                                                guard a != b, Blocking.visits(x, y, rule: rule),
-                                                    !Blocking.metEarlier(x, y, rule: rule, keyIndex: keyIndex, names: names)
-                                                else { continue }
-                                                body(&state, a, b, x, y)
-                                            }
-                                        }
-                                        start = end
-                                    }
-                                    states[half] = state
-                                }
-                            }
+            let wanted = nodes.count * Blocking.keysPerNode(rule: rule) / Int(sample) / Blocking.partEntries
+            let parts = UInt64(max(2, wanted + wanted % 2))
+            let window = self.windows[rule]
+            nodes.withUnsafeBufferPointer { nodes in
+                states.withUnsafeMutableBufferPointer { states in
+                    withoutActuallyEscaping(body) { body in
+                        // Each thread touches only its own state and reads the rest.
+                        let shared = UncheckedSendable((states, body, names, nodes))
+                        DispatchQueue.concurrentPerform(iterations: 2) { thread in
+                            let (states, body, names, nodes) = shared.value
+                            states[thread] = Blocking.runParts(
+                                thread: thread, parts: parts, nodes: nodes, names: names, rule: rule, sample: sample, fullBlock: fullBlock, window: window,
+                                state: states[thread], body)
                         }
                     }
                 }
             }
         }
         return states
+    }
+
+    /// One thread's share of a rule: its parts, each collected, sorted and visited.
+    static func runParts<State>(
+        thread: Int, parts: UInt64, nodes: UnsafeBufferPointer<LinkageNode>, names: UnsafeBufferPointer<NameEncoding>, rule: Int, sample: UInt64,
+        fullBlock: Int,
+        window: Int, state initial: State, _ body: (inout State, Int, Int, LinkageNode, LinkageNode) -> Void
+    ) -> State {
+        var state = initial
+        var buffers = PartBuffers()
+        var part = UInt64(thread)
+        while part < parts {
+            collect(nodes, names: names, rule: rule, part: part, of: parts, sample: sample, into: &buffers.entries)
+            radixSort(&buffers.entries, scratch: &buffers.scratch, fullBlock: fullBlock)
+            visit(buffers.entries, nodes: nodes, names: names, rule: rule, fullBlock: fullBlock, window: window, block: &buffers.block, state: &state, body)
+            part += 2
+        }
+        return state
+    }
+
+    /// A thread's buffers for its parts.
+    struct PartBuffers {
+        var entries: [Entry] = []
+        var scratch: [Entry] = []
+        var block: [LinkageNode] = []
+    }
+
+    /// The entries of one part of a rule: the nodes' keys whose bits put them in `part`.
+    static func collect(
+        _ nodes: UnsafeBufferPointer<LinkageNode>, names: UnsafeBufferPointer<NameEncoding>, rule: Int, part: UInt64, of parts: UInt64, sample: UInt64,
+        into entries: inout [Entry]
+    ) {
+        entries.removeAll(keepingCapacity: true)
+        for position in nodes.indices {
+            let node = nodes[position]
+            let keys = Blocking.keys(node, rule: rule, names: names)
+            for index in 0..<4 {
+                let key: UInt64
+                switch index {
+                case 0: key = keys.0
+                case 1: key = keys.1
+                case 2: key = keys.2
+                default: key = keys.3
+                }
+                guard key != 0, sample == 1 || key % sample == 0, (key >> 40) % parts == part else { continue }
+                let order = Blocking.order(node, rule: rule, keyIndex: index)
+                entries.append(Entry(key: key, order: order, position: UInt32(position), keyIndex: UInt8(index)))
+            }
+        }
+    }
+
+    /// Visits the pairs of the sorted `entries`' blocks.
+    static func visit<State>(
+        _ entries: [Entry], nodes: UnsafeBufferPointer<LinkageNode>, names: UnsafeBufferPointer<NameEncoding>, rule: Int, fullBlock: Int, window: Int,
+        block: inout [LinkageNode], state: inout State, _ body: (inout State, Int, Int, LinkageNode, LinkageNode) -> Void
+    ) {
+        var start = 0
+        let stop = entries.count
+        while start < stop {
+            var end = start + 1
+            while end < stop, entries[end].block == entries[start].block { end += 1 }
+            guard end - start > 1 else {
+                start = end
+                continue
+            }
+            let reach = end - start <= fullBlock ? end - start : window
+            block.removeAll(keepingCapacity: true)
+            for index in start..<end { block.append(nodes[Int(entries[index].position)]) }
+            for first in start..<end {
+                let a = Int(entries[first].position)
+                let x = block[first - start]
+                let keyIndex = Int(entries[first].keyIndex)
+                for second in (first + 1)..<min(end, first + reach) {
+                    let b = Int(entries[second].position)
+                    let y = block[second - start]
+                    guard a != b, Blocking.visits(x, y, rule: rule), !Blocking.metEarlier(x, y, rule: rule, keyIndex: keyIndex, names: names)
+                    else { continue }
+                    body(&state, a, b, x, y)
+                }
+            }
+            start = end
+        }
     }
 
     /// Calls `body` for every candidate pair on this thread (tests, small runs); returns the count.

@@ -86,21 +86,28 @@ public struct LinkageEncoder: Sendable {
 
     /// The encoding of a birth date of the given precision.
     public func encodeDate(_ date: CivilDate, precision: DatePrecision) -> DateEncoding {
-        func digits(_ year: Int, _ month: Int?, _ day: Int?) -> UInt32 {
-            var values: [Int?] = [year / 1000 % 10, year / 100 % 10, year / 10 % 10, year % 10]
-            values += [month.map { $0 / 10 }, month.map { $0 % 10 }, day.map { $0 / 10 }, day.map { $0 % 10 }]
+        // Once per record (a state's 3.7 million): no array per call.
+        func digits(_ year: Int, _ month: Int, _ day: Int) -> UInt32 {
             var packed: UInt32 = 0
-            for (position, value) in values.enumerated() {
-                let nibble = value.map { UInt32(digitTables[position][$0]) } ?? 0xF
+            func put(_ position: Int, _ value: Int) {
+                let nibble = value < 0 ? 0xF : UInt32(digitTables[position][value])
                 packed |= nibble << UInt32(28 - 4 * position)
             }
+            put(0, year / 1000 % 10)
+            put(1, year / 100 % 10)
+            put(2, year / 10 % 10)
+            put(3, year % 10)
+            put(4, month < 0 ? -1 : month / 10)
+            put(5, month < 0 ? -1 : month % 10)
+            put(6, day < 0 ? -1 : day / 10)
+            put(7, day < 0 ? -1 : day % 10)
             return packed
         }
-        let month = precision >= .month ? date.month : nil
-        let day = precision == .day ? date.day : nil
+        let month = precision >= .month ? date.month : -1
+        let day = precision == .day ? date.day : -1
         var encoding = DateEncoding()
         encoding.digits = digits(date.year, month, day)
-        encoding.nextYear = UInt16(truncatingIfNeeded: digits(date.year + 1, nil, nil) >> 16)
+        encoding.nextYear = UInt16(truncatingIfNeeded: digits(date.year + 1, -1, -1) >> 16)
         encoding.flags = precision.rawValue | (precision == .day && date.month == 1 && date.day == 1 ? DateEncoding.firstJanuary : 0)
         return encoding
     }

@@ -216,7 +216,7 @@ public struct ProbabilisticLinker: Sendable {
             var lowMass = 0.0
             var pairs = 0
         }
-        let scored = blocking.forEachPair(nodes, names: names, initial: Scored()) { state, a, b, x, y in
+        var scored = blocking.forEachPair(nodes, names: names, initial: Scored()) { state, a, b, x, y in
             let logOdds = scorer.logOdds(x, y, sourceLevel: RecordComparison.bestSourceLevel(x, y))
             let weight = Int(x.records) * Int(y.records)
             state.pairs += weight
@@ -228,7 +228,11 @@ public struct ProbabilisticLinker: Sendable {
                 state.lowMass += Double(weight) * PairScorer.probability(logOdds)
             }
         }
-        var edges = scored[0].edges + scored[1].edges
+        // (Moved out, not copied: a state's two million edges.)
+        var edges = scored[0].edges
+        scored[0].edges = []
+        edges += scored[1].edges
+        scored[1].edges = []
         let lowMass = scored[0].lowMass + scored[1].lowMass
         outcome.comparedPairs = scored[0].pairs + scored[1].pairs + insidePairs
         outcome.acceptedPairs = insideJoined
@@ -315,6 +319,7 @@ struct NodeGrouping {
     /// Groups `entries`; those in `alone` (records a decision names) stay nodes of their own.
     init(_ entries: [LinkageEntry], names: UnsafeBufferPointer<NameEncoding>, alone: Set<Int>) {
         nodeOfRecord = [Int32](repeating: -1, count: entries.count)
+        // At most one node a record: reserved once (growth would copy and could leave twice as many places).
         nodes.reserveCapacity(entries.count)
         firstRecord.reserveCapacity(entries.count)
         var capacity = 1024
