@@ -79,6 +79,10 @@ import Testing
         #expect(band.message.contains("review_from"))
         let limit = try #require(pipelineError(original.replacingOccurrences(of: "  review_limit: 1000\n", with: "  review_limit: -1\n")))
         #expect(limit.message.contains("review_limit"))
+        // None listed would hide the band: at least one.
+        let none = try #require(pipelineError(original.replacingOccurrences(of: "  review_limit: 1000\n", with: "  review_limit: 0\n")))
+        #expect(none.message.contains("review_limit muss mindestens 1 sein"))
+        #expect(none.line == original.components(separatedBy: "\n").firstIndex(of: "  review_limit: 1000")! + 1)
         let decided = try load(original.replacingOccurrences(of: "  # decisions: entscheidungen.csv", with: "  decisions: entscheidungen.csv"))
         #expect(decided.linkageSettings.decisionsFile == "\(repositoryRoot)/pipelines/entscheidungen.csv")
     }

@@ -257,7 +257,10 @@ public struct Pipeline: Sendable {
             }
             if let value = map["review_limit"] {
                 linkageSettings.reviewLimit = try value.int()
-                guard linkageSettings.reviewLimit >= 0 else { throw value.fail("review_limit darf nicht negativ sein.") }
+                guard linkageSettings.reviewLimit >= 1 else {
+                    throw value.fail(
+                        "review_limit muss mindestens 1 sein (der Prüfbereich wird gelistet; wie viele Paare darin liegen, sagt die Zusammenfassung).")
+                }
             }
             if let value = map["decisions"] { linkageSettings.decisionsFile = resolve(try value.string()) }
         }

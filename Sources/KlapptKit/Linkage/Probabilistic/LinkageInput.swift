@@ -167,6 +167,10 @@ struct LinkageNode: Sendable {
         set { packed = packed & 0x8000_0000 | newValue }
     }
 
+    /// The source's level of the pairs inside: 1 (different sources) when its records come from
+    /// several (a pair of one source among them is checked on its own: `sameSourceInside`).
+    var insideSourceLevel: Int { sources.nonzeroBitCount > 1 ? 1 : 0 }
+
     var sameSourceInside: Bool {
         get { packed >> 31 != 0 }
         set { packed = packed & 0x7FFF_FFFF | (newValue ? 0x8000_0000 : 0) }

@@ -166,7 +166,7 @@ public struct ProbabilisticLinker: Sendable {
         }
         var inside = Counts(compared: empty, sameDate: empty, sameNames: empty)
         for node in grouping.nodes where node.records > 1 {
-            let pattern = RecordComparison.pattern(node, node, names: names, sourceLevel: node.sources.nonzeroBitCount > 1 ? 1 : 0)
+            let pattern = RecordComparison.pattern(node, node, names: names, sourceLevel: node.insideSourceLevel)
             let pairs = Int(node.records) * Int(node.records - 1) / 2
             inside.compared[pattern] += pairs
             if Blocking.sameFullDate(node, node) { inside.sameDate[pattern] += pairs }
@@ -197,7 +197,7 @@ public struct ProbabilisticLinker: Sendable {
         var insidePairs = 0
         grouping.split(entries, names: names) { node in
             guard node.records > 1 else { return true }
-            var logOdds = scorer.logOdds(node, node, sourceLevel: node.sources.nonzeroBitCount > 1 ? 1 : 0)
+            var logOdds = scorer.logOdds(node, node, sourceLevel: node.insideSourceLevel)
             if node.sameSourceInside { logOdds = min(logOdds, scorer.logOdds(node, node, sourceLevel: 0)) }
             guard logOdds >= acceptLogOdds else { return false }
             insideFalse += Double(node.records - 1) * (1 - PairScorer.probability(logOdds))
@@ -205,7 +205,6 @@ public struct ProbabilisticLinker: Sendable {
             insidePairs += Int(node.records) * Int(node.records - 1) / 2
             return true
         }
-        bonuses.setDates(&grouping.nodes)
         entries = []
         let nodes = grouping.nodes
 
@@ -356,7 +355,8 @@ struct NodeGrouping {
     }
 
     /// Takes apart the nodes for which `keep` says false: each of their records becomes a node of
-    /// its own (the first keeps the node's place, the others are added at the end).
+    /// its own (the first keeps the node's place, the others are added at the end), with the
+    /// node's date weight (its records share the date).
     mutating func split(_ entries: [LinkageEntry], names: UnsafeBufferPointer<NameEncoding>, keep: (LinkageNode) -> Bool) {
         var apart: [Bool] = []
         apart.reserveCapacity(nodes.count)
@@ -366,11 +366,13 @@ struct NodeGrouping {
         for position in 0..<entries.count {
             let old = Int(nodeOfRecord[position])
             guard old < apart.count, apart[old] else { continue }
+            var single = LinkageNode(entries[position], names: names)
+            single.dateBonus = nodes[old].dateBonus
             if !seen[old] {
                 seen[old] = true
-                nodes[old] = LinkageNode(entries[position], names: names)
+                nodes[old] = single
             } else {
-                nodes.append(LinkageNode(entries[position], names: names))
+                nodes.append(single)
                 firstRecord.append(position)
                 nodeOfRecord[position] = Int32(nodes.count - 1)
             }
@@ -389,39 +391,11 @@ struct ValueFrequencies {
         // Per name number first (an array), then per joined skeleton (a few thousand keys).
         var givenByNumber = [Int](repeating: 0, count: names.count)
         var familyByNumber = [Int](repeating: 0, count: names.count)
-        // Full dates in an open-addressed table (a dictionary's update per record was a third of
-        // a state's grouping time); a few thousand distinct dates.
-        var dateKeys = [UInt32](repeating: 0, count: 1 << 12)
-        var dateCounts = [Int](repeating: 0, count: 1 << 12)
-        var distinctDates = 0
         for entry in entries {
             givenByNumber[Int(entry.given)] += 1
             familyByNumber[Int(entry.family)] += 1
-            guard entry.birth.precision == .day else { continue }
-            let digits = entry.birth.digits
-            var mask = dateKeys.count - 1
-            var slot = Int(truncatingIfNeeded: LinkageEncoder.mix(UInt64(digits))) & mask
-            while dateCounts[slot] > 0, dateKeys[slot] != digits { slot = (slot + 1) & mask }
-            if dateCounts[slot] == 0 {
-                dateKeys[slot] = digits
-                distinctDates += 1
-            }
-            dateCounts[slot] += 1
-            if distinctDates * 2 > dateKeys.count {
-                let oldKeys = dateKeys
-                let oldCounts = dateCounts
-                dateKeys = [UInt32](repeating: 0, count: oldKeys.count * 2)
-                dateCounts = [Int](repeating: 0, count: oldKeys.count * 2)
-                mask = dateKeys.count - 1
-                for index in oldKeys.indices where oldCounts[index] > 0 {
-                    var free = Int(truncatingIfNeeded: LinkageEncoder.mix(UInt64(oldKeys[index]))) & mask
-                    while dateCounts[free] > 0 { free = (free + 1) & mask }
-                    dateKeys[free] = oldKeys[index]
-                    dateCounts[free] = oldCounts[index]
-                }
-            }
+            if entry.birth.precision == .day { date[entry.birth.digits, default: 0] += 1 }
         }
-        for index in dateKeys.indices where dateCounts[index] > 0 { date[dateKeys[index]] = dateCounts[index] }
         for (number, name) in names.enumerated() {
             if givenByNumber[number] > 0 { given[name.joined, default: 0] += givenByNumber[number] }
             if familyByNumber[number] > 0 { family[name.joined, default: 0] += familyByNumber[number] }
